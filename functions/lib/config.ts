@@ -1,0 +1,51 @@
+/**
+ * Configuration, read once at module load by handlers and failing at cold start with the
+ * variable's name. Domain code never reads `process.env`; it takes these values as arguments.
+ */
+import { ConfigurationError } from './errors.js';
+import { PLIVO_DEFAULT_BASE_URL } from './plivo/http.js';
+import { parseRateLimit, PLIVO_DEFAULT_RATE_LIMIT, type RateLimit } from './plivo/rate-limit.js';
+
+export type Env = Record<string, string | undefined>;
+
+export function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigurationError(`${name} is not set`);
+  return value;
+}
+
+export function positiveInteger(env: Env, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive integer; got "${text}"`);
+  return value;
+}
+
+export interface PlivoConfig {
+  authId: string;
+  authToken: string;
+  /** `PLIVO_BASE_URL` @default "https://api.plivo.com" */
+  baseUrl: string;
+  /** `PLIVO_RATE_LIMIT` ("300/5s", or "off") @default 300 per 5 s */
+  rateLimit: RateLimit | null;
+  /** `PLIVO_TIMEOUT_MS` @default 10000 */
+  timeoutMs: number;
+}
+
+/** Plivo settings: `PLIVO_AUTH_ID`, `PLIVO_AUTH_TOKEN` (required), `PLIVO_BASE_URL`, `PLIVO_RATE_LIMIT`, `PLIVO_TIMEOUT_MS`. */
+export function readPlivoConfig(env: Env = process.env): PlivoConfig {
+  const baseUrl = env.PLIVO_BASE_URL?.trim() || PLIVO_DEFAULT_BASE_URL;
+  try {
+    new URL(baseUrl);
+  } catch {
+    throw new ConfigurationError(`PLIVO_BASE_URL must be a URL; got "${baseUrl}"`);
+  }
+  return {
+    authId: required(env, 'PLIVO_AUTH_ID'),
+    authToken: required(env, 'PLIVO_AUTH_TOKEN'),
+    baseUrl,
+    rateLimit: env.PLIVO_RATE_LIMIT === undefined ? PLIVO_DEFAULT_RATE_LIMIT : parseRateLimit(env.PLIVO_RATE_LIMIT),
+    timeoutMs: positiveInteger(env, 'PLIVO_TIMEOUT_MS', 10_000),
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The one errors module of number-orders.
+ *
+ * Every error has a literal `name` assigned in the class body (not taken from the constructor's
+ * name, which a minifier would mangle), because the state machine's `ErrorEquals` matches on it.
+ * Messages say what failed and where; they never carry credentials.
+ */
+
+export interface ErrorOptionsWithCause {
+  cause?: unknown;
+}
+
+/** Base of every error number-orders throws on purpose. */
+export class NumberOrdersError extends Error {
+  override readonly name: string = 'NumberOrdersError';
+  constructor(message: string, options?: ErrorOptionsWithCause) {
+    super(message, options);
+  }
+}
+
+/** A required configuration value is missing or malformed (thrown at cold start). */
+export class ConfigurationError extends NumberOrdersError {
+  override readonly name = 'ConfigurationError' as const;
+}
+
+/** What a Plivo error knows about the call that failed. Never holds credentials. */
+export interface PlivoCallInfo {
+  /** HTTP method of the call. */
+  method: string;
+  /** Path below `/v1/Account/{auth_id}/`, e.g. `AvailableNumberGroup/123/`. */
+  path: string;
+  /** HTTP status, when an answer came back. */
+  status?: number;
+  /** Plivo's `api_id` of the answer, when it had one. */
+  apiId?: string;
+  /** Plivo's `error` text of the answer, when it had one. */
+  plivoMessage?: string;
+}
+
+/** Base of every error from talking to Plivo. */
+export class PlivoError extends NumberOrdersError {
+  override readonly name: string = 'PlivoError';
+  readonly method: string;
+  readonly path: string;
+  readonly status: number | undefined;
+  readonly apiId: string | undefined;
+  readonly plivoMessage: string | undefined;
+
+  constructor(message: string, info: PlivoCallInfo, options?: ErrorOptionsWithCause) {
+    super(message, options);
+    this.method = info.method;
+    this.path = info.path;
+    this.status = info.status;
+    this.apiId = info.apiId;
+    this.plivoMessage = info.plivoMessage;
+  }
+
+  /** A plain object for logs and API answers. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      apiId: this.apiId,
+      plivoMessage: this.plivoMessage,
+    };
+  }
+}
+
+/** 400 (or another 4xx without a class of its own): Plivo rejected the parameters. */
+export class PlivoBadRequestError extends PlivoError {
+  override readonly name = 'PlivoBadRequestError' as const;
+}
+
+/** 401 or 403: wrong auth id or token, or no right to the resource. */
+export class PlivoAuthError extends PlivoError {
+  override readonly name = 'PlivoAuthError' as const;
+}
+
+/** 404: the number, group, pool or Powerpack does not exist (or no longer). */
+export class PlivoNotFoundError extends PlivoError {
+  override readonly name = 'PlivoNotFoundError' as const;
+}
+
+/** 429: over the account's rate limit. The request was not carried out. */
+export class PlivoRateLimitedError extends PlivoError {
+  override readonly name = 'PlivoRateLimitedError' as const;
+  /** How long Plivo asked us to wait (from `Retry-After`), if it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, info: PlivoCallInfo & { retryAfterMs?: number }, options?: ErrorOptionsWithCause) {
+    super(message, info, options);
+    this.retryAfterMs = info.retryAfterMs;
+  }
+}
+
+/** 5xx on a call that is safe to repeat (a read, or an idempotent write), after retries. */
+export class PlivoServerError extends PlivoError {
+  override readonly name = 'PlivoServerError' as const;
+}
+
+/** No answer within the timeout on a call that is safe to repeat, after retries. */
+export class PlivoTimeoutError extends PlivoError {
+  override readonly name = 'PlivoTimeoutError' as const;
+}
+
+/** The connection failed before any answer (refused, reset, DNS) on a call that is safe to repeat. */
+export class PlivoNetworkError extends PlivoError {
+  override readonly name = 'PlivoNetworkError' as const;
+}
+
+/** Plivo answered 2xx with a body whose shape we do not know: never guess at it. */
+export class PlivoResponseShapeError extends PlivoError {
+  override readonly name = 'PlivoResponseShapeError' as const;
+}
+
+/**
+ * A call that is not idempotent (rent, pool add, pool remove) timed out, failed on the network
+ * after sending, or got a 5xx: Plivo may or may not have carried it out. Never repeat such a call
+ * blindly; reconcile first (the account's numbers, or a GET of the pool member).
+ */
+export class PlivoOutcomeUnknownError extends PlivoError {
+  override readonly name = 'PlivoOutcomeUnknownError' as const;
+}
+
+/** Every Plivo error name, for `ErrorEquals` in the state machine and for tests. */
+export const PLIVO_ERROR_NAMES = [
+  'PlivoBadRequestError',
+  'PlivoAuthError',
+  'PlivoNotFoundError',
+  'PlivoRateLimitedError',
+  'PlivoServerError',
+  'PlivoTimeoutError',
+  'PlivoNetworkError',
+  'PlivoResponseShapeError',
+  'PlivoOutcomeUnknownError',
+] as const;
+export type PlivoErrorName = (typeof PLIVO_ERROR_NAMES)[number];
