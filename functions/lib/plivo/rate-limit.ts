@@ -9,6 +9,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigurationError } from '../errors.js';
 
+/** Waits `ms`; if `signal` aborts, rejects with the signal's own reason (not a generic AbortError). */
+export async function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : undefined);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason ?? error;
+    throw error;
+  }
+}
+
 export interface RateLimit {
   /** Requests allowed in one window. */
   requests: number;
@@ -138,7 +148,7 @@ export class InMemoryRateLimiter implements RateLimiter {
       const pause = this.pausedUntil - now;
       const wait = pause > 0 ? pause : this.counter.tryTake(now);
       if (wait === 0) return;
-      await sleep(wait, undefined, signal ? { signal } : undefined);
+      await sleepUnlessAborted(wait, signal);
     }
   }
 }

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderRequestSchema } from '../../functions/lib/orders/model.js';
+import { bodyHash, IdempotencyConflictError, OrderStore } from '../../functions/lib/store/order-store.js';
+import { createTestTable } from '../support/dynamodb.js';
+
+let table: Awaited<ReturnType<typeof createTestTable>>;
+let store: OrderStore;
+
+beforeAll(async () => {
+  table = await createTestTable();
+  store = new OrderStore(table.db, table.tableName);
+});
+afterAll(() => table.drop());
+
+const request = orderRequestSchema.parse({
+  poolUuid: 'pool-1',
+  lines: [
+    { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 3 },
+    { countryIso: 'CA', numberType: 'local', quantity: 2 },
+  ],
+});
+
+describe('OrderStore against DynamoDB Local', () => {
+  it('creates an order with its lines and reads them back', async () => {
+    const { created, order } = await store.createOrder({ orderId: 'o-basic', request });
+    expect(created).toBe(true);
+    expect(order).toMatchObject({ status: 'RECEIVED', lineCount: 2, requested: 5 });
+    const lines = await store.getLines('o-basic');
+    expect(lines.map((l) => [l.line, l.requested, l.status])).toEqual([
+      [0, 3, 'RECEIVED'],
+      [1, 2, 'RECEIVED'],
+    ]);
+  });
+
+  it('returns the same order for the same idempotency key and body, and refuses another body', async () => {
+    const idempotency = { scope: 'key-a', key: 'k-1', bodyHash: bodyHash(request) };
+    const first = await store.createOrder({ orderId: 'o-idem-1', request, idempotency });
+    const second = await store.createOrder({ orderId: 'o-idem-2', request, idempotency });
+    expect(first.created).toBe(true);
+    expect(second).toMatchObject({ created: false, order: { orderId: 'o-idem-1' } });
+    await expect(store.findOrder('o-idem-2')).resolves.toBeUndefined();
+    await expect(
+      store.createOrder({ orderId: 'o-idem-3', request, idempotency: { ...idempotency, bodyHash: 'other' } }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
+  });
+
+  it('gives each number one owner, counts claims once, and reports conflicts', async () => {
+    await store.createOrder({ orderId: 'o-a', request });
+    await store.createOrder({ orderId: 'o-b', request });
+    const first = await store.claimNumbers('o-a', 0, 'g1', ['15120000001', '15120000002']);
+    expect(first).toEqual({ claimed: ['15120000001', '15120000002'], conflicts: [] });
+    // A retried claim of the same numbers by the same line is harmless and not counted twice.
+    const again = await store.claimNumbers('o-a', 0, 'g1', ['15120000001', '15120000002', '15120000003']);
+    expect(again.claimed.sort()).toEqual(['15120000001', '15120000002', '15120000003']);
+    const other = await store.claimNumbers('o-b', 0, 'g1', ['15120000003', '15120000004']);
+    expect(other.claimed).toEqual(['15120000004']);
+    expect(other.conflicts).toEqual([expect.objectContaining({ number: '15120000003', orderId: 'o-a', line: 0 })]);
+    expect((await store.getLine('o-a', 0)).rented).toBe(3);
+    expect((await store.getLine('o-b', 0)).rented).toBe(1);
+  });
+
+  it('moves numbers between statuses only from the expected status, with the counters', async () => {
+    await store.createOrder({ orderId: 'o-t', request });
+    const numbers = Array.from({ length: 120 }, (_, i) => `1512100${String(i).padStart(4, '0')}`);
+    await store.claimNumbers('o-t', 0, 'g1', numbers);
+    expect(await store.transition('o-t', 0, numbers, 'RENTED', 'ASSIGNED')).toHaveLength(120);
+    expect(await store.transition('o-t', 0, numbers.slice(0, 10), 'RENTED', 'ASSIGNED')).toEqual([]);
+    expect(await store.transition('o-t', 0, numbers.slice(0, 100), 'ASSIGNED', 'VERIFIED')).toHaveLength(100);
+    expect(await store.transition('o-t', 0, numbers.slice(0, 5), 'VERIFIED', 'RELEASED')).toHaveLength(5);
+    const line = await store.getLine('o-t', 0);
+    expect(line).toMatchObject({ rented: 120, assigned: 120, verified: 95, released: 5 });
+    const assigned = await store.lineNumbers('o-t', 0, ['ASSIGNED']);
+    expect(assigned).toHaveLength(20);
+  });
+
+  it('lists orders newest first, filtered by status, with a cursor', async () => {
+    for (const id of ['o-l1', 'o-l2', 'o-l3']) {
+      await store.createOrder({ orderId: id, request });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await store.setOrderStatus('o-l2', 'COMPLETED');
+    const first = await store.listOrders({ limit: 2 });
+    expect(first.items.map((o) => o.orderId)).toEqual(['o-l3', 'o-l2']);
+    expect(first.cursor).toBeDefined();
+    const completed = await store.listOrders({ status: 'COMPLETED' });
+    expect(completed.items.map((o) => o.orderId)).toEqual(['o-l2']);
+  });
+
+  it('moves an order status only from the allowed statuses', async () => {
+    await store.createOrder({ orderId: 'o-s', request });
+    expect(await store.setOrderStatus('o-s', 'IN_PROGRESS', ['RECEIVED'])).toBe(true);
+    expect(await store.setOrderStatus('o-s', 'IN_PROGRESS', ['RECEIVED'])).toBe(false);
+  });
+});

@@ -1,0 +1,19 @@
+/**
+ * One DynamoDB Local for the whole test run (DESIGN.md: one instance per run, not per file).
+ * Each suite creates its own table in it (see `createTestTable`).
+ */
+import type { TestProject } from 'vitest/node';
+import { startDynamoDbLocal } from '../../infra/local/dynamodb.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamodbEndpoint: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const dynamodb = await startDynamoDbLocal({ port: 0 });
+  project.provide('dynamodbEndpoint', dynamodb.endpoint);
+  return () => dynamodb.stop();
+}
