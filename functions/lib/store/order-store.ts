@@ -70,6 +70,8 @@ export interface LineItem extends LineCounts {
   spec: OrderLine;
   status: LineStatus;
   plan: PlannedGroup[];
+  /** Times the plan was topped up after numbers failed at rent. */
+  replans?: number;
   nextIntentSeq: number;
   errors: RecordedError[];
   pendingDetails?: string;
@@ -93,7 +95,7 @@ export interface IntentItem {
   seq: number;
   groupId: string;
   quantity: number;
-  status: 'STARTED' | 'DONE' | 'NOT_APPLIED';
+  status: 'STARTED' | 'DONE' | 'NOT_APPLIED' | 'REJECTED';
   startedAt: string;
   rented?: number;
   failed?: number;
@@ -392,18 +394,19 @@ export class OrderStore {
     return item;
   }
 
-  async savePlan(orderId: string, line: number, plan: PlannedGroup[], status: LineStatus): Promise<void> {
+  async savePlan(orderId: string, line: number, plan: PlannedGroup[], status: LineStatus, replans = 0): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.line(orderId, line),
-        UpdateExpression: 'SET #plan = :plan, planned = :planned, #status = :status, updatedAt = :now',
+        UpdateExpression: 'SET #plan = :plan, planned = :planned, #status = :status, replans = :replans, updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status' },
         ExpressionAttributeValues: {
           ':plan': plan,
           ':planned': plan.reduce((sum, group) => sum + group.quantity, 0),
           ':status': status,
+          ':replans': replans,
           ':now': now(),
         },
       }),
@@ -463,7 +466,7 @@ export class OrderStore {
     return intent;
   }
 
-  async finishIntent(intent: IntentItem, status: 'DONE' | 'NOT_APPLIED', result: { rented: number; failed: number }): Promise<void> {
+  async finishIntent(intent: IntentItem, status: 'DONE' | 'NOT_APPLIED' | 'REJECTED', result: { rented: number; failed: number }): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,

@@ -1,0 +1,61 @@
+/**
+ * Submitting an order: record it (with its idempotency key) in DynamoDB, then start its execution,
+ * named after the order id so that Step Functions itself refuses a second one.
+ */
+import { randomUUID } from 'node:crypto';
+import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { bodyHash, type OrderItem, type OrderStore } from '../store/order-store.js';
+import type { OrderRequest } from './model.js';
+
+export interface SubmitDeps {
+  store: OrderStore;
+  sfn: SFNClient;
+  stateMachineArn: string;
+}
+
+export interface SubmitInput {
+  request: OrderRequest;
+  /** The raw body as the client sent it (parsed JSON), for the idempotency hash. */
+  rawBody: unknown;
+  /** `Idempotency-Key` header, scoped to the caller (e.g. its API key id). */
+  idempotency?: { scope: string; key: string };
+}
+
+export interface SubmitResult {
+  order: OrderItem;
+  /** False when the idempotency key returned an existing order. */
+  created: boolean;
+}
+
+export function executionArnFor(stateMachineArn: string, orderId: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${orderId}`;
+}
+
+export async function submitOrder(deps: SubmitDeps, input: SubmitInput): Promise<SubmitResult> {
+  const orderId = randomUUID();
+  const { created, order } = await deps.store.createOrder({
+    orderId,
+    request: input.request,
+    ...(input.idempotency ? { idempotency: { ...input.idempotency, bodyHash: bodyHash(input.rawBody) } } : {}),
+  });
+  // A replay whose first attempt died before StartExecution starts it now; the execution name
+  // (the order id) guarantees there is never a second one.
+  if (created || !order.executionArn) {
+    const executionArn = await startExecution(deps, order.orderId);
+    await deps.store.setExecutionArn(order.orderId, executionArn);
+    order.executionArn = executionArn;
+  }
+  return { order, created };
+}
+
+async function startExecution(deps: SubmitDeps, orderId: string): Promise<string> {
+  try {
+    const started = await deps.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: orderId, input: JSON.stringify({ orderId }) }),
+    );
+    return started.executionArn ?? executionArnFor(deps.stateMachineArn, orderId);
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists) return executionArnFor(deps.stateMachineArn, orderId);
+    throw error;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The long-lived parts a workflow Lambda builds once per container (cold start): configuration,
+ * the DynamoDB store, and one Plivo client whose rate limiter is the DynamoDB-leased bucket that
+ * every process of the account shares. Locally every handler runs in one process and shares them.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createDocumentClient } from '../aws-clients.js';
+import { type Env, positiveInteger, readPlivoConfig, required } from '../config.js';
+import { PlivoClient } from '../plivo/client.js';
+import { unlimited, type RateLimiter } from '../plivo/rate-limit.js';
+import type { PlivoAttempt } from '../plivo/http.js';
+import { LeasedRateLimiter } from '../store/leased-rate-limiter.js';
+import { OrderStore } from '../store/order-store.js';
+import type { WorkflowDeps } from '../workflow/deps.js';
+
+export interface WorkflowRuntime {
+  store: OrderStore;
+  plivo: PlivoClient;
+  logger: Logger;
+  concurrency: number;
+  /** Per-invocation dependencies, with a logger that puts the order id on every line. */
+  depsFor(keys: { orderId: string; line?: number; step: string }): WorkflowDeps;
+}
+
+export interface RuntimeHooks {
+  /** Called for every Plivo attempt (the benchmark counts them). */
+  onPlivoAttempt?: (attempt: PlivoAttempt) => void;
+}
+
+/** `TABLE_NAME`, the `PLIVO_*` settings, `PLIVO_CONCURRENCY` (calls in flight per invocation, default 16). */
+export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHooks = {}): WorkflowRuntime {
+  const tableName = required(env, 'TABLE_NAME');
+  const plivoConfig = readPlivoConfig(env);
+  const concurrency = positiveInteger(env, 'PLIVO_CONCURRENCY', 16);
+  const db = createDocumentClient(env);
+  const store = new OrderStore(db, tableName);
+  const limiter: RateLimiter = plivoConfig.rateLimit
+    ? new LeasedRateLimiter({ db, tableName, account: plivoConfig.authId, limit: plivoConfig.rateLimit })
+    : unlimited;
+  const plivo = new PlivoClient({
+    authId: plivoConfig.authId,
+    authToken: plivoConfig.authToken,
+    baseUrl: plivoConfig.baseUrl,
+    timeoutMs: plivoConfig.timeoutMs,
+    limiter,
+    ...(hooks.onPlivoAttempt ? { onAttempt: hooks.onPlivoAttempt } : {}),
+  });
+  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'number-orders' });
+  return {
+    store,
+    plivo,
+    logger,
+    concurrency,
+    depsFor: (keys) => {
+      const child = logger.createChild();
+      child.appendPersistentKeys(keys);
+      return {
+        store,
+        plivo,
+        concurrency,
+        logger: {
+          info: (message, extra) => child.info(message, extra ?? {}),
+          warn: (message, extra) => child.warn(message, extra ?? {}),
+          error: (message, extra) => child.error(message, extra ?? {}),
+        },
+      };
+    },
+  };
+}
+
+let shared: WorkflowRuntime | undefined;
+
+/** The container's runtime, built on first use from `process.env`. */
+export function workflowRuntime(): WorkflowRuntime {
+  shared ??= createWorkflowRuntime();
+  return shared;
+}
+
+/** For the local stack and tests: replace the container's runtime. */
+export function setWorkflowRuntime(runtime: WorkflowRuntime | undefined): void {
+  shared = runtime;
+}

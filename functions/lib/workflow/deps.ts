@@ -1,0 +1,41 @@
+/**
+ * What the workflow steps need, passed in (never read from the environment here), so the same
+ * code runs in Lambda, in the local stack and in tests.
+ */
+import type { PlivoClient } from '../plivo/client.js';
+import type { OrderStore } from '../store/order-store.js';
+
+/** Minimal structured logger (Powertools Logger satisfies it). */
+export interface WorkflowLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface WorkflowDeps {
+  store: OrderStore;
+  plivo: PlivoClient;
+  logger: WorkflowLogger;
+  /** Plivo calls in flight at once per step invocation. @default 16 */
+  concurrency?: number;
+}
+
+/** How much time an invocation has left; steps stop starting work when it runs low. */
+export interface Budget {
+  remainingMs(): number;
+}
+
+/** A budget that ends `ms` from now (tests and the local stack). */
+export function budgetOf(ms: number): Budget {
+  const end = Date.now() + ms;
+  return { remainingMs: () => end - Date.now() };
+}
+
+/** Keep this much time in hand when deciding whether to start more work (one worst Plivo call and a write). */
+export const BUDGET_RESERVE_MS = 15_000;
+
+export function hasTime(budget: Budget, reserveMs = BUDGET_RESERVE_MS): boolean {
+  return budget.remainingMs() > reserveMs;
+}
+
+export const silentLogger: WorkflowLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

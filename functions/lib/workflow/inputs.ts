@@ -1,0 +1,15 @@
+/** zod schemas of the state machine's task inputs (the Payload each Task passes its Lambda). */
+import { z } from 'zod';
+
+const orderId = z.string().min(1).max(80);
+
+export const orderInput = z.object({ orderId });
+export const lineInput = z.object({ orderId, line: z.number().int().min(0).max(49) });
+export const releaseInput = z.object({ orderId, mode: z.enum(['all', 'unusable']).optional() });
+/** What a Catch hands on: `{Error, Cause}`. */
+const caught = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional();
+export const finalizeInput = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('finalize'), orderId }),
+  z.object({ action: z.literal('line-failed'), orderId, line: z.number().int().min(0).max(49), error: caught }),
+  z.object({ action: z.literal('order-failed'), orderId, error: caught }),
+]);

@@ -1,0 +1,113 @@
+/**
+ * Plan (the search step): for each line, page Plivo's available number groups, keep those within
+ * the order's rate caps and having the services asked for, and plan group → quantity until the
+ * line is covered. The plan is recorded on the line; `dryRun` orders stop here, priced.
+ */
+import { PlivoNotFoundError } from '../errors.js';
+import type { NumberGroup } from '../plivo/schemas.js';
+import type { OrderLine, PlannedGroup } from '../orders/model.js';
+import type { LineItem, OrderItem } from '../store/order-store.js';
+import type { WorkflowDeps } from './deps.js';
+import { PoolNotFoundError, recordOf } from './errors.js';
+
+export interface PlanResult {
+  /** Indexes of the lines to rent (empty when nothing is to be rented). */
+  lines: number[];
+  /** False for a dry run, or when an all-or-nothing order cannot be covered: go to Finalize. */
+  proceed: boolean;
+}
+
+function rateOf(value: string | number | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  const amount = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(amount) && amount >= 0 ? amount : null;
+}
+
+function withinCaps(group: NumberGroup, order: OrderItem): boolean {
+  const monthly = rateOf(group.rental_rate);
+  const setup = rateOf(group.setup_rate);
+  const maxMonthly = order.request.maxMonthlyRate === undefined ? null : Number(order.request.maxMonthlyRate);
+  const maxSetup = order.request.maxSetupRate === undefined ? null : Number(order.request.maxSetupRate);
+  if (maxMonthly !== null && (monthly === null || monthly > maxMonthly)) return false;
+  if (maxSetup !== null && (setup === null || setup > maxSetup)) return false;
+  return true;
+}
+
+/** Services every number of the line must have: those asked for, plus the pool's service. */
+export function servicesOf(spec: OrderLine, service: 'sms' | 'mms'): string {
+  return [...new Set([...(spec.services ?? []), service])].sort().join(',');
+}
+
+function asPlanned(group: NumberGroup, quantity: number): PlannedGroup {
+  return {
+    groupId: group.group_id,
+    quantity,
+    prefix: group.prefix ?? null,
+    region: group.region ?? null,
+    numberType: group.number_type,
+    setupRate: group.setup_rate === undefined || group.setup_rate === null ? null : String(group.setup_rate),
+    rentalRate: group.rental_rate === undefined || group.rental_rate === null ? null : String(group.rental_rate),
+  };
+}
+
+/** Groups to rent from for one line, cheapest first within what each page offers. */
+export async function planLine(deps: WorkflowDeps, order: OrderItem, line: LineItem, exclude: ReadonlySet<string> = new Set()): Promise<PlannedGroup[]> {
+  const spec = line.spec;
+  let remaining = spec.quantity;
+  const plan: PlannedGroup[] = [];
+  const groups = deps.plivo.allNumberGroups({
+    countryIso: spec.countryIso,
+    numberType: spec.numberType,
+    ...(spec.prefix ? { prefix: spec.prefix } : {}),
+    ...(spec.region ? { region: spec.region } : {}),
+    services: servicesOf(spec, order.request.service),
+  });
+  for await (const group of groups) {
+    if (remaining <= 0) break;
+    if (group.stock <= 0 || exclude.has(group.group_id) || !withinCaps(group, order)) continue;
+    const quantity = Math.min(group.stock, remaining);
+    plan.push(asPlanned(group, quantity));
+    remaining -= quantity;
+  }
+  return plan;
+}
+
+/** Checks that the pool exists before anything is rented for it. */
+async function checkPool(deps: WorkflowDeps, order: OrderItem): Promise<void> {
+  try {
+    await deps.plivo.listPoolNumbers(order.request.poolUuid, { limit: 1 });
+  } catch (error) {
+    if (error instanceof PlivoNotFoundError) {
+      throw new PoolNotFoundError(`number pool ${order.request.poolUuid} does not exist at Plivo`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export async function planOrder(deps: WorkflowDeps, orderId: string): Promise<PlanResult> {
+  const order = await deps.store.getOrder(orderId);
+  await deps.store.setOrderStatus(orderId, 'IN_PROGRESS', ['RECEIVED', 'IN_PROGRESS']);
+  const lines = await deps.store.getLines(orderId);
+  if (!order.request.dryRun) await checkPool(deps, order);
+  const covered: number[] = [];
+  let short = false;
+  for (const line of lines) {
+    const plan = await planLine(deps, order, line);
+    const planned = plan.reduce((sum, group) => sum + group.quantity, 0);
+    await deps.store.savePlan(orderId, line.line, plan, 'PLANNED');
+    if (planned < line.spec.quantity) {
+      short = true;
+      await deps.store.recordLineError(
+        orderId,
+        line.line,
+        recordOf(new Error(`only ${planned} of ${line.spec.quantity} numbers are available within the order's constraints`), line.line),
+      );
+    }
+    if (planned > 0) covered.push(line.line);
+    deps.logger.info('line planned', { orderId, line: line.line, requested: line.spec.quantity, planned, groups: plan.length });
+  }
+  if (order.request.dryRun) return { lines: [], proceed: false };
+  // All or nothing and not coverable: rent nothing at all.
+  if (short && !order.request.partialAllowed) return { lines: [], proceed: false };
+  return { lines: covered, proceed: covered.length > 0 };
+}

@@ -1,0 +1,203 @@
+/**
+ * Rent (one line): rent each planned group's quantity, recording an intent before every rent and
+ * claiming the rented numbers (one owner each) right after. A rent whose outcome is unknown (a
+ * timeout, a 5xx, a crash between rent and record) is never repeated blindly: the intent is
+ * reconciled against the account's numbers first (DESIGN.md, invariant 2).
+ */
+import {
+  PlivoAuthError,
+  PlivoBadRequestError,
+  PlivoError,
+  PlivoNotFoundError,
+  PlivoOutcomeUnknownError,
+  PlivoRateLimitedError,
+} from '../errors.js';
+import type { PlannedGroup } from '../orders/model.js';
+import type { IntentItem, LineItem, OrderItem } from '../store/order-store.js';
+import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
+import { recordOf } from './errors.js';
+import { accountTypeOf, callingCode } from './numbering.js';
+import { planLine } from './plan.js';
+
+export interface RentResult {
+  /** True when time ran out with rents still to do: call again. */
+  more: boolean;
+  /** What the line does next. */
+  next: 'assign' | 'done';
+}
+
+/** Tries per group whose rents were found not to have happened, before the group is given up. */
+const MAX_NOT_APPLIED_PER_GROUP = 3;
+/** Times a line's plan is topped up with a fresh search when numbers failed at rent. */
+const MAX_REPLANS = 2;
+
+/** Adds a top-up plan to the line's plan (a group already planned gets the extra quantity). */
+function mergePlans(plan: readonly PlannedGroup[], extra: readonly PlannedGroup[]): PlannedGroup[] {
+  const merged = plan.map((group) => ({ ...group }));
+  for (const group of extra) {
+    const existing = merged.find((g) => g.groupId === group.groupId);
+    if (existing) existing.quantity += group.quantity;
+    else merged.push({ ...group });
+  }
+  return merged;
+}
+
+function consumedFrom(intents: IntentItem[], groupId: string): { consumed: number; notApplied: number; rejected: boolean } {
+  let consumed = 0;
+  let notApplied = 0;
+  let rejected = false;
+  for (const intent of intents) {
+    if (intent.groupId !== groupId) continue;
+    if (intent.status === 'DONE') consumed += intent.quantity;
+    if (intent.status === 'NOT_APPLIED') notApplied++;
+    if (intent.status === 'REJECTED') rejected = true;
+  }
+  return { consumed, notApplied, rejected };
+}
+
+/**
+ * Walks the account's numbers that could have come from this group, newest first where Plivo
+ * lists oldest first (it pages from the end), and yields pages.
+ */
+async function* accountCandidates(deps: WorkflowDeps, line: LineItem, group: PlannedGroup): AsyncGenerator<string[]> {
+  const filters = {
+    numberStartsWith: `${callingCode(line.spec.countryIso)}${group.prefix ?? ''}`,
+    type: accountTypeOf(line.spec.numberType),
+  };
+  const first = await deps.plivo.listAccountNumbers({ ...filters, offset: 0, limit: 20 });
+  const total = first.meta.total_count;
+  const lastPageOffset = Math.floor(Math.max(0, total - 1) / 20) * 20;
+  if (lastPageOffset === 0) {
+    yield first.objects.map((n) => n.number);
+    return;
+  }
+  for (let offset = lastPageOffset; offset > 0; offset -= 20) {
+    const page = await deps.plivo.listAccountNumbers({ ...filters, offset, limit: 20 });
+    yield page.objects.map((n) => n.number);
+  }
+  yield first.objects.map((n) => n.number);
+}
+
+/**
+ * Settles an intent whose rent may or may not have happened: numbers of the group's kind that the
+ * account holds and no order owns are claimed for this line, up to the intent's quantity.
+ */
+export async function reconcileIntent(deps: WorkflowDeps, line: LineItem, intent: IntentItem): Promise<number> {
+  const group = line.plan.find((g) => g.groupId === intent.groupId);
+  if (!group) throw new Error(`intent ${intent.seq} of line ${line.line} names group ${intent.groupId}, which is not in the plan`);
+  const claimed: string[] = [];
+  for await (const page of accountCandidates(deps, line, group)) {
+    const owned = new Set((await deps.store.owners(page)).map((owner) => owner.number));
+    const unowned = page.filter((number) => !owned.has(number)).slice(0, intent.quantity - claimed.length);
+    if (unowned.length > 0) {
+      const result = await deps.store.claimNumbers(intent.orderId, intent.line, intent.groupId, unowned);
+      claimed.push(...result.claimed);
+    }
+    if (claimed.length >= intent.quantity) break;
+  }
+  await deps.store.finishIntent(intent, claimed.length > 0 ? 'DONE' : 'NOT_APPLIED', { rented: claimed.length, failed: 0 });
+  deps.logger.warn('rent with unknown outcome reconciled', {
+    orderId: intent.orderId,
+    line: intent.line,
+    groupId: intent.groupId,
+    quantity: intent.quantity,
+    found: claimed.length,
+  });
+  return claimed.length;
+}
+
+/** Reconciles every intent of a line that is still open (after a crash or an unknown outcome). */
+export async function reconcileOpenIntents(deps: WorkflowDeps, orderId: string, line: LineItem): Promise<void> {
+  for (const intent of await deps.store.listIntents(orderId, line.line)) {
+    if (intent.status === 'STARTED') await reconcileIntent(deps, line, intent);
+  }
+}
+
+async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, group: PlannedGroup, quantity: number): Promise<'rented' | 'pending' | 'unknown' | 'rejected'> {
+  const intent = await deps.store.startIntent(order.orderId, line.line, group.groupId, quantity);
+  let result;
+  try {
+    result = await deps.plivo.rentFromGroup(group.groupId, { quantity });
+  } catch (error) {
+    if (error instanceof PlivoOutcomeUnknownError) {
+      await reconcileIntent(deps, line, intent);
+      return 'unknown';
+    }
+    if (error instanceof PlivoRateLimitedError || error instanceof PlivoAuthError) {
+      // Plivo did nothing: close the intent, and let Step Functions retry later (or fail the order).
+      await deps.store.finishIntent(intent, 'NOT_APPLIED', { rented: 0, failed: 0 });
+      throw error;
+    }
+    if (error instanceof PlivoBadRequestError || error instanceof PlivoNotFoundError) {
+      await deps.store.finishIntent(intent, 'REJECTED', { rented: 0, failed: 0 });
+      await deps.store.recordLineError(order.orderId, line.line, recordOf(error, line.line));
+      return 'rejected';
+    }
+    if (error instanceof PlivoError) {
+      // Any other Plivo failure of a non-idempotent call leaves the outcome open: reconcile.
+      await reconcileIntent(deps, line, intent);
+      return 'unknown';
+    }
+    throw error;
+  }
+  if (result.status === 'pending') {
+    await deps.store.finishIntent(intent, 'DONE', { rented: 0, failed: 0 });
+    await deps.store.setLineStatus(order.orderId, line.line, 'PENDING_REGULATORY', { pendingDetails: result.details ?? result.message ?? '' });
+    deps.logger.info('rent pending under address regulations', { orderId: order.orderId, line: line.line, groupId: group.groupId, details: result.details });
+    return 'pending';
+  }
+  const { claimed, conflicts } = await deps.store.claimNumbers(order.orderId, line.line, group.groupId, result.rented);
+  await deps.store.finishIntent(intent, 'DONE', { rented: claimed.length, failed: result.failed.length });
+  if (result.failed.length > 0) {
+    await deps.store.recordLineError(
+      order.orderId,
+      line.line,
+      recordOf(new Error(`${result.failed.length} of ${quantity} numbers failed at rent (${result.failed[0]?.status ?? 'failed'})`), line.line),
+    );
+  }
+  if (conflicts.length > 0) {
+    deps.logger.error('rented numbers already owned by another order', { orderId: order.orderId, line: line.line, conflicts });
+  }
+  return 'rented';
+}
+
+export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: number, budget: Budget): Promise<RentResult> {
+  const order = await deps.store.getOrder(orderId);
+  let line = await deps.store.getLine(orderId, lineIndex);
+  if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false, next: 'done' };
+  if (line.status === 'PENDING_REGULATORY') return { more: false, next: 'done' };
+  await reconcileOpenIntents(deps, orderId, line);
+  await deps.store.setLineStatus(orderId, lineIndex, 'RENTING');
+
+  for (;;) {
+    line = await deps.store.getLine(orderId, lineIndex);
+    const remaining = line.requested - line.rented;
+    if (remaining <= 0) break;
+    const intents = await deps.store.listIntents(orderId, lineIndex);
+    const candidate = line.plan
+      .map((group) => ({ group, ...consumedFrom(intents, group.groupId) }))
+      .find(({ group, consumed, notApplied, rejected }) => !rejected && notApplied < MAX_NOT_APPLIED_PER_GROUP && consumed < group.quantity);
+    if (!candidate) {
+      // Numbers failed at rent, or groups ran dry: top the plan up from a fresh search, a few times.
+      const replans = line.replans ?? 0;
+      if (replans >= MAX_REPLANS || !hasTime(budget)) break;
+      const rejected = new Set(intents.filter((i) => i.status === 'REJECTED').map((i) => i.groupId));
+      const extra = await planLine(deps, order, { ...line, spec: { ...line.spec, quantity: remaining } }, rejected);
+      await deps.store.savePlan(orderId, lineIndex, mergePlans(line.plan, extra), 'RENTING', replans + 1);
+      if (extra.length === 0) break;
+      continue;
+    }
+    if (!hasTime(budget)) return { more: true, next: 'assign' };
+    const quantity = Math.min(candidate.group.quantity - candidate.consumed, remaining);
+    const outcome = await rentOnce(deps, order, line, candidate.group, quantity);
+    if (outcome === 'pending') return { more: false, next: 'done' };
+  }
+
+  line = await deps.store.getLine(orderId, lineIndex);
+  if (line.rented === 0) {
+    await deps.store.setLineStatus(orderId, lineIndex, 'FAILED');
+    return { more: false, next: 'done' };
+  }
+  await deps.store.setLineStatus(orderId, lineIndex, 'ASSIGNING');
+  return { more: false, next: 'assign' };
+}

@@ -1,0 +1,88 @@
+/**
+ * Verify (one line): proves that the line's ASSIGNED numbers are in the pool by listing the pool
+ * (pages of 20, narrowed with `starts_with` + `country_iso2` + `type`) rather than one GET per
+ * number. A number missing from the pool gets one re-add; missing again, it FAILS (and is released
+ * before the order ends).
+ */
+import { PlivoBadRequestError, PlivoError, PlivoOutcomeUnknownError } from '../errors.js';
+import type { PoolNumber } from '../plivo/schemas.js';
+import type { LineItem, NumberItem, OrderItem } from '../store/order-store.js';
+import { poolOps, type StepResult } from './assign.js';
+import { BatchedTransition } from './batched-transition.js';
+import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
+import { isTollfree, poolTypeOf } from './numbering.js';
+
+/** Plivo takes at most 10 prefixes per pool listing. */
+const MAX_PREFIXES = 10;
+
+/** The pool listings that cover the line's numbers: its prefixes, ten at a time. */
+function listings(deps: WorkflowDeps, order: OrderItem, line: LineItem, numbers: NumberItem[]): AsyncIterable<PoolNumber>[] {
+  const pool = order.request.poolUuid;
+  if (isTollfree(line.spec.numberType)) return [deps.plivo.allPoolNumbers(pool, { type: 'toll-free', service: order.request.service })];
+  const groups = new Map(line.plan.map((group) => [group.groupId, group.prefix]));
+  const prefixes = new Set<string>();
+  for (const item of numbers) {
+    const prefix = groups.get(item.groupId);
+    // A number whose group prefix we do not know (reconciled, or a group without prefix): list the country.
+    if (!prefix) return [deps.plivo.allPoolNumbers(pool, { countryIso2: line.spec.countryIso, type: poolTypeOf(line.spec.numberType), service: order.request.service })];
+    prefixes.add(prefix);
+  }
+  const all = [...prefixes].sort();
+  const chunks: AsyncIterable<PoolNumber>[] = [];
+  for (let i = 0; i < all.length; i += MAX_PREFIXES) {
+    chunks.push(
+      deps.plivo.allPoolNumbers(pool, {
+        startsWith: all.slice(i, i + MAX_PREFIXES),
+        countryIso2: line.spec.countryIso,
+        type: poolTypeOf(line.spec.numberType),
+        service: order.request.service,
+      }),
+    );
+  }
+  return chunks;
+}
+
+export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex: number, budget: Budget): Promise<StepResult> {
+  const order = await deps.store.getOrder(orderId);
+  const line = await deps.store.getLine(orderId, lineIndex);
+  if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false };
+  const waiting = await deps.store.lineNumbers(orderId, lineIndex, ['ASSIGNED']);
+  if (waiting.length === 0) return { more: false };
+
+  const expected = new Map(waiting.map((item) => [item.number, item]));
+  const verified = new BatchedTransition(deps.store, orderId, lineIndex, 'ASSIGNED', 'VERIFIED');
+  let complete = true;
+  listing: for (const members of listings(deps, order, line, waiting)) {
+    for await (const member of members) {
+      if (expected.delete(member.number)) await verified.add(member.number);
+      if (expected.size === 0) break listing;
+      if (!hasTime(budget)) {
+        complete = false;
+        break listing;
+      }
+    }
+  }
+  await verified.flush();
+  if (!complete) return { more: true };
+
+  // Not in the pool: one re-add, then verify again; missing after that, the number fails.
+  const ops = poolOps(deps, order, line);
+  let readded = 0;
+  for (const item of expected.values()) {
+    if (item.readds >= 1) {
+      await deps.store.transition(orderId, lineIndex, [item.number], 'ASSIGNED', 'FAILED', { error: 'not in the pool after a re-add' });
+      continue;
+    }
+    try {
+      await ops.add(item.number);
+    } catch (error) {
+      const maybeThere = error instanceof PlivoOutcomeUnknownError || error instanceof PlivoBadRequestError;
+      if (!maybeThere && !(error instanceof PlivoError)) throw error;
+    }
+    await deps.store.setReadds(orderId, lineIndex, [item.number], item.readds + 1);
+    readded++;
+  }
+  deps.logger.info('pool verified', { orderId, line: lineIndex, verified: verified.count, readded, failed: expected.size - readded });
+  if (readded > 0) return { more: true };
+  return { more: false };
+}

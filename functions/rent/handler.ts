@@ -1,0 +1,6 @@
+import { createTaskHandler } from '../lib/runtime/task-handler.js';
+import { lineInput } from '../lib/workflow/inputs.js';
+import { rentLine } from '../lib/workflow/rent.js';
+
+/** Rent one line's planned groups (intent first; unknown outcomes reconciled). */
+export const handler = createTaskHandler('rent', lineInput, (deps, input, budget) => rentLine(deps, input.orderId, input.line, budget));

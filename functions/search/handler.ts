@@ -1,0 +1,6 @@
+import { createTaskHandler } from '../lib/runtime/task-handler.js';
+import { orderInput } from '../lib/workflow/inputs.js';
+import { planOrder } from '../lib/workflow/plan.js';
+
+/** Plan: search Plivo's number groups for every line and record the plan. */
+export const handler = createTaskHandler('search', orderInput, (deps, input) => planOrder(deps, input.orderId));
