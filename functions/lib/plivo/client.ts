@@ -288,7 +288,7 @@ export class PlivoClient {
   addToPool(poolUuid: string, number: string, options: { service?: PoolService; signal?: AbortSignal } = {}): Promise<PoolNumber> {
     return this.http.call({
       method: 'POST',
-      route: 'NumberPool/{pool}/Number/{number}/',
+      route: 'NumberPool/{uuid}/Number/{number}/',
       path: `NumberPool/${seg(poolUuid)}/Number/${seg(number)}/`,
       safety: 'unsafe',
       body: { service: options.service ?? 'sms' },
@@ -300,7 +300,7 @@ export class PlivoClient {
   getPoolNumber(poolUuid: string, number: string, signal?: AbortSignal): Promise<PoolNumber> {
     return this.http.call({
       method: 'GET',
-      route: 'NumberPool/{pool}/Number/{number}/',
+      route: 'NumberPool/{uuid}/Number/{number}/',
       path: `NumberPool/${seg(poolUuid)}/Number/${seg(number)}/`,
       safety: 'safe',
       schema: poolNumberSchema,
@@ -324,7 +324,7 @@ export class PlivoClient {
   addTollfreeToPool(poolUuid: string, number: string, options: { service?: PoolService } = {}): Promise<PoolNumber> {
     return this.http.call({
       method: 'POST',
-      route: 'NumberPool/{pool}/Tollfree/{number}/',
+      route: 'NumberPool/{uuid}/Tollfree/{number}/',
       path: `NumberPool/${seg(poolUuid)}/Tollfree/${seg(number)}/`,
       safety: 'unsafe',
       body: options.service ? { service: options.service } : {},
@@ -335,7 +335,7 @@ export class PlivoClient {
   getPoolTollfree(poolUuid: string, number: string): Promise<PoolNumber> {
     return this.http.call({
       method: 'GET',
-      route: 'NumberPool/{pool}/Tollfree/{number}/',
+      route: 'NumberPool/{uuid}/Tollfree/{number}/',
       path: `NumberPool/${seg(poolUuid)}/Tollfree/${seg(number)}/`,
       safety: 'safe',
       schema: poolNumberSchema,
@@ -353,7 +353,7 @@ export class PlivoClient {
   getPoolShortcode(poolUuid: string, shortcode: string): Promise<PoolShortcode> {
     return this.http.call({
       method: 'GET',
-      route: 'NumberPool/{pool}/Shortcode/{shortcode}/',
+      route: 'NumberPool/{uuid}/Shortcode/{shortcode}/',
       path: `NumberPool/${seg(poolUuid)}/Shortcode/${seg(shortcode)}/`,
       safety: 'safe',
       schema: poolShortcodeSchema,
@@ -363,7 +363,7 @@ export class PlivoClient {
   async listPoolShortcodes(poolUuid: string, options: ListOptions = {}): Promise<Page<PoolShortcode>> {
     const page = await this.http.call({
       method: 'GET',
-      route: 'NumberPool/{pool}/Shortcode/',
+      route: 'NumberPool/{uuid}/Shortcode/',
       path: `NumberPool/${seg(poolUuid)}/Shortcode/`,
       safety: 'safe',
       query: listQuery(options),
@@ -376,7 +376,7 @@ export class PlivoClient {
   removeShortcodeFromPool(poolUuid: string, shortcode: string): Promise<{ response: string }> {
     return this.http.call({
       method: 'DELETE',
-      route: 'NumberPool/{pool}/Shortcode/{shortcode}/',
+      route: 'NumberPool/{uuid}/Shortcode/{shortcode}/',
       path: `NumberPool/${seg(poolUuid)}/Shortcode/${seg(shortcode)}/`,
       safety: 'unsafe',
       schema: removedSchema,
@@ -415,7 +415,7 @@ export class PlivoClient {
   private async listPool(poolUuid: string, kind: 'Number' | 'Tollfree', filters: PoolNumberFilters): Promise<Page<PoolNumber>> {
     const page = await this.http.call({
       method: 'GET',
-      route: `NumberPool/{pool}/${kind}/`,
+      route: `NumberPool/{uuid}/${kind}/`,
       path: `NumberPool/${seg(poolUuid)}/${kind}/`,
       safety: 'safe',
       query: {
@@ -434,7 +434,7 @@ export class PlivoClient {
   private async removeMember(poolUuid: string, kind: 'Number' | 'Tollfree', number: string, unrent: boolean): Promise<{ response: string }> {
     const answer = await this.http.call({
       method: 'DELETE',
-      route: `NumberPool/{pool}/${kind}/{number}/`,
+      route: `NumberPool/{uuid}/${kind}/{number}/`,
       path: `NumberPool/${seg(poolUuid)}/${kind}/${seg(number)}/`,
       safety: 'unsafe',
       body: { unrent },

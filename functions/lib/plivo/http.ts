@@ -187,8 +187,9 @@ export class PlivoHttp {
           jitter: true,
           retryOnTimeout: spec.safety === 'safe',
           // Unsafe calls: only a 429 proves that Plivo did nothing; never repeat anything else.
+          // (`undefined` hands the 429 to ky's default path, which honours Retry-After; `true` would not.)
           ...(spec.safety === 'unsafe'
-            ? { shouldRetry: ({ error }) => isHTTPError(error) && error.response.status === 429 }
+            ? { shouldRetry: ({ error }) => (isHTTPError(error) && error.response.status === 429 ? undefined : false) }
             : {}),
         },
       });
