@@ -330,9 +330,11 @@ export class OrderStore {
       from.forEach((status, i) => (values[`:f${i}`] = status));
     }
     let update = 'SET #status = :to, updatedAt = :now';
+    const names: Record<string, string> = { '#status': 'status' };
     if (extra.rollback) {
-      update += ', rollback = :rollback';
+      update += ', #rollback = :rollback';
       values[':rollback'] = extra.rollback;
+      names['#rollback'] = 'rollback';
     }
     try {
       await this.db.send(
@@ -341,7 +343,7 @@ export class OrderStore {
           Key: keys.order(orderId),
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
@@ -358,8 +360,9 @@ export class OrderStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.order(orderId),
-        UpdateExpression: 'SET rollback = :mode, updatedAt = :now',
-        ConditionExpression: mode === 'all' ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND (attribute_not_exists(rollback) OR rollback <> :all)',
+        UpdateExpression: 'SET #rollback = :mode, updatedAt = :now',
+        ConditionExpression: mode === 'all' ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND (attribute_not_exists(#rollback) OR #rollback <> :all)',
+        ExpressionAttributeNames: { '#rollback': 'rollback' },
         ExpressionAttributeValues: { ':mode': mode, ':now': now(), ...(mode === 'all' ? {} : { ':all': 'all' }) },
       }),
     ).catch((error: unknown) => {

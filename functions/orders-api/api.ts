@@ -1,0 +1,46 @@
+/**
+ * The orders API as a handler factory: give it a store, a Step Functions client and the state
+ * machine, get the middy handler. `handler.ts` applies it to clients built from the environment;
+ * tests and the local stack apply it to their own.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { HttpError } from '../lib/http/errors.js';
+import { createHttpHandler, type HttpHandler } from '../lib/http/stack.js';
+import { LIMITS } from '../lib/orders/model.js';
+import { IdempotencyConflictError, InvalidCursorError, OrderNotFoundError } from '../lib/store/order-store.js';
+import { ordersApiRoutes, type OrdersApiDeps } from './routes.js';
+
+export type { OrdersApiDeps };
+export { ordersApiRoutes };
+
+export interface OrdersApiOptions extends OrdersApiDeps {
+  /** @default a Powertools Logger with service name "orders-api" */
+  logger?: Logger;
+}
+
+/** Domain errors that are the caller's doing, as HTTP answers; everything else is a 500. */
+export function mapOrdersError(error: unknown): HttpError | undefined {
+  if (error instanceof OrderNotFoundError) return new HttpError(404, error.message, { cause: error });
+  if (error instanceof IdempotencyConflictError) return new HttpError(409, error.message, { cause: error });
+  if (error instanceof InvalidCursorError) {
+    return new HttpError(422, `query parameter cursor: ${error.message}`, { issues: [{ path: 'cursor', message: error.message }], cause: error });
+  }
+  return undefined;
+}
+
+export function createOrdersApi(options: OrdersApiOptions): HttpHandler {
+  const { logger = new Logger({ serviceName: 'orders-api' }), ...deps } = options;
+  return createHttpHandler({
+    routes: ordersApiRoutes,
+    deps: { store: deps.store, sfn: deps.sfn, stateMachineArn: deps.stateMachineArn },
+    logger,
+    mapError: mapOrdersError,
+    maxBodyBytes: LIMITS.maxBodyBytes,
+  });
+}
+
+/** Paths that need no API key (for the local gateway, and for CDK's `apiKeyRequired: false`). */
+export const ordersApiPublicPaths: readonly string[] = ordersApiRoutes.filter((r) => r.public).map((r) => r.path);
+
+/** Every resource template of the API, for the local gateway's `resource` and `pathParameters`. */
+export const ordersApiResources: readonly string[] = [...new Set(ordersApiRoutes.map((r) => r.path))];

@@ -1,0 +1,241 @@
+/**
+ * The orders API's OpenAPI 3.1 document, generated with zod-openapi from the very schemas the
+ * handler validates with (`orderRequestSchema` for the body): there is no second copy to drift.
+ * A test holds it to the router (same routes and methods) and checks that its examples validate.
+ */
+import { createDocument, type ZodOpenApiObject, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { z } from 'zod';
+import { LIMITS, orderRequestSchema, type OrderRequestInput } from '../lib/orders/model.js';
+import {
+  createOrderHeaders,
+  errorResponseSchema,
+  healthSchema,
+  listOrdersQuery,
+  orderAcceptedSchema,
+  orderListSchema,
+  orderNumbersPageSchema,
+  orderNumbersQuery,
+  orderPathParams,
+  orderViewSchema,
+  type OrderAccepted,
+  type OrderView,
+} from './schemas.js';
+
+export const API_VERSION = '1.0.0';
+
+const errorContent = { 'application/json': { schema: errorResponseSchema } };
+const error = (description: string) => ({ description, content: errorContent });
+
+const authErrors: ZodOpenApiResponsesObject = {
+  '401': error('No API key: send it in the `x-api-key` header'),
+  '403': error('The API key is not valid'),
+  '500': error('Something failed inside; the answer carries a `requestId` and the error is logged'),
+};
+
+const invalidQuery = error('A query parameter is not valid; `issues` names each one');
+
+/** Request examples: each must pass `orderRequestSchema` (a test checks). */
+export const orderRequestExamples = {
+  regions: {
+    summary: 'US local numbers by area code and by region, French local numbers',
+    value: {
+      poolUuid: '6b4e2b0a-5e0c-4a53-9d5c-0d7a2b9f1c11',
+      service: 'sms',
+      lines: [
+        { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 40 },
+        { countryIso: 'US', numberType: 'local', region: 'California', quantity: 25 },
+        { countryIso: 'FR', numberType: 'local', prefix: '3', quantity: 5 },
+      ],
+      partialAllowed: true,
+      maxMonthlyRate: '1.00',
+      maxSetupRate: '1.00',
+      callbackUrl: 'https://example.com/hooks/numbers',
+      reference: 'customer-ref-42',
+      dryRun: false,
+    },
+  },
+  tollfreeDryRun: {
+    summary: 'Plan (search and price) 10 Canadian toll-free numbers without renting any',
+    value: {
+      poolUuid: '6b4e2b0a-5e0c-4a53-9d5c-0d7a2b9f1c11',
+      lines: [{ countryIso: 'CA', numberType: 'tollfree', services: ['sms', 'voice'], quantity: 10 }],
+      partialAllowed: false,
+      dryRun: true,
+    },
+  },
+} satisfies Record<string, { summary: string; value: OrderRequestInput }>;
+
+const exampleOrderId = '0b6c3c52-8a39-4d0e-9b7a-2f1f3d0c6e11';
+const exampleArn = `arn:aws:states:us-east-1:123456789012:execution:number-orders-order:${exampleOrderId}`;
+const exampleLinks = { self: `/orders/${exampleOrderId}`, numbers: `/orders/${exampleOrderId}/numbers` };
+
+export const orderAcceptedExample: OrderAccepted = {
+  orderId: exampleOrderId,
+  status: 'RECEIVED',
+  requested: 70,
+  lineCount: 3,
+  dryRun: false,
+  executionArn: exampleArn,
+  createdAt: '2026-11-23T10:15:30.123Z',
+  links: exampleLinks,
+};
+
+export const orderViewExample: OrderView = {
+  orderId: exampleOrderId,
+  status: 'IN_PROGRESS',
+  executionArn: exampleArn,
+  poolUuid: '6b4e2b0a-5e0c-4a53-9d5c-0d7a2b9f1c11',
+  service: 'sms',
+  partialAllowed: true,
+  dryRun: false,
+  reference: 'customer-ref-42',
+  requested: 45,
+  totals: { requested: 45, planned: 45, rented: 40, assigned: 30, verified: 25, failed: 0, released: 0, leaked: 0 },
+  lines: [
+    {
+      line: 0,
+      request: { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 40 },
+      status: 'ASSIGNING',
+      counts: { requested: 40, planned: 40, rented: 40, assigned: 30, verified: 25, failed: 0, released: 0, leaked: 0 },
+      plan: [
+        { groupId: '51200', quantity: 40, prefix: '512', region: 'Texas', numberType: 'local', setupRate: '0.00000', rentalRate: '0.80000' },
+      ],
+      errors: [],
+      updatedAt: '2026-11-23T10:15:34.500Z',
+    },
+    {
+      line: 1,
+      request: { countryIso: 'FR', numberType: 'local', prefix: '3', quantity: 5 },
+      status: 'PENDING_REGULATORY',
+      counts: { requested: 5, planned: 5, rented: 0, assigned: 0, verified: 0, failed: 0, released: 0, leaked: 0 },
+      plan: [{ groupId: '33100', quantity: 5, prefix: '3', region: null, numberType: 'local', setupRate: '1.00000', rentalRate: '1.20000' }],
+      errors: [],
+      pendingDetails: 'An address proof is required for numbers in France',
+      updatedAt: '2026-11-23T10:15:33.010Z',
+    },
+  ],
+  errors: [],
+  createdAt: '2026-11-23T10:15:30.123Z',
+  updatedAt: '2026-11-23T10:15:34.500Z',
+  links: exampleLinks,
+};
+
+const orderIdParams = { path: orderPathParams };
+
+const createOrder: ZodOpenApiOperationObject = {
+  operationId: 'createOrder',
+  summary: 'Order numbers into a pool',
+  description: [
+    `Records the order and starts its workflow; answers at once. At most ${LIMITS.maxLines} lines,`,
+    `${LIMITS.maxQuantityPerLine} numbers per line and ${LIMITS.maxNumbersPerOrder} per order; the body`,
+    `may be at most ${LIMITS.maxBodyBytes} bytes. With an \`Idempotency-Key\`, a repeat of the same`,
+    'request answers 202 with the same body (and `Idempotent-Replayed: true`) and starts nothing.',
+  ].join(' '),
+  requestParams: { header: createOrderHeaders },
+  requestBody: {
+    required: true,
+    content: { 'application/json': { schema: orderRequestSchema, examples: orderRequestExamples } },
+  },
+  responses: {
+    '202': {
+      description: 'Accepted: the order is recorded and its workflow started',
+      headers: z.object({
+        location: z.string().meta({ description: 'The order: `/orders/{orderId}`' }),
+        'idempotent-replayed': z.literal('true').optional().meta({ description: 'Present when an `Idempotency-Key` replay returned an earlier order' }),
+      }),
+      content: { 'application/json': { schema: orderAcceptedSchema, example: orderAcceptedExample } },
+    },
+    '400': error('The body is empty or not valid JSON'),
+    ...authErrors,
+    '409': error('The `Idempotency-Key` was already used with a different body'),
+    '413': error(`The body is larger than ${LIMITS.maxBodyBytes} bytes`),
+    '415': error('The content type is not `application/json`'),
+    '422': error('The body (or the `Idempotency-Key` header) does not satisfy the schema; `issues` lists every field'),
+  },
+};
+
+const listOrders: ZodOpenApiOperationObject = {
+  operationId: 'listOrders',
+  summary: 'List orders, newest first',
+  requestParams: { query: listOrdersQuery },
+  responses: {
+    '200': { description: 'One page of orders', content: { 'application/json': { schema: orderListSchema } } },
+    ...authErrors,
+    '422': invalidQuery,
+  },
+};
+
+const getOrder: ZodOpenApiOperationObject = {
+  operationId: 'getOrder',
+  summary: 'An order with its lines, counts, plan and errors',
+  requestParams: orderIdParams,
+  responses: {
+    '200': { description: 'The order', content: { 'application/json': { schema: orderViewSchema, example: orderViewExample } } },
+    ...authErrors,
+    '404': error('No order has this id (or the id is not a UUID)'),
+  },
+};
+
+const listOrderNumbers: ZodOpenApiOperationObject = {
+  operationId: 'listOrderNumbers',
+  summary: "An order's numbers, one page at a time",
+  requestParams: { ...orderIdParams, query: orderNumbersQuery },
+  responses: {
+    '200': { description: 'One page of numbers', content: { 'application/json': { schema: orderNumbersPageSchema } } },
+    ...authErrors,
+    '404': error('No order has this id'),
+    '422': invalidQuery,
+  },
+};
+
+const health: ZodOpenApiOperationObject = {
+  operationId: 'health',
+  summary: 'Liveness (no API key)',
+  security: [],
+  responses: { '200': { description: 'Up', content: { 'application/json': { schema: healthSchema, example: { status: 'ok' } } } } },
+};
+
+const openApi: ZodOpenApiOperationObject = {
+  operationId: 'openApiDocument',
+  summary: 'This document (no API key)',
+  security: [],
+  responses: {
+    '200': {
+      description: 'The OpenAPI 3.1 document',
+      content: { 'application/json': { schema: z.looseObject({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }) }) } },
+    },
+  },
+};
+
+/** Every path and method of the API, with zod schemas (before rendering). */
+export const ordersApiPaths = {
+  '/health': { get: health },
+  '/openapi.json': { get: openApi },
+  '/orders': { post: createOrder, get: listOrders },
+  '/orders/{orderId}': { get: getOrder },
+  '/orders/{orderId}/numbers': { get: listOrderNumbers },
+} satisfies ZodOpenApiPathsObject;
+
+const definition: ZodOpenApiObject = {
+  openapi: '3.1.0',
+  info: {
+    title: 'number-orders',
+    version: API_VERSION,
+    description:
+      'Rent Plivo phone numbers in bulk into Powerpack number pools. Every 4xx answer names the field or the reason; 422 answers list every field issue.',
+  },
+  security: [{ apiKey: [] }],
+  components: {
+    securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API key' } },
+    schemas: { OrderRequest: orderRequestSchema, OrderAccepted: orderAcceptedSchema, Order: orderViewSchema, Error: errorResponseSchema },
+  },
+  paths: ordersApiPaths,
+};
+
+let rendered: ReturnType<typeof createDocument> | undefined;
+
+/** The rendered document (built once, on first use). */
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  rendered ??= createDocument(definition);
+  return rendered;
+}

@@ -1,0 +1,132 @@
+/**
+ * The orders API's routes: each parses nothing itself (the stack validates its input against the
+ * schemas named here), calls the domain, and shapes the answer.
+ */
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { callerScope } from '../lib/http/api-key.js';
+import { HttpError } from '../lib/http/errors.js';
+import { accepted, basePath, json, ok } from '../lib/http/responses.js';
+import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
+import { orderRequestSchema } from '../lib/orders/model.js';
+import { submitOrder } from '../lib/orders/submit.js';
+import { InvalidCursorError, type OrderStore } from '../lib/store/order-store.js';
+import { openApiDocument } from './openapi.js';
+import { createOrderHeaders, listOrdersQuery, orderNumbersQuery, orderPathParams, type OrderList, type OrderNumbersPage } from './schemas.js';
+import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView } from './views.js';
+
+export interface OrdersApiDeps {
+  store: OrderStore;
+  sfn: SFNClient;
+  /** The order state machine; executions are named after the order id. */
+  stateMachineArn: string;
+}
+
+const route = routeBuilder<OrdersApiDeps>();
+
+const orderNotFound = (orderId: string) => new HttpError(404, `order ${orderId} does not exist`);
+
+/**
+ * Runs a paged store read. DynamoDB refuses a start key from another list (another order's
+ * numbers, or the order list) with a ValidationException: that is the caller's cursor at fault.
+ */
+async function withCursor<T>(cursor: string | undefined, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (cursor !== undefined && (error instanceof InvalidCursorError || (error instanceof Error && error.name === 'ValidationException'))) {
+      const message = 'is not a cursor this API gave out for this list';
+      throw new HttpError(422, `query parameter cursor: ${message}`, { issues: [{ path: 'cursor', message }], cause: error });
+    }
+    throw error;
+  }
+}
+
+export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
+  route({
+    method: 'GET',
+    path: '/health',
+    public: true,
+    handler: () => ok({ status: 'ok' }),
+  }),
+
+  route({
+    method: 'GET',
+    path: '/openapi.json',
+    public: true,
+    handler: () => ok(openApiDocument(), { 'cache-control': 'public, max-age=300' }),
+  }),
+
+  route({
+    method: 'POST',
+    path: '/orders',
+    headers: createOrderHeaders,
+    body: orderRequestSchema,
+    handler: async ({ body, rawBody, headers, event, deps, logger }) => {
+      const key = headers['idempotency-key'];
+      const { order, created } = await submitOrder(deps, {
+        request: body,
+        rawBody,
+        ...(key === undefined ? {} : { idempotency: { scope: callerScope(event), key } }),
+      });
+      logger.appendKeys({ orderId: order.orderId });
+      logger.info(created ? 'order accepted' : 'order replayed for its idempotency key', {
+        requested: order.requested,
+        lineCount: order.lineCount,
+        dryRun: order.request.dryRun,
+        executionArn: order.executionArn,
+      });
+      const answer = toOrderAccepted(order, basePath(event));
+      return accepted(answer, { location: answer.links.self, ...(created ? {} : { 'idempotent-replayed': 'true' }) });
+    },
+  }),
+
+  route({
+    method: 'GET',
+    path: '/orders',
+    query: listOrdersQuery,
+    handler: async ({ query, event, deps }) => {
+      const page = await withCursor(query.cursor, () => deps.store.listOrders(query));
+      const prefix = basePath(event);
+      const answer: OrderList = {
+        orders: page.items.map((order) => toOrderSummary(order, prefix)),
+        ...(page.cursor ? { nextCursor: page.cursor } : {}),
+      };
+      return ok(answer);
+    },
+  }),
+
+  route({
+    method: 'GET',
+    path: '/orders/{orderId}',
+    params: orderPathParams,
+    handler: async ({ params, event, deps, logger }) => {
+      logger.appendKeys({ orderId: params.orderId });
+      const [order, lines] = await Promise.all([deps.store.findOrder(params.orderId), deps.store.getLines(params.orderId)]);
+      if (!order) throw orderNotFound(params.orderId);
+      return ok(toOrderView(order, lines, basePath(event)));
+    },
+  }),
+
+  route({
+    method: 'GET',
+    path: '/orders/{orderId}/numbers',
+    params: orderPathParams,
+    query: orderNumbersQuery,
+    handler: async ({ params, query, deps, logger }) => {
+      logger.appendKeys({ orderId: params.orderId });
+      const order = await deps.store.findOrder(params.orderId);
+      if (!order) throw orderNotFound(params.orderId);
+      if (query.line !== undefined && query.line >= order.lineCount) {
+        const message = `must be below ${order.lineCount}: the order has ${order.lineCount} ${order.lineCount === 1 ? 'line' : 'lines'}`;
+        throw new HttpError(422, `query parameter line: ${message}`, { issues: [{ path: 'line', message }] });
+      }
+      const page = await withCursor(query.cursor, () => deps.store.pageOrderNumbers(params.orderId, query));
+      const answer: OrderNumbersPage = {
+        orderId: params.orderId,
+        numbers: page.items.map(toOrderNumber),
+        ...(page.cursor ? { nextCursor: page.cursor } : {}),
+      };
+      return json(200, answer);
+    },
+  }),
+];

@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FixedWindowCounter } from '../../functions/lib/plivo/rate-limit.js';
+import type { PlivoSandbox } from '../../infra/local/plivo-sandbox/index.js';
+import { admin, api, startTestSandbox, UUID } from './helpers.js';
+
+const LIMIT = { requests: 5, windowMs: 1_000 };
+const clock = new FixedWindowCounter(LIMIT);
+
+let sandbox: PlivoSandbox;
+beforeAll(async () => {
+  sandbox = await startTestSandbox({ rateLimit: LIMIT });
+});
+afterAll(() => sandbox.close());
+
+/** Waits for the start of the next clock-aligned window, so that a burst fits in one window. */
+async function nextWindow(): Promise<void> {
+  await sleep(clock.msUntilNextWindow(Date.now()) + 5);
+}
+
+describe('rate limit (5 per 1 s here; 300 per 5 s by default)', () => {
+  it('answers 429 with Retry-After beyond the limit, and admits again in the next window', async () => {
+    await nextWindow();
+    const statuses: number[] = [];
+    // An unauthenticated request takes a slot too.
+    statuses.push((await api(sandbox, 'GET', 'Number/', { auth: null })).status);
+    for (let i = 0; i < 4; i++) statuses.push((await api(sandbox, 'GET', 'Number/')).status);
+    expect(statuses).toEqual([401, 200, 200, 200, 200]);
+
+    const limited = await api(sandbox, 'GET', 'Number/');
+    expect(limited.status).toBe(429);
+    expect(limited.body.api_id).toMatch(UUID);
+    expect(limited.body.error).toContain('too many requests');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(1);
+
+    // The admin routes are not limited and not counted.
+    expect((await admin(sandbox, 'GET', 'state')).status).toBe(200);
+    const counts = sandbox.snapshot().requests.byRoute['GET Number/'];
+    expect(counts).toEqual({ '401': 1, '200': 4, '429': 1 });
+
+    await nextWindow();
+    expect((await api(sandbox, 'GET', 'Number/')).status).toBe(200);
+  });
+
+  it('has no limit when rateLimit is null', async () => {
+    const free = await startTestSandbox({ rateLimit: null });
+    try {
+      const statuses = await Promise.all(Array.from({ length: 30 }, () => api(free, 'GET', 'Number/').then((a) => a.status)));
+      expect(new Set(statuses)).toEqual(new Set([200]));
+    } finally {
+      await free.close();
+    }
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * A workflow test environment: a fresh table in the run's DynamoDB Local, a Plivo sandbox on a
+ * free port, and the workflow dependencies wired to both over real HTTP.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PlivoCallCounter, PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
+import { orderRequestSchema, type OrderRequestInput } from '../../functions/lib/orders/model.js';
+import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { silentLogger, type WorkflowDeps } from '../../functions/lib/workflow/deps.js';
+import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from '../../infra/local/plivo-sandbox/index.js';
+import { createTestTable } from './dynamodb.js';
+
+export interface WorkflowEnv {
+  sandbox: PlivoSandbox;
+  db: DynamoDBDocumentClient;
+  store: OrderStore;
+  plivo: PlivoClient;
+  deps: WorkflowDeps;
+  calls: PlivoCallCounter;
+  poolUuid: string;
+  tableName: string;
+  dynamodbEndpoint: string;
+  createOrder(orderId: string, request: Omit<OrderRequestInput, 'poolUuid'> & { poolUuid?: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startWorkflowEnv(options: SandboxOptions = {}): Promise<WorkflowEnv> {
+  const table = await createTestTable();
+  const sandbox = await startPlivoSandbox({ port: 0, rateLimit: null, ...options });
+  const calls = new PlivoCallCounter();
+  const plivo = new PlivoClient({
+    authId: sandbox.authId,
+    authToken: sandbox.authToken,
+    baseUrl: sandbox.url,
+    limiter: unlimited,
+    retry: { limit: 4, backoffLimitMs: 20, maxRetryAfterMs: 1_000 },
+    timeoutMs: 5_000,
+    onAttempt: calls.record,
+  });
+  const store = new OrderStore(table.db, table.tableName);
+  const deps: WorkflowDeps = { store, plivo, logger: silentLogger, concurrency: 8 };
+  const poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'workflow-test' }));
+  calls.reset();
+  return {
+    sandbox,
+    db: table.db,
+    store,
+    plivo,
+    deps,
+    calls,
+    poolUuid,
+    tableName: table.tableName,
+    dynamodbEndpoint: table.endpoint,
+    async createOrder(orderId, request) {
+      await store.createOrder({ orderId, request: orderRequestSchema.parse({ poolUuid, ...request }) });
+    },
+    async close() {
+      await sandbox.close();
+      await table.drop();
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The order workflow's steps against DynamoDB Local and the Plivo sandbox over real HTTP, with
+ * faults injected: the invariants of DESIGN.md hold on every path.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { driveOrder } from '../support/drive-order.js';
+import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
+
+let env: WorkflowEnv;
+beforeAll(async () => {
+  env = await startWorkflowEnv({ seed: 42 });
+});
+afterAll(() => env.close());
+beforeEach(() => env.sandbox.setFaults([]));
+
+const threeLines = {
+  lines: [
+    { countryIso: 'US', numberType: 'local' as const, prefix: '512', quantity: 25 },
+    { countryIso: 'US', numberType: 'local' as const, prefix: '415', quantity: 20 },
+    { countryIso: 'CA', numberType: 'local' as const, quantity: 15 },
+  ],
+};
+
+/** Every number the order rented is verified in the pool, or released, or leaked; the sandbox agrees. */
+async function expectNoLeak(orderId: string) {
+  const numbers = await env.store.lineNumbers(orderId, undefined);
+  const truth = env.sandbox.snapshot();
+  const inAccount = new Set(truth.numbers.map((n) => n.number));
+  const inPool = new Set((truth.pools[env.poolUuid]?.members ?? []).map((m) => m.number));
+  for (const item of numbers) {
+    expect(['VERIFIED', 'RELEASED', 'LEAKED']).toContain(item.status);
+    if (item.status === 'VERIFIED') expect(inPool.has(item.number)).toBe(true);
+    if (item.status === 'RELEASED') expect(inAccount.has(item.number)).toBe(false);
+  }
+  // No number in the account that no order owns (nothing rented and forgotten).
+  const owners = new Set((await env.store.owners([...inAccount])).map((o) => o.number));
+  expect([...inAccount].filter((n) => !owners.has(n))).toEqual([]);
+  return numbers;
+}
+
+describe('order workflow (steps driven in-process)', () => {
+  it('completes a three-line order with exactly its 60 numbers in the account and pool', async () => {
+    await env.createOrder('wf-happy', threeLines);
+    const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
+    expect(await driveOrder(env.deps, 'wf-happy')).toBe('COMPLETED');
+    const numbers = await expectNoLeak('wf-happy');
+    expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(60);
+    const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
+    expect(added).toHaveLength(60);
+    const lines = await env.store.getLines('wf-happy');
+    expect(lines.map((l) => [l.status, l.requested, l.rented, l.assigned, l.verified])).toEqual([
+      ['COMPLETED', 25, 25, 25, 25],
+      ['COMPLETED', 20, 20, 20, 20],
+      ['COMPLETED', 15, 15, 15, 15],
+    ]);
+    expect((await env.store.getOrder('wf-happy')).status).toBe('COMPLETED');
+  });
+
+  it('survives 500s and 429s on pool adds, rents applied-but-500, and 503s on pool listing: still exactly 60', async () => {
+    await env.createOrder('wf-faults', threeLines);
+    const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
+    env.sandbox.setFaults([
+      { method: 'POST', path: 'NumberPool', status: 500, rate: 0.2 },
+      { method: 'POST', path: 'NumberPool', status: 429, rate: 0.1, retryAfterSeconds: 0 },
+      { method: 'POST', path: 'AvailableNumberGroup', status: 500, when: 'after', rate: 0.5 },
+      { method: 'GET', path: 'NumberPool', status: 503, rate: 0.2, retryAfterSeconds: 0 },
+    ]);
+    expect(await driveOrder(env.deps, 'wf-faults')).toBe('COMPLETED');
+    env.sandbox.setFaults([]);
+    await expectNoLeak('wf-faults');
+    const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
+    expect(added).toHaveLength(60);
+    const verified = (await env.store.lineNumbers('wf-faults', undefined)).filter((n) => n.status === 'VERIFIED');
+    expect(verified).toHaveLength(60);
+  });
+
+  it('rolls an all-or-nothing order back when one line cannot be filled (prefix 99999): nothing left', async () => {
+    await env.createOrder('wf-none', {
+      partialAllowed: false,
+      lines: [
+        { countryIso: 'US', numberType: 'local', prefix: '212', quantity: 5 },
+        { countryIso: 'US', numberType: 'local', prefix: '99999', quantity: 5 },
+      ],
+    });
+    const before = env.sandbox.snapshot();
+    const status = await driveOrder(env.deps, 'wf-none');
+    expect(['FAILED', 'ROLLED_BACK']).toContain(status);
+    const after = env.sandbox.snapshot();
+    expect(after.numbers.length).toBe(before.numbers.length);
+    expect(after.pools[env.poolUuid]?.members.length).toBe(before.pools[env.poolUuid]?.members.length);
+  });
+
+  it('rolls back the rented numbers when an all-or-nothing line falls short at rent', async () => {
+    await env.createOrder('wf-short', {
+      partialAllowed: false,
+      lines: [{ countryIso: 'US', numberType: 'local', prefix: '646', quantity: 10 }],
+    });
+    const before = env.sandbox.snapshot();
+    // Every rent loses 30% of its numbers, every time: the line cannot reach 10 within its replans.
+    env.sandbox.setFaults([{ method: 'POST', path: 'AvailableNumberGroup', numberFailureRate: 0.9 }]);
+    expect(await driveOrder(env.deps, 'wf-short')).toBe('ROLLED_BACK');
+    env.sandbox.setFaults([]);
+    await expectNoLeak('wf-short');
+    const after = env.sandbox.snapshot();
+    expect(after.numbers.length).toBe(before.numbers.length);
+    expect(after.pools[env.poolUuid]?.members.length).toBe(before.pools[env.poolUuid]?.members.length);
+  });
+
+  it('ends PARTIAL when partial orders fall short, releasing nothing that is verified', async () => {
+    await env.createOrder('wf-partial', {
+      lines: [
+        { countryIso: 'US', numberType: 'local', prefix: '305', quantity: 4 },
+        { countryIso: 'US', numberType: 'local', prefix: '99999', quantity: 3 },
+      ],
+    });
+    expect(await driveOrder(env.deps, 'wf-partial')).toBe('PARTIAL');
+    const numbers = await expectNoLeak('wf-partial');
+    expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(4);
+  });
+
+  it('marks FR lines PENDING_REGULATORY without failing the order', async () => {
+    await env.createOrder('wf-pending', {
+      lines: [
+        { countryIso: 'US', numberType: 'local', prefix: '786', quantity: 2 },
+        { countryIso: 'FR', numberType: 'local', quantity: 2 },
+      ],
+    });
+    expect(await driveOrder(env.deps, 'wf-pending')).toBe('PENDING_REGULATORY');
+    const lines = await env.store.getLines('wf-pending');
+    expect(lines.map((l) => l.status)).toEqual(['COMPLETED', 'PENDING_REGULATORY']);
+    expect(lines[1]?.pendingDetails).toMatch(/initiated/);
+  });
+
+  it('plans a dry run with prices and rents nothing', async () => {
+    await env.createOrder('wf-dry', { dryRun: true, lines: [{ countryIso: 'US', numberType: 'local', prefix: '206', quantity: 30 }] });
+    const before = env.sandbox.snapshot().numbers.length;
+    expect(await driveOrder(env.deps, 'wf-dry')).toBe('PLANNED');
+    expect(env.sandbox.snapshot().numbers.length).toBe(before);
+    const [line] = await env.store.getLines('wf-dry');
+    expect(line?.planned).toBe(30);
+    expect(line?.plan[0]?.rentalRate).toMatch(/^\d+\.\d+$/);
+  });
+
+  it('fails an order whose pool does not exist before renting anything', async () => {
+    await env.createOrder('wf-nopool', { poolUuid: 'no-such-pool', lines: [{ countryIso: 'US', numberType: 'local', quantity: 2 }] });
+    const before = env.sandbox.snapshot().numbers.length;
+    expect(await driveOrder(env.deps, 'wf-nopool')).toBe('FAILED');
+    expect(env.sandbox.snapshot().numbers.length).toBe(before);
+    expect((await env.store.getOrder('wf-nopool')).errors[0]?.name).toBe('PoolNotFoundError');
+  });
+});
+
+describe('a crash between rent and record', () => {
+  it('is reconciled on the retry: no second rent, the numbers found and used', async () => {
+    const { OrderStore } = await import('../../functions/lib/store/order-store.js');
+    class CrashingStore extends OrderStore {
+      crashes = 1;
+      override async claimNumbers(...args: Parameters<OrderStore['claimNumbers']>) {
+        if (this.crashes > 0) {
+          this.crashes--;
+          const crash = new Error('process died after Plivo rented, before DynamoDB recorded');
+          crash.name = 'SimulatedCrash';
+          throw crash;
+        }
+        return super.claimNumbers(...args);
+      }
+    }
+    const store = new CrashingStore(env.db, env.tableName);
+    const deps = { ...env.deps, store };
+    await env.createOrder('wf-crash', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '617', quantity: 7 }] });
+    const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
+    env.calls.reset();
+    expect(await driveOrder(deps, 'wf-crash')).toBe('COMPLETED');
+    expect(store.crashes).toBe(0);
+    const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
+    expect(added).toHaveLength(7);
+    expect(env.calls.snapshot().byRoute['POST AvailableNumberGroup/{group_id}/']).toBe(1);
+    const intents = await env.store.listIntents('wf-crash', 0);
+    expect(intents.map((i) => [i.status, i.rented])).toEqual([['DONE', 7]]);
+    await expectNoLeak('wf-crash');
+  });
+});
