@@ -3,6 +3,7 @@
  * faults injected: the invariants of DESIGN.md hold on every path.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OrderStore } from '../../functions/lib/store/order-store.js';
 import { driveOrder } from '../support/drive-order.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
@@ -152,7 +153,6 @@ describe('order workflow (steps driven in-process)', () => {
 
 describe('a crash between rent and record', () => {
   it('is reconciled on the retry: no second rent, the numbers found and used', async () => {
-    const { OrderStore } = await import('../../functions/lib/store/order-store.js');
     class CrashingStore extends OrderStore {
       crashes = 1;
       override async claimNumbers(...args: Parameters<OrderStore['claimNumbers']>) {
