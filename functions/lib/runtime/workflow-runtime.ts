@@ -4,6 +4,7 @@
  * every process of the account shares. Locally every handler runs in one process and shares them.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient } from '../aws-clients.js';
 import { type Env, positiveInteger, readPlivoConfig, required } from '../config.js';
 import { PlivoClient } from '../plivo/client.js';
@@ -45,7 +46,10 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
     limiter,
     ...(hooks.onPlivoAttempt ? { onAttempt: hooks.onPlivoAttempt } : {}),
   });
-  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'number-orders' });
+  const logger = new Logger({
+    serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'number-orders',
+    ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as LogLevel } : {}),
+  });
   return {
     store,
     plivo,

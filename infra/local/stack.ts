@@ -1,0 +1,225 @@
+/**
+ * The local stack: every part of number-orders on loopback, in one process tree, with no AWS
+ * account and no internet — DynamoDB Local, the Plivo sandbox (or another Plivo endpoint), the
+ * local Step Functions endpoint running statemachines/order.asl.json with the real handler
+ * modules, and the local API gateway in front of the real orders-api handler. Handlers learn
+ * endpoints only from configuration, as in AWS.
+ */
+import { readFile } from 'node:fs/promises';
+import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { createDocumentClient, createSfnClient } from '../../functions/lib/aws-clients.js';
+import type { Env } from '../../functions/lib/config.js';
+import type { PlivoAttempt } from '../../functions/lib/plivo/http.js';
+import { formatRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
+import { createWorkflowRuntime, setWorkflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
+import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { tableDefinition } from '../../functions/lib/store/table.js';
+import { createOrdersApi, ordersApiPublicPaths } from '../../functions/orders-api/api.js';
+import { startLocalApiGateway } from './api-gateway.js';
+import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
+import { startPlivoSandbox, type PlivoSandbox } from './plivo-sandbox/index.js';
+import { lambdaFunctionArn, startLocalStepFunctions, substituteDefinition, type LocalStepFunctions } from './stepfunctions/index.js';
+
+export const ORDER_STATE_MACHINE = 'number-orders-order';
+export const ORDER_ASL_PATH = new URL('../../statemachines/order.asl.json', import.meta.url);
+
+/** The Lambda functions of the order state machine: substitution name → function name. */
+export const ORDER_FUNCTIONS = {
+  SearchFunctionArn: 'number-orders-search',
+  RentFunctionArn: 'number-orders-rent',
+  AssignToPoolFunctionArn: 'number-orders-assign-to-pool',
+  VerifyFunctionArn: 'number-orders-verify',
+  RollbackUnrentFunctionArn: 'number-orders-rollback-unrent',
+  FinalizeFunctionArn: 'number-orders-finalize',
+} as const;
+
+export interface LocalStackOptions {
+  /** @default 3000 (0 = free port) */
+  apiPort?: number;
+  /** @default 4010 (0 = free port) */
+  sandboxPort?: number;
+  /** @default 4020 (0 = free port) */
+  sfnPort?: number;
+  /** @default 4030 (0 = free port) */
+  dynamodbPort?: number;
+  /** Use this DynamoDB endpoint instead of starting DynamoDB Local. */
+  dynamodbUrl?: string;
+  /** @default "number-orders" */
+  tableName?: string;
+  /** The key the local gateway accepts in `x-api-key`. @default "local-dev-key" */
+  apiKey?: string;
+  /** @default the sandbox's default auth id */
+  plivoAuthId?: string;
+  /** @default the sandbox's default auth token */
+  plivoAuthToken?: string;
+  /** Use this Plivo endpoint (scheme and host) instead of the in-process sandbox. */
+  plivoUrl?: string;
+  /** Standard Webhooks secret (`whsec_…`) for customer callbacks. */
+  webhookSecret?: string;
+  /** Seed of the sandbox. @default 1 */
+  seed?: number;
+  /** The limit the handlers keep to (and the sandbox enforces). null = none. @default 300 per 5 s */
+  rateLimit?: RateLimit | null;
+  /** Latency the sandbox adds to every call, in ms. @default 0 */
+  sandboxLatencyMs?: number;
+  /** Plivo calls in flight per handler invocation. @default 16 */
+  concurrency?: number;
+  /** Log level of the handlers' JSON logs. @default "WARN" */
+  logLevel?: string;
+  /** Counts every Plivo attempt the handlers make (the benchmark). */
+  onPlivoAttempt?: (attempt: PlivoAttempt) => void;
+  /** Where the stack says what it starts. @default silent */
+  say?: (line: string) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  apiKey: string;
+  sfnEndpoint: string;
+  dynamodbEndpoint: string;
+  plivoUrl: string;
+  plivoAuthId: string;
+  plivoAuthToken: string;
+  tableName: string;
+  stateMachineArn: string;
+  /** The in-process sandbox, unless `plivoUrl` was given. */
+  sandbox: PlivoSandbox | undefined;
+  stepFunctions: LocalStepFunctions;
+  store: OrderStore;
+  close(): Promise<void>;
+}
+
+async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localDynamoDbClient(endpoint);
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const say = options.say ?? (() => undefined);
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+    setWorkflowRuntime(undefined);
+  };
+  try {
+    const tableName = options.tableName ?? 'number-orders';
+    let dynamodbEndpoint = options.dynamodbUrl;
+    if (!dynamodbEndpoint) {
+      const dynamodb = await startDynamoDbLocal({ port: options.dynamodbPort ?? 4030 });
+      closers.push(() => dynamodb.stop());
+      dynamodbEndpoint = dynamodb.endpoint;
+    }
+    await ensureTable(dynamodbEndpoint, tableName);
+    say(`DynamoDB        ${dynamodbEndpoint}  (table ${tableName})`);
+
+    const rateLimit = options.rateLimit === undefined ? { requests: 300, windowMs: 5_000 } : options.rateLimit;
+    let sandbox: PlivoSandbox | undefined;
+    let plivoUrl = options.plivoUrl;
+    let plivoAuthId = options.plivoAuthId;
+    let plivoAuthToken = options.plivoAuthToken;
+    if (!plivoUrl) {
+      sandbox = await startPlivoSandbox({
+        port: options.sandboxPort ?? 4010,
+        seed: options.seed ?? 1,
+        rateLimit,
+        latencyMs: options.sandboxLatencyMs ?? 0,
+        ...(plivoAuthId ? { authId: plivoAuthId } : {}),
+        ...(plivoAuthToken ? { authToken: plivoAuthToken } : {}),
+      });
+      const started = sandbox;
+      closers.push(() => started.close());
+      plivoUrl = sandbox.url;
+      plivoAuthId = sandbox.authId;
+      plivoAuthToken = sandbox.authToken;
+      say(`Plivo sandbox   ${sandbox.url}  (account ${sandbox.authId}, rate limit ${formatRateLimit(rateLimit)}, admin ${sandbox.url}/__sandbox/state)`);
+    } else {
+      if (!plivoAuthId || !plivoAuthToken) throw new Error('--plivo-url needs --plivo-auth-id and --plivo-auth-token');
+      say(`Plivo           ${plivoUrl}  (account ${plivoAuthId})`);
+    }
+
+    // The handlers' configuration, exactly the variables a Lambda gets in AWS (endpoints aside).
+    const env: Env = {
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: dynamodbEndpoint,
+      AWS_REGION: 'us-east-1',
+      PLIVO_BASE_URL: plivoUrl,
+      PLIVO_AUTH_ID: plivoAuthId,
+      PLIVO_AUTH_TOKEN: plivoAuthToken,
+      PLIVO_RATE_LIMIT: formatRateLimit(rateLimit),
+      PLIVO_CONCURRENCY: String(options.concurrency ?? 16),
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+    };
+    setWorkflowRuntime(createWorkflowRuntime(env, options.onPlivoAttempt ? { onPlivoAttempt: options.onPlivoAttempt } : {}));
+
+    // Imported after the runtime is set: the handler modules are the very ones Lambda runs.
+    const [search, rent, assign, verify, rollback, finalize] = await Promise.all([
+      import('../../functions/search/handler.js'),
+      import('../../functions/rent/handler.js'),
+      import('../../functions/assign-to-pool/handler.js'),
+      import('../../functions/verify/handler.js'),
+      import('../../functions/rollback-unrent/handler.js'),
+      import('../../functions/finalize/handler.js'),
+    ]);
+    const handlers = {
+      SearchFunctionArn: search.handler,
+      RentFunctionArn: rent.handler,
+      AssignToPoolFunctionArn: assign.handler,
+      VerifyFunctionArn: verify.handler,
+      RollbackUnrentFunctionArn: rollback.handler,
+      FinalizeFunctionArn: finalize.handler,
+    };
+    const arns = Object.fromEntries(Object.entries(ORDER_FUNCTIONS).map(([key, name]) => [key, lambdaFunctionArn(name)]));
+    const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), arns);
+    const stepFunctions = await startLocalStepFunctions({
+      port: options.sfnPort ?? 4020,
+      stateMachines: [{ name: ORDER_STATE_MACHINE, definition }],
+      lambdaHandlers: Object.fromEntries(
+        Object.entries(handlers).map(([key, handler]) => [arns[key] as string, (event: unknown, context) => handler(event, context)]),
+      ),
+    });
+    closers.push(() => stepFunctions.close());
+    const stateMachineArn = stepFunctions.stateMachineArn(ORDER_STATE_MACHINE);
+    say(`Step Functions  ${stepFunctions.endpoint}  (${stateMachineArn})`);
+
+    const apiEnv: Env = { ...env, SFN_ENDPOINT: stepFunctions.endpoint };
+    const store = new OrderStore(createDocumentClient(apiEnv), tableName);
+    const apiKey = options.apiKey ?? 'local-dev-key';
+    const api = createOrdersApi({
+      store,
+      sfn: createSfnClient(apiEnv),
+      stateMachineArn,
+      logger: new Logger({ serviceName: 'orders-api', logLevel: (options.logLevel ?? 'WARN') as LogLevel }),
+    });
+    const gateway = await startLocalApiGateway({ port: options.apiPort ?? 3000, apiKey, handler: api, publicPaths: ordersApiPublicPaths });
+    closers.push(() => gateway.close());
+    say(`API             ${gateway.url}  (x-api-key: ${apiKey})`);
+
+    return {
+      apiUrl: gateway.url,
+      apiKey,
+      sfnEndpoint: stepFunctions.endpoint,
+      dynamodbEndpoint,
+      plivoUrl,
+      plivoAuthId,
+      plivoAuthToken,
+      tableName,
+      stateMachineArn,
+      sandbox,
+      stepFunctions,
+      store,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
