@@ -70,6 +70,8 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** Counts every Plivo attempt the handlers make (the benchmark). */
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
+  /** Local Step Functions only: pause this long before every Retry instead of the ASL's intervals (tests). */
+  retryPauseMs?: number;
   /** Where the stack says what it starts. @default silent */
   say?: (line: string) => void;
 }
@@ -182,6 +184,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stepFunctions = await startLocalStepFunctions({
       port: options.sfnPort ?? 4020,
       stateMachines: [{ name: ORDER_STATE_MACHINE, definition }],
+      ...(options.retryPauseMs === undefined ? {} : { retryPauseMs: options.retryPauseMs }),
       lambdaHandlers: Object.fromEntries(
         Object.entries(handlers).map(([key, handler]) => [arns[key] as string, (event: unknown, context) => handler(event, context)]),
       ),
