@@ -6,7 +6,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { FixedWindowCounter, type RateLimit, type RateLimiter, sleepUnlessAborted } from '../plivo/rate-limit.js';
+import { defaultEdgeGuardMs, FixedWindowCounter, msInEdgeGuard, type RateLimit, type RateLimiter, sleepUnlessAborted } from '../plivo/rate-limit.js';
 import { keys } from './table.js';
 
 export interface LeasedRateLimiterOptions {
@@ -19,6 +19,8 @@ export interface LeasedRateLimiterOptions {
   leaseSize?: number;
   /** For tests. @default Date.now */
   now?: () => number;
+  /** No grants this close to a window's end, in ms. @default a tenth of the window */
+  edgeGuardMs?: number;
   /** Called once per lease write, for the benchmark. */
   onLease?: (granted: number) => void;
 }
@@ -27,6 +29,7 @@ export class LeasedRateLimiter implements RateLimiter {
   private readonly windows: FixedWindowCounter;
   private readonly leaseSize: number;
   private readonly now: () => number;
+  private readonly edgeGuardMs: number;
   private tokens = 0;
   private tokensWindow = Number.NaN;
   private pausedUntil = 0;
@@ -36,6 +39,7 @@ export class LeasedRateLimiter implements RateLimiter {
     this.windows = new FixedWindowCounter(options.limit);
     this.leaseSize = Math.max(1, Math.min(options.leaseSize ?? 20, options.limit.requests));
     this.now = options.now ?? Date.now;
+    this.edgeGuardMs = options.edgeGuardMs ?? defaultEdgeGuardMs(options.limit);
   }
 
   acquire(signal?: AbortSignal): Promise<void> {
@@ -54,6 +58,11 @@ export class LeasedRateLimiter implements RateLimiter {
       const now = this.now();
       if (this.pausedUntil > now) {
         await sleepUnlessAborted(this.pausedUntil - now, signal);
+        continue;
+      }
+      const guard = msInEdgeGuard(this.windows, now, this.edgeGuardMs);
+      if (guard > 0) {
+        await sleepUnlessAborted(guard, signal);
         continue;
       }
       const window = this.windows.windowOf(now);
