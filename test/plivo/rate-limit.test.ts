@@ -46,14 +46,16 @@ describe('FixedWindowCounter', () => {
 describe('InMemoryRateLimiter', () => {
   it('never lets more than the limit through in one window, across concurrent callers', async () => {
     const limit = { requests: 5, windowMs: 200 };
-    const limiter = new InMemoryRateLimiter({ limit });
     const grants: number[] = [];
-    await Promise.all(Array.from({ length: 17 }, () => limiter.acquire().then(() => grants.push(Date.now()))));
+    const limiter = new InMemoryRateLimiter({ limit, onGrant: (at) => grants.push(at) });
+    await Promise.all(Array.from({ length: 17 }, () => limiter.acquire()));
     const perWindow = new Map<number, number>();
     for (const at of grants) perWindow.set(Math.floor(at / limit.windowMs), (perWindow.get(Math.floor(at / limit.windowMs)) ?? 0) + 1);
     expect(grants).toHaveLength(17);
     expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(5);
     expect(perWindow.size).toBeGreaterThanOrEqual(4);
+    // Nothing granted in the closing tenth of a window.
+    expect(grants.every((at) => limit.windowMs - (at % limit.windowMs) > limit.windowMs / 10)).toBe(true);
   });
 
   it('holds every caller after a 429 until Retry-After has passed', async () => {

@@ -132,6 +132,8 @@ export interface InMemoryRateLimiterOptions {
   now?: () => number;
   /** No grants this close to a window's end, in ms. @default a tenth of the window */
   edgeGuardMs?: number;
+  /** Called with the clock reading at which each token was granted (tests, metrics). */
+  onGrant?: (atMs: number) => void;
 }
 
 /**
@@ -142,10 +144,12 @@ export class InMemoryRateLimiter implements RateLimiter {
   private readonly counter: FixedWindowCounter;
   private readonly now: () => number;
   private readonly edgeGuardMs: number;
+  private readonly onGrant: ((atMs: number) => void) | undefined;
   private pausedUntil = 0;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(options: InMemoryRateLimiterOptions = {}) {
+    this.onGrant = options.onGrant;
     const limit = options.limit ?? PLIVO_DEFAULT_RATE_LIMIT;
     this.counter = new FixedWindowCounter(limit);
     this.now = options.now ?? Date.now;
@@ -169,7 +173,10 @@ export class InMemoryRateLimiter implements RateLimiter {
       const now = this.now();
       const pause = this.pausedUntil - now;
       const wait = pause > 0 ? pause : msInEdgeGuard(this.counter, now, this.edgeGuardMs) || this.counter.tryTake(now);
-      if (wait === 0) return;
+      if (wait === 0) {
+        this.onGrant?.(now);
+        return;
+      }
       await sleepUnlessAborted(wait, signal);
     }
   }
