@@ -16,7 +16,7 @@ import { formatRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-
 import { createWorkflowRuntime, setWorkflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
 import { OrderStore } from '../../functions/lib/store/order-store.js';
 import { tableDefinition } from '../../functions/lib/store/table.js';
-import { createOrdersApi, ordersApiPublicPaths } from '../../functions/orders-api/api.js';
+import { createOrdersApi, ordersApiPublicPaths, ordersApiResources } from '../../functions/orders-api/api.js';
 import { startLocalApiGateway } from './api-gateway.js';
 import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
 import { startPlivoSandbox, type PlivoSandbox } from './plivo-sandbox/index.js';
@@ -196,13 +196,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiEnv: Env = { ...env, SFN_ENDPOINT: stepFunctions.endpoint };
     const store = new OrderStore(createDocumentClient(apiEnv), tableName);
     const apiKey = options.apiKey ?? 'local-dev-key';
-    const api = createOrdersApi({
-      store,
-      sfn: createSfnClient(apiEnv),
-      stateMachineArn,
-      logger: new Logger({ serviceName: 'orders-api', logLevel: (options.logLevel ?? 'WARN') as LogLevel }),
+    const logLevel = (options.logLevel ?? 'WARN') as LogLevel;
+    const api = createOrdersApi({ store, sfn: createSfnClient(apiEnv), stateMachineArn, logger: new Logger({ serviceName: 'orders-api', logLevel }) });
+    const gateway = await startLocalApiGateway({
+      port: options.apiPort ?? 3000,
+      apiKey,
+      handler: api,
+      publicPaths: ordersApiPublicPaths,
+      resources: ordersApiResources,
+      logger: new Logger({ serviceName: 'local-api-gateway', logLevel }),
     });
-    const gateway = await startLocalApiGateway({ port: options.apiPort ?? 3000, apiKey, handler: api, publicPaths: ordersApiPublicPaths });
     closers.push(() => gateway.close());
     say(`API             ${gateway.url}  (x-api-key: ${apiKey})`);
 

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopbackAddress, startPlivoSandbox, type PlivoSandbox } from '../../infra/local/plivo-sandbox/index.js';
 import { admin, api, findGroup, rent, startTestSandbox } from './helpers.js';
@@ -125,14 +126,21 @@ describe('state file', () => {
     }
   });
 
-  it('saves after changes without waiting for close', async () => {
+  it('saves soon after a change, without waiting for close', async () => {
     const file = join(directory, 'debounced.json');
     const running = await startTestSandbox({ stateFile: file });
     try {
       await rent(running, 'country_iso=US&prefix=305', 1);
-      await running.saveState();
-      const saved = JSON.parse(await readFile(file, 'utf8')) as { world: { account: { numbers: unknown[] } } };
-      expect(saved.world.account.numbers).toHaveLength(1);
+      const savedNumbers = async (): Promise<number> => {
+        try {
+          return (JSON.parse(await readFile(file, 'utf8')) as { world: { account: { numbers: unknown[] } } }).world.account.numbers.length;
+        } catch {
+          return 0;
+        }
+      };
+      const deadline = Date.now() + 3_000;
+      while ((await savedNumbers()) === 0 && Date.now() < deadline) await sleep(25);
+      expect(await savedNumbers()).toBe(1);
     } finally {
       await running.close();
     }

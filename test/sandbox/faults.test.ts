@@ -37,6 +37,8 @@ describe('fault rules', () => {
     expect(snapshot.numbers).toHaveLength(2);
     expect(snapshot.inventory[group.group_id]).toBe(group.stock - 2);
     expect(snapshot.charges.total).toBeGreaterThan(0);
+    // Even a call that fails validation answers the injected error.
+    expect((await api(sandbox, 'POST', rentPath(), { json: { quantity: 0 } })).status).toBe(503);
   });
 
   it('matches method and path: a GET rule leaves POSTs alone', async () => {

@@ -30,12 +30,13 @@ function sizeMessage(issue: Extract<Issue, { code: 'too_big' | 'too_small' }>): 
   const big = issue.code === 'too_big';
   const limit = big ? issue.maximum : issue.minimum;
   const bound = big ? (issue.inclusive === false ? 'less than' : 'at most') : issue.inclusive === false ? 'more than' : 'at least';
+  const plural = (noun: string) => `${String(limit)} ${noun}${Number(limit) === 1 ? '' : 's'}`;
   switch (issue.origin) {
     case 'string':
-      return `must be ${bound} ${String(limit)} characters long`;
+      return `must be ${bound} ${plural('character')} long`;
     case 'array':
     case 'set':
-      return `must hold ${bound} ${String(limit)} items`;
+      return `must hold ${bound} ${plural('item')}`;
     default:
       return `must be ${bound} ${String(limit)}`;
   }

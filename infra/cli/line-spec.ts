@@ -1,0 +1,50 @@
+/**
+ * The CLI's short form of an order line: `COUNTRY:TYPE[:FILTER…]:QUANTITY`.
+ *
+ *   US:local:512:25            25 US local numbers starting 512
+ *   CA:local::15               15 Canadian local numbers, any prefix
+ *   US:local:region=Texas:10   10 US local numbers in Texas
+ *   US:tollfree:800:5          5 US toll-free numbers starting 800
+ *   GB:mobile:services=sms+voice:3
+ *
+ * A filter is a prefix (digits, or `prefix=…`), `region=…`, or `services=…` (joined by `+` or
+ * `,`); an empty filter means none. The result is checked with the API's own line schema, so
+ * the CLI refuses what the API would refuse, with the same words.
+ */
+import { fieldIssues, summarizeIssues } from '../../functions/lib/http/issues.js';
+import { orderLineSchema, type OrderLine } from '../../functions/lib/orders/model.js';
+
+export class LineSpecError extends Error {
+  override readonly name = 'LineSpecError' as const;
+}
+
+export const LINE_SPEC_SYNTAX = 'COUNTRY:TYPE[:PREFIX|region=NAME|services=A+B]:QUANTITY';
+
+export function parseLineSpec(spec: string): OrderLine {
+  function fail(why: string, syntaxHint = true): never {
+    throw new LineSpecError(`--line "${spec}": ${why}${syntaxHint ? ` (expected ${LINE_SPEC_SYNTAX}, e.g. US:local:512:25)` : ''}`);
+  }
+  const parts = spec.split(':').map((part) => part.trim());
+  if (parts.length < 3) fail('too few parts');
+  const [country = '', numberType = ''] = parts;
+  const quantityText = parts[parts.length - 1] ?? '';
+  const filters = parts.slice(2, -1);
+
+  const line: Record<string, unknown> = { countryIso: country.toUpperCase(), numberType: numberType.toLowerCase() };
+  for (const filter of filters) {
+    if (filter === '') continue;
+    const eq = filter.indexOf('=');
+    const key = eq === -1 ? 'prefix' : filter.slice(0, eq).trim().toLowerCase();
+    const value = eq === -1 ? filter : filter.slice(eq + 1).trim();
+    if (key in line) fail(`${key} is given twice`);
+    if (key === 'prefix' || key === 'region') line[key] = value;
+    else if (key === 'services') line.services = value.split(/[+,]/).map((s) => s.trim().toLowerCase()).filter(Boolean);
+    else fail(`unknown filter "${key}" (prefix, region or services)`);
+  }
+  if (!/^[+-]?\d+(\.\d+)?(e\d+)?$/i.test(quantityText)) fail(`the quantity "${quantityText}" is not a number`);
+  line.quantity = Number(quantityText);
+
+  const result = orderLineSchema.safeParse(line);
+  if (!result.success) fail(summarizeIssues(fieldIssues(result.error, line)), false);
+  return result.data;
+}

@@ -1,0 +1,145 @@
+/**
+ * `npm start`: the local stack on loopback, and (unless --no-demo) a demo order placed through the
+ * HTTP API and followed to its end. Ctrl-C stops everything.
+ */
+import { parseArgs } from 'node:util';
+import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
+import { JavaMissingError } from './dynamodb.js';
+import { runDemo } from './demo.js';
+import { startLocalStack, type LocalStackOptions } from './stack.js';
+
+const HELP = `Usage: npm start -- [options]
+
+Starts the local stack on loopback — DynamoDB Local, the Plivo sandbox, the local Step Functions
+endpoint running statemachines/order.asl.json with the real handlers, and the HTTP API — then
+places a demo order (three lines: US 512 ×25, US 415 ×20, CA ×15) and shows its progress.
+Keeps serving until Ctrl-C.
+
+Options:
+  --no-demo                   start the stack only
+  --api-port N                HTTP API port (default 3000; 0 = free port)
+  --sandbox-port N            Plivo sandbox port (default 4010; 0 = free port)
+  --sfn-port N                Step Functions endpoint port (default 4020; 0 = free port)
+  --dynamodb-port N           DynamoDB Local port (default 4030; 0 = free port)
+  --dynamodb-url URL          use this DynamoDB endpoint instead of starting DynamoDB Local
+  --api-key KEY               the x-api-key the API accepts (default local-dev-key)
+  --plivo-url URL             use this Plivo endpoint (scheme://host[:port]) instead of the sandbox
+  --plivo-auth-id ID          Plivo auth id (default: the sandbox's MASANDBOX0000000000A)
+  --plivo-auth-token TOKEN    Plivo auth token (default: the sandbox's)
+  --webhook-secret SECRET     whsec_… secret for customer webhooks
+  --seed N                    seed of the sandbox (default 1)
+  --rate-limit R              Plivo rate limit kept and enforced, e.g. 300/5s (default) or off
+  --latency-ms N              latency the sandbox adds to every call (default 0)
+  --log-level LEVEL           handlers' JSON log level: DEBUG, INFO, WARN, ERROR (default WARN)
+  -h, --help                  this text
+`;
+
+function port(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65_535) throw new Error(`${name} must be a port number (0-65535); got "${value}"`);
+  return number;
+}
+
+export function parseStartArgs(argv: string[]): { options: LocalStackOptions; demo: boolean; help: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'no-demo': { type: 'boolean', default: false },
+      'api-port': { type: 'string' },
+      'sandbox-port': { type: 'string' },
+      'sfn-port': { type: 'string' },
+      'dynamodb-port': { type: 'string' },
+      'dynamodb-url': { type: 'string' },
+      'api-key': { type: 'string' },
+      'plivo-url': { type: 'string' },
+      'plivo-auth-id': { type: 'string' },
+      'plivo-auth-token': { type: 'string' },
+      'webhook-secret': { type: 'string' },
+      seed: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const options: LocalStackOptions = {};
+  const set = <K extends keyof LocalStackOptions>(key: K, value: LocalStackOptions[K] | undefined) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set('apiPort', port(values['api-port'], '--api-port'));
+  set('sandboxPort', port(values['sandbox-port'], '--sandbox-port'));
+  set('sfnPort', port(values['sfn-port'], '--sfn-port'));
+  set('dynamodbPort', port(values['dynamodb-port'], '--dynamodb-port'));
+  set('dynamodbUrl', values['dynamodb-url']);
+  set('apiKey', values['api-key']);
+  set('plivoUrl', values['plivo-url']);
+  set('plivoAuthId', values['plivo-auth-id']);
+  set('plivoAuthToken', values['plivo-auth-token']);
+  set('webhookSecret', values['webhook-secret']);
+  if (values.seed !== undefined) {
+    const seed = Number(values.seed);
+    if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer; got "${values.seed}"`);
+    options.seed = seed;
+  }
+  if (values['rate-limit'] !== undefined) options.rateLimit = parseRateLimit(values['rate-limit'], '--rate-limit');
+  if (values['latency-ms'] !== undefined) {
+    const latency = Number(values['latency-ms']);
+    if (!Number.isInteger(latency) || latency < 0) throw new Error(`--latency-ms must be a whole number of ms; got "${values['latency-ms']}"`);
+    options.sandboxLatencyMs = latency;
+  }
+  set('logLevel', values['log-level']?.toUpperCase());
+  return { options, demo: !values['no-demo'], help: values.help };
+}
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let parsed;
+  try {
+    parsed = parseStartArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    process.exit(2);
+  }
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  say('Starting the local stack…');
+  let stack;
+  try {
+    stack = await startLocalStack({ ...parsed.options, say });
+  } catch (error) {
+    if (error instanceof JavaMissingError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('\nStopping…');
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
+  say(`\nAPI key: ${stack.apiKey}   try: curl -H 'x-api-key: ${stack.apiKey}' ${stack.apiUrl}/orders`);
+  if (parsed.demo) {
+    const outcome = await runDemo(stack, { tty: Boolean(process.stdout.isTTY), write: (text) => process.stdout.write(text) });
+    say(`\nDemo order ${outcome.orderId} ended ${outcome.status}.`);
+  }
+  say(`\nServing. Orders: npm run orders -- list --url ${stack.apiUrl}   Ctrl-C stops.`);
+  // CI and scripts can ask the stack to stop once the demo is done.
+  if (process.env.NUMBER_ORDERS_EXIT_AFTER_DEMO === '1') await stop();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+/**
+ * The account: its rented numbers, what they cost, the pending (regulatory) orders that have not
+ * delivered yet, and the numbers it gave back.
+ *
+ * Listing order is (added time, number), which offset pagination needs to be reliable. Each batch
+ * of numbers gets an added time strictly after the previous batch's, and is appended sorted by
+ * number, so the append order is that order and no sort is ever needed. Unrented numbers leave
+ * the map at once and the order array lazily (compacted when a listing finds many holes), so
+ * unrenting 100,000 numbers one by one stays linear.
+ */
+import type { NumberGroup } from './catalogue.js';
+import type { AccountNumber, Charge, PendingOrder, Unrent } from './model.js';
+
+export interface AccountData {
+  numbers: AccountNumber[];
+  charges: Charge[];
+  pendingOrders: PendingOrder[];
+  unrented: Unrent[];
+  nextPendingId: number;
+}
+
+export class Account {
+  private readonly numbers = new Map<string, AccountNumber>();
+  private order: string[] = [];
+  private lastAddedMs = 0;
+  private charges: Charge[] = [];
+  private readonly pending = new Map<string, PendingOrder>();
+  private unrented: Unrent[] = [];
+  private nextPendingId = 1;
+
+  get(number: string): AccountNumber | undefined {
+    return this.numbers.get(number);
+  }
+
+  has(number: string): boolean {
+    return this.numbers.has(number);
+  }
+
+  get size(): number {
+    return this.numbers.size;
+  }
+
+  /** Every number, in listing order. */
+  list(): AccountNumber[] {
+    const out: AccountNumber[] = [];
+    for (const number of this.order) {
+      const record = this.numbers.get(number);
+      if (record) out.push(record);
+    }
+    if (this.order.length > 2 * out.length + 1_000) this.order = out.map((record) => record.number);
+    return out;
+  }
+
+  /** Numbers enter the account (rented, or delivered by an approved pending order) and are charged. */
+  add(group: NumberGroup, numbers: readonly string[], appId: string | null, nowMs: number): AccountNumber[] {
+    const addedMs = Math.max(nowMs, this.lastAddedMs + 1);
+    this.lastAddedMs = addedMs;
+    const addedAt = new Date(addedMs).toISOString();
+    const records = [...numbers].sort().map(
+      (number): AccountNumber => ({
+        number,
+        groupId: group.groupId,
+        countryIso2: group.countryIso2,
+        numberType: group.numberType,
+        region: group.numberRegion,
+        addedAt,
+        alias: null,
+        appId,
+        subaccount: null,
+        monthlyRentalRate: group.rentalRate,
+        voiceEnabled: group.voiceEnabled,
+        smsEnabled: group.smsEnabled,
+        mmsEnabled: group.mmsEnabled,
+        voiceRate: group.voiceRate,
+        smsRate: group.smsRate,
+        mmsRate: group.mmsRate,
+      }),
+    );
+    for (const record of records) {
+      this.numbers.set(record.number, record);
+      this.order.push(record.number);
+      this.charges.push({
+        number: record.number,
+        groupId: group.groupId,
+        setupRate: group.setupRate,
+        rentalRate: group.rentalRate,
+        chargedAt: addedAt,
+      });
+    }
+    return records;
+  }
+
+  update(number: string, changes: Partial<Pick<AccountNumber, 'alias' | 'appId' | 'subaccount'>>): void {
+    const record = this.numbers.get(number);
+    if (record) Object.assign(record, changes);
+  }
+
+  /** Unrent: the number leaves the account. Nothing is refunded (Plivo bills the month up front). */
+  remove(number: string, nowMs: number): boolean {
+    if (!this.numbers.delete(number)) return false;
+    this.unrented.push({ number, at: new Date(nowMs).toISOString() });
+    return true;
+  }
+
+  allCharges(): readonly Charge[] {
+    return this.charges;
+  }
+
+  allUnrented(): readonly Unrent[] {
+    return this.unrented;
+  }
+
+  createPending(group: NumberGroup, numbers: readonly string[], appId: string | null, nowMs: number): PendingOrder {
+    const order: PendingOrder = {
+      id: `pending-${this.nextPendingId++}`,
+      groupId: group.groupId,
+      quantity: numbers.length,
+      numbers: [...numbers],
+      appId,
+      createdAt: new Date(nowMs).toISOString(),
+    };
+    this.pending.set(order.id, order);
+    return order;
+  }
+
+  pendingOrders(): PendingOrder[] {
+    return [...this.pending.values()];
+  }
+
+  /** Removes and returns a pending order (to approve or reject it). */
+  takePending(id: string): PendingOrder | undefined {
+    const order = this.pending.get(id);
+    this.pending.delete(id);
+    return order;
+  }
+
+  toData(): AccountData {
+    return {
+      numbers: this.list(),
+      charges: this.charges,
+      pendingOrders: this.pendingOrders(),
+      unrented: this.unrented,
+      nextPendingId: this.nextPendingId,
+    };
+  }
+
+  load(data: AccountData): void {
+    this.numbers.clear();
+    for (const record of data.numbers) this.numbers.set(record.number, record);
+    this.order = data.numbers.map((record) => record.number);
+    this.lastAddedMs = data.numbers.reduce((latest, record) => Math.max(latest, Date.parse(record.addedAt)), 0);
+    this.charges = [...data.charges];
+    this.pending.clear();
+    for (const order of data.pendingOrders) this.pending.set(order.id, order);
+    this.unrented = [...data.unrented];
+    this.nextPendingId = data.nextPendingId;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * `npm run sandbox -- [options]`: runs the Plivo sandbox until Ctrl-C.
+ *
+ * The help text is generated from the same table parseArgs reads, so it cannot drift from what
+ * the command accepts.
+ */
+import { parseArgs } from 'node:util';
+import { formatRateLimit, parseRateLimit, PLIVO_DEFAULT_RATE_LIMIT } from '../../../functions/lib/plivo/rate-limit.js';
+import { ADMIN_ROUTES } from './admin.js';
+import { SANDBOX_DEFAULTS, startPlivoSandbox, type SandboxOptions } from './server.js';
+
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  value?: string;
+  help: string;
+}
+
+const D = SANDBOX_DEFAULTS;
+
+const OPTIONS = {
+  port: { type: 'string', value: 'P', help: `port to listen on; 0 picks a free one (default ${D.port})` },
+  host: { type: 'string', value: 'H', help: `interface to listen on (default ${D.host})` },
+  'auth-id': { type: 'string', value: 'ID', help: `the account auth id (default ${D.authId})` },
+  'auth-token': { type: 'string', value: 'TOKEN', help: `the account auth token; also signs async callbacks (default ${D.authToken})` },
+  seed: { type: 'string', value: 'N', help: `seed of generated numbers, fault draws, api_ids and uuids (default ${D.seed})` },
+  'rate-limit': {
+    type: 'string',
+    value: 'R',
+    help: `requests per window per account, e.g. 300/5s, 10/500ms, or off (default ${formatRateLimit(PLIVO_DEFAULT_RATE_LIMIT)})`,
+  },
+  'latency-ms': { type: 'string', value: 'N', help: `delay added to every API answer, in ms (default ${D.latencyMs})` },
+  'state-file': { type: 'string', value: 'F', help: 'load state from F if it exists; save to it after changes and on exit (default: none)' },
+  'pending-countries': {
+    type: 'string',
+    value: 'LIST',
+    help: `countries whose rents answer "pending", comma-separated (default ${D.pendingCountries.join(',')})`,
+  },
+  quiet: { type: 'boolean', help: 'do not log each request' },
+  help: { type: 'boolean', help: 'show this help and exit' },
+} as const satisfies Record<string, OptionSpec>;
+
+function helpText(): string {
+  const rows = Object.entries(OPTIONS).map(([name, spec]: [string, OptionSpec]) => [
+    `--${name}${spec.value ? ` ${spec.value}` : ''}`,
+    spec.help,
+  ]);
+  const width = Math.max(...rows.map(([flag]) => flag?.length ?? 0));
+  return [
+    'Plivo sandbox: a local stand-in for Plivo\'s number APIs (search, rent, account numbers, Powerpacks, number pools).',
+    '',
+    'Usage: npm run sandbox -- [options]',
+    '',
+    'Options:',
+    ...rows.map(([flag, help]) => `  ${(flag ?? '').padEnd(width)}  ${help}`),
+    '',
+    'Admin routes (loopback only, no auth):',
+    ...ADMIN_ROUTES.map((route) => `  ${route}`),
+    '',
+    'Documentation: docs/plivo-sandbox.md',
+  ].join('\n');
+}
+
+class UsageError extends Error {
+  override readonly name = 'UsageError' as const;
+}
+
+function wholeNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${flag} must be a whole number, got "${text}"`);
+  return Number(text);
+}
+
+function optionsFromArgs(values: Record<string, string | boolean | undefined>): SandboxOptions {
+  const text = (name: keyof typeof OPTIONS): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const options: SandboxOptions = {
+    port: wholeNumber('port', text('port'), D.port),
+    seed: wholeNumber('seed', text('seed'), D.seed),
+    latencyMs: wholeNumber('latency-ms', text('latency-ms'), D.latencyMs),
+  };
+  const host = text('host');
+  if (host !== undefined) options.host = host;
+  const authId = text('auth-id');
+  if (authId !== undefined) options.authId = authId;
+  const authToken = text('auth-token');
+  if (authToken !== undefined) options.authToken = authToken;
+  const rate = text('rate-limit');
+  if (rate !== undefined) options.rateLimit = parseRateLimit(rate, '--rate-limit');
+  const stateFile = text('state-file');
+  if (stateFile !== undefined) options.stateFile = stateFile;
+  const pending = text('pending-countries');
+  if (pending !== undefined) options.pendingCountries = pending.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  if (values.quiet !== true) options.logger = (message) => console.log(`${new Date().toISOString()} ${message}`);
+  return options;
+}
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${helpText()}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help === true) {
+    console.log(helpText());
+    return;
+  }
+  let options: SandboxOptions;
+  try {
+    options = optionsFromArgs(values);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 2;
+    return;
+  }
+
+  const sandbox = await startPlivoSandbox(options);
+  console.log(
+    [
+      `Plivo sandbox listening on ${sandbox.url}`,
+      `  auth id:     ${sandbox.authId}`,
+      `  auth token:  ${sandbox.authToken}`,
+      `  account URL: ${sandbox.accountUrl}/`,
+      `  rate limit:  ${formatRateLimit(options.rateLimit === undefined ? PLIVO_DEFAULT_RATE_LIMIT : options.rateLimit)}`,
+      `  seed:        ${options.seed ?? D.seed}${options.stateFile ? `, state file ${options.stateFile}` : ''}`,
+      'Admin routes:',
+      ...ADMIN_ROUTES.map((route) => `  ${route.replace('/__sandbox', `${sandbox.url}/__sandbox`)}`),
+      'Ctrl-C stops it.',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: closing the Plivo sandbox…`);
+    sandbox.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

@@ -1,0 +1,165 @@
+/**
+ * Everything the sandbox knows, in one object: the inventory, the account (numbers, charges,
+ * pending orders) and the pools, plus the seeded random streams. The operations that touch more
+ * than one part (renting moves numbers from stock to the account; unrenting also empties the
+ * number's pool slot) live here, so that the HTTP handlers cannot leave the parts disagreeing.
+ */
+import { Account, type AccountData } from './account.js';
+import { findGroup, type NumberGroup } from './catalogue.js';
+import { Inventory, type InventoryData } from './inventory.js';
+import type { AccountNumber, PendingOrder } from './model.js';
+import { Pools, type PoolsData } from './pools.js';
+import { Random, type RandomState } from './random.js';
+
+export interface WorldOptions {
+  seed: number;
+  /** Countries whose rents answer "pending" (address regulations). */
+  pendingCountries: readonly string[];
+  /** The account's default application (numbers rented without app_id are linked to it). */
+  defaultAppId: string;
+  now: () => number;
+}
+
+export type RentedNumberStatus = 'Success' | 'Failed';
+
+export type RentOutcome =
+  | { kind: 'fulfilled'; numbers: { number: string; status: RentedNumberStatus }[] }
+  | { kind: 'pending'; order: PendingOrder };
+
+export interface WorldData {
+  inventory: InventoryData;
+  account: AccountData;
+  pools: PoolsData;
+  random: { numbers: RandomState; ids: RandomState; resources: RandomState };
+}
+
+export class SandboxWorld {
+  readonly inventory: Inventory;
+  readonly account = new Account();
+  readonly pools = new Pools();
+  /** Generated numbers. */
+  readonly numbersRandom: Random;
+  /** api_ids and callback nonces. */
+  readonly idsRandom: Random;
+  /** Powerpack and pool uuids. */
+  readonly resourcesRandom: Random;
+  private versionCounter = 0;
+  private cache = new Map<string, unknown>();
+  private cacheVersion = -1;
+
+  /** A fresh world for the seed, or, given `data` (from the state file), one that continues it. */
+  constructor(
+    readonly options: WorldOptions,
+    data?: WorldData,
+  ) {
+    const stream = (name: 'numbers' | 'ids' | 'resources'): Random =>
+      data ? Random.restore(data.random[name]) : Random.stream(options.seed, name);
+    this.numbersRandom = stream('numbers');
+    this.idsRandom = stream('ids');
+    this.resourcesRandom = stream('resources');
+    this.inventory = new Inventory(this.numbersRandom);
+    if (data) {
+      this.inventory.load(data.inventory);
+      this.account.load(data.account);
+      this.pools.load(data.pools);
+    }
+  }
+
+  /** Grows by one at every change: list caches and the state file key on it. */
+  get version(): number {
+    return this.versionCounter;
+  }
+
+  now(): number {
+    return this.options.now();
+  }
+
+  isPendingCountry(countryIso2: string): boolean {
+    return this.options.pendingCountries.includes(countryIso2);
+  }
+
+  /**
+   * Rents `quantity` numbers of `group` (the caller has checked the stock). `failNumber` says, per
+   * number, whether it fails (a fault rule's `numberFailureRate`): a failed number is neither
+   * rented nor charged, and its slot goes back to stock.
+   */
+  rent(group: NumberGroup, quantity: number, appId: string | null, failNumber: () => boolean): RentOutcome {
+    const numbers = this.inventory.take(group, quantity);
+    this.versionCounter++;
+    if (this.isPendingCountry(group.countryIso2)) {
+      return { kind: 'pending', order: this.account.createPending(group, numbers, appId, this.now()) };
+    }
+    const statuses = numbers.map((number) => ({ number, status: failNumber() ? ('Failed' as const) : ('Success' as const) }));
+    const rented = statuses.filter((entry) => entry.status === 'Success').map((entry) => entry.number);
+    this.inventory.restock(group, numbers.length - rented.length);
+    this.account.add(group, rented, appId, this.now());
+    return { kind: 'fulfilled', numbers: statuses };
+  }
+
+  /** Approves one pending order (or all): its numbers enter the account now and are charged now. */
+  approvePending(id?: string): Record<string, string[]> | undefined {
+    return this.settlePending(id, (order, group) => {
+      this.account.add(group, order.numbers, order.appId, this.now());
+    });
+  }
+
+  /** Rejects one pending order (or all): its numbers go back to stock. */
+  rejectPending(id?: string): Record<string, string[]> | undefined {
+    return this.settlePending(id, (order, group) => this.inventory.giveBack(group, order.numbers));
+  }
+
+  /** Unrents a number: it leaves the account and any pool. */
+  unrent(number: string): boolean {
+    this.pools.removeMember(number);
+    const removed = this.account.remove(number, this.now());
+    if (removed) this.versionCounter++;
+    return removed;
+  }
+
+  /** Records a change made directly on a part (pool add, alias update…). */
+  touch(): void {
+    this.versionCounter++;
+  }
+
+  /** The value built for `key` since the last change, or a new one. */
+  cached<T>(key: string, build: () => T): T {
+    if (this.cacheVersion !== this.versionCounter) {
+      this.cache = new Map();
+      this.cacheVersion = this.versionCounter;
+    }
+    if (!this.cache.has(key)) this.cache.set(key, build());
+    return this.cache.get(key) as T;
+  }
+
+  /** The account's numbers in listing order (cached until the next change). */
+  accountNumbers(): AccountNumber[] {
+    return this.cached('account-numbers', () => this.account.list());
+  }
+
+  toData(): WorldData {
+    return {
+      inventory: this.inventory.toData(),
+      account: this.account.toData(),
+      pools: this.pools.toData(),
+      random: { numbers: this.numbersRandom.state(), ids: this.idsRandom.state(), resources: this.resourcesRandom.state() },
+    };
+  }
+
+  private settlePending(
+    id: string | undefined,
+    settle: (order: PendingOrder, group: NumberGroup) => void,
+  ): Record<string, string[]> | undefined {
+    const ids = id === undefined ? this.account.pendingOrders().map((order) => order.id) : [id];
+    if (id !== undefined && !this.account.pendingOrders().some((order) => order.id === id)) return undefined;
+    const settled: Record<string, string[]> = {};
+    for (const orderId of ids) {
+      const order = this.account.takePending(orderId);
+      const group = order && findGroup(order.groupId);
+      if (!order || !group) continue;
+      settle(order, group);
+      settled[order.id] = order.numbers;
+    }
+    if (ids.length > 0) this.versionCounter++;
+    return settled;
+  }
+}

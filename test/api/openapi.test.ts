@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { ordersApiRoutes } from '../../functions/orders-api/api.js';
+import { openApiDocument, orderRequestExamples, ordersApiPaths } from '../../functions/orders-api/openapi.js';
+import { orderRequestSchema } from '../../functions/lib/orders/model.js';
+import { startApiHarness, type ApiHarness } from './support/harness.js';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+type JsonObject = Record<string, unknown>;
+const document = openApiDocument() as unknown as { paths: Record<string, Record<string, JsonObject>>; components: JsonObject; security: unknown };
+
+function documentedOperations(): string[] {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.keys(item)
+      .filter((key) => (METHODS as readonly string[]).includes(key))
+      .map((method) => `${method.toUpperCase()} ${path}`),
+  );
+}
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1 and JSON', () => {
+    expect(document).toMatchObject({ openapi: '3.1.0', info: { title: 'number-orders', version: expect.any(String) } });
+    expect(JSON.parse(JSON.stringify(document))).toEqual(document);
+  });
+
+  it('has every route of the router, and nothing else, methods included', () => {
+    const routed = ordersApiRoutes.map((route) => `${route.method} ${route.path}`).sort();
+    expect(documentedOperations().sort()).toEqual(routed);
+  });
+
+  it('declares exactly the path parameters of each route template', () => {
+    for (const route of ordersApiRoutes) {
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()] as { parameters?: { in: string; name: string; required?: boolean }[] };
+      const inPath = (operation.parameters ?? []).filter((p) => p.in === 'path');
+      const templated = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(inPath.map((p) => p.name), `${route.method} ${route.path}`).toEqual(templated);
+      expect(inPath.every((p) => p.required)).toBe(true);
+    }
+  });
+
+  it('marks exactly the public routes as needing no API key', () => {
+    expect(document.security).toEqual([{ apiKey: [] }]);
+    expect(document.components.securitySchemes).toEqual({ apiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-api-key' }) });
+    for (const route of ordersApiRoutes) {
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()] as { security?: unknown[] };
+      expect(operation.security === undefined ? 'key' : operation.security.length === 0 ? 'public' : 'key', `${route.method} ${route.path}`).toBe(route.public ? 'public' : 'key');
+    }
+  });
+
+  it('is generated from the very schemas the router validates with (no second copy)', () => {
+    for (const route of ordersApiRoutes) {
+      const operation = (ordersApiPaths as Record<string, Record<string, { requestParams?: Record<string, unknown>; requestBody?: { content: Record<string, { schema: unknown }> } }>>)[route.path]?.[route.method.toLowerCase()];
+      expect(operation, `${route.method} ${route.path}`).toBeDefined();
+      expect(operation?.requestParams?.path, `${route.method} ${route.path} path`).toBe(route.params);
+      expect(operation?.requestParams?.query, `${route.method} ${route.path} query`).toBe(route.query);
+      expect(operation?.requestParams?.header, `${route.method} ${route.path} headers`).toBe(route.headers);
+      expect(operation?.requestBody?.content['application/json']?.schema, `${route.method} ${route.path} body`).toBe(route.body);
+    }
+    const post = ordersApiRoutes.find((r) => r.method === 'POST' && r.path === '/orders');
+    expect(post?.body).toBe(orderRequestSchema);
+  });
+
+  it('renders the request schema with its limits', () => {
+    const schema = document.components.schemas as Record<string, { properties: Record<string, JsonObject>; required: string[]; additionalProperties: boolean }>;
+    const request = schema.OrderRequest;
+    expect(request?.required).toEqual(expect.arrayContaining(['poolUuid', 'lines']));
+    expect(request?.additionalProperties).toBe(false);
+    expect(request?.properties.lines).toMatchObject({ minItems: 1, maxItems: 50, items: { properties: { quantity: { type: 'integer', minimum: 1, maximum: 10000 } } } });
+  });
+
+  it('has examples that validate against their schemas', () => {
+    let checked = 0;
+    for (const [path, item] of Object.entries(ordersApiPaths)) {
+      for (const [method, operation] of Object.entries(item as unknown as Record<string, JsonObject>)) {
+        const media: { where: string; content: Record<string, { schema?: unknown; example?: unknown; examples?: Record<string, { value: unknown }> }> }[] = [];
+        const body = operation.requestBody as { content: Record<string, never> } | undefined;
+        if (body) media.push({ where: `${method} ${path} request`, content: body.content });
+        for (const [status, response] of Object.entries(operation.responses as Record<string, { content?: Record<string, never> }>)) {
+          if (response.content) media.push({ where: `${method} ${path} ${status}`, content: response.content });
+        }
+        for (const { where, content } of media) {
+          for (const { schema, example, examples } of Object.values(content)) {
+            const values = [...(example === undefined ? [] : [example]), ...Object.values(examples ?? {}).map((e) => e.value)];
+            for (const value of values) {
+              const result = (schema as z.ZodType).safeParse(value);
+              expect(result.success, `${where}: ${JSON.stringify(result.error?.issues)}`).toBe(true);
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(5);
+    for (const example of Object.values(orderRequestExamples)) expect(orderRequestSchema.safeParse(example.value).success).toBe(true);
+  });
+
+  it('has every $ref resolve', () => {
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/(\w+)\/([^"]+)"/g)];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const [, kind, name] of refs) expect((document.components[kind as string] as JsonObject)[name as string], `${kind}/${name}`).toBeDefined();
+  });
+});
+
+describe('GET /openapi.json', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApiHarness();
+  });
+  afterAll(() => api.close());
+
+  it('serves the document without an API key', async () => {
+    const answer = await api.call('GET', '/openapi.json', { apiKey: null });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual(JSON.parse(JSON.stringify(document)));
+  });
+});
