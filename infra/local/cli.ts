@@ -26,7 +26,7 @@ Options:
   --plivo-url URL             use this Plivo endpoint (scheme://host[:port]) instead of the sandbox
   --plivo-auth-id ID          Plivo auth id (default: the sandbox's MASANDBOX0000000000A)
   --plivo-auth-token TOKEN    Plivo auth token (default: the sandbox's)
-  --webhook-secret SECRET     whsec_… secret for customer webhooks
+  --webhook-secret SECRET     whsec_… secret for customer webhooks (webhooks are issue 6: accepted, not used yet)
   --seed N                    seed of the sandbox (default 1)
   --rate-limit R              Plivo rate limit kept and enforced, e.g. 300/5s (default) or off
   --latency-ms N              latency the sandbox adds to every call (default 0)

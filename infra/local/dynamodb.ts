@@ -71,8 +71,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     stderr = (stderr + chunk.toString()).slice(-4_000);
   });
   let exited: number | null = null;
+  // Never outlive the process that started it (a crash or process.exit skips stop()).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.on('exit', (code) => {
     exited = code ?? -1;
+    process.removeListener('exit', killOnExit);
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoDbClient(endpoint);

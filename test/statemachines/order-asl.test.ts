@@ -1,0 +1,66 @@
+/**
+ * Checks of statemachines/order.asl.json, the one definition CDK deploys and the local stack runs:
+ * it validates, every substitution is bound, every Task retries Lambda's transient errors and has
+ * a Catch, every error name it matches exists in the code, and payloads stay ids and counts.
+ */
+import { readFileSync } from 'node:fs';
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { PLIVO_ERROR_NAMES } from '../../functions/lib/errors.js';
+import { ORDER_ASL_PATH, ORDER_FUNCTIONS } from '../../infra/local/stack.js';
+
+const text = readFileSync(ORDER_ASL_PATH, 'utf8');
+const definition = JSON.parse(text) as { States: Record<string, State> };
+
+interface State {
+  Type: string;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  TimeoutSeconds?: number;
+  ItemProcessor?: { States: Record<string, State> };
+  Parameters?: { FunctionName?: string; Payload?: Record<string, unknown> };
+}
+
+function allStates(states: Record<string, State>): [string, State][] {
+  return Object.entries(states).flatMap(([name, state]) => [[name, state] as [string, State], ...(state.ItemProcessor ? allStates(state.ItemProcessor.States) : [])]);
+}
+
+const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+describe('statemachines/order.asl.json', () => {
+  it('is a valid state machine', () => {
+    const { isValid, errors } = aslValidator(JSON.parse(text));
+    expect(errors).toEqual([]);
+    expect(isValid).toBe(true);
+  });
+
+  it('binds every substitution, and only the functions the stack provides', () => {
+    const placeholders = new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders].sort()).toEqual(Object.keys(ORDER_FUNCTIONS).sort());
+  });
+
+  it('gives every Task the Lambda transient-error Retry, an explicit Catch and a timeout', () => {
+    const tasks = allStates(definition.States).filter(([, state]) => state.Type === 'Task');
+    expect(tasks.length).toBeGreaterThanOrEqual(8);
+    for (const [name, state] of tasks) {
+      const retried = new Set(state.Retry?.flatMap((r) => r.ErrorEquals));
+      expect([name, LAMBDA_TRANSIENT.every((e) => retried.has(e))]).toEqual([name, true]);
+      expect([name, state.Catch?.length ?? 0]).not.toEqual([name, 0]);
+      expect([name, typeof state.TimeoutSeconds]).toEqual([name, 'number']);
+    }
+  });
+
+  it('matches only error names that exist (States.*, Lambda.* or the errors module)', () => {
+    const known = new Set<string>([...PLIVO_ERROR_NAMES, ...LAMBDA_TRANSIENT]);
+    const names = allStates(definition.States).flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals));
+    for (const name of names) expect([name, name.startsWith('States.') || known.has(name)]).toEqual([name, true]);
+  });
+
+  it('passes ids and small flags to its Lambdas, never lists of numbers', () => {
+    for (const [name, state] of allStates(definition.States)) {
+      const payload = state.Parameters?.Payload;
+      if (!payload) continue;
+      for (const key of Object.keys(payload)) expect([name, key]).toEqual([name, expect.stringMatching(/^(orderId|line|mode|action|error)(\.\$)?$/)]);
+    }
+  });
+});
