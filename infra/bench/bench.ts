@@ -24,6 +24,7 @@ Options:
   --no-rate-limit     no limit at all
   --latency-ms N      latency the sandbox adds to every call (default 0)
   --concurrency N     Plivo calls in flight per handler invocation (default 16)
+  --warm-up-writes N  DynamoDB Local writes before measuring, to warm its JIT (default 4000; 0 = none)
   --skip-naive        skip the naive baseline (per number: search, rent 1, add to pool, get)
   --naive-numbers N   numbers for the naive baseline (default: min(--numbers, 200)); per-number figures are compared
   --plivo-url URL     use another Plivo endpoint (with --plivo-auth-id/--plivo-auth-token) instead of the sandbox
@@ -44,6 +45,7 @@ export interface BenchOptions {
   concurrency: number;
   skipNaive: boolean;
   naiveNumbers: number;
+  warmUpWrites: number;
   plivoUrl?: string;
   plivoAuthId?: string;
   plivoAuthToken?: string;
@@ -61,6 +63,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
       'latency-ms': { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '16' },
       'skip-naive': { type: 'boolean', default: false },
+      'warm-up-writes': { type: 'string', default: '4000' },
       'naive-numbers': { type: 'string' },
       'plivo-url': { type: 'string' },
       'plivo-auth-id': { type: 'string' },
@@ -86,6 +89,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
     latencyMs: int('latency-ms', values['latency-ms'], 0, 60_000),
     concurrency: int('concurrency', values.concurrency, 1, 256),
     skipNaive: values['skip-naive'],
+    warmUpWrites: int('warm-up-writes', values['warm-up-writes'], 0, 1_000_000),
     naiveNumbers: values['naive-numbers'] === undefined ? Math.min(numbers, 200) : int('naive-numbers', values['naive-numbers'], 1, 100_000),
     ...(values['plivo-url'] ? { plivoUrl: values['plivo-url'] } : {}),
     ...(values['plivo-auth-id'] ? { plivoAuthId: values['plivo-auth-id'] } : {}),
@@ -101,7 +105,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
  * local stack is warm, and DynamoDB itself has no warm-up, so the bench warms it before measuring:
  * transactions of 99 puts on scratch items that expire (TTL), outside the order's keys.
  */
-export async function warmUpDynamoDb(stack: LocalStack, items = 4_000): Promise<void> {
+export async function warmUpDynamoDb(stack: LocalStack, items: number): Promise<void> {
   const db = createDocumentClient({ DYNAMODB_ENDPOINT: stack.dynamodbEndpoint });
   const expiresAt = Math.floor(Date.now() / 1000) + 600;
   for (let i = 0; i < items; i += 99) {
@@ -182,8 +186,10 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
   try {
     const setup = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
     const poolUuid = poolUuidOf(await setup.createPowerpack({ name: 'bench' }));
-    say('Warming DynamoDB Local up…');
-    await warmUpDynamoDb(stack);
+    if (options.warmUpWrites > 0) {
+      say(`Warming DynamoDB Local up (${options.warmUpWrites} writes)…`);
+      await warmUpDynamoDb(stack, options.warmUpWrites);
+    }
     // Start measuring from a clean count, at the start of a rate-limit window (as a fresh account would).
     if (options.rateLimit) await sleep(options.rateLimit.windowMs - (Date.now() % options.rateLimit.windowMs));
     stack.sandbox?.snapshot();
