@@ -125,9 +125,8 @@ export const unlimited: RateLimiter = {
   penalize: () => undefined,
 };
 
-export interface InMemoryRateLimiterOptions {
-  /** @default PLIVO_DEFAULT_RATE_LIMIT (300 per 5 s) */
-  limit?: RateLimit;
+/** Options every fixed-window limiter takes. */
+export interface WindowedLimiterOptions {
   /** Clock, for tests. @default Date.now */
   now?: () => number;
   /** No grants this close to a window's end, in ms. @default a tenth of the window */
@@ -137,23 +136,23 @@ export interface InMemoryRateLimiterOptions {
 }
 
 /**
- * A token bucket for one process: the bucket holds `requests` tokens and refills completely at
- * each clock-aligned window (a fixed-window counter). Waiters are served in arrival order.
+ * What the fixed-window limiters share: callers are served one at a time in arrival order, a 429
+ * pauses them all, and nothing is granted in a window's closing guard. Subclasses say only how a
+ * token of the current window is obtained (`grant`).
  */
-export class InMemoryRateLimiter implements RateLimiter {
-  private readonly counter: FixedWindowCounter;
-  private readonly now: () => number;
+export abstract class WindowedRateLimiter implements RateLimiter {
+  protected readonly windows: FixedWindowCounter;
+  protected readonly now: () => number;
   private readonly edgeGuardMs: number;
   private readonly onGrant: ((atMs: number) => void) | undefined;
   private pausedUntil = 0;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(options: InMemoryRateLimiterOptions = {}) {
-    this.onGrant = options.onGrant;
-    const limit = options.limit ?? PLIVO_DEFAULT_RATE_LIMIT;
-    this.counter = new FixedWindowCounter(limit);
+  constructor(limit: RateLimit, options: WindowedLimiterOptions = {}) {
+    this.windows = new FixedWindowCounter(limit);
     this.now = options.now ?? Date.now;
     this.edgeGuardMs = options.edgeGuardMs ?? defaultEdgeGuardMs(limit);
+    this.onGrant = options.onGrant;
   }
 
   acquire(signal?: AbortSignal): Promise<void> {
@@ -167,17 +166,39 @@ export class InMemoryRateLimiter implements RateLimiter {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.max(0, retryAfterMs));
   }
 
+  /** 0 when a token of the window holding `nowMs` was obtained; otherwise ms to wait. */
+  protected abstract grant(nowMs: number): number | Promise<number>;
+
   private async waitForToken(signal?: AbortSignal): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.now();
       const pause = this.pausedUntil - now;
-      const wait = pause > 0 ? pause : msInEdgeGuard(this.counter, now, this.edgeGuardMs) || this.counter.tryTake(now);
+      const wait = pause > 0 ? pause : msInEdgeGuard(this.windows, now, this.edgeGuardMs) || (await this.grant(now));
       if (wait === 0) {
         this.onGrant?.(now);
         return;
       }
       await sleepUnlessAborted(wait, signal);
     }
+  }
+}
+
+export interface InMemoryRateLimiterOptions extends WindowedLimiterOptions {
+  /** @default PLIVO_DEFAULT_RATE_LIMIT (300 per 5 s) */
+  limit?: RateLimit;
+}
+
+/**
+ * A token bucket for one process: the bucket holds `requests` tokens and refills completely at
+ * each clock-aligned window (a fixed-window counter).
+ */
+export class InMemoryRateLimiter extends WindowedRateLimiter {
+  constructor(options: InMemoryRateLimiterOptions = {}) {
+    super(options.limit ?? PLIVO_DEFAULT_RATE_LIMIT, options);
+  }
+
+  protected grant(nowMs: number): number {
+    return this.windows.tryTake(nowMs);
   }
 }

@@ -6,10 +6,10 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { defaultEdgeGuardMs, FixedWindowCounter, msInEdgeGuard, type RateLimit, type RateLimiter, sleepUnlessAborted } from '../plivo/rate-limit.js';
+import { type RateLimit, WindowedRateLimiter, type WindowedLimiterOptions } from '../plivo/rate-limit.js';
 import { keys } from './table.js';
 
-export interface LeasedRateLimiterOptions {
+export interface LeasedRateLimiterOptions extends WindowedLimiterOptions {
   db: DynamoDBDocumentClient;
   tableName: string;
   /** The Plivo account (auth id) whose budget this is. */
@@ -17,67 +17,33 @@ export interface LeasedRateLimiterOptions {
   limit: RateLimit;
   /** Tokens taken per write. @default 20 */
   leaseSize?: number;
-  /** For tests. @default Date.now */
-  now?: () => number;
-  /** No grants this close to a window's end, in ms. @default a tenth of the window */
-  edgeGuardMs?: number;
   /** Called once per lease write, for the benchmark. */
   onLease?: (granted: number) => void;
 }
 
-export class LeasedRateLimiter implements RateLimiter {
-  private readonly windows: FixedWindowCounter;
+export class LeasedRateLimiter extends WindowedRateLimiter {
   private readonly leaseSize: number;
-  private readonly now: () => number;
-  private readonly edgeGuardMs: number;
   private tokens = 0;
   private tokensWindow = Number.NaN;
-  private pausedUntil = 0;
-  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LeasedRateLimiterOptions) {
-    this.windows = new FixedWindowCounter(options.limit);
+    super(options.limit, options);
     this.leaseSize = Math.max(1, Math.min(options.leaseSize ?? 20, options.limit.requests));
-    this.now = options.now ?? Date.now;
-    this.edgeGuardMs = options.edgeGuardMs ?? defaultEdgeGuardMs(options.limit);
   }
 
-  acquire(signal?: AbortSignal): Promise<void> {
-    const turn = this.queue.then(() => this.take(signal));
-    this.queue = turn.catch(() => undefined);
-    return turn;
-  }
-
-  penalize(retryAfterMs: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.max(0, retryAfterMs));
-  }
-
-  private async take(signal?: AbortSignal): Promise<void> {
-    for (;;) {
-      signal?.throwIfAborted();
-      const now = this.now();
-      if (this.pausedUntil > now) {
-        await sleepUnlessAborted(this.pausedUntil - now, signal);
-        continue;
-      }
-      const guard = msInEdgeGuard(this.windows, now, this.edgeGuardMs);
-      if (guard > 0) {
-        await sleepUnlessAborted(guard, signal);
-        continue;
-      }
-      const window = this.windows.windowOf(now);
-      if (this.tokensWindow === window && this.tokens > 0) {
-        this.tokens--;
-        return;
-      }
-      const granted = await this.lease(window, this.leaseSize);
-      if (granted > 0) {
-        this.tokens = granted - 1;
-        this.tokensWindow = window;
-        return;
-      }
-      await sleepUnlessAborted(this.windows.msUntilNextWindow(this.now()), signal);
+  protected async grant(nowMs: number): Promise<number> {
+    const window = this.windows.windowOf(nowMs);
+    if (this.tokensWindow === window && this.tokens > 0) {
+      this.tokens--;
+      return 0;
     }
+    const granted = await this.lease(window, this.leaseSize);
+    if (granted > 0) {
+      this.tokens = granted - 1;
+      this.tokensWindow = window;
+      return 0;
+    }
+    return this.windows.msUntilNextWindow(this.now());
   }
 
   /** Takes up to `wanted` tokens of `window`; fewer if fewer are left; 0 if none. */
