@@ -180,3 +180,18 @@ describe('a crash between rent and record', () => {
     await expectNoLeak('wf-crash');
   });
 });
+
+describe('a 429 storm', () => {
+  it('completes with exactly the numbers asked for when half of all calls are refused with 429', async () => {
+    await env.createOrder('wf-429', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '404', quantity: 12 }] });
+    const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
+    env.sandbox.setFaults([{ status: 429, rate: 0.5, retryAfterSeconds: 0 }]);
+    expect(await driveOrder(env.deps, 'wf-429')).toBe('COMPLETED');
+    const fired = env.sandbox.faults()[0];
+    env.sandbox.setFaults([]);
+    expect(fired?.fired ?? 0).toBeGreaterThan(5);
+    const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
+    expect(added).toHaveLength(12);
+    await expectNoLeak('wf-429');
+  });
+});
