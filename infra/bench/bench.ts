@@ -34,8 +34,8 @@ Options:
   -h, --help          this text
 `;
 
-/** US area codes the sandbox (and Plivo) stock; lines cycle through them. */
-export const US_PREFIXES = ['512', '415', '212', '646', '305', '213', '310', '408', '619', '718', '786', '312', '206', '617', '404', '737'];
+/** US area codes with deep stock (the sandbox holds 18,000+ SMS numbers in each); lines cycle through them. */
+export const US_PREFIXES = ['512', '415', '213', '312', '305', '617', '713', '737', '916', '714', '503', '801', '214', '904', '347', '253'];
 
 export interface BenchOptions {
   numbers: number;

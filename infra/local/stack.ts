@@ -5,7 +5,9 @@
  * modules, and the local API gateway in front of the real orders-api handler. Handlers learn
  * endpoints only from configuration, as in AWS.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { Context } from 'aws-lambda';
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
@@ -13,6 +15,7 @@ import { createDocumentClient, createSfnClient } from '../../functions/lib/aws-c
 import type { Env } from '../../functions/lib/config.js';
 import type { PlivoAttempt } from '../../functions/lib/plivo/http.js';
 import { formatRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
+import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
 import { createWorkflowRuntime, setWorkflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
 import { OrderStore } from '../../functions/lib/store/order-store.js';
 import { tableDefinition } from '../../functions/lib/store/table.js';
@@ -33,6 +36,7 @@ export const ORDER_FUNCTIONS = {
   VerifyFunctionArn: 'number-orders-verify',
   RollbackUnrentFunctionArn: 'number-orders-rollback-unrent',
   FinalizeFunctionArn: 'number-orders-finalize',
+  AwaitRegulatoryFunctionArn: 'number-orders-await-regulatory',
 } as const;
 
 export interface LocalStackOptions {
@@ -70,6 +74,8 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** Counts every Plivo attempt the handlers make (the benchmark). */
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
+  /** Seconds between reconciler runs (EventBridge Scheduler's stand-in). 0 = never. @default 60 */
+  reconcileIntervalSeconds?: number;
   /** Local Step Functions only: pause this long before every Retry instead of the ASL's intervals (tests). */
   retryPauseMs?: number;
   /** Where the stack says what it starts. @default silent */
@@ -91,6 +97,25 @@ export interface LocalStack {
   stepFunctions: LocalStepFunctions;
   store: OrderStore;
   close(): Promise<void>;
+}
+
+/** A Lambda-like context for handlers the scheduler loop invokes directly. */
+function localContext(functionName: string): Context {
+  const deadline = Date.now() + 300_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: lambdaFunctionArn(functionName),
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
 }
 
 async function ensureTable(endpoint: string, tableName: string): Promise<void> {
@@ -163,13 +188,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     setWorkflowRuntime(createWorkflowRuntime(env, options.onPlivoAttempt ? { onPlivoAttempt: options.onPlivoAttempt } : {}));
 
     // Imported after the runtime is set: the handler modules are the very ones Lambda runs.
-    const [search, rent, assign, verify, rollback, finalize] = await Promise.all([
+    const [search, rent, assign, verify, rollback, finalize, awaitRegulatory] = await Promise.all([
       import('../../functions/search/handler.js'),
       import('../../functions/rent/handler.js'),
       import('../../functions/assign-to-pool/handler.js'),
       import('../../functions/verify/handler.js'),
       import('../../functions/rollback-unrent/handler.js'),
       import('../../functions/finalize/handler.js'),
+      import('../../functions/await-regulatory/handler.js'),
     ]);
     const handlers = {
       SearchFunctionArn: search.handler,
@@ -178,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       VerifyFunctionArn: verify.handler,
       RollbackUnrentFunctionArn: rollback.handler,
       FinalizeFunctionArn: finalize.handler,
+      AwaitRegulatoryFunctionArn: awaitRegulatory.handler,
     };
     const arns = Object.fromEntries(Object.entries(ORDER_FUNCTIONS).map(([key, name]) => [key, lambdaFunctionArn(name)]));
     const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), arns);
@@ -191,6 +218,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     closers.push(() => stepFunctions.close());
     const stateMachineArn = stepFunctions.stateMachineArn(ORDER_STATE_MACHINE);
+    setSfnClient(createSfnClient({ ...env, SFN_ENDPOINT: stepFunctions.endpoint }));
+    closers.push(async () => setSfnClient(undefined));
+
+    // The scheduler loop standing in for EventBridge Scheduler: the reconciler's Lambda, on an interval.
+    const reconcileEvery = (options.reconcileIntervalSeconds ?? 60) * 1000;
+    if (reconcileEvery > 0) {
+      const reconciler = await import('../../functions/reconciler/handler.js');
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        reconciler
+          .handler({}, localContext('number-orders-reconciler'))
+          .catch((error: unknown) => say(`reconciler run failed: ${error instanceof Error ? error.message : String(error)}`))
+          .finally(() => (running = false));
+      }, reconcileEvery);
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+      say(`Reconciler      every ${reconcileEvery / 1000} s`);
+    }
     say(`Step Functions  ${stepFunctions.endpoint}  (${stateMachineArn})`);
 
     const apiEnv: Env = { ...env, SFN_ENDPOINT: stepFunctions.endpoint };

@@ -89,6 +89,12 @@ export const orderRequestSchema = z
     callbackUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
     reference: z.string().max(200).optional(),
     dryRun: z.boolean().default(false),
+    regulatoryDeadlineDays: z
+      .number({ error: 'must be a number of days' })
+      .positive('must be more than 0')
+      .max(365, 'must be at most 365')
+      .default(30)
+      .describe('How long a line may wait for numbers under address regulations (days, may be fractional)'),
   })
   .strict()
   .refine((order) => order.lines.reduce((sum, line) => sum + line.quantity, 0) <= LIMITS.maxNumbersPerOrder, {

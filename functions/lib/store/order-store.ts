@@ -60,6 +60,8 @@ export interface OrderItem {
   updatedAt: string;
   executionArn?: string;
   rollback?: 'all' | 'unusable';
+  /** Set by POST /orders/{id}/cancel: the order rolls back and ends CANCELLED. */
+  cancelRequested?: boolean;
   errors: RecordedError[];
   idempotencyKey?: string;
 }
@@ -75,6 +77,10 @@ export interface LineItem extends LineCounts {
   nextIntentSeq: number;
   errors: RecordedError[];
   pendingDetails?: string;
+  /** While the line waits on address regulations: the Step Functions task token that resumes it. */
+  taskToken?: string;
+  /** When the wait for regulatory numbers ends (ISO time). */
+  deadlineAt?: string;
   updatedAt: string;
 }
 
@@ -442,6 +448,108 @@ export class OrderStore {
         ExpressionAttributeValues: { ':error': [recorded], ':empty': [], ':now': now() },
       }),
     );
+  }
+
+  // ---- waiting on address regulations --------------------------------------------------------
+
+  /**
+   * Marks a line as waiting, with the token that resumes it, and puts it on the waiting index
+   * (gsi1 `WAITING`, oldest order first).
+   */
+  async setWaiting(orderId: string, line: number, orderCreatedAt: string, taskToken: string, deadlineAt: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.line(orderId, line),
+        UpdateExpression: 'SET taskToken = :token, deadlineAt = :deadline, #status = :status, gsi1pk = :waiting, gsi1sk = :sort, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':token': taskToken,
+          ':deadline': deadlineAt,
+          ':status': 'PENDING_REGULATORY',
+          ':waiting': keys.waitingIndexPk,
+          ':sort': `${orderCreatedAt}#${orderId}#${String(line).padStart(2, '0')}`,
+          ':now': now(),
+        },
+      }),
+    );
+  }
+
+  /**
+   * Takes the line off the waiting index and returns its task token, once: of two callers racing
+   * to resume (or fail) the same line, exactly one gets the token.
+   */
+  async takeWaitToken(orderId: string, line: number, status: LineStatus): Promise<string | undefined> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.line(orderId, line),
+          UpdateExpression: 'REMOVE taskToken, gsi1pk, gsi1sk SET #status = :status, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(taskToken)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':now': now() },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return result.Attributes?.taskToken as string | undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Lines waiting on address regulations, oldest order first. */
+  async waitingLines(): Promise<LineItem[]> {
+    const items: LineItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_KEYS.gsi1.name,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.waitingIndexPk },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) items.push(strip<LineItem>(item) as LineItem);
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  /** Asks a non-terminal order to stop and roll back. False when the order is already terminal. */
+  async requestCancel(orderId: string, terminal: readonly OrderStatus[]): Promise<boolean> {
+    const values: Record<string, unknown> = { ':true': true, ':all': 'all', ':now': now() };
+    terminal.forEach((status, i) => (values[`:t${i}`] = status));
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.order(orderId),
+          UpdateExpression: 'SET cancelRequested = :true, #rollback = :all, updatedAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND NOT (#status IN (${terminal.map((_, i) => `:t${i}`).join(', ')}))`,
+          ExpressionAttributeNames: { '#status': 'status', '#rollback': 'rollback' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Small records of the reconciler (its last report). */
+  async putRecord(key: { pk: string; sk: string }, value: Record<string, unknown>): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...key, ...value } }));
+  }
+
+  async getRecord<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return strip<T>(result.Item);
   }
 
   // ---- rent intents -------------------------------------------------------------------------

@@ -56,6 +56,10 @@ export const keys = {
   rateWindow: (account: string, window: number) => ({ pk: `RATE#${account}`, sk: String(window) }),
   /** Orders, newest first, on gsi1. */
   ordersIndexPk: 'ORDERS',
+  /** Lines waiting on address regulations, oldest order first, on gsi1 (sparse). */
+  waitingIndexPk: 'WAITING',
+  /** The reconciler's last report. */
+  reconciliation: { pk: 'RECONCILIATION', sk: 'LATEST' },
 } as const;
 
 function pad(line: number): string {

@@ -12,7 +12,7 @@ import {
   PlivoOutcomeUnknownError,
 } from '../errors.js';
 import type { LineItem, OrderItem } from '../store/order-store.js';
-import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
+import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './deps.js';
 import { PoolNotFoundError } from './errors.js';
 import { isTollfree } from './numbering.js';
 import { BatchedTransition } from './batched-transition.js';
@@ -86,6 +86,7 @@ export async function assignLine(deps: WorkflowDeps, orderId: string, lineIndex:
   const rented = await deps.store.lineNumbers(orderId, lineIndex, ['RENTED']);
   const ops = poolOps(deps, order, line);
   const assigned = new BatchedTransition(deps.store, orderId, lineIndex, 'RENTED', 'ASSIGNED');
+  const cancelled = cancellationWatch(deps, orderId);
   const failures: { number: string; reason: string }[] = [];
   let later = 0;
   let lastError: unknown;
@@ -93,7 +94,7 @@ export async function assignLine(deps: WorkflowDeps, orderId: string, lineIndex:
   await pMap(
     rented,
     async (item) => {
-      if (!hasTime(budget)) {
+      if (!hasTime(budget) || (await cancelled())) {
         later++;
         return;
       }
@@ -108,6 +109,8 @@ export async function assignLine(deps: WorkflowDeps, orderId: string, lineIndex:
     { concurrency: deps.concurrency ?? 16 },
   );
   await assigned.flush();
+  // Cancelled midway: stop here; Finalize releases everything.
+  if (await cancelled()) return { more: false };
   for (const failure of failures) {
     await deps.store.transition(orderId, lineIndex, [failure.number], 'RENTED', 'FAILED', { error: failure.reason });
   }

@@ -39,3 +39,19 @@ export function hasTime(budget: Budget, reserveMs = BUDGET_RESERVE_MS): boolean 
 }
 
 export const silentLogger: WorkflowLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Whether the order was cancelled (or is rolling back), re-read from the store at most every
+ * `everyMs`: long batches check it between Plivo calls and stop starting new ones.
+ */
+export function cancellationWatch(deps: Pick<WorkflowDeps, 'store'>, orderId: string, everyMs = 1_000): () => Promise<boolean> {
+  let checkedAt = 0;
+  let stopped = false;
+  return async () => {
+    if (stopped || Date.now() - checkedAt < everyMs) return stopped;
+    checkedAt = Date.now();
+    const order = await deps.store.getOrder(orderId);
+    stopped = Boolean(order.cancelRequested) || order.rollback === 'all';
+    return stopped;
+  };
+}

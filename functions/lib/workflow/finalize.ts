@@ -25,6 +25,7 @@ function lineOutcome(line: LineItem, rolledBack: boolean): LineStatus {
 }
 
 function orderOutcome(order: OrderItem, lines: LineItem[], rolledBack: boolean): OrderStatus {
+  if (order.cancelRequested) return 'CANCELLED';
   if (order.request.dryRun) return 'PLANNED';
   if (rolledBack) return lines.some((line) => line.rented > 0) ? 'ROLLED_BACK' : 'FAILED';
   if (lines.every((line) => line.verified >= line.requested)) return 'COMPLETED';

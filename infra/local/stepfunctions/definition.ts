@@ -109,7 +109,7 @@ export function compileDefinition(
       if (type === 'Task') {
         const binding = bindTask(name, state, hasHandler, fail, warnings);
         tasks.push(binding);
-        if (binding.kind === 'lambda-invoke-callback' && binding.timeoutSeconds === undefined) {
+        if (binding.kind === 'lambda-invoke-callback' && binding.timeoutSeconds === undefined && !('TimeoutSecondsPath' in state)) {
           libraryState['TimeoutSeconds'] = LONGEST_TIMEOUT_SECONDS;
         }
       } else if (type === 'Map') {
@@ -225,8 +225,10 @@ function bindTask(name: string, state: JsonObject, hasHandler: (reference: strin
     if (!parametersText.includes('$$.Task.Token')) {
       fail(`Task "${name}" waits for a task token but its Parameters never pass $$.Task.Token`);
     }
-    if ('TimeoutSecondsPath' in state || 'HeartbeatSecondsPath' in state) {
-      fail(`Task "${name}" waits for a task token with TimeoutSecondsPath/HeartbeatSecondsPath; locally use TimeoutSeconds/HeartbeatSeconds`);
+    // TimeoutSecondsPath is evaluated by the interpreter itself on the state's input (a deadline
+    // computed by an earlier step); HeartbeatSecondsPath is not supported locally.
+    if ('HeartbeatSecondsPath' in state) {
+      fail(`Task "${name}" waits for a task token with HeartbeatSecondsPath; locally use HeartbeatSeconds`);
     }
   } else {
     if (parametersText.includes('$$.Task.Token')) {

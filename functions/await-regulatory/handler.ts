@@ -1,0 +1,9 @@
+import { sfnClient } from '../lib/runtime/sfn.js';
+import { createTaskHandler } from '../lib/runtime/task-handler.js';
+import { awaitInput } from '../lib/workflow/inputs.js';
+import { awaitRegulatory } from '../lib/workflow/regulatory.js';
+
+/** WaitForRegulatory (.waitForTaskToken): park the line on its task token until its numbers arrive. */
+export const handler = createTaskHandler('await-regulatory', awaitInput, (deps, input) =>
+  awaitRegulatory({ ...deps, sfn: sfnClient() }, input.orderId, input.line, input.token),
+);

@@ -1,0 +1,27 @@
+/**
+ * Cancel: a non-terminal order stops and rolls back inside its own execution — the order is
+ * marked (`cancelRequested`, rollback `all`), steps in flight stop starting work, waiting lines
+ * are woken with an error, and Finalize releases every number and ends the order CANCELLED.
+ * Doing it inside the execution (rather than StopExecution) keeps one writer per order and lets
+ * the rollback peel the layers as it always does.
+ */
+import { NumberOrdersError } from '../errors.js';
+import { terminalOrderStatuses } from '../orders/model.js';
+import type { OrderItem } from '../store/order-store.js';
+import { failWait, type RegulatoryDeps } from './regulatory.js';
+
+export class OrderTerminalError extends NumberOrdersError {
+  override readonly name = 'OrderTerminalError' as const;
+}
+
+export async function cancelOrder(deps: RegulatoryDeps, orderId: string): Promise<OrderItem> {
+  const order = await deps.store.getOrder(orderId);
+  if (!(await deps.store.requestCancel(orderId, terminalOrderStatuses))) {
+    throw new OrderTerminalError(`order ${orderId} has already ended (${order.status}); it cannot be cancelled`);
+  }
+  for (const line of await deps.store.getLines(orderId)) {
+    if (line.taskToken) await failWait(deps, orderId, line.line, 'OrderCancelled', 'the order was cancelled');
+  }
+  deps.logger.info('order cancel requested', { orderId });
+  return deps.store.getOrder(orderId);
+}

@@ -1,0 +1,215 @@
+/**
+ * Lines that wait on address regulations. Plivo answers such rents `pending` with no order id;
+ * the numbers appear in the account days later, or never. The line's branch parks on a Step
+ * Functions task token (no polling, a handful of history events however long it waits); the
+ * reconciler matches numbers no order owns to waiting lines and resumes a line once its quantity
+ * is reached; ops can resolve a line by hand; the wait times out at the order's deadline.
+ */
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, TaskDoesNotExist, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { NumberOrdersError, PlivoNotFoundError } from '../errors.js';
+import type { AccountNumber } from '../plivo/schemas.js';
+import type { LineItem, OrderItem } from '../store/order-store.js';
+import { keys } from '../store/table.js';
+import type { WorkflowDeps } from './deps.js';
+import { callingCode } from './numbering.js';
+import { regulatoryDeadline } from './rent.js';
+
+export type RegulatoryDeps = WorkflowDeps & { sfn: SFNClient };
+
+/** What resumes a waiting line's branch (the state machine goes on to AssignToPool). */
+export const RESUME_OUTPUT = { next: 'assign' } as const;
+
+export class LineNotWaitingError extends NumberOrdersError {
+  override readonly name = 'LineNotWaitingError' as const;
+}
+export class NumbersNotUsableError extends NumberOrdersError {
+  override readonly name = 'NumbersNotUsableError' as const;
+}
+
+async function sendQuietly(sfn: SFNClient, command: SendTaskSuccessCommand | SendTaskFailureCommand): Promise<boolean> {
+  try {
+    await sfn.send(command as SendTaskSuccessCommand);
+    return true;
+  } catch (error) {
+    // The wait already ended (timed out, or the execution stopped): nothing left to resume.
+    if (error instanceof TaskTimedOut || error instanceof TaskDoesNotExist || error instanceof InvalidToken) return false;
+    throw error;
+  }
+}
+
+/** Resumes a line whose numbers are all in (the one caller that takes the token sends it). */
+async function resume(deps: RegulatoryDeps, orderId: string, line: number): Promise<boolean> {
+  const token = await deps.store.takeWaitToken(orderId, line, 'ASSIGNING');
+  if (!token) return false;
+  const waiting = (await deps.store.waitingLines()).some((w) => w.orderId === orderId);
+  if (!waiting) await deps.store.setOrderStatus(orderId, 'IN_PROGRESS', ['PENDING_REGULATORY']);
+  await sendQuietly(deps.sfn, new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(RESUME_OUTPUT) }));
+  deps.logger.info('regulatory line resumed', { orderId, line });
+  return true;
+}
+
+/** Ends a line's wait with an error the state machine catches (rejected, cancelled). */
+export async function failWait(deps: RegulatoryDeps, orderId: string, line: number, error: string, cause: string): Promise<boolean> {
+  const token = await deps.store.takeWaitToken(orderId, line, 'FAILED');
+  if (!token) return false;
+  await sendQuietly(deps.sfn, new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32_000) }));
+  return true;
+}
+
+/**
+ * The wait's task: records the token on the line. If the numbers are already all in (the
+ * reconciler was quicker), or the order was cancelled meanwhile, it ends the wait at once.
+ */
+export async function awaitRegulatory(deps: RegulatoryDeps, orderId: string, line: number, taskToken: string): Promise<{ waiting: boolean }> {
+  const order = await deps.store.getOrder(orderId);
+  await deps.store.setWaiting(orderId, line, order.createdAt, taskToken, regulatoryDeadline(order).toISOString());
+  const current = await deps.store.getLine(orderId, line);
+  if (order.rollback === 'all' || order.cancelRequested) {
+    await failWait(deps, orderId, line, 'OrderCancelled', 'the order was cancelled or is rolling back');
+    return { waiting: false };
+  }
+  if (current.rented >= current.requested) {
+    await resume(deps, orderId, line);
+    return { waiting: false };
+  }
+  deps.logger.info('line waits for regulatory numbers', { orderId, line, deadlineAt: regulatoryDeadline(order).toISOString() });
+  return { waiting: true };
+}
+
+/** Country of an E.164 number written without '+'. */
+export function countryOf(number: string): string | undefined {
+  return parsePhoneNumberFromString(`+${number}`)?.country;
+}
+
+/** Whether an account number can serve a waiting line: country, type, prefix or region. */
+export function matchesLine(line: LineItem, number: AccountNumber): boolean {
+  const spec = line.spec;
+  if (countryOf(number.number) !== spec.countryIso) return false;
+  const type = number.number_type ?? '';
+  const typeOk = spec.numberType === 'local' ? ['local', 'fixed'].includes(type) : type === spec.numberType;
+  if (!typeOk) return false;
+  if (spec.prefix && !number.number.startsWith(`${callingCode(spec.countryIso)}${spec.prefix}`)) return false;
+  if (spec.region && !(number.region ?? '').toLowerCase().includes(spec.region.toLowerCase())) return false;
+  return true;
+}
+
+export interface ReconciliationReport {
+  checkedAt: string;
+  accountNumbers: number;
+  waitingLines: number;
+  claimed: number;
+  resumed: number;
+  /** Numbers in the account that no order owns and no line waits for: money spent for nothing. */
+  orphans: string[];
+  orphanCount: number;
+}
+
+/** Orphans listed in a report at most (the count is always complete). */
+const MAX_ORPHANS_LISTED = 1_000;
+
+/**
+ * One reconciler run: walks the account's numbers, claims those no order owns for waiting lines
+ * (oldest order first), resumes lines that are complete, and records the orphans.
+ */
+export async function reconcilePending(deps: RegulatoryDeps): Promise<ReconciliationReport> {
+  const waiting = await deps.store.waitingLines();
+  const orphans: string[] = [];
+  let accountNumbers = 0;
+  let claimed = 0;
+  const needs = new Map(waiting.map((line) => [`${line.orderId}#${line.line}`, line.requested - line.rented]));
+  const page: AccountNumber[] = [];
+  const settle = async () => {
+    const owners = new Set((await deps.store.owners(page.map((n) => n.number))).map((o) => o.number));
+    for (const number of page) {
+      if (owners.has(number.number)) continue;
+      const line = waiting.find((candidate) => (needs.get(`${candidate.orderId}#${candidate.line}`) ?? 0) > 0 && matchesLine(candidate, number));
+      if (!line) {
+        orphans.push(number.number);
+        continue;
+      }
+      const result = await deps.store.claimNumbers(line.orderId, line.line, 'regulatory', [number.number]);
+      if (result.claimed.length > 0) {
+        claimed++;
+        const key = `${line.orderId}#${line.line}`;
+        needs.set(key, (needs.get(key) ?? 0) - 1);
+      }
+    }
+    page.length = 0;
+  };
+  for await (const number of deps.plivo.allAccountNumbers()) {
+    accountNumbers++;
+    page.push(number);
+    if (page.length >= 100) await settle();
+  }
+  await settle();
+
+  let resumed = 0;
+  for (const line of waiting) {
+    const current = await deps.store.getLine(line.orderId, line.line);
+    if (current.rented >= current.requested && (await resume(deps, line.orderId, line.line))) resumed++;
+  }
+  const report: ReconciliationReport = {
+    checkedAt: new Date().toISOString(),
+    accountNumbers,
+    waitingLines: waiting.length,
+    claimed,
+    resumed,
+    orphans: orphans.slice(0, MAX_ORPHANS_LISTED),
+    orphanCount: orphans.length,
+  };
+  await deps.store.putRecord(keys.reconciliation, { ...report });
+  if (orphans.length > 0) deps.logger.warn('orphaned numbers in the account', { orphanCount: orphans.length, sample: orphans.slice(0, 20) });
+  deps.logger.info('reconciled', { ...report, orphans: undefined });
+  return report;
+}
+
+export async function lastReconciliation(deps: Pick<WorkflowDeps, 'store'>): Promise<ReconciliationReport | undefined> {
+  return deps.store.getRecord<ReconciliationReport>(keys.reconciliation);
+}
+
+export type ResolveRequest = { numbers: string[] } | { outcome: 'rejected'; reason: string };
+
+/**
+ * Ops resolve a waiting line by hand: with numbers the account already holds (claimed for the
+ * line; the line resumes once complete), or as rejected by the regulator (the line fails).
+ */
+export async function resolveLine(deps: RegulatoryDeps, orderId: string, lineIndex: number, request: ResolveRequest): Promise<{ claimed: string[]; resumed: boolean; rejected: boolean }> {
+  const line = await deps.store.getLine(orderId, lineIndex);
+  if (line.status !== 'PENDING_REGULATORY') throw new LineNotWaitingError(`line ${lineIndex} of order ${orderId} is not waiting on regulations (it is ${line.status})`);
+  if ('outcome' in request) {
+    await deps.store.recordLineError(orderId, lineIndex, { at: new Date().toISOString(), line: lineIndex, name: 'RegulatoryRejected', message: request.reason });
+    const rejected = await failWait(deps, orderId, lineIndex, 'RegulatoryRejected', request.reason);
+    return { claimed: [], resumed: false, rejected };
+  }
+  const unusable: string[] = [];
+  for (const number of request.numbers) {
+    try {
+      const held = await deps.plivo.getAccountNumber(number);
+      if (!matchesLine(line, held)) unusable.push(`${number} (does not match the line)`);
+    } catch (error) {
+      if (!(error instanceof PlivoNotFoundError)) throw error;
+      unusable.push(`${number} (not in the account)`);
+    }
+  }
+  if (unusable.length > 0) throw new NumbersNotUsableError(`numbers cannot serve this line: ${unusable.join(', ')}`);
+  const room = line.requested - line.rented;
+  const { claimed, conflicts } = await deps.store.claimNumbers(orderId, lineIndex, 'resolved', request.numbers.slice(0, Math.max(0, room)));
+  if (conflicts.length > 0) throw new NumbersNotUsableError(`numbers already belong to other orders: ${conflicts.map((c) => c.number).join(', ')}`);
+  const current = await deps.store.getLine(orderId, lineIndex);
+  const resumed = current.rented >= current.requested ? await resume(deps, orderId, lineIndex) : false;
+  return { claimed, resumed, rejected: false };
+}
+
+/** The wait timed out at the deadline (a Catch in the state machine): the line fails. */
+export async function expireLine(deps: WorkflowDeps, order: Pick<OrderItem, 'orderId'>, line: number): Promise<void> {
+  await deps.store.takeWaitToken(order.orderId, line, 'FAILED');
+  await deps.store.setLineStatus(order.orderId, line, 'FAILED');
+  await deps.store.recordLineError(order.orderId, line, {
+    at: new Date().toISOString(),
+    line,
+    name: 'RegulatoryDeadlinePassed',
+    message: 'the regulatory deadline passed before the numbers arrived',
+  });
+  deps.logger.warn('regulatory deadline passed', { orderId: order.orderId, line });
+}
