@@ -137,3 +137,10 @@ export const PLIVO_ERROR_NAMES = [
   'PlivoOutcomeUnknownError',
 ] as const;
 export type PlivoErrorName = (typeof PLIVO_ERROR_NAMES)[number];
+
+/**
+ * Errors that end a line's wait on address regulations (sent with SendTaskFailure, matched by the
+ * state machine's Catch).
+ */
+export const WAIT_ERROR_NAMES = ['RegulatoryDeadlinePassed', 'RegulatoryRejected', 'OrderCancelled'] as const;
+export type WaitErrorName = (typeof WAIT_ERROR_NAMES)[number];

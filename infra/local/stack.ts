@@ -95,6 +95,8 @@ export interface LocalStack {
   /** The in-process sandbox, unless `plivoUrl` was given. */
   sandbox: PlivoSandbox | undefined;
   stepFunctions: LocalStepFunctions;
+  /** The scheduler loop's reconciler: run it now, or hold it (tests that need the account still). */
+  reconciler: { runOnce(): Promise<unknown>; pause(): void; resume(): void };
   store: OrderStore;
   close(): Promise<void>;
 }
@@ -222,20 +224,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(async () => setSfnClient(undefined));
 
     // The scheduler loop standing in for EventBridge Scheduler: the reconciler's Lambda, on an interval.
+    const reconcilerModule = await import('../../functions/reconciler/handler.js');
+    let reconcilerPaused = false;
+    let reconcilerRunning: Promise<unknown> | undefined;
+    const runReconciler = async () => {
+      reconcilerRunning ??= reconcilerModule.handler({}, localContext('number-orders-reconciler')).finally(() => (reconcilerRunning = undefined));
+      return reconcilerRunning;
+    };
     const reconcileEvery = (options.reconcileIntervalSeconds ?? 60) * 1000;
     if (reconcileEvery > 0) {
-      const reconciler = await import('../../functions/reconciler/handler.js');
-      let running = false;
       const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        reconciler
-          .handler({}, localContext('number-orders-reconciler'))
-          .catch((error: unknown) => say(`reconciler run failed: ${error instanceof Error ? error.message : String(error)}`))
-          .finally(() => (running = false));
+        if (reconcilerPaused || reconcilerRunning) return;
+        runReconciler().catch((error: unknown) => say(`reconciler run failed: ${error instanceof Error ? error.message : String(error)}`));
       }, reconcileEvery);
       timer.unref();
-      closers.push(async () => clearInterval(timer));
+      closers.push(async () => {
+        clearInterval(timer);
+        await reconcilerRunning?.catch(() => undefined);
+      });
       say(`Reconciler      every ${reconcileEvery / 1000} s`);
     }
     say(`Step Functions  ${stepFunctions.endpoint}  (${stateMachineArn})`);
@@ -269,6 +275,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sandbox,
       stepFunctions,
       store,
+      reconciler: {
+        runOnce: runReconciler,
+        pause: () => (reconcilerPaused = true),
+        resume: () => (reconcilerPaused = false),
+      },
       close,
     };
   } catch (error) {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { PLIVO_ERROR_NAMES } from '../../functions/lib/errors.js';
+import { PLIVO_ERROR_NAMES, WAIT_ERROR_NAMES } from '../../functions/lib/errors.js';
 import { ORDER_ASL_PATH, ORDER_FUNCTIONS } from '../../infra/local/stack.js';
 
 const text = readFileSync(ORDER_ASL_PATH, 'utf8');
@@ -51,7 +51,7 @@ describe('statemachines/order.asl.json', () => {
   });
 
   it('matches only error names that exist (States.*, Lambda.* or the errors module)', () => {
-    const known = new Set<string>([...PLIVO_ERROR_NAMES, ...LAMBDA_TRANSIENT]);
+    const known = new Set<string>([...PLIVO_ERROR_NAMES, ...WAIT_ERROR_NAMES, ...LAMBDA_TRANSIENT]);
     const names = allStates(definition.States).flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals));
     for (const name of names) expect([name, name.startsWith('States.') || known.has(name)]).toEqual([name, true]);
   });

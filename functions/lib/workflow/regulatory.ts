@@ -7,7 +7,7 @@
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, TaskDoesNotExist, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { NumberOrdersError, PlivoNotFoundError } from '../errors.js';
+import { NumberOrdersError, PlivoNotFoundError, type WaitErrorName } from '../errors.js';
 import type { AccountNumber } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/order-store.js';
 import { keys } from '../store/table.js';
@@ -50,7 +50,7 @@ async function resume(deps: RegulatoryDeps, orderId: string, line: number): Prom
 }
 
 /** Ends a line's wait with an error the state machine catches (rejected, cancelled). */
-export async function failWait(deps: RegulatoryDeps, orderId: string, line: number, error: string, cause: string): Promise<boolean> {
+export async function failWait(deps: RegulatoryDeps, orderId: string, line: number, error: WaitErrorName, cause: string): Promise<boolean> {
   const token = await deps.store.takeWaitToken(orderId, line, 'FAILED');
   if (!token) return false;
   await sendQuietly(deps.sfn, new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32_000) }));
@@ -71,6 +71,10 @@ export async function awaitRegulatory(deps: RegulatoryDeps, orderId: string, lin
   }
   if (current.rented >= current.requested) {
     await resume(deps, orderId, line);
+    return { waiting: false };
+  }
+  if (regulatoryDeadline(order).getTime() <= Date.now()) {
+    await failWait(deps, orderId, line, 'RegulatoryDeadlinePassed', 'the regulatory deadline passed before the numbers arrived');
     return { waiting: false };
   }
   deps.logger.info('line waits for regulatory numbers', { orderId, line, deadlineAt: regulatoryDeadline(order).toISOString() });
@@ -98,6 +102,8 @@ export interface ReconciliationReport {
   checkedAt: string;
   accountNumbers: number;
   waitingLines: number;
+  /** Lines whose wait ended at their deadline in this run. */
+  expired: number;
   claimed: number;
   resumed: number;
   /** Numbers in the account that no order owns and no line waits for: money spent for nothing. */
@@ -113,6 +119,14 @@ const MAX_ORPHANS_LISTED = 1_000;
  * (oldest order first), resumes lines that are complete, and records the orphans.
  */
 export async function reconcilePending(deps: RegulatoryDeps): Promise<ReconciliationReport> {
+  // Lines past their order's deadline stop waiting first: they get no numbers.
+  const now = new Date().toISOString();
+  let expired = 0;
+  for (const line of await deps.store.waitingLines()) {
+    if (line.deadlineAt && line.deadlineAt <= now) {
+      if (await failWait(deps, line.orderId, line.line, 'RegulatoryDeadlinePassed', `the regulatory deadline (${line.deadlineAt}) passed before the numbers arrived`)) expired++;
+    }
+  }
   const waiting = await deps.store.waitingLines();
   const orphans: string[] = [];
   let accountNumbers = 0;
@@ -153,6 +167,7 @@ export async function reconcilePending(deps: RegulatoryDeps): Promise<Reconcilia
     checkedAt: new Date().toISOString(),
     accountNumbers,
     waitingLines: waiting.length,
+    expired,
     claimed,
     resumed,
     orphans: orphans.slice(0, MAX_ORPHANS_LISTED),

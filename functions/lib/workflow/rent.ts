@@ -24,8 +24,6 @@ export interface RentResult {
   more: boolean;
   /** What the line does next: add to the pool, wait for regulatory numbers, or stop. */
   next: 'assign' | 'wait' | 'done';
-  /** With `wait`: seconds until the order's regulatory deadline (the wait's timeout); 0 otherwise. */
-  waitSeconds: number;
 }
 
 /** When a line's wait for regulatory numbers ends: the order's creation plus its deadline. */
@@ -34,10 +32,7 @@ export function regulatoryDeadline(order: OrderItem): Date {
   return new Date(Date.parse(order.createdAt) + days * 86_400_000);
 }
 
-function waitResult(order: OrderItem): RentResult {
-  const seconds = Math.max(1, Math.ceil((regulatoryDeadline(order).getTime() - Date.now()) / 1000));
-  return { more: false, next: 'wait', waitSeconds: seconds };
-}
+const WAIT: RentResult = { more: false, next: 'wait' };
 
 /** Tries per group whose rents were found not to have happened, before the group is given up. */
 const MAX_NOT_APPLIED_PER_GROUP = 3;
@@ -177,8 +172,8 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
 export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: number, budget: Budget): Promise<RentResult> {
   const order = await deps.store.getOrder(orderId);
   let line = await deps.store.getLine(orderId, lineIndex);
-  if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false, next: 'done', waitSeconds: 0 };
-  if (line.status === 'PENDING_REGULATORY') return waitResult(order);
+  if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false, next: 'done' };
+  if (line.status === 'PENDING_REGULATORY') return WAIT;
   await reconcileOpenIntents(deps, orderId, line);
   await deps.store.setLineStatus(orderId, lineIndex, 'RENTING');
 
@@ -200,20 +195,20 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
       if (extra.length === 0) break;
       continue;
     }
-    if (!hasTime(budget)) return { more: true, next: 'assign', waitSeconds: 0 };
+    if (!hasTime(budget)) return { more: true, next: 'assign' };
     const quantity = Math.min(candidate.group.quantity - candidate.consumed, remaining);
     const outcome = await rentOnce(deps, order, line, candidate.group, quantity);
     if (outcome === 'pending') {
       await deps.store.setOrderStatus(orderId, 'PENDING_REGULATORY', ['IN_PROGRESS']);
-      return waitResult(order);
+      return WAIT;
     }
   }
 
   line = await deps.store.getLine(orderId, lineIndex);
   if (line.rented === 0) {
     await deps.store.setLineStatus(orderId, lineIndex, 'FAILED');
-    return { more: false, next: 'done', waitSeconds: 0 };
+    return { more: false, next: 'done' };
   }
   await deps.store.setLineStatus(orderId, lineIndex, 'ASSIGNING');
-  return { more: false, next: 'assign', waitSeconds: 0 };
+  return { more: false, next: 'assign' };
 }

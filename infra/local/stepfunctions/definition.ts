@@ -112,6 +112,12 @@ export function compileDefinition(
         if (binding.kind === 'lambda-invoke-callback' && binding.timeoutSeconds === undefined && !('TimeoutSecondsPath' in state)) {
           libraryState['TimeoutSeconds'] = LONGEST_TIMEOUT_SECONDS;
         }
+        // Node timers cannot wait longer than ~24.8 days (a longer one fires at once): a longer
+        // TimeoutSeconds (a wait of months) is clamped locally.
+        if (binding.timeoutSeconds !== undefined && binding.timeoutSeconds > LONGEST_TIMEOUT_SECONDS) {
+          libraryState['TimeoutSeconds'] = LONGEST_TIMEOUT_SECONDS;
+          warnings.push(`Task "${name}": TimeoutSeconds ${binding.timeoutSeconds} is longer than a Node timer can wait; locally it is ${LONGEST_TIMEOUT_SECONDS}`);
+        }
       } else if (type === 'Map') {
         checkMapFields(name, state, fail);
         const processor = state['ItemProcessor'] ?? state['Iterator'];

@@ -42,7 +42,13 @@ export interface TaskRunContext {
 export function taskOverrides(bindings: readonly TaskBinding[], context: TaskRunContext): TaskOverrides {
   const overrides: TaskOverrides = {};
   for (const binding of bindings) {
-    overrides[binding.stateName] = (input) => runTask(binding, input as JsonValue, context);
+    overrides[binding.stateName] = (input) => {
+      const run = runTask(binding, input as JsonValue, context);
+      // The interpreter may give up on a Task before awaiting it (a failed TimeoutSecondsPath, an
+      // ended iteration): mark the rejection handled so it cannot crash the process.
+      run.catch(() => undefined);
+      return run;
+    };
   }
   return overrides;
 }
@@ -59,7 +65,8 @@ async function runTask(binding: TaskBinding, input: JsonValue, context: TaskRunC
   // Everything up to the first await runs synchronously after the interpreter dispatched this
   // state's StateEntered/StateRetried: the attempt must be queued now for the history to pair it.
   const defaultTimeout = binding.kind === 'lambda-invoke-callback' ? LONGEST_TIMEOUT_SECONDS : DEFAULT_TASK_TIMEOUT_SECONDS;
-  const timeoutMs = (binding.timeoutSeconds ?? defaultTimeout) * 1000;
+  // Node timers cannot wait longer than LONGEST_TIMEOUT_SECONDS: a longer TimeoutSeconds is clamped.
+  const timeoutMs = Math.min(binding.timeoutSeconds ?? defaultTimeout, LONGEST_TIMEOUT_SECONDS) * 1000;
   const call = prepareCall(binding, input, context, timeoutMs);
   const resolved = context.resolveFunction(call.functionReference);
   const attempt = context.history.createAttempt({

@@ -1,0 +1,186 @@
+/**
+ * Lines that wait on address regulations, and cancel, through the whole local stack: the real
+ * state machine parks on task tokens, the reconciler runs on its interval, the sandbox delivers
+ * pending numbers when approved.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
+import { silentLogger } from '../../functions/lib/workflow/deps.js';
+import { cancelOrder, OrderTerminalError } from '../../functions/lib/workflow/cancel.js';
+import type { RegulatoryDeps } from '../../functions/lib/workflow/regulatory.js';
+import { resolveLine } from '../../functions/lib/workflow/regulatory.js';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+
+let stack: LocalStack;
+let poolUuid: string;
+let deps: RegulatoryDeps;
+const RECONCILE_SECONDS = 1;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    apiPort: 0,
+    sandboxPort: 0,
+    sfnPort: 0,
+    dynamodbPort: 0,
+    seed: 9,
+    retryPauseMs: 50,
+    concurrency: 4,
+    reconcileIntervalSeconds: RECONCILE_SECONDS,
+  });
+  const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
+  poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'regulatory' }));
+  const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  deps = { store: stack.store, plivo, sfn, logger: silentLogger };
+}, 120_000);
+afterAll(async () => {
+  deps?.sfn.destroy();
+  await stack?.close();
+});
+beforeEach(() => sandbox().setFaults([]));
+
+function sandbox() {
+  if (!stack.sandbox) throw new Error('needs the in-process sandbox');
+  return stack.sandbox;
+}
+
+async function place(order: Record<string, unknown>): Promise<{ orderId: string; executionArn: string }> {
+  const response = await fetch(`${stack.apiUrl}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
+    body: JSON.stringify({ poolUuid, ...order }),
+  });
+  expect(response.status).toBe(202);
+  return (await response.json()) as { orderId: string; executionArn: string };
+}
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Numbers of this order still in the account (rented and not given back). */
+async function stillRented(orderId: string): Promise<string[]> {
+  const inAccount = new Set(sandbox().snapshot().numbers.map((n) => n.number));
+  return (await stack.store.lineNumbers(orderId, undefined)).map((n) => n.number).filter((n) => inAccount.has(n));
+}
+
+describe('lines pending under address regulations', () => {
+  it('waits as PENDING_REGULATORY, then completes with all 8 numbers once the regulator approves', async () => {
+    const { orderId, executionArn } = await place({
+      lines: [
+        { countryIso: 'FR', numberType: 'local', quantity: 3 },
+        { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 5 },
+      ],
+    });
+    await until(() => stack.store.getOrder(orderId), (o) => o.status === 'PENDING_REGULATORY');
+    const lines = await until(() => stack.store.getLines(orderId), (ls) => ls[0]?.taskToken !== undefined && ls[1]?.verified === 5);
+    expect(lines[0]?.status).toBe('PENDING_REGULATORY');
+    // The execution is parked, not polling: its history stays small while it waits.
+    const waitingHistory = stack.stepFunctions.stats(executionArn).historyEvents;
+    await new Promise((resolve) => setTimeout(resolve, 2_000 * RECONCILE_SECONDS));
+    expect(stack.stepFunctions.stats(executionArn).historyEvents - waitingHistory).toBeLessThan(5);
+
+    const approvedAt = Date.now();
+    const delivered = sandbox().approvePending();
+    expect(Object.values(delivered).flat()).toHaveLength(3);
+    const view = await stack.stepFunctions.waitForExecution(executionArn);
+    const elapsed = (Date.now() - approvedAt) / 1000;
+    expect(view.status).toBe('SUCCEEDED');
+    const order = await stack.store.getOrder(orderId);
+    expect(order.status).toBe('COMPLETED');
+    const numbers = await stack.store.lineNumbers(orderId, undefined);
+    expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(8);
+    const members = new Set(sandbox().snapshot().pools[poolUuid]?.members.map((m) => m.number));
+    expect(numbers.every((n) => members.has(n.number))).toBe(true);
+    // Reported, not asserted as a timing: two reconcile intervals plus assign and verify.
+    console.info(`regulatory order completed ${elapsed.toFixed(1)} s after approval (reconcile interval ${RECONCILE_SECONDS} s)`);
+  });
+
+  it('past the deadline, the waiting line fails and the order ends PARTIAL with nothing leaked', async () => {
+    const { orderId, executionArn } = await place({
+      regulatoryDeadlineDays: 3 / 86_400,
+      lines: [
+        { countryIso: 'DE', numberType: 'local', quantity: 2 },
+        { countryIso: 'US', numberType: 'local', prefix: '415', quantity: 2 },
+      ],
+    });
+    await stack.stepFunctions.waitForExecution(executionArn);
+    const order = await stack.store.getOrder(orderId);
+    expect(order.status).toBe('PARTIAL');
+    const lines = await stack.store.getLines(orderId);
+    expect(lines.map((l) => l.status)).toEqual(['FAILED', 'COMPLETED']);
+    expect(lines[0]?.errors.map((e) => e.name)).toContain('RegulatoryDeadlinePassed');
+    sandbox().rejectPending();
+  });
+
+  it('past the deadline, an all-or-nothing order rolls back: zero numbers left rented', async () => {
+    const { orderId, executionArn } = await place({
+      partialAllowed: false,
+      regulatoryDeadlineDays: 3 / 86_400,
+      lines: [
+        { countryIso: 'FR', numberType: 'local', quantity: 1 },
+        { countryIso: 'US', numberType: 'local', prefix: '213', quantity: 3 },
+      ],
+    });
+    await stack.stepFunctions.waitForExecution(executionArn);
+    expect((await stack.store.getOrder(orderId)).status).toBe('ROLLED_BACK');
+    expect(await stillRented(orderId)).toEqual([]);
+    sandbox().rejectPending();
+  });
+
+  it('ops resolve a waiting line with numbers the account holds, or reject it', async () => {
+    const first = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 2 }] });
+    await until(() => stack.store.getLine(first.orderId, 0), (l) => l.taskToken !== undefined);
+    // The regulator delivered to the account; ops point the line at those numbers by hand
+    // (the reconciler is held so that it does not find them first).
+    stack.reconciler.pause();
+    await stack.reconciler.runOnce();
+    const delivered = Object.values(sandbox().approvePending()).flat();
+    const result = await resolveLine(deps, first.orderId, 0, { numbers: delivered.slice(0, 2) });
+    stack.reconciler.resume();
+    expect(result).toMatchObject({ claimed: delivered.slice(0, 2), resumed: true });
+    await stack.stepFunctions.waitForExecution(first.executionArn);
+    expect((await stack.store.getOrder(first.orderId)).status).toBe('COMPLETED');
+
+    const second = await place({ lines: [{ countryIso: 'DE', numberType: 'local', quantity: 1 }] });
+    await until(() => stack.store.getLine(second.orderId, 0), (l) => l.taskToken !== undefined);
+    const rejection = await resolveLine(deps, second.orderId, 0, { outcome: 'rejected', reason: 'address proof refused' });
+    expect(rejection.rejected).toBe(true);
+    await stack.stepFunctions.waitForExecution(second.executionArn);
+    const line = await stack.store.getLine(second.orderId, 0);
+    expect(line.status).toBe('FAILED');
+    expect(line.errors.map((e) => e.message)).toContain('address proof refused');
+    sandbox().rejectPending();
+  });
+});
+
+describe('cancel', () => {
+  it('cancels during assignment: the order ends CANCELLED with zero numbers left rented', async () => {
+    sandbox().setFaults([{ method: 'POST', path: 'NumberPool', latencyMs: 40 }]);
+    const { orderId, executionArn } = await place({ lines: [{ countryIso: 'US', numberType: 'local', prefix: '305', quantity: 120 }] });
+    await until(() => stack.store.getLine(orderId, 0), (l) => l.assigned > 0, 60_000);
+    await cancelOrder(deps, orderId);
+    await stack.stepFunctions.waitForExecution(executionArn);
+    sandbox().setFaults([]);
+    expect((await stack.store.getOrder(orderId)).status).toBe('CANCELLED');
+    expect(await stillRented(orderId)).toEqual([]);
+    const members = new Set(sandbox().snapshot().pools[poolUuid]?.members.map((m) => m.number));
+    expect((await stack.store.lineNumbers(orderId, undefined)).filter((n) => members.has(n.number))).toEqual([]);
+  });
+
+  it('cancels an order waiting on regulations, and refuses to cancel an order that has ended', async () => {
+    const { orderId, executionArn } = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 1 }] });
+    await until(() => stack.store.getLine(orderId, 0), (l) => l.taskToken !== undefined);
+    await cancelOrder(deps, orderId);
+    await stack.stepFunctions.waitForExecution(executionArn);
+    expect((await stack.store.getOrder(orderId)).status).toBe('CANCELLED');
+    await expect(cancelOrder(deps, orderId)).rejects.toBeInstanceOf(OrderTerminalError);
+    sandbox().rejectPending();
+  });
+});
