@@ -8,9 +8,10 @@ import { HttpError } from '../lib/http/errors.js';
 import { createHttpHandler, type HttpHandler } from '../lib/http/stack.js';
 import { LIMITS } from '../lib/orders/model.js';
 import { IdempotencyConflictError, InvalidCursorError, OrderNotFoundError } from '../lib/store/order-store.js';
-import { ordersApiRoutes, type OrdersApiDeps } from './routes.js';
+import { DeliveryBusyError, DeliveryNotFoundError } from '../lib/webhooks/errors.js';
+import { ordersApiRoutes, type OrdersApiDeps, type OrdersApiWebhooks } from './routes.js';
 
-export type { OrdersApiDeps };
+export type { OrdersApiDeps, OrdersApiWebhooks };
 export { ordersApiRoutes };
 
 export interface OrdersApiOptions extends OrdersApiDeps {
@@ -22,6 +23,8 @@ export interface OrdersApiOptions extends OrdersApiDeps {
 export function mapOrdersError(error: unknown): HttpError | undefined {
   if (error instanceof OrderNotFoundError) return new HttpError(404, error.message, { cause: error });
   if (error instanceof IdempotencyConflictError) return new HttpError(409, error.message, { cause: error });
+  if (error instanceof DeliveryNotFoundError) return new HttpError(404, error.message, { cause: error });
+  if (error instanceof DeliveryBusyError) return new HttpError(409, error.message, { cause: error });
   if (error instanceof InvalidCursorError) {
     return new HttpError(422, `query parameter cursor: ${error.message}`, { issues: [{ path: 'cursor', message: error.message }], cause: error });
   }
@@ -32,7 +35,15 @@ export function createOrdersApi(options: OrdersApiOptions): HttpHandler {
   const { logger = new Logger({ serviceName: 'orders-api' }), ...deps } = options;
   return createHttpHandler({
     routes: ordersApiRoutes,
-    deps: { store: deps.store, sfn: deps.sfn, stateMachineArn: deps.stateMachineArn },
+    deps: {
+      store: deps.store,
+      sfn: deps.sfn,
+      stateMachineArn: deps.stateMachineArn,
+      ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+      ...(deps.allowLocalCallbacks === undefined ? {} : { allowLocalCallbacks: deps.allowLocalCallbacks }),
+      ...(deps.resolveCallbackHost ? { resolveCallbackHost: deps.resolveCallbackHost } : {}),
+      ...(deps.plivo ? { plivo: deps.plivo } : {}),
+    },
     logger,
     mapError: mapOrdersError,
     maxBodyBytes: LIMITS.maxBodyBytes,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { LIMITS, orderRequestSchema, type OrderRequestInput } from '../lib/orders/model.js';
 import {
   createOrderHeaders,
+  deliveryPathParams,
   errorResponseSchema,
   healthSchema,
   listOrdersQuery,
@@ -17,9 +18,15 @@ import {
   orderNumbersQuery,
   orderPathParams,
   orderViewSchema,
+  orderWebhooksSchema,
+  webhookRetrySchema,
   type OrderAccepted,
   type OrderView,
+  type OrderWebhooks,
+  type WebhookRetry,
 } from './schemas.js';
+
+import { opsApiPaths } from './ops-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -150,7 +157,9 @@ const createOrder: ZodOpenApiOperationObject = {
     '409': error('The `Idempotency-Key` was already used with a different body'),
     '413': error(`The body is larger than ${LIMITS.maxBodyBytes} bytes`),
     '415': error('The content type is not `application/json`'),
-    '422': error('The body (or the `Idempotency-Key` header) does not satisfy the schema; `issues` lists every field'),
+    '422': error(
+      'The body (or the `Idempotency-Key` header) does not satisfy the schema, or the `callbackUrl` is not allowed (not https, or its host is or resolves to a loopback, private, link-local or metadata address); `issues` lists every field',
+    ),
   },
 };
 
@@ -188,6 +197,63 @@ const listOrderNumbers: ZodOpenApiOperationObject = {
   },
 };
 
+const exampleDelivery: OrderWebhooks['deliveries'][number] = {
+  deliveryId: 'msg_3kTq0Zb4c1yQ8W2nJm5xVf7hLr9sDa6E',
+  type: 'order.completed',
+  status: 'DELIVERED',
+  url: 'https://example.com/hooks/numbers',
+  scheduledAttempts: 2,
+  deliveredAt: '2026-11-23T10:16:02.480Z',
+  attempts: [
+    { attempt: 1, at: '2026-11-23T10:16:01.002Z', durationMs: 212, statusCode: 503, outcome: 'failed', trigger: 'scheduled' },
+    { attempt: 2, at: '2026-11-23T10:16:02.310Z', durationMs: 170, statusCode: 200, outcome: 'delivered', trigger: 'scheduled' },
+  ],
+  createdAt: '2026-11-23T10:16:01.000Z',
+  updatedAt: '2026-11-23T10:16:02.480Z',
+};
+
+export const orderWebhooksExample: OrderWebhooks = { orderId: exampleOrderId, deliveries: [exampleDelivery] };
+
+export const webhookRetryExample: WebhookRetry = {
+  deliveryId: exampleDelivery.deliveryId,
+  outcome: 'delivered',
+  attempt: { attempt: 3, at: '2026-11-23T11:02:40.120Z', durationMs: 140, statusCode: 200, outcome: 'delivered', trigger: 'manual' },
+  delivery: {
+    ...exampleDelivery,
+    attempts: [
+      ...exampleDelivery.attempts,
+      { attempt: 3, at: '2026-11-23T11:02:40.120Z', durationMs: 140, statusCode: 200, outcome: 'delivered', trigger: 'manual' },
+    ],
+    updatedAt: '2026-11-23T11:02:40.260Z',
+  },
+};
+
+const listOrderWebhooks: ZodOpenApiOperationObject = {
+  operationId: 'listOrderWebhooks',
+  summary: "An order's webhook deliveries, each with every attempt",
+  description: 'One delivery per event the order went through (see docs/webhooks.md); the delivery id is the `webhook-id` header of its requests.',
+  requestParams: orderIdParams,
+  responses: {
+    '200': { description: 'The deliveries, oldest first', content: { 'application/json': { schema: orderWebhooksSchema, example: orderWebhooksExample } } },
+    ...authErrors,
+    '404': error('No order has this id'),
+  },
+};
+
+const retryOrderWebhook: ZodOpenApiOperationObject = {
+  operationId: 'retryOrderWebhook',
+  summary: 'Send a webhook again, now',
+  description:
+    'One attempt, at once, with the same `webhook-id` and body (and a fresh `webhook-timestamp` and signature), whatever the delivery status. A 2xx makes the delivery DELIVERED and a 410 GONE; a failure leaves its status and retry schedule as they were. Answers with the outcome of the attempt.',
+  requestParams: { path: deliveryPathParams },
+  responses: {
+    '202': { description: 'The attempt was made; `outcome` says how it went', content: { 'application/json': { schema: webhookRetrySchema, example: webhookRetryExample } } },
+    ...authErrors,
+    '404': error('No order has this id, or the order has no such delivery'),
+    '409': error('An attempt of this delivery is under way, or it has been attempted too often'),
+  },
+};
+
 const health: ZodOpenApiOperationObject = {
   operationId: 'health',
   summary: 'Liveness (no API key)',
@@ -214,6 +280,9 @@ export const ordersApiPaths = {
   '/orders': { post: createOrder, get: listOrders },
   '/orders/{orderId}': { get: getOrder },
   '/orders/{orderId}/numbers': { get: listOrderNumbers },
+  '/orders/{orderId}/webhooks': { get: listOrderWebhooks },
+  '/orders/{orderId}/webhooks/{deliveryId}/retry': { post: retryOrderWebhook },
+  ...opsApiPaths,
 } satisfies ZodOpenApiPathsObject;
 
 const definition: ZodOpenApiObject = {

@@ -3,6 +3,7 @@
  * schemas named here), calls the domain, and shapes the answer.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { ConfigurationError } from '../lib/errors.js';
 import { callerScope } from '../lib/http/api-key.js';
 import { HttpError } from '../lib/http/errors.js';
 import { accepted, basePath, json, ok } from '../lib/http/responses.js';
@@ -10,20 +11,64 @@ import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import { orderRequestSchema } from '../lib/orders/model.js';
 import { submitOrder } from '../lib/orders/submit.js';
 import { InvalidCursorError, type OrderStore } from '../lib/store/order-store.js';
+import { checkCallbackUrl, type HostResolver } from '../lib/webhooks/address-policy.js';
+import { listDeliveries, retryDelivery, type WebhookDeps } from '../lib/webhooks/delivery.js';
 import { openApiDocument } from './openapi.js';
-import { createOrderHeaders, listOrdersQuery, orderNumbersQuery, orderPathParams, type OrderList, type OrderNumbersPage } from './schemas.js';
-import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView } from './views.js';
+import { opsRoutes } from './ops-routes.js';
+import type { PlivoClient } from '../lib/plivo/client.js';
+import {
+  createOrderHeaders,
+  deliveryPathParams,
+  listOrdersQuery,
+  orderNumbersQuery,
+  orderPathParams,
+  type OrderList,
+  type OrderNumbersPage,
+  type OrderWebhooks,
+  type WebhookRetry,
+} from './schemas.js';
+import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView, toWebhookDeliveryView } from './views.js';
+
+/** What the webhook routes need: where deliveries are kept, and how a retry is signed and sent. */
+export type OrdersApiWebhooks = Omit<WebhookDeps, 'secret' | 'allowLocalCallbacks'> & {
+  /** The Standard Webhooks secret (`whsec_…`); without it a retry answers 500 (and logs why). */
+  secret?: string;
+};
 
 export interface OrdersApiDeps {
   store: OrderStore;
   sfn: SFNClient;
   /** The order state machine; executions are named after the order id. */
   stateMachineArn: string;
+  /** Customer webhooks (`GET /orders/{id}/webhooks`, retry). Without it those routes answer 500 (and log why). */
+  webhooks?: OrdersApiWebhooks;
+  /** Accept http and loopback callbackUrls (the local stack's `--allow-local-callbacks`). @default false */
+  allowLocalCallbacks?: boolean;
+  /** A Plivo client, for resolving regulatory lines with numbers (POST …/lines/{lineId}/resolve). */
+  plivo?: PlivoClient;
+  /** Resolves callbackUrl hosts when an order is placed. @default the system resolver */
+  resolveCallbackHost?: HostResolver;
 }
 
 const route = routeBuilder<OrdersApiDeps>();
 
 const orderNotFound = (orderId: string) => new HttpError(404, `order ${orderId} does not exist`);
+
+/** A misconfigured API is a 500 (logged once, nothing internal shown), as any other fault of ours. */
+function webhooksOf(deps: OrdersApiDeps): OrdersApiWebhooks {
+  if (!deps.webhooks) throw new ConfigurationError('the orders API was built without `webhooks`: the webhook routes cannot work');
+  return deps.webhooks;
+}
+
+/** The SSRF rules for callbackUrl (functions/lib/webhooks/address-policy.ts), as a 422 naming the field. */
+async function assertCallbackUrl(url: string | undefined, deps: OrdersApiDeps): Promise<void> {
+  if (url === undefined) return;
+  const verdict = await checkCallbackUrl(url, {
+    allowLocalCallbacks: deps.allowLocalCallbacks ?? false,
+    ...(deps.resolveCallbackHost ? { resolve: deps.resolveCallbackHost } : {}),
+  });
+  if (!verdict.ok) throw new HttpError(422, `callbackUrl: ${verdict.reason}`, { issues: [{ path: 'callbackUrl', message: verdict.reason }] });
+}
 
 /**
  * Runs a paged store read. DynamoDB refuses a start key from another list (another order's
@@ -41,7 +86,7 @@ async function withCursor<T>(cursor: string | undefined, read: () => Promise<T>)
   }
 }
 
-export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
+const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
   route({
     method: 'GET',
     path: '/health',
@@ -62,6 +107,7 @@ export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     headers: createOrderHeaders,
     body: orderRequestSchema,
     handler: async ({ body, rawBody, headers, event, deps, logger }) => {
+      await assertCallbackUrl(body.callbackUrl, deps);
       const key = headers['idempotency-key'];
       const { order, created } = await submitOrder(deps, {
         request: body,
@@ -129,4 +175,42 @@ export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
       return json(200, answer);
     },
   }),
+
+  route({
+    method: 'GET',
+    path: '/orders/{orderId}/webhooks',
+    params: orderPathParams,
+    handler: async ({ params, deps, logger }) => {
+      logger.appendKeys({ orderId: params.orderId });
+      const webhooks = webhooksOf(deps);
+      const order = await deps.store.findOrder(params.orderId);
+      if (!order) throw orderNotFound(params.orderId);
+      const deliveries = await listDeliveries(webhooks, params.orderId);
+      const answer: OrderWebhooks = { orderId: params.orderId, deliveries: deliveries.map(toWebhookDeliveryView) };
+      return ok(answer);
+    },
+  }),
+
+  route({
+    method: 'POST',
+    path: '/orders/{orderId}/webhooks/{deliveryId}/retry',
+    params: deliveryPathParams,
+    handler: async ({ params, deps, logger }) => {
+      logger.appendKeys({ orderId: params.orderId, deliveryId: params.deliveryId });
+      const webhooks = webhooksOf(deps);
+      if (!webhooks.secret) throw new ConfigurationError('the orders API has no webhook secret: a webhook cannot be sent');
+      const order = await deps.store.findOrder(params.orderId);
+      if (!order) throw orderNotFound(params.orderId);
+      const { attempt, delivery } = await retryDelivery(
+        { ...webhooks, secret: webhooks.secret, allowLocalCallbacks: deps.allowLocalCallbacks ?? false },
+        params.orderId,
+        params.deliveryId,
+      );
+      const answer: WebhookRetry = { deliveryId: delivery.deliveryId, outcome: attempt.outcome, attempt, delivery: toWebhookDeliveryView(delivery) };
+      return accepted(answer);
+    },
+  }),
 ];
+
+/** Every route of the orders API: orders and webhooks above, operations (cancel, resolve, reconciliation) from ops-routes.ts. */
+export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [...baseRoutes, ...(opsRoutes as readonly HttpRoute<OrdersApiDeps>[])];

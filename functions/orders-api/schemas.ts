@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { LIMITS, lineStatuses, numberStatuses, orderLineSchema, orderStatuses } from '../lib/orders/model.js';
+import { attemptOutcomes, deliveryStatuses } from '../lib/webhooks/delivery-store.js';
+import { ORDER_EVENT_TYPES } from '../lib/webhooks/events.js';
 
 // ---- parameters ---------------------------------------------------------------------------
 
@@ -52,6 +54,14 @@ export const orderNumbersQuery = z
     cursor: cursor.optional(),
   })
   .strict();
+
+/** Webhook delivery ids are the `webhook-id` of their requests: `msg_` and 32 base64url characters. */
+export const deliveryIdSchema = z
+  .string()
+  .regex(/^msg_[A-Za-z0-9_-]{1,64}$/, 'is not a webhook delivery id (they start with msg_)')
+  .meta({ description: 'Webhook delivery id, also the `webhook-id` header of its requests', example: 'msg_3kTq0Zb4c1yQ8W2nJm5xVf7hLr9sDa6E' });
+
+export const deliveryPathParams = z.object({ orderId: orderIdSchema, deliveryId: deliveryIdSchema });
 
 /** Printable ASCII, 1 to 255 characters. */
 export const idempotencyKeySchema = z
@@ -198,6 +208,43 @@ export const orderNumbersPageSchema = z.object({
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 
+export const webhookAttemptSchema = z.object({
+  attempt: z.number().int().meta({ description: '1-based, over every attempt of the delivery' }),
+  at: timestamp,
+  durationMs: z.number().int(),
+  statusCode: z.number().int().optional().meta({ description: "The receiver's status code, when it answered" }),
+  error: z.string().optional().meta({ description: 'Why no status code came back: timeout, refused address, connection error', example: 'no answer within 5000 ms' }),
+  outcome: z.enum(attemptOutcomes).meta({ description: '`delivered`: 2xx; `gone`: 410 (no more attempts); `failed`: anything else' }),
+  trigger: z.enum(['scheduled', 'manual']).meta({ description: '`manual`: sent by the retry route' }),
+});
+
+export const webhookDeliverySchema = z.object({
+  deliveryId: deliveryIdSchema,
+  type: z.enum(ORDER_EVENT_TYPES),
+  status: z
+    .enum(deliveryStatuses)
+    .meta({ description: '`PENDING`: more attempts to come; `DELIVERED`: a 2xx; `FAILED`: every scheduled attempt failed; `GONE`: the receiver answered 410' }),
+  url: z.string().meta({ description: "The order's callbackUrl when the event was recorded" }),
+  scheduledAttempts: z.number().int().meta({ description: 'Scheduled attempts made (manual ones do not use up the schedule)' }),
+  nextAttemptAt: timestamp.optional().meta({ description: 'When the next scheduled attempt is due; only while PENDING' }),
+  deliveredAt: timestamp.optional(),
+  attempts: z.array(webhookAttemptSchema),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const orderWebhooksSchema = z.object({
+  orderId: orderIdSchema,
+  deliveries: z.array(webhookDeliverySchema).meta({ description: 'Oldest first, one per event' }),
+});
+
+export const webhookRetrySchema = z.object({
+  deliveryId: deliveryIdSchema,
+  outcome: z.enum(attemptOutcomes).meta({ description: 'The outcome of the attempt just made' }),
+  attempt: webhookAttemptSchema,
+  delivery: webhookDeliverySchema,
+});
+
 export type OrderAccepted = z.infer<typeof orderAcceptedSchema>;
 export type OrderView = z.infer<typeof orderViewSchema>;
 export type OrderLineView = z.infer<typeof orderLineViewSchema>;
@@ -206,3 +253,7 @@ export type OrderList = z.infer<typeof orderListSchema>;
 export type OrderNumber = z.infer<typeof orderNumberSchema>;
 export type OrderNumbersPage = z.infer<typeof orderNumbersPageSchema>;
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+export type WebhookAttemptView = z.infer<typeof webhookAttemptSchema>;
+export type WebhookDeliveryView = z.infer<typeof webhookDeliverySchema>;
+export type OrderWebhooks = z.infer<typeof orderWebhooksSchema>;
+export type WebhookRetry = z.infer<typeof webhookRetrySchema>;

@@ -26,7 +26,9 @@ Options:
   --plivo-url URL             use this Plivo endpoint (scheme://host[:port]) instead of the sandbox
   --plivo-auth-id ID          Plivo auth id (default: the sandbox's MASANDBOX0000000000A)
   --plivo-auth-token TOKEN    Plivo auth token (default: the sandbox's)
-  --webhook-secret SECRET     whsec_… secret for customer webhooks (webhooks are issue 6: accepted, not used yet)
+  --webhook-secret SECRET     whsec_… secret customer webhooks are signed with (default: the local dev secret in the README)
+  --allow-local-callbacks     accept http:// callback URLs to loopback (never private or metadata addresses)
+  --reconcile-interval SECS   seconds between reconciler runs (default 60; 0 = never)
   --seed N                    seed of the sandbox (default 1)
   --rate-limit R              Plivo rate limit kept and enforced, e.g. 300/5s (default) or off
   --latency-ms N              latency the sandbox adds to every call (default 0)
@@ -56,6 +58,8 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
       'plivo-auth-id': { type: 'string' },
       'plivo-auth-token': { type: 'string' },
       'webhook-secret': { type: 'string' },
+      'allow-local-callbacks': { type: 'boolean', default: false },
+      'reconcile-interval': { type: 'string' },
       seed: { type: 'string' },
       'rate-limit': { type: 'string' },
       'latency-ms': { type: 'string' },
@@ -78,6 +82,12 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
   set('plivoAuthId', values['plivo-auth-id']);
   set('plivoAuthToken', values['plivo-auth-token']);
   set('webhookSecret', values['webhook-secret']);
+  if (values['allow-local-callbacks']) options.allowLocalCallbacks = true;
+  if (values['reconcile-interval'] !== undefined) {
+    const seconds = Number(values['reconcile-interval']);
+    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--reconcile-interval must be a number of seconds; got "${values['reconcile-interval']}"`);
+    options.reconcileIntervalSeconds = seconds;
+  }
   if (values.seed !== undefined) {
     const seed = Number(values.seed);
     if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer; got "${values.seed}"`);
@@ -130,6 +140,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   say(`\nAPI key: ${stack.apiKey}   try: curl -H 'x-api-key: ${stack.apiKey}' ${stack.apiUrl}/orders`);
+  say(`Customer webhooks are signed with ${parsed.options.webhookSecret ? 'the --webhook-secret given' : 'the local default secret (README, "Local webhooks")'}; Plivo callbacks: POST ${stack.apiUrl}/webhooks/plivo`);
   if (parsed.demo) {
     const outcome = await runDemo(stack, { tty: Boolean(process.stdout.isTTY), write: (text) => process.stdout.write(text) });
     say(`\nDemo order ${outcome.orderId} ended ${outcome.status}.`);

@@ -16,16 +16,20 @@ import type { Env } from '../../functions/lib/config.js';
 import type { PlivoAttempt } from '../../functions/lib/plivo/http.js';
 import { formatRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
-import { createWorkflowRuntime, setWorkflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
+import { createWorkflowRuntime, setWorkflowRuntime, workflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
 import { OrderStore } from '../../functions/lib/store/order-store.js';
 import { tableDefinition } from '../../functions/lib/store/table.js';
 import { createOrdersApi, ordersApiPublicPaths, ordersApiResources } from '../../functions/orders-api/api.js';
+import { createWebhookRuntime, setWebhookRuntime, startWebhookDispatcher, webhookRuntime } from '../../functions/lib/webhooks/index.js';
+import { createPlivoWebhooksApi, plivoWebhooksApiPublicPaths, plivoWebhooksApiResources } from '../../functions/webhooks-api/api.js';
 import { startLocalApiGateway } from './api-gateway.js';
 import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
 import { startPlivoSandbox, type PlivoSandbox } from './plivo-sandbox/index.js';
 import { lambdaFunctionArn, startLocalStepFunctions, substituteDefinition, type LocalStepFunctions } from './stepfunctions/index.js';
 
 export const ORDER_STATE_MACHINE = 'number-orders-order';
+/** The local stack's default webhook signing secret: a development value, like the API key `local-dev-key`. */
+export const LOCAL_WEBHOOK_SECRET = `whsec_${Buffer.from('number-orders local development secret').toString('base64')}`;
 export const ORDER_ASL_PATH = new URL('../../statemachines/order.asl.json', import.meta.url);
 
 /** The Lambda functions of the order state machine: substitution name → function name. */
@@ -37,6 +41,7 @@ export const ORDER_FUNCTIONS = {
   RollbackUnrentFunctionArn: 'number-orders-rollback-unrent',
   FinalizeFunctionArn: 'number-orders-finalize',
   AwaitRegulatoryFunctionArn: 'number-orders-await-regulatory',
+  NotifyFunctionArn: 'number-orders-notify',
 } as const;
 
 export interface LocalStackOptions {
@@ -60,8 +65,12 @@ export interface LocalStackOptions {
   plivoAuthToken?: string;
   /** Use this Plivo endpoint (scheme and host) instead of the in-process sandbox. */
   plivoUrl?: string;
-  /** Standard Webhooks secret (`whsec_…`) for customer callbacks. */
+  /** Standard Webhooks secret (`whsec_…`) for customer callbacks. @default LOCAL_WEBHOOK_SECRET */
   webhookSecret?: string;
+  /** Allow http:// callback URLs to loopback (never private or metadata addresses). @default false */
+  allowLocalCallbacks?: boolean;
+  /** Compress the webhook retry schedule by this factor (1000: minutes become tens of ms). @default 1000 */
+  webhookRetryCompress?: number;
   /** Seed of the sandbox. @default 1 */
   seed?: number;
   /** The limit the handlers keep to (and the sandbox enforces). null = none. @default 300 per 5 s */
@@ -90,6 +99,8 @@ export interface LocalStack {
   plivoUrl: string;
   plivoAuthId: string;
   plivoAuthToken: string;
+  /** The Standard Webhooks secret customer webhooks are signed with. */
+  webhookSecret: string;
   tableName: string;
   stateMachineArn: string;
   /** The in-process sandbox, unless `plivoUrl` was given. */
@@ -138,6 +149,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
     setWorkflowRuntime(undefined);
+    setWebhookRuntime(undefined);
   };
   try {
     const tableName = options.tableName ?? 'number-orders';
@@ -175,6 +187,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       say(`Plivo           ${plivoUrl}  (account ${plivoAuthId})`);
     }
 
+    const webhookSecret = options.webhookSecret ?? LOCAL_WEBHOOK_SECRET;
     // The handlers' configuration, exactly the variables a Lambda gets in AWS (endpoints aside).
     const env: Env = {
       TABLE_NAME: tableName,
@@ -186,11 +199,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       PLIVO_RATE_LIMIT: formatRateLimit(rateLimit),
       PLIVO_CONCURRENCY: String(options.concurrency ?? 16),
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      WEBHOOK_SECRET: webhookSecret,
+      WEBHOOK_ALLOW_LOCAL_CALLBACKS: options.allowLocalCallbacks ? 'true' : 'false',
+      WEBHOOK_RETRY_COMPRESS: String(options.webhookRetryCompress ?? 1000),
     };
     setWorkflowRuntime(createWorkflowRuntime(env, options.onPlivoAttempt ? { onPlivoAttempt: options.onPlivoAttempt } : {}));
+    setWebhookRuntime(createWebhookRuntime(env));
 
     // Imported after the runtime is set: the handler modules are the very ones Lambda runs.
-    const [search, rent, assign, verify, rollback, finalize, awaitRegulatory] = await Promise.all([
+    const [search, rent, assign, verify, rollback, finalize, awaitRegulatory, notify] = await Promise.all([
       import('../../functions/search/handler.js'),
       import('../../functions/rent/handler.js'),
       import('../../functions/assign-to-pool/handler.js'),
@@ -198,6 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       import('../../functions/rollback-unrent/handler.js'),
       import('../../functions/finalize/handler.js'),
       import('../../functions/await-regulatory/handler.js'),
+      import('../../functions/notify/handler.js'),
     ]);
     const handlers = {
       SearchFunctionArn: search.handler,
@@ -207,6 +225,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       RollbackUnrentFunctionArn: rollback.handler,
       FinalizeFunctionArn: finalize.handler,
       AwaitRegulatoryFunctionArn: awaitRegulatory.handler,
+      NotifyFunctionArn: notify.handler,
     };
     const arns = Object.fromEntries(Object.entries(ORDER_FUNCTIONS).map(([key, name]) => [key, lambdaFunctionArn(name)]));
     const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), arns);
@@ -246,19 +265,48 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     say(`Step Functions  ${stepFunctions.endpoint}  (${stateMachineArn})`);
 
+    // The webhook dispatcher's stand-in: retries due deliveries on an interval (EventBridge Scheduler in AWS).
+    const dispatcher = startWebhookDispatcher(webhookRuntime().deps, {
+      intervalMs: 250,
+      onError: (error) => say(`webhook dispatcher run failed: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    closers.push(async () => dispatcher.stop());
+
     const apiEnv: Env = { ...env, SFN_ENDPOINT: stepFunctions.endpoint };
     const store = new OrderStore(createDocumentClient(apiEnv), tableName);
-    const apiKey = options.apiKey ?? 'local-dev-key';
     const logLevel = (options.logLevel ?? 'WARN') as LogLevel;
-    const api = createOrdersApi({ store, sfn: createSfnClient(apiEnv), stateMachineArn, logger: new Logger({ serviceName: 'orders-api', logLevel }) });
+    const apiDb = createDocumentClient(apiEnv);
+    const ordersApi = createOrdersApi({
+      store,
+      sfn: createSfnClient(apiEnv),
+      stateMachineArn,
+      plivo: workflowRuntime().plivo,
+      webhooks: { db: apiDb, tableName, secret: webhookSecret, schedule: { compress: options.webhookRetryCompress ?? 1000 } },
+      allowLocalCallbacks: options.allowLocalCallbacks ?? false,
+      logger: new Logger({ serviceName: 'orders-api', logLevel }),
+    });
+    const apiKey = options.apiKey ?? 'local-dev-key';
+    // One gateway in front of both APIs, as one API Gateway is in AWS: /webhooks/plivo goes to its own Lambda.
+    // Built at the first callback: the URL Plivo signs is the gateway's, known once it listens.
+    let gatewayUrl = '';
+    let plivoWebhooksApi: ReturnType<typeof createPlivoWebhooksApi> | undefined;
+    const plivoWebhooks = () =>
+      (plivoWebhooksApi ??= createPlivoWebhooksApi({
+        db: apiDb,
+        tableName,
+        authToken: plivoAuthToken,
+        publicUrl: `${gatewayUrl}/webhooks/plivo`,
+        logger: new Logger({ serviceName: 'webhooks-api', logLevel }),
+      }));
     const gateway = await startLocalApiGateway({
       port: options.apiPort ?? 3000,
       apiKey,
-      handler: api,
-      publicPaths: ordersApiPublicPaths,
-      resources: ordersApiResources,
+      handler: (event, context) => (event.path.startsWith('/webhooks/plivo') ? plivoWebhooks()(event, context) : ordersApi(event, context)),
+      publicPaths: [...ordersApiPublicPaths, ...plivoWebhooksApiPublicPaths],
+      resources: [...ordersApiResources, ...plivoWebhooksApiResources],
       logger: new Logger({ serviceName: 'local-api-gateway', logLevel }),
     });
+    gatewayUrl = gateway.url;
     closers.push(() => gateway.close());
     say(`API             ${gateway.url}  (x-api-key: ${apiKey})`);
 
@@ -270,6 +318,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       plivoUrl,
       plivoAuthId,
       plivoAuthToken,
+      webhookSecret,
       tableName,
       stateMachineArn,
       sandbox,

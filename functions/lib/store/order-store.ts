@@ -189,7 +189,8 @@ export type CreateOrderResult = { created: true; order: OrderItem } | { created:
 
 export class OrderStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    /** The document client (other stores of the same table, such as webhook deliveries, share it). */
+    readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
   ) {}
 

@@ -73,7 +73,7 @@ export function guardedLookup(resolve: HostResolver, policy: CallbackPolicy): Lo
         for (const { address } of addresses) {
           const verdict = classifyAddress(address, policy);
           if (!verdict.allowed) {
-            callback(new RefusedDestinationError(`refused: ${hostname} resolves to ${verdict.reason}`), '');
+            callback(new RefusedDestinationError(`refused: ${hostname} resolves to ${address}, ${verdict.what}`), '');
             return;
           }
         }

@@ -8,13 +8,13 @@
 import { NumberOrdersError } from '../errors.js';
 import { terminalOrderStatuses } from '../orders/model.js';
 import type { OrderItem } from '../store/order-store.js';
-import { failWait, type RegulatoryDeps } from './regulatory.js';
+import { failWait, type WaitDeps } from './regulatory.js';
 
 export class OrderTerminalError extends NumberOrdersError {
   override readonly name = 'OrderTerminalError' as const;
 }
 
-export async function cancelOrder(deps: RegulatoryDeps, orderId: string): Promise<OrderItem> {
+export async function cancelOrder(deps: WaitDeps, orderId: string): Promise<OrderItem> {
   const order = await deps.store.getOrder(orderId);
   if (!(await deps.store.requestCancel(orderId, terminalOrderStatuses))) {
     throw new OrderTerminalError(`order ${orderId} has already ended (${order.status}); it cannot be cancelled`);

@@ -15,7 +15,13 @@ import type { WorkflowDeps } from './deps.js';
 import { callingCode } from './numbering.js';
 import { regulatoryDeadline } from './rent.js';
 
-export type RegulatoryDeps = WorkflowDeps & { sfn: SFNClient };
+export type RegulatoryDeps = WorkflowDeps & {
+  sfn: SFNClient;
+  /** Records the order's current status as a customer webhook event (order.pending_regulatory). */
+  announce?: (orderId: string) => Promise<unknown>;
+};
+/** What ending a wait needs (no Plivo call). */
+export type WaitDeps = Pick<RegulatoryDeps, 'store' | 'sfn' | 'logger'>;
 
 /** What resumes a waiting line's branch (the state machine goes on to AssignToPool). */
 export const RESUME_OUTPUT = { next: 'assign' } as const;
@@ -39,7 +45,7 @@ async function sendQuietly(sfn: SFNClient, command: SendTaskSuccessCommand | Sen
 }
 
 /** Resumes a line whose numbers are all in (the one caller that takes the token sends it). */
-async function resume(deps: RegulatoryDeps, orderId: string, line: number): Promise<boolean> {
+async function resume(deps: WaitDeps, orderId: string, line: number): Promise<boolean> {
   const token = await deps.store.takeWaitToken(orderId, line, 'ASSIGNING');
   if (!token) return false;
   const waiting = (await deps.store.waitingLines()).some((w) => w.orderId === orderId);
@@ -50,7 +56,7 @@ async function resume(deps: RegulatoryDeps, orderId: string, line: number): Prom
 }
 
 /** Ends a line's wait with an error the state machine catches (rejected, cancelled). */
-export async function failWait(deps: RegulatoryDeps, orderId: string, line: number, error: WaitErrorName, cause: string): Promise<boolean> {
+export async function failWait(deps: WaitDeps, orderId: string, line: number, error: WaitErrorName, cause: string): Promise<boolean> {
   const token = await deps.store.takeWaitToken(orderId, line, 'FAILED');
   if (!token) return false;
   await sendQuietly(deps.sfn, new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32_000) }));
@@ -77,6 +83,7 @@ export async function awaitRegulatory(deps: RegulatoryDeps, orderId: string, lin
     await failWait(deps, orderId, line, 'RegulatoryDeadlinePassed', 'the regulatory deadline passed before the numbers arrived');
     return { waiting: false };
   }
+  await deps.announce?.(orderId);
   deps.logger.info('line waits for regulatory numbers', { orderId, line, deadlineAt: regulatoryDeadline(order).toISOString() });
   return { waiting: true };
 }

@@ -1,0 +1,77 @@
+/**
+ * The events a customer hears about, and their bodies: `{"type","timestamp","data"}` where `data`
+ * is the order summary of `GET /orders` with the line counts summed (`totals`) and each line's
+ * status and counts. The body is built once, when the event is recorded, and sent byte for byte
+ * the same on every attempt.
+ */
+import { createHash } from 'node:crypto';
+import type { OrderStatus } from '../orders/model.js';
+import type { LineItem, OrderItem } from '../store/order-store.js';
+import { toOrderSummary, toOrderView } from '../../orders-api/views.js';
+import type { OrderLineView, OrderSummary, OrderView } from '../../orders-api/schemas.js';
+
+export const ORDER_EVENT_TYPES = [
+  'order.received',
+  'order.pending_regulatory',
+  'order.completed',
+  'order.partial',
+  'order.failed',
+  'order.rolled_back',
+  'order.cancelled',
+] as const;
+export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
+
+const eventOfStatus: Partial<Record<OrderStatus, OrderEventType>> = {
+  RECEIVED: 'order.received',
+  PENDING_REGULATORY: 'order.pending_regulatory',
+  COMPLETED: 'order.completed',
+  PARTIAL: 'order.partial',
+  FAILED: 'order.failed',
+  ROLLED_BACK: 'order.rolled_back',
+  CANCELLED: 'order.cancelled',
+};
+
+/**
+ * The event that announces an order in this status, or null: IN_PROGRESS is not news, and a dry
+ * run's PLANNED has no event (a dry run is read with `GET /orders/{id}`).
+ */
+export function orderEventTypeFor(status: OrderStatus): OrderEventType | null {
+  return eventOfStatus[status] ?? null;
+}
+
+/** A line as the event shows it. */
+export type OrderEventLine = Pick<OrderLineView, 'line' | 'status' | 'counts'>;
+
+/** `data` of every order event. */
+export interface OrderEventData extends OrderSummary {
+  totals: OrderView['totals'];
+  lines: OrderEventLine[];
+}
+
+export interface OrderEvent {
+  type: OrderEventType;
+  /** When the event was recorded (ISO 8601, UTC); the same on every attempt. */
+  timestamp: string;
+  data: OrderEventData;
+}
+
+/**
+ * The `webhook-id` (and delivery id) of an order's event: derived from the order id and the type,
+ * so recording the same event twice (a retried Lambda) names the same delivery.
+ */
+export function webhookIdFor(orderId: string, type: OrderEventType): string {
+  return `msg_${createHash('sha256').update(`${orderId}\n${type}`).digest('base64url').slice(0, 32)}`;
+}
+
+export function buildOrderEvent(order: OrderItem, lines: readonly LineItem[], type: OrderEventType, at: Date): OrderEvent {
+  const view = toOrderView(order, lines);
+  return {
+    type,
+    timestamp: at.toISOString(),
+    data: {
+      ...toOrderSummary(order),
+      totals: view.totals,
+      lines: view.lines.map((line) => ({ line: line.line, status: line.status, counts: line.counts })),
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Lambda entry of `POST /webhooks/plivo` (API Gateway REST proxy, no API key). Configuration is
+ * read once, at cold start, failing with the variable's name: `TABLE_NAME`, `PLIVO_AUTH_TOKEN`,
+ * `PLIVO_CALLBACK_URL` (the public URL given to Plivo as `callback_url`, which is what Plivo
+ * signs), and optionally `PLIVO_MAIN_ACCOUNT_AUTH_TOKEN` (callbacks of a subaccount);
+ * `DYNAMODB_ENDPOINT` as functions/lib/aws-clients.ts reads it.
+ */
+import { createDocumentClient } from '../lib/aws-clients.js';
+import { required } from '../lib/config.js';
+import { ConfigurationError } from '../lib/errors.js';
+import { createPlivoWebhooksApi } from './api.js';
+
+const tableName = required(process.env, 'TABLE_NAME');
+const authToken = required(process.env, 'PLIVO_AUTH_TOKEN');
+const publicUrl = required(process.env, 'PLIVO_CALLBACK_URL');
+try {
+  new URL(publicUrl);
+} catch {
+  throw new ConfigurationError(`PLIVO_CALLBACK_URL must be an absolute URL; got "${publicUrl}"`);
+}
+const mainAccountAuthToken = process.env.PLIVO_MAIN_ACCOUNT_AUTH_TOKEN?.trim() || undefined;
+
+export const handler = createPlivoWebhooksApi({
+  db: createDocumentClient(),
+  tableName,
+  authToken,
+  publicUrl,
+  ...(mainAccountAuthToken ? { mainAccountAuthToken } : {}),
+});
+
+export { createPlivoWebhooksApi };
