@@ -33,7 +33,11 @@ export interface PlivoConfig {
   timeoutMs: number;
 }
 
-/** Plivo settings: `PLIVO_AUTH_ID`, `PLIVO_AUTH_TOKEN` (required), `PLIVO_BASE_URL`, `PLIVO_RATE_LIMIT`, `PLIVO_TIMEOUT_MS`. */
+/**
+ * Plivo settings: `PLIVO_AUTH_ID`, `PLIVO_AUTH_TOKEN` (required), `PLIVO_BASE_URL`, `PLIVO_RATE_LIMIT`,
+ * `PLIVO_TIMEOUT_MS`. In AWS the two credentials come from the secret named by
+ * `PLIVO_CREDENTIALS_SECRET_ARN` (`runtime/secrets.ts` fills them in before this runs).
+ */
 export function readPlivoConfig(env: Env = process.env): PlivoConfig {
   const baseUrl = env.PLIVO_BASE_URL?.trim() || PLIVO_DEFAULT_BASE_URL;
   try {

@@ -2,19 +2,36 @@
  * Lambda entry of the orders HTTP API (API Gateway REST proxy). Configuration is read once, at
  * cold start, failing with the variable's name: `TABLE_NAME`, `STATE_MACHINE_ARN`; endpoints
  * (`DYNAMODB_ENDPOINT`, `SFN_ENDPOINT`) as `functions/lib/aws-clients.ts` reads them.
+ *
+ * Optional, each enabling its routes (without it they answer 500 and log why):
+ * - Plivo credentials (`PLIVO_CREDENTIALS_SECRET_ARN` in AWS, or `PLIVO_AUTH_ID`/`PLIVO_AUTH_TOKEN`):
+ *   resolving a regulatory line with numbers, through the workflow runtime's client, so its calls
+ *   count against the account's shared rate budget;
+ * - the webhook signing secret (`WEBHOOK_SECRET_ARN` in AWS, or `WEBHOOK_SECRET`): the customer
+ *   webhook routes (list deliveries, retry).
+ * Secrets are read from Secrets Manager before the handler exists (top-level await: the init phase).
  */
 import { createDocumentClient, createSfnClient } from '../lib/aws-clients.js';
 import { required } from '../lib/config.js';
+import { PLIVO_CREDENTIALS_SECRET_ARN, withWebhookSecret } from '../lib/runtime/secrets.js';
+import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
 import { OrderStore } from '../lib/store/order-store.js';
+import { createWebhookRuntime } from '../lib/webhooks/runtime.js';
 import { createOrdersApi } from './api.js';
 
-const tableName = required(process.env, 'TABLE_NAME');
-const stateMachineArn = required(process.env, 'STATE_MACHINE_ARN');
+const env = await withWebhookSecret(process.env);
+const tableName = required(env, 'TABLE_NAME');
+const stateMachineArn = required(env, 'STATE_MACHINE_ARN');
+const db = createDocumentClient(env);
+const hasPlivo = Boolean(env[PLIVO_CREDENTIALS_SECRET_ARN]?.trim() || env.PLIVO_AUTH_ID?.trim());
+const webhooks = env.WEBHOOK_SECRET?.trim() ? createWebhookRuntime(env, { db, tableName }).deps : undefined;
 
 export const handler = createOrdersApi({
-  store: new OrderStore(createDocumentClient(), tableName),
-  sfn: createSfnClient(),
+  store: new OrderStore(db, tableName),
+  sfn: createSfnClient(env),
   stateMachineArn,
+  ...(hasPlivo ? { plivo: workflowRuntime().plivo } : {}),
+  ...(webhooks ? { webhooks } : {}),
 });
 
 export { createOrdersApi };

@@ -8,17 +8,20 @@
 import { createDocumentClient } from '../lib/aws-clients.js';
 import { required } from '../lib/config.js';
 import { ConfigurationError } from '../lib/errors.js';
+import { withPlivoCredentials } from '../lib/runtime/secrets.js';
 import { createPlivoWebhooksApi } from './api.js';
 
-const tableName = required(process.env, 'TABLE_NAME');
-const authToken = required(process.env, 'PLIVO_AUTH_TOKEN');
-const publicUrl = required(process.env, 'PLIVO_CALLBACK_URL');
+// Plivo's auth token comes from Secrets Manager in AWS (PLIVO_CREDENTIALS_SECRET_ARN), read once here.
+const env = await withPlivoCredentials(process.env);
+const tableName = required(env, 'TABLE_NAME');
+const authToken = required(env, 'PLIVO_AUTH_TOKEN');
+const publicUrl = required(env, 'PLIVO_CALLBACK_URL');
 try {
   new URL(publicUrl);
 } catch {
   throw new ConfigurationError(`PLIVO_CALLBACK_URL must be an absolute URL; got "${publicUrl}"`);
 }
-const mainAccountAuthToken = process.env.PLIVO_MAIN_ACCOUNT_AUTH_TOKEN?.trim() || undefined;
+const mainAccountAuthToken = env.PLIVO_MAIN_ACCOUNT_AUTH_TOKEN?.trim() || undefined;
 
 export const handler = createPlivoWebhooksApi({
   db: createDocumentClient(),

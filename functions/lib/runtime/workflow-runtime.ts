@@ -2,6 +2,9 @@
  * The long-lived parts a workflow Lambda builds once per container (cold start): configuration,
  * the DynamoDB store, and one Plivo client whose rate limiter is the DynamoDB-leased bucket that
  * every process of the account shares. Locally every handler runs in one process and shares them.
+ *
+ * In AWS the Plivo credentials are a Secrets Manager secret (`PLIVO_CREDENTIALS_SECRET_ARN`, see
+ * `secrets.ts`), read while this module loads; locally `PLIVO_AUTH_ID`/`PLIVO_AUTH_TOKEN` are used.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
@@ -13,6 +16,7 @@ import type { PlivoAttempt } from '../plivo/http.js';
 import { LeasedRateLimiter } from '../store/leased-rate-limiter.js';
 import { OrderStore } from '../store/order-store.js';
 import type { WorkflowDeps } from '../workflow/deps.js';
+import { withPlivoCredentials } from './secrets.js';
 
 export interface WorkflowRuntime {
   store: OrderStore;
@@ -72,11 +76,20 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
   };
 }
 
+/**
+ * The container's configuration: `process.env` itself, or — when `PLIVO_CREDENTIALS_SECRET_ARN` is
+ * set (in AWS) — a copy with the Plivo credentials read from that secret. Read once, with a
+ * top-level await: in Lambda that is the init phase, before the first invocation, so
+ * `workflowRuntime()` stays synchronous for every handler. A secret that cannot be read fails the
+ * init with a `ConfigurationError` naming it, and the next invocation tries again.
+ */
+const containerEnv: Env = await withPlivoCredentials(process.env);
+
 let shared: WorkflowRuntime | undefined;
 
-/** The container's runtime, built on first use from `process.env`. */
+/** The container's runtime, built on first use from the container's configuration. */
 export function workflowRuntime(): WorkflowRuntime {
-  shared ??= createWorkflowRuntime();
+  shared ??= createWorkflowRuntime(containerEnv);
   return shared;
 }
 

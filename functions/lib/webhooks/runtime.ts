@@ -10,6 +10,7 @@
  * `WEBHOOK_MAX_ATTEMPTS` (default 8), `POWERTOOLS_LOG_LEVEL`; `DYNAMODB_ENDPOINT` as
  * aws-clients.ts reads it.
  */
+import { withWebhookSecret } from '../runtime/secrets.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient } from '../aws-clients.js';
@@ -79,8 +80,14 @@ export function createWebhookRuntime(env: Env = process.env, overrides: Partial<
 let shared: WebhookRuntime | undefined;
 
 /** The container's runtime, built on first use from `process.env`. */
+/**
+ * The container's environment with the webhook signing secret read from Secrets Manager once, at
+ * cold start (Lambda init), when `WEBHOOK_SECRET_ARN` names it; unchanged otherwise (local stack).
+ */
+const containerEnv = await withWebhookSecret(process.env);
+
 export function webhookRuntime(): WebhookRuntime {
-  shared ??= createWebhookRuntime();
+  shared ??= createWebhookRuntime(containerEnv);
   return shared;
 }
 

@@ -1,0 +1,145 @@
+/**
+ * Operations alarms and the SNS topic they notify (alarm and back to OK). The construct takes
+ * metrics; the stack decides which (number-orders-stack.ts): failed or timed-out executions, leaked
+ * numbers, orphaned numbers, customer webhooks failing or abandoned, throttles, API 5xx. The
+ * handlers log JSON with Powertools Logger; where they publish no metric, a log metric filter on
+ * their log line makes one (`leakedNumbersMetric`, `logValueMetric`).
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+/**
+ * The ERROR line `functions/lib/workflow/release.ts` logs (Powertools Logger, JSON) for each number
+ * that could not be unrented after retries: the number is then LEAKED (DESIGN.md invariant 1).
+ * test/infra checks that the source still logs exactly this.
+ */
+export const LEAKED_NUMBER_LOG_MESSAGE = 'number could not be released: LEAKED';
+
+export interface AlarmSpec {
+  /** Construct id, also the alarm's name suffix. */
+  id: string;
+  description: string;
+  metric: cloudwatch.IMetric;
+  /** Alarms when the metric is at least this. @default 1 */
+  threshold?: number;
+  /** @default 1 */
+  evaluationPeriods?: number;
+}
+
+export interface OperationsAlarmsProps {
+  /** Prefix of the alarm names, e.g. the stack name. */
+  namePrefix: string;
+  /** Subscribe this address to the topic (the recipient confirms by email). @default none */
+  email?: string;
+  alarms?: readonly AlarmSpec[];
+}
+
+export class OperationsAlarms extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly namePrefix: string;
+
+  constructor(scope: Construct, id: string, props: OperationsAlarmsProps) {
+    super(scope, id);
+    this.namePrefix = props.namePrefix;
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: `${props.namePrefix} alarms`,
+      // Publishers must use TLS (AwsSolutions-SNS3).
+      enforceSSL: true,
+    });
+    if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
+    for (const spec of props.alarms ?? []) this.addAlarm(spec);
+  }
+
+  /** An alarm on `spec.metric` (at least `threshold`; missing data is not a breach) that notifies the topic. */
+  addAlarm(spec: AlarmSpec): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, spec.id, {
+      alarmName: `${this.namePrefix}-${spec.id}`,
+      alarmDescription: spec.description,
+      metric: spec.metric,
+      threshold: spec.threshold ?? 1,
+      evaluationPeriods: spec.evaluationPeriods ?? 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    alarm.addOkAction(new actions.SnsAction(this.topic));
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}
+
+/**
+ * Counts `LEAKED_NUMBER_LOG_MESSAGE` lines in the given log groups as one metric (no dimensions):
+ * the release code is shared, so every workflow function that can release numbers is watched.
+ */
+export function leakedNumbersMetric(scope: Construct, namespace: string, logGroups: readonly logs.ILogGroup[]): cloudwatch.Metric {
+  const metricName = 'LeakedNumbers';
+  logGroups.forEach((logGroup, index) => {
+    new logs.MetricFilter(scope, `LeakedNumbersFilter${index}`, {
+      logGroup,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.level', '=', 'ERROR'),
+        logs.FilterPattern.stringValue('$.message', '=', LEAKED_NUMBER_LOG_MESSAGE),
+      ),
+      metricNamespace: namespace,
+      metricName,
+      metricValue: '1',
+    });
+  });
+  return new cloudwatch.Metric({ namespace, metricName, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) });
+}
+
+/** A metric alarm may combine at most this many metrics in its math expression. */
+export const MAX_METRICS_PER_ALARM = 10;
+
+/** The sum of several metrics (at most `MAX_METRICS_PER_ALARM`), as one math expression. */
+export function sumOf(label: string, metrics: readonly cloudwatch.IMetric[], period = Duration.minutes(5)): cloudwatch.MathExpression {
+  if (metrics.length === 0 || metrics.length > MAX_METRICS_PER_ALARM) throw new Error(`sumOf(${label}): 1 to ${MAX_METRICS_PER_ALARM} metrics, not ${metrics.length}`);
+  const usingMetrics = Object.fromEntries(metrics.map((metric, index) => [`m${index}`, metric]));
+  return new cloudwatch.MathExpression({ expression: Object.keys(usingMetrics).join(' + '), usingMetrics, label, period });
+}
+
+/** `items` in groups of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  return groups;
+}
+
+export interface LogValueMetricProps {
+  namespace: string;
+  metricName: string;
+  logGroups: readonly logs.ILogGroup[];
+  /** The `message` of the log lines that carry the value (any of several). */
+  message: string | readonly string[];
+  /** The numeric field of those lines whose value the metric takes, e.g. `orphanCount`. */
+  valueField: string;
+  statistic: string;
+  period: Duration;
+}
+
+/**
+ * A metric from a numeric field of JSON log lines (`{"message": "…", "<valueField>": n}`), one
+ * metric filter per log group. The lines must be logged at a level the function logs (INFO by
+ * default: `logLevel` above INFO silences the info-level ones).
+ */
+export function logValueMetric(scope: Construct, id: string, props: LogValueMetricProps): cloudwatch.Metric {
+  const messages = typeof props.message === 'string' ? [props.message] : props.message;
+  const matchesMessage = logs.FilterPattern.any(...messages.map((message) => logs.FilterPattern.stringValue('$.message', '=', message)));
+  props.logGroups.forEach((logGroup, index) => {
+    new logs.MetricFilter(scope, `${id}Filter${index}`, {
+      logGroup,
+      filterPattern: logs.FilterPattern.all(matchesMessage, logs.FilterPattern.numberValue(`$.${props.valueField}`, '>=', 0)),
+      metricNamespace: props.namespace,
+      metricName: props.metricName,
+      metricValue: `$.${props.valueField}`,
+    });
+  });
+  return new cloudwatch.Metric({ namespace: props.namespace, metricName: props.metricName, statistic: props.statistic, period: props.period });
+}

@@ -1,0 +1,186 @@
+/**
+ * number-orders in one stack: the table, the secrets, the workflow Lambdas and the order state
+ * machine, the HTTP API (orders, Plivo callbacks), the scheduled jobs (reconciler, webhook
+ * dispatcher), alarms. Every piece is its own construct in this folder; this file only wires them,
+ * so the grants read in one place: each function gets the table and its secrets through the
+ * construct that owns them; the state machine may invoke exactly its functions; only the API may
+ * start executions.
+ */
+import { App, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import { OrdersApi } from './api.js';
+import { chunks, leakedNumbersMetric, logValueMetric, MAX_METRICS_PER_ALARM, OperationsAlarms, sumOf } from './alarms.js';
+import { BackgroundJobs } from './background.js';
+import { WorkflowFunctions } from './functions.js';
+import { checkWithCdkNag } from './nag.js';
+import { Secrets } from './secrets.js';
+import { readSettings, type NumberOrdersSettings } from './settings.js';
+import { OrderStateMachine } from './state-machine.js';
+import { OrdersTable } from './table.js';
+
+export interface NumberOrdersStackProps extends StackProps {
+  settings: NumberOrdersSettings;
+}
+
+export class NumberOrdersStack extends Stack {
+  readonly table: OrdersTable;
+  readonly secrets: Secrets;
+  readonly workflow: WorkflowFunctions;
+  readonly orderStateMachine: OrderStateMachine;
+  readonly api: OrdersApi;
+  readonly background: BackgroundJobs;
+  readonly alarms: OperationsAlarms;
+
+  constructor(scope: Construct, id: string, props: NumberOrdersStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const plivo = { plivoBaseUrl: settings.plivoBaseUrl, plivoRateLimit: settings.plivoRateLimit };
+    const common = { logLevel: settings.logLevel, logRetention: settings.logRetention };
+
+    this.table = new OrdersTable(this, 'Orders', { deletionProtection: settings.tableDeletionProtection });
+    this.secrets = new Secrets(this, 'Secrets', {
+      ...(settings.plivoCredentialsSecretArn ? { existingPlivoCredentialsArn: settings.plivoCredentialsSecretArn } : {}),
+      ...(settings.webhookSecretArn ? { existingWebhookSecretArn: settings.webhookSecretArn } : {}),
+    });
+
+    this.workflow = new WorkflowFunctions(this, 'Workflow', {
+      table: this.table,
+      secrets: this.secrets,
+      ...plivo,
+      ...common,
+      reservedConcurrency: settings.workerReservedConcurrency,
+    });
+
+    this.orderStateMachine = new OrderStateMachine(this, 'OrderWorkflow', {
+      functions: Object.fromEntries(Object.entries(this.workflow.bySubstitution).map(([key, fn]) => [key, fn.handler])),
+      functionTimeouts: this.workflow.timeouts,
+      logRetention: settings.logRetention,
+    });
+
+    this.api = new OrdersApi(this, 'OrdersApi', {
+      table: this.table,
+      secrets: this.secrets,
+      stateMachine: this.orderStateMachine.stateMachine,
+      stage: settings.stage,
+      ...plivo,
+      ...common,
+    });
+
+    // Pool rebalancing (issue 8) adds its function and schedule (settings.schedules.rebalance) here.
+    this.background = new BackgroundJobs(this, 'Background', {
+      table: this.table,
+      secrets: this.secrets,
+      schedules: settings.schedules,
+      ...plivo,
+      ...common,
+    });
+
+    this.alarms = new OperationsAlarms(this, 'Alarms', {
+      namePrefix: this.stackName,
+      ...(settings.alarmEmail ? { email: settings.alarmEmail } : {}),
+    });
+    this.addAlarms(`NumberOrders/${settings.stage}`);
+
+    this.api.addOutputs(this);
+    new CfnOutput(this, 'StateMachineArn', { value: this.orderStateMachine.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
+    new CfnOutput(this, 'PlivoCredentialsSecretArn', {
+      value: this.secrets.plivoCredentials.secretArn,
+      description: 'Put {"authId","authToken"} in it: aws secretsmanager put-secret-value --secret-id <arn> --secret-string …',
+    });
+    new CfnOutput(this, 'WebhookSecretArn', { value: this.secrets.webhookSecret.secretArn, description: 'The customer webhook signing secret: {"key"} means whsec_<key>' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+  }
+
+  private addAlarms(namespace: string): void {
+    const stateMachine = this.orderStateMachine.stateMachine;
+    const period = Duration.minutes(5);
+    const everyFunction = [...this.workflow.all, this.background.reconciler, this.background.webhookDispatcher, this.api.handler, this.api.plivoWebhooksHandler];
+    const webhookLogs = [this.workflow.bySubstitution.NotifyFunctionArn.logGroup, this.background.webhookDispatcher.logGroup];
+
+    this.alarms.addAlarm({
+      id: 'ExecutionsFailed',
+      description: 'An order execution failed or timed out: the order ended without the workflow finishing it (see the order and the execution history).',
+      metric: sumOf('failed + timed out executions', [stateMachine.metricFailed({ period }), stateMachine.metricTimedOut({ period })], period),
+    });
+    this.alarms.addAlarm({
+      id: 'LeakedNumbers',
+      description: 'A rented number could not be released after retries and is LEAKED: it is billed until someone unrents it (GET /orders/{id}/numbers lists it).',
+      metric: leakedNumbersMetric(this, namespace, this.workflow.plivoSteps.map((fn) => fn.logGroup)),
+    });
+    this.alarms.addAlarm({
+      id: 'OrphanedNumbers',
+      description: 'The reconciler found numbers in the Plivo account that no order owns and no line waits for: money spent for nothing (GET /reconciliation lists them).',
+      metric: logValueMetric(this, 'Orphans', {
+        namespace,
+        metricName: 'OrphanedNumbers',
+        logGroups: [this.background.reconciler.logGroup],
+        message: 'orphaned numbers in the account',
+        valueField: 'orphanCount',
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.hours(1),
+      }),
+    });
+    const webhookFailures = logValueMetric(this, 'WebhookFailures', {
+      namespace,
+      metricName: 'WebhookDeliveryFailures',
+      logGroups: webhookLogs,
+      message: ['notify', 'webhook dispatch'],
+      valueField: 'failed',
+      statistic: cloudwatch.Stats.SUM,
+      period,
+    });
+    this.alarms.addAlarm({
+      id: 'WebhookDeliveriesFailing',
+      description: 'Customer webhook deliveries kept failing for 15 minutes (receivers down or refusing); they are retried on schedule.',
+      metric: webhookFailures,
+      evaluationPeriods: 3,
+    });
+    this.alarms.addAlarm({
+      id: 'WebhookDeliveriesAbandoned',
+      description: 'A customer webhook delivery failed its last scheduled attempt (or got 410) and will not be retried: the customer missed an event (GET /orders/{id}/webhooks, then retry).',
+      metric: logValueMetric(this, 'WebhookGaveUp', {
+        namespace,
+        metricName: 'WebhookDeliveriesAbandoned',
+        logGroups: webhookLogs,
+        message: ['notify', 'webhook dispatch'],
+        valueField: 'gaveUp',
+        statistic: cloudwatch.Stats.SUM,
+        period,
+      }),
+    });
+    // An alarm combines at most 10 metrics: one alarm per 10 functions.
+    chunks(everyFunction, MAX_METRICS_PER_ALARM).forEach((group, index) => {
+      this.alarms.addAlarm({
+        id: index === 0 ? 'Throttles' : `Throttles${index + 1}`,
+        description: `A Lambda was throttled (${group.map((fn) => fn.node.id).join(', ')}) by reserved or account concurrency. Step Functions retries a throttled task only briefly, so lines may fail: raise workerReservedConcurrency or the account limit.`,
+        metric: sumOf('throttles', group.map((fn) => fn.handler.metricThrottles({ period })), period),
+      });
+    });
+    this.alarms.addAlarm({
+      id: 'ApiServerErrors',
+      description: 'The API answered 5xx (a handler error or an integration failure).',
+      metric: this.api.api.metricServerError({ period, statistic: 'Sum' }),
+    });
+  }
+}
+
+/** The stack's id: `number-orders-<stage>`. */
+export function stackId(settings: Pick<NumberOrdersSettings, 'stage'>): string {
+  return `number-orders-${settings.stage}`;
+}
+
+/**
+ * The CDK app as `cdk synth` builds it (infra/app.ts) and as the tests build it: settings from the
+ * app's context, one stack, cdk-nag's AwsSolutions checks on everything.
+ */
+export function buildApp(app: App = new App()): { app: App; stack: NumberOrdersStack } {
+  const settings = readSettings((key) => app.node.tryGetContext(key));
+  const stack = new NumberOrdersStack(app, stackId(settings), {
+    settings,
+    description: `number-orders (${settings.stage}): rent Plivo numbers in bulk into Powerpack number pools`,
+  });
+  checkWithCdkNag(app);
+  return { app, stack };
+}

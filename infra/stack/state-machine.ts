@@ -1,0 +1,129 @@
+/**
+ * The order state machine: `statemachines/order.asl.json` — the one definition, the file the local
+ * stack runs as it is — deployed with `DefinitionBody.fromFile` and a substitution for every
+ * function ARN. Logging (ALL, to a log group), X-Ray, and a role that may invoke exactly those
+ * functions and nothing else.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { RemovalPolicy, Stack, type Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ORDER_ASL_PATH } from '../local/stack.js';
+import { explain } from './nag.js';
+
+/** Every `${Name}` placeholder in an ASL text. */
+export function substitutionNames(asl: string): Set<string> {
+  return new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] as string));
+}
+
+interface AslState {
+  Type?: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  Parameters?: { FunctionName?: string };
+  Iterator?: { States?: Record<string, AslState> };
+  ItemProcessor?: { States?: Record<string, AslState> };
+  Branches?: { States?: Record<string, AslState> }[];
+}
+
+function* tasks(states: Record<string, AslState> | undefined): Generator<[string, AslState]> {
+  for (const [name, state] of Object.entries(states ?? {})) {
+    if (state.Type === 'Task') yield [name, state];
+    yield* tasks(state.ItemProcessor?.States ?? state.Iterator?.States);
+    for (const branch of state.Branches ?? []) yield* tasks(branch.States);
+  }
+}
+
+/**
+ * Every synchronous Lambda Task must give its function more time than the function's own timeout:
+ * when Step Functions times a task out first, it retries while the first invocation still runs —
+ * two concurrent invocations of one step. (`.waitForTaskToken` tasks wait for a token, not for the
+ * function, and are left alone.) `timeouts` are by substitution name (`RentFunctionArn`); a
+ * number applies to every task. Returns the problems, one line each.
+ */
+export function taskTimeoutProblems(asl: string, timeouts: Duration | Readonly<Record<string, Duration>>): string[] {
+  const definition = JSON.parse(asl) as { States?: Record<string, AslState> };
+  const problems: string[] = [];
+  for (const [name, state] of tasks(definition.States)) {
+    if (state.Resource !== 'arn:aws:states:::lambda:invoke') continue;
+    const key = /^\$\{([A-Za-z0-9_]+)\}$/.exec(state.Parameters?.FunctionName ?? '')?.[1];
+    const timeout = isDuration(timeouts) ? timeouts : key === undefined ? undefined : timeouts[key];
+    if (timeout === undefined) continue;
+    if (state.TimeoutSeconds === undefined || state.TimeoutSeconds <= timeout.toSeconds()) {
+      problems.push(`Task ${name}: TimeoutSeconds ${state.TimeoutSeconds ?? '(none: 60 s locally, 99999999 s in AWS)'} must be above the Lambda timeout of ${timeout.toSeconds()} s${key ? ` (${key})` : ''}`);
+    }
+  }
+  return problems;
+}
+
+function isDuration(value: unknown): value is Duration {
+  return typeof (value as Duration).toSeconds === 'function';
+}
+
+export interface OrderStateMachineProps {
+  /** The function behind every `${…FunctionArn}` of the ASL, by substitution name. */
+  functions: Readonly<Record<string, lambda.IFunction>>;
+  /** Each function's timeout, by substitution name, checked against the TimeoutSeconds of its Tasks. */
+  functionTimeouts: Readonly<Record<string, Duration>>;
+  logRetention: logs.RetentionDays;
+}
+
+export class OrderStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: OrderStateMachineProps) {
+    super(scope, id);
+    const aslPath = fileURLToPath(ORDER_ASL_PATH);
+    const asl = readFileSync(aslPath, 'utf8');
+
+    const placeholders = substitutionNames(asl);
+    const unbound = [...placeholders].filter((name) => !(name in props.functions));
+    const unused = Object.keys(props.functions).filter((name) => !placeholders.has(name));
+    if (unbound.length > 0 || unused.length > 0) {
+      throw new Error(
+        `statemachines/order.asl.json and the deployed functions disagree: ` +
+          [unbound.length ? `no function for ${unbound.map((n) => '${' + n + '}').join(', ')}` : '', unused.length ? `not referenced: ${unused.join(', ')}` : '']
+            .filter(Boolean)
+            .join('; '),
+      );
+    }
+    const problems = taskTimeoutProblems(asl, props.functionTimeouts);
+    if (problems.length > 0) throw new Error(`statemachines/order.asl.json: ${problems.join('; ')}`);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      // Under /aws/vendedlogs/: Step Functions' log delivery then shares one resource policy
+      // instead of growing the account's CloudWatch Logs policy per state machine.
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-order`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'number-orders: one execution per order (execution name = order id)',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromFile(aslPath),
+      definitionSubstitutions: Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn])),
+      // Payloads hold ids and counts only (DESIGN.md invariant 6), so execution data may be logged.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // The definition comes from a file, so CDK cannot see the tasks: grant exactly their functions
+    // (unqualified ARNs, as the ASL names them — no versions, no aliases, no wildcard).
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(props.functions).map((fn) => fn.functionArn),
+      }),
+    );
+    explain(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Logging and X-Ray, both required (SF1, SF2): logs:CreateLogDelivery and the other vended-log delivery actions, and xray:PutTraceSegments/GetSamplingRules, accept only Resource "*". Lambda invocation is granted on the exact function ARNs (test/infra checks both).',
+    );
+  }
+}

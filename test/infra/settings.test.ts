@@ -1,0 +1,83 @@
+/** Deployment settings from CDK context: defaults, accepted forms, and errors that name the key. */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, readSettings, SettingsError } from '../../infra/stack/settings.js';
+import { cdkJson } from './support.js';
+
+const from = (context: Record<string, unknown>) => readSettings((key) => context[key]);
+
+describe('readSettings', () => {
+  it('defaults every setting', () => {
+    expect(from({})).toEqual(DEFAULT_SETTINGS);
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      stage: 'prod',
+      plivoBaseUrl: 'https://api.plivo.com',
+      plivoRateLimit: '300/5s',
+      tableDeletionProtection: true,
+      workerReservedConcurrency: 20,
+      logRetention: RetentionDays.ONE_MONTH,
+      schedules: { reconcile: 'rate(15 minutes)', webhookDispatch: 'rate(1 minute)', rebalance: 'rate(1 hour)' },
+    });
+  });
+
+  it('takes cdk.json as it is (feature flags only, no settings)', () => {
+    expect(readSettings((key) => cdkJson.context[key])).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('reads -c strings and cdk.json values alike', () => {
+    const settings = from({
+      stage: 'dev-2',
+      plivoBaseUrl: 'https://plivo.example.com',
+      plivoRateLimit: '120/5s',
+      tableDeletionProtection: 'false',
+      workerReservedConcurrency: '5',
+      alarmEmail: 'ops@example.com',
+      logRetentionDays: 90,
+      logLevel: 'debug',
+      reconcileSchedule: 'rate(5 minutes)',
+      rebalanceSchedule: 'off',
+      plivoCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:plivo/number-orders-AbC123',
+    });
+    expect(settings).toEqual({
+      stage: 'dev-2',
+      plivoBaseUrl: 'https://plivo.example.com',
+      plivoRateLimit: '120/5s',
+      plivoCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:plivo/number-orders-AbC123',
+      webhookSecretArn: undefined,
+      tableDeletionProtection: false,
+      workerReservedConcurrency: 5,
+      alarmEmail: 'ops@example.com',
+      logRetention: RetentionDays.THREE_MONTHS,
+      logLevel: 'DEBUG',
+      schedules: { reconcile: 'rate(5 minutes)', webhookDispatch: 'rate(1 minute)', rebalance: undefined },
+    });
+    expect(from({ tableDeletionProtection: false, workerReservedConcurrency: 'off', plivoRateLimit: 'off' })).toMatchObject({
+      tableDeletionProtection: false,
+      workerReservedConcurrency: undefined,
+      plivoRateLimit: 'off',
+    });
+  });
+
+  it.each([
+    [{ stage: 'prod stage' }, /"stage"/],
+    [{ stage: '1prod' }, /"stage"/],
+    [{ plivoBaseUrl: 'api.plivo.com' }, /"plivoBaseUrl" must be a URL/],
+    [{ plivoBaseUrl: 'ftp://api.plivo.com' }, /"plivoBaseUrl" must be an http\(s\) URL/],
+    [{ plivoRateLimit: '300 per 5s' }, /context "plivoRateLimit" must look like "300\/5s"/],
+    [{ tableDeletionProtection: 'maybe' }, /"tableDeletionProtection" must be true or false/],
+    [{ workerReservedConcurrency: '0' }, /"workerReservedConcurrency" must be a positive integer or "off"/],
+    [{ workerReservedConcurrency: 'lots' }, /"workerReservedConcurrency"/],
+    [{ logRetentionDays: '31' }, /"logRetentionDays" must be one of/],
+    [{ alarmEmail: 'ops' }, /"alarmEmail" must be an email address/],
+    [{ logLevel: 'LOUD' }, /"logLevel"/],
+    [{ reconcileSchedule: 'every 5 minutes' }, /"reconcileSchedule" must be an EventBridge Scheduler expression/],
+    [{ plivoCredentialsSecretArn: 'plivo-credentials' }, /"plivoCredentialsSecretArn" must be a secret's complete ARN/],
+    [{ webhookSecretArn: 'whsec_abc' }, /"webhookSecretArn" must be a secret's complete ARN/],
+    [{ webhookDispatchSchedule: 'often' }, /"webhookDispatchSchedule"/],
+    [{ plivoCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:plivo' }, /complete ARN/],
+    [{ stage: { name: 'prod' } }, /"stage" must be a string/],
+  ])('refuses %o', (context, message) => {
+    expect(() => from(context)).toThrow(SettingsError);
+    expect(() => from(context)).toThrow(message);
+  });
+});

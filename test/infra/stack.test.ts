@@ -1,0 +1,525 @@
+/**
+ * The deployed stack, synthesized once (with real esbuild bundles) the way `cdk synth` does it:
+ * specific properties of the template, not a snapshot.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinition, TABLE_KEYS } from '../../functions/lib/store/table.js';
+import { ordersApiRoutes } from '../../functions/orders-api/api.js';
+import { plivoWebhooksApiRoutes } from '../../functions/webhooks-api/api.js';
+import { LEAKED_NUMBER_LOG_MESSAGE } from '../../infra/stack/alarms.js';
+import { PLIVO_HEAVY_FUNCTIONS, PLIVO_WORST_CALL_MS, STEP_SPECS, WORKFLOW_FUNCTION_TIMEOUT, type OrderFunctionKey } from '../../infra/stack/functions.js';
+import { taskTimeoutProblems } from '../../infra/stack/state-machine.js';
+import { STORE_DATA_ACTIONS } from '../../infra/stack/table.js';
+import { ORDER_ASL_PATH, ORDER_FUNCTIONS } from '../../infra/local/stack.js';
+import { actionsOf, referencedId, resourcesOf, statementsOfRole, synth, type PolicyStatementJson, type Synthesized } from './support.js';
+
+/** A resource's `Properties` as the assertions library returns them (untyped JSON). */
+type CfnProperties = ReturnType<Template['findResources']>[string]['Properties'];
+
+/** What each function is given; the grants and the environment must say exactly this. */
+interface Needs {
+  /** PLIVO_CREDENTIALS_SECRET_ARN and read access to that secret. */
+  plivoSecret: boolean;
+  /** PLIVO_BASE_URL, PLIVO_RATE_LIMIT, PLIVO_TIMEOUT_MS (the workflow runtime's client). */
+  plivoSettings: boolean;
+  /** WEBHOOK_SECRET_ARN and read access to that secret. */
+  webhookSecret: boolean;
+  /** states:SendTaskSuccess / SendTaskFailure. */
+  taskResponse: boolean;
+  /** STATE_MACHINE_ARN and states:StartExecution. */
+  startExecution: boolean;
+}
+
+const workflowKeys = Object.keys(ORDER_FUNCTIONS) as OrderFunctionKey[];
+const otherFunctions: Record<string, Needs> = {
+  Api: { plivoSecret: true, plivoSettings: true, webhookSecret: true, taskResponse: true, startExecution: true },
+  PlivoWebhooks: { plivoSecret: true, plivoSettings: false, webhookSecret: false, taskResponse: false, startExecution: false },
+  Reconciler: { plivoSecret: true, plivoSettings: true, webhookSecret: false, taskResponse: true, startExecution: false },
+  WebhookDispatcher: { plivoSecret: false, plivoSettings: false, webhookSecret: true, taskResponse: false, startExecution: false },
+};
+
+function needsOf(name: string): Needs {
+  const other = otherFunctions[name];
+  if (other) return other;
+  const spec = STEP_SPECS[name as OrderFunctionKey] ?? {};
+  const plivo = spec.plivo ?? true;
+  return { plivoSecret: plivo, plivoSettings: plivo, webhookSecret: spec.webhookSecret ?? false, taskResponse: spec.taskResponse ?? false, startExecution: false };
+}
+
+let synthesized: Synthesized;
+let template: Template;
+/** Logical ids, by the ASL substitution name (workflow steps) or the names of `otherFunctions`. */
+let functionIds: Record<string, string>;
+let tableId: string;
+let plivoSecretId: string;
+let webhookSecretId: string;
+let stateMachineId: string;
+
+function logicalId(construct: { node: { defaultChild?: unknown } }): string {
+  return synthesized.stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+function functionProps(id: string): CfnProperties {
+  return template.findResources('AWS::Lambda::Function')[id]?.Properties;
+}
+
+function roleOf(functionId: string): string {
+  const roleId = referencedId(functionProps(functionId).Role);
+  if (!roleId) throw new Error(`no role on ${functionId}`);
+  return roleId;
+}
+
+/** Every statement of every policy, with the roles it is attached to. */
+function allStatements(): { roles: (string | undefined)[]; statement: PolicyStatementJson }[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+    (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[]).map((statement) => ({
+      roles: (policy.Properties.Roles as unknown[]).map(referencedId),
+      statement,
+    })),
+  );
+}
+
+beforeAll(() => {
+  synthesized = synth();
+  template = synthesized.template;
+  const { stack } = synthesized;
+  functionIds = Object.fromEntries(Object.entries(stack.workflow.bySubstitution).map(([key, fn]) => [key, logicalId(fn.handler)]));
+  functionIds.Api = logicalId(stack.api.handler.handler);
+  functionIds.PlivoWebhooks = logicalId(stack.api.plivoWebhooksHandler.handler);
+  functionIds.Reconciler = logicalId(stack.background.reconciler.handler);
+  functionIds.WebhookDispatcher = logicalId(stack.background.webhookDispatcher.handler);
+  tableId = logicalId(stack.table.table);
+  plivoSecretId = logicalId(stack.secrets.plivoCredentials as never);
+  webhookSecretId = logicalId(stack.secrets.webhookSecret as never);
+  stateMachineId = logicalId(stack.orderStateMachine.stateMachine);
+}, 120_000);
+
+describe('resources', () => {
+  it('has a function per workflow step, the two API handlers and the two scheduled jobs, and one of each other piece', () => {
+    const functions = workflowKeys.length + Object.keys(otherFunctions).length;
+    template.resourceCountIs('AWS::Lambda::Function', functions);
+    // + the state machine's, API Gateway's CloudWatch role, one per schedule.
+    template.resourceCountIs('AWS::IAM::Role', functions + 1 + 1 + 2);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.resourceCountIs('AWS::ApiGateway::Stage', 1);
+    template.resourceCountIs('AWS::ApiGateway::Method', ordersApiRoutes.length + plivoWebhooksApiRoutes.length);
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
+    template.resourceCountIs('AWS::WAFv2::WebACL', 1);
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    // 7 alarms, the throttle alarm split in groups of 10 functions.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7 + Math.ceil(functions / 10) - 1);
+    // No pool rebalancing yet (issue 8): no function, no schedule, no stub.
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/rebalanc/i);
+  });
+
+  it('bundles every function with esbuild as ESM, with a source map', () => {
+    const assetDirs = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => {
+      const key = fn.Properties.Code.S3Key as string;
+      return join(synthesized.outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    });
+    expect(assetDirs).toHaveLength(Object.keys(functionIds).length);
+    for (const dir of assetDirs) {
+      expect(existsSync(join(dir, 'index.mjs')), dir).toBe(true);
+      expect(existsSync(join(dir, 'index.mjs.map')), dir).toBe(true);
+      expect(statSync(join(dir, 'index.mjs')).size).toBeGreaterThan(10_000);
+    }
+  });
+
+  it('reports nothing from cdk-nag AwsSolutions, and every acknowledgment has a reason', () => {
+    const report = new AwsSolutionsChecks().validateScope(synthesized.app);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    const acknowledgments = synthesized.app.node
+      .findAll()
+      .flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+    expect(acknowledgments.length).toBeGreaterThan(0);
+    for (const [rule, reason] of acknowledgments) {
+      expect(rule).toMatch(/AwsSolutions-/);
+      expect(reason.length, rule).toBeGreaterThan(40);
+    }
+  });
+});
+
+describe('table', () => {
+  it('has the key schema, index and attributes of the store (TABLE_KEYS), on demand', () => {
+    const local = tableDefinition('x');
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: local.KeySchema,
+      AttributeDefinitions: Match.arrayWith(local.AttributeDefinitions ?? []),
+      GlobalSecondaryIndexes: local.GlobalSecondaryIndexes,
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    const table = template.findResources('AWS::DynamoDB::Table')[tableId]?.Properties;
+    expect(table.AttributeDefinitions).toHaveLength(local.AttributeDefinitions?.length ?? -1);
+  });
+
+  it('has TTL, point-in-time recovery, deletion protection and encryption, and is retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        TimeToLiveSpecification: { AttributeName: TABLE_KEYS.ttlAttribute, Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        SSESpecification: { SSEEnabled: true },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
+
+describe('functions', () => {
+  it('run Node.js 22 on arm64 with X-Ray, their own log group and role', () => {
+    for (const id of Object.values(functionIds)) {
+      const props = functionProps(id);
+      expect(props, id).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
+      expect(props.MemorySize, id).toBeGreaterThanOrEqual(256);
+      expect(referencedId(props.LoggingConfig?.LogGroup), id).toBeDefined();
+    }
+  });
+
+  it('give Plivo steps a timeout above one Plivo call with every retry, and every step less than its tasks allow', () => {
+    expect(PLIVO_WORST_CALL_MS).toBe(170_000);
+    const timeouts = Object.fromEntries(workflowKeys.map((key) => [key, functionProps(functionIds[key] as string).Timeout as number]));
+    for (const key of workflowKeys) {
+      const spec = STEP_SPECS[key] ?? {};
+      expect(timeouts[key], key).toBe((spec.timeout ?? WORKFLOW_FUNCTION_TIMEOUT).toSeconds());
+      if (spec.plivo ?? true) expect((timeouts[key] as number) * 1000, key).toBeGreaterThan(PLIVO_WORST_CALL_MS);
+    }
+    expect(timeouts.NotifyFunctionArn).toBeLessThan(60);
+    expect(taskTimeoutProblems(readFileSync(ORDER_ASL_PATH, 'utf8'), synthesized.stack.workflow.timeouts)).toEqual([]);
+    expect((functionProps(functionIds.Reconciler as string).Timeout as number) * 1000).toBeGreaterThan(PLIVO_WORST_CALL_MS);
+    expect(functionProps(functionIds.Api as string).Timeout).toBeLessThan(29);
+    expect(functionProps(functionIds.PlivoWebhooks as string).Timeout).toBeLessThan(29);
+    expect(functionProps(functionIds.WebhookDispatcher as string).Timeout).toBeLessThan(60);
+  });
+
+  it('reserve concurrency for rent and assign-to-pool only', () => {
+    expect(PLIVO_HEAVY_FUNCTIONS).toEqual(['RentFunctionArn', 'AssignToPoolFunctionArn']);
+    for (const [name, id] of Object.entries(functionIds)) {
+      const reserved = functionProps(id).ReservedConcurrentExecutions;
+      if ((PLIVO_HEAVY_FUNCTIONS as string[]).includes(name)) expect(reserved, name).toBe(20);
+      else expect(reserved, name).toBeUndefined();
+    }
+  });
+
+  it('give each function the table and exactly the configuration it needs, secrets by ARN only', () => {
+    for (const [name, id] of Object.entries(functionIds)) {
+      const needs = needsOf(name);
+      const env = functionProps(id).Environment.Variables as Record<string, unknown>;
+      expect(referencedId(env.TABLE_NAME), name).toBe(tableId);
+      expect(referencedId(env.PLIVO_CREDENTIALS_SECRET_ARN), name).toBe(needs.plivoSecret ? plivoSecretId : undefined);
+      expect(referencedId(env.WEBHOOK_SECRET_ARN), name).toBe(needs.webhookSecret ? webhookSecretId : undefined);
+      expect(referencedId(env.STATE_MACHINE_ARN), name).toBe(needs.startExecution ? stateMachineId : undefined);
+      if (needs.plivoSettings) expect(env, name).toMatchObject({ PLIVO_BASE_URL: 'https://api.plivo.com', PLIVO_RATE_LIMIT: '300/5s', PLIVO_TIMEOUT_MS: '10000' });
+      else expect(env.PLIVO_BASE_URL, name).toBeUndefined();
+      expect(env.POWERTOOLS_LOG_LEVEL, name).toBe('INFO');
+      expect(env.POWERTOOLS_SERVICE_NAME, name).toEqual(expect.any(String));
+      for (const secretVariable of ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN', 'WEBHOOK_SECRET']) expect(env, name).not.toHaveProperty(secretVariable);
+    }
+  });
+
+  it('give the Plivo callback handler the public URL Plivo signs, built without the stage resource', () => {
+    const url = functionProps(functionIds.PlivoWebhooks as string).Environment.Variables.PLIVO_CALLBACK_URL;
+    const apiId = logicalId(synthesized.stack.api.api);
+    expect(url).toEqual({ 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod/webhooks/plivo']] });
+  });
+});
+
+describe('grants', () => {
+  const tableResources = () => [{ 'Fn::GetAtt': [tableId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${TABLE_KEYS.gsi1.name}`]] }];
+
+  it('give every function exactly the store data actions, on the table and gsi1 only', () => {
+    for (const [name, id] of Object.entries(functionIds)) {
+      const dynamodb = statementsOfRole(template, roleOf(id)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+      expect(dynamodb, name).toHaveLength(1);
+      expect([...actionsOf(dynamodb[0]!)].sort(), name).toEqual([...STORE_DATA_ACTIONS].sort());
+      expect(resourcesOf(dynamodb[0]!), name).toEqual(tableResources());
+    }
+  });
+
+  it('let each function read exactly the secrets it needs', () => {
+    for (const [name, id] of Object.entries(functionIds)) {
+      const needs = needsOf(name);
+      const secrets = statementsOfRole(template, roleOf(id)).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+      for (const statement of secrets) expect([...actionsOf(statement)].sort(), name).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+      const readable = secrets.flatMap((s) => resourcesOf(s).map(referencedId)).sort();
+      const expected = [...(needs.plivoSecret ? [plivoSecretId] : []), ...(needs.webhookSecret ? [webhookSecretId] : [])].sort();
+      expect(readable, name).toEqual(expected);
+    }
+  });
+
+  it('let only the API start executions, of this state machine only', () => {
+    const starters = allStatements().filter(({ statement }) => actionsOf(statement).includes('states:StartExecution'));
+    expect(starters).toEqual([{ roles: [roleOf(functionIds.Api as string)], statement: { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: stateMachineId } } }]);
+  });
+
+  it('let only the functions that end task-token waits send task results', () => {
+    const senders = allStatements().filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:SendTask')));
+    const expectedRoles = Object.keys(functionIds)
+      .filter((name) => needsOf(name).taskResponse)
+      .map((name) => roleOf(functionIds[name] as string))
+      .sort();
+    expect(expectedRoles.length).toBeGreaterThanOrEqual(3); // await-regulatory, reconciler, API
+    expect(senders.flatMap(({ roles }) => roles).sort()).toEqual(expectedRoles);
+    // (On "*", so merged with the role's X-Ray statement.)
+    for (const { statement } of senders) {
+      expect(actionsOf(statement)).toEqual(expect.arrayContaining(['states:SendTaskFailure', 'states:SendTaskSuccess']));
+      for (const action of actionsOf(statement)) expect(action).toMatch(/^(states:SendTask(Success|Failure)|xray:(PutTraceSegments|PutTelemetryRecords))$/);
+    }
+    expect(allStatements().filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:') && !/^states:(StartExecution|SendTaskSuccess|SendTaskFailure)$/.test(a)))).toEqual([]);
+  });
+
+  it('let the state machine invoke exactly its workflow functions (unqualified), and each schedule only its job', () => {
+    const invokers = allStatements().filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('lambda:')));
+    for (const { statement } of invokers) expect(statement.Action).toBe('lambda:InvokeFunction');
+    const stateMachineRole = referencedId(template.findResources('AWS::StepFunctions::StateMachine')[stateMachineId]?.Properties.RoleArn);
+    const byStateMachine = invokers.filter(({ roles }) => roles.includes(stateMachineRole));
+    expect(byStateMachine).toHaveLength(1);
+    expect(resourcesOf(byStateMachine[0]!.statement).map((r) => JSON.stringify(r)).sort()).toEqual(
+      workflowKeys.map((key) => JSON.stringify({ 'Fn::GetAtt': [functionIds[key], 'Arn'] })).sort(),
+    );
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((s) => s.Properties.Target);
+    const others = invokers.filter(({ roles }) => !roles.includes(stateMachineRole));
+    expect(others).toHaveLength(schedules.length);
+    for (const target of schedules) {
+      const grant = others.find(({ roles }) => roles.includes(referencedId(target.RoleArn)));
+      const fnId = referencedId(target.Arn);
+      expect([functionIds.Reconciler, functionIds.WebhookDispatcher]).toContain(fnId);
+      expect(resourcesOf(grant!.statement)).toEqual([{ 'Fn::GetAtt': [fnId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [fnId, 'Arn'] }, ':*']] }]);
+    }
+  });
+
+  it('use Resource "*" only for actions without resource-level permissions (X-Ray, log delivery, task results)', () => {
+    const allowedWithStar =
+      /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|states:(SendTaskSuccess|SendTaskFailure))$/;
+    const starred = allStatements().filter(({ statement }) => resourcesOf(statement).includes('*'));
+    expect(starred.length).toBeGreaterThan(0);
+    for (const { statement } of starred) for (const action of actionsOf(statement)) expect(action).toMatch(allowedWithStar);
+    expect(allStatements().flatMap(({ statement }) => actionsOf(statement)).filter((action) => action.includes('*'))).toEqual([]);
+  });
+
+  it('attach no AWS managed policy to any role but API Gateway’s account-level CloudWatch role', () => {
+    const roles = template.findResources('AWS::IAM::Role');
+    const withManaged = Object.entries(roles).filter(([, role]) => role.Properties.ManagedPolicyArns !== undefined).map(([id]) => id);
+    expect(withManaged).toHaveLength(1);
+    expect(withManaged[0]).toMatch(/CloudWatchRole/);
+  });
+});
+
+describe('state machine', () => {
+  it('is the ASL file as an asset, every substitution bound to its function, none left over', () => {
+    const props = template.findResources('AWS::StepFunctions::StateMachine')[stateMachineId]?.Properties;
+    expect(props.DefinitionString).toBeUndefined();
+    const definition = readFileSync(join(synthesized.outdir, `asset.${props.DefinitionS3Location.Key}`), 'utf8');
+    expect(definition).toBe(readFileSync(ORDER_ASL_PATH, 'utf8'));
+
+    const substitutions = props.DefinitionSubstitutions as Record<string, unknown>;
+    expect(Object.keys(substitutions).sort()).toEqual([...workflowKeys].sort());
+    for (const [name, value] of Object.entries(substitutions)) expect(value, name).toEqual({ 'Fn::GetAtt': [functionIds[name], 'Arn'] });
+
+    // What CloudFormation does at deploy: replace each ${Name}.
+    const deployed = Object.keys(substitutions).reduce((text, name) => text.replaceAll('${' + name + '}', `arn:aws:lambda:us-east-1:123456789012:function:${name}`), definition);
+    expect(deployed).not.toContain('${');
+    expect(() => JSON.parse(deployed)).not.toThrow();
+  });
+
+  it('logs ALL events with execution data, and traces with X-Ray', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] },
+      TracingConfiguration: { Enabled: true },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'), RetentionInDays: 30 });
+  });
+});
+
+describe('schedules', () => {
+  it('run the reconciler every 15 minutes and the webhook dispatcher every minute, no flexible window', () => {
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((s) => s.Properties);
+    expect(schedules.map((s) => [referencedId(s.Target.Arn), s.ScheduleExpression]).sort()).toEqual(
+      [
+        [functionIds.Reconciler, 'rate(15 minutes)'],
+        [functionIds.WebhookDispatcher, 'rate(1 minute)'],
+      ].sort(),
+    );
+    for (const schedule of schedules) {
+      expect(schedule.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+      expect(schedule.Target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 0 });
+    }
+  });
+});
+
+describe('API', () => {
+  function methodsByPath(): Map<string, CfnProperties> {
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    const pathOf = (id: string | undefined): string => {
+      if (!id || !resources[id]) return '';
+      const resource = resources[id].Properties;
+      return `${pathOf(referencedId(resource.ParentId))}/${resource.PathPart as string}`;
+    };
+    const methods = new Map<string, CfnProperties>();
+    for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+      methods.set(`${method.Properties.HttpMethod as string} ${pathOf(referencedId(method.Properties.ResourceId))}`, method.Properties);
+    }
+    return methods;
+  }
+
+  function integratedFunction(method: CfnProperties): string | undefined {
+    const parts = method.Integration.Uri['Fn::Join'][1] as unknown[];
+    return parts.map(referencedId).find((id) => id !== undefined && !id.startsWith('AWS::'));
+  }
+
+  it('has a method for every route, the API key required except on the public ones', () => {
+    const methods = methodsByPath();
+    const routes = [...ordersApiRoutes.map((r) => ({ ...r, fn: 'Api' })), ...plivoWebhooksApiRoutes.map((r) => ({ ...r, public: true, fn: 'PlivoWebhooks' }))];
+    expect([...methods.keys()].sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+    for (const route of routes) {
+      const method = methods.get(`${route.method} ${route.path}`);
+      expect(method?.ApiKeyRequired ?? false, `${route.method} ${route.path}`).toBe(!route.public);
+      expect(method?.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+      expect(integratedFunction(method), `${route.method} ${route.path}`).toBe(functionIds[route.fn]);
+    }
+    expect(methods.get('GET /health')?.ApiKeyRequired ?? false).toBe(false);
+    expect(methods.get('GET /openapi.json')?.ApiKeyRequired ?? false).toBe(false);
+    expect(methods.get('POST /webhooks/plivo')?.ApiKeyRequired ?? false).toBe(false);
+    expect(methods.get('POST /orders')?.ApiKeyRequired).toBe(true);
+    expect(methods.get('GET /orders/{orderId}')?.ApiKeyRequired).toBe(true);
+  });
+
+  it('logs access as JSON with the key id, logs errors, traces, and throttles the stage', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"apiKeyId":"\\$context.identity.apiKeyId"') },
+      MethodSettings: [
+        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER', EndpointConfiguration: { Types: ['REGIONAL'] } });
+  });
+
+  it('has a usage plan with per-key throttling holding the API key', () => {
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 25, BurstLimit: 50 }, ApiStages: [Match.objectLike({ Stage: Match.anyValue() })] });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyType: 'API_KEY' });
+    // The key's value is generated by API Gateway, never in the template.
+    template.hasResourceProperties('AWS::ApiGateway::ApiKey', { Value: Match.absent(), Enabled: true });
+  });
+
+  it('refuses bodies declared larger than 256 KiB at the WAF with a 413, on this stage', () => {
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0]?.Properties;
+    const rule = acl.Rules[0];
+    expect(rule.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 413, CustomResponseBodyKey: 'body-too-large' } } });
+    expect(rule.Statement.RegexMatchStatement.FieldToMatch).toEqual({ SingleHeader: { Name: 'content-length' } });
+    const pattern = new RegExp(rule.Statement.RegexMatchStatement.RegexString as string);
+    expect(pattern.test(String(256 * 1024))).toBe(false);
+    expect(pattern.test(String(256 * 1024 + 1))).toBe(true);
+    expect(JSON.parse(acl.CustomResponseBodies['body-too-large'].Content)).toEqual({ error: expect.stringContaining('256 KiB') });
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { 'Fn::Join': ['', Match.arrayWith([':apigateway:', '::/restapis/', '/stages/'])] },
+    });
+  });
+
+  it('answers its own errors in the handler\'s {"error"} shape', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'DEFAULT_4XX', ResponseTemplates: { 'application/json': '{"error":$context.error.messageString}' } });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'MISSING_AUTHENTICATION_TOKEN', StatusCode: '404' });
+  });
+});
+
+describe('secrets', () => {
+  it('creates the Plivo secret with a placeholder and generates the webhook key, never a value in the template', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { SecretStringTemplate: JSON.stringify({ authId: 'SET-ME' }), GenerateStringKey: 'authToken' },
+      SecretString: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { SecretStringTemplate: '{}', GenerateStringKey: 'key', PasswordLength: 44, ExcludePunctuation: true },
+      SecretString: Match.absent(),
+    });
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toMatch(/PLIVO_AUTH_(ID|TOKEN)"/);
+    expect(text).not.toMatch(/"WEBHOOK_SECRET"/);
+    expect(text).not.toMatch(/whsec_[A-Za-z0-9+/]{8}/);
+    expect(text).not.toMatch(/"authToken"\s*:/);
+  });
+});
+
+describe('alarms', () => {
+  it('alarm on failed executions, leaked and orphaned numbers, webhooks, throttles and API 5xx, notifying one SNS topic', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-prod-/, '')).sort()).toEqual(
+      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrphanedNumbers', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
+    );
+    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('watch every function for throttles, at most 10 metrics per alarm', () => {
+    const throttleAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties)
+      .filter((a) => /Throttles/.test(a.AlarmName as string));
+    const watched = throttleAlarms.flatMap((a) => (a.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: unknown }[] } } }[]).filter((m) => m.MetricStat));
+    for (const alarm of throttleAlarms) expect((alarm.Metrics as unknown[]).length).toBeLessThanOrEqual(11); // 10 metrics + the expression
+    expect(watched.map((m) => m.MetricStat?.Metric.MetricName)).toEqual(Object.keys(functionIds).map(() => 'Throttles'));
+    expect(watched.map((m) => referencedId(m.MetricStat?.Metric.Dimensions[0]?.Value)).sort()).toEqual(Object.values(functionIds).sort());
+  });
+
+  it('count LEAKED log lines of every Plivo step, as the release code writes them', () => {
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'))
+      .map((f) => f.Properties)
+      .filter((f) => f.MetricTransformations[0].MetricName === 'LeakedNumbers');
+    expect(filters).toHaveLength(workflowKeys.filter((key) => needsOf(key).plivoSecret).length);
+    for (const filter of filters) {
+      expect(filter.FilterPattern).toBe(`{ ($.level = "ERROR") && ($.message = "${LEAKED_NUMBER_LOG_MESSAGE}") }`);
+      expect(filter.MetricTransformations).toEqual([{ MetricNamespace: 'NumberOrders/prod', MetricName: 'LeakedNumbers', MetricValue: '1' }]);
+    }
+    const release = readFileSync(new URL('../../functions/lib/workflow/release.ts', import.meta.url), 'utf8');
+    expect(release).toContain(`logger.error('${LEAKED_NUMBER_LOG_MESSAGE}'`);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LeakedNumbers', Namespace: 'NumberOrders/prod', Statistic: 'Sum', Threshold: 1 });
+  });
+
+  it('take orphaned numbers and webhook failures from the fields the handlers log', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.message = "orphaned numbers in the account") && ($.orphanCount >= 0) }',
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'OrphanedNumbers', MetricValue: '$.orphanCount' }],
+    });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ (($.message = "notify") || ($.message = "webhook dispatch")) && ($.failed >= 0) }',
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'WebhookDeliveryFailures', MetricValue: '$.failed' }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrphanedNumbers', Statistic: 'Maximum', Period: 3600 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'WebhookDeliveryFailures', EvaluationPeriods: 3 });
+    const sources = ['workflow/regulatory.ts', '../notify/handler.ts', '../webhook-dispatcher/handler.ts'].map((file) =>
+      readFileSync(new URL(`../../functions/lib/${file}`, import.meta.url), 'utf8'),
+    );
+    expect(sources[0]).toMatch(/logger\.warn\('orphaned numbers in the account', \{ orphanCount:/);
+    expect(sources[1]).toMatch(/logger\.info\('notify', \{[^}]*\.\.\.result/);
+    expect(sources[2]).toMatch(/logger\.info\('webhook dispatch', \{ \.\.\.result \}/);
+  });
+});
+
+describe('outputs', () => {
+  it('give the API URL, the key id and what an operator needs next', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'ApiKeyId', 'StateMachineArn', 'TableName', 'PlivoCredentialsSecretArn', 'WebhookSecretArn', 'AlarmTopicArn']));
+    expect(referencedId(outputs.PlivoCredentialsSecretArn?.Value)).toBe(plivoSecretId);
+    expect(referencedId(outputs.WebhookSecretArn?.Value)).toBe(webhookSecretId);
+  });
+});
