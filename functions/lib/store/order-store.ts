@@ -501,24 +501,13 @@ export class OrderStore {
     }
   }
 
-  /** Lines waiting on address regulations, oldest order first. */
+  /** Lines waiting on address regulations, oldest order first (the index is eventually consistent). */
   async waitingLines(): Promise<LineItem[]> {
-    const items: LineItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE_KEYS.gsi1.name,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.waitingIndexPk },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) items.push(strip<LineItem>(item) as LineItem);
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+    return this.queryAll<LineItem>({
+      IndexName: TABLE_KEYS.gsi1.name,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.waitingIndexPk },
+    });
   }
 
   /** Asks a non-terminal order to stop and roll back. False when the order is already terminal. */
@@ -822,7 +811,10 @@ export class OrderStore {
     const items: T[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const result = await this.db.send(new QueryCommand({ TableName: this.tableName, ConsistentRead: true, ...input, ExclusiveStartKey: startKey }));
+      // Consistent reads on the table; a global secondary index offers none.
+      const result = await this.db.send(
+        new QueryCommand({ TableName: this.tableName, ConsistentRead: input.IndexName === undefined, ...input, ExclusiveStartKey: startKey }),
+      );
       for (const item of result.Items ?? []) items.push(strip<T>(item) as T);
       startKey = result.LastEvaluatedKey;
     } while (startKey);
