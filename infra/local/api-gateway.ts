@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { localLambdaContext } from './lambda-context.js';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { API_KEY_HEADER, apiKeyFingerprint, checkApiKey } from '../../functions/lib/http/api-key.js';
 
@@ -165,23 +166,7 @@ function bodyOf(body: Buffer): Pick<APIGatewayProxyEvent, 'body' | 'isBase64Enco
 }
 
 function lambdaContext(functionName: string, requestId: string, deadline: number): Context {
-  const unsupported = () => {
-    throw new Error('callback-style completion is not supported: return a promise');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/${new Date().toISOString().slice(0, 10)}/${requestId.slice(0, 8)}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: unsupported,
-    fail: unsupported,
-    succeed: unsupported,
-  };
+  return localLambdaContext({ functionName, requestId, deadline });
 }
 
 function send(res: ServerResponse, statusCode: number, body: unknown, headers: Record<string, string> = {}): void {

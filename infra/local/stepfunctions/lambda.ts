@@ -2,6 +2,7 @@
  * Calling an in-process handler the way Lambda would: a JSON copy of the event, a Lambda context,
  * a JSON copy of the result, and errors shaped as Step Functions reports Lambda errors.
  */
+import { localLambdaContext } from '../lambda-context.js';
 import { randomUUID } from 'node:crypto';
 import { jsonRoundTrip, type JsonValue } from './json.js';
 import type { LocalLambdaContext, LocalLambdaHandler } from './types.js';
@@ -65,24 +66,13 @@ export interface LambdaInvocation {
 
 /** Build the Lambda context for one invocation. */
 export function lambdaContext(invocation: LambdaInvocation, startedAt: number, requestId: string): LocalLambdaContext {
-  const deadline = startedAt + Math.min(invocation.timeoutMs, LAMBDA_MAX_TIMEOUT_MS);
-  const legacyCallback = (): never => {
-    throw new Error('context.done/succeed/fail are not supported locally: return or throw from the async handler');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
+  return localLambdaContext({
     functionName: invocation.functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: invocation.functionArn,
+    functionArn: invocation.functionArn,
+    requestId,
+    deadline: startedAt + Math.min(invocation.timeoutMs, LAMBDA_MAX_TIMEOUT_MS),
     memoryLimitInMB: '128',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${invocation.functionName}`,
-    logStreamName: `local/[$LATEST]${requestId.replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: legacyCallback,
-    fail: legacyCallback,
-    succeed: legacyCallback,
-  };
+  });
 }
 
 export interface LambdaResult {
