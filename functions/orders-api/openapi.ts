@@ -27,6 +27,7 @@ import {
 } from './schemas.js';
 
 import { opsApiPaths } from './ops-routes.js';
+import { poolsApiPaths } from './pools-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -283,6 +284,7 @@ export const ordersApiPaths = {
   '/orders/{orderId}/webhooks': { get: listOrderWebhooks },
   '/orders/{orderId}/webhooks/{deliveryId}/retry': { post: retryOrderWebhook },
   ...opsApiPaths,
+  ...poolsApiPaths,
 } satisfies ZodOpenApiPathsObject;
 
 const definition: ZodOpenApiObject = {

@@ -15,6 +15,7 @@ import { checkCallbackUrl, type HostResolver } from '../lib/webhooks/address-pol
 import { listDeliveries, retryDelivery, type WebhookDeps } from '../lib/webhooks/delivery.js';
 import { openApiDocument } from './openapi.js';
 import { opsRoutes } from './ops-routes.js';
+import { poolsRoutes } from './pools-routes.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
 import {
   createOrderHeaders,
@@ -213,4 +214,4 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
 ];
 
 /** Every route of the orders API: orders and webhooks above, operations (cancel, resolve, reconciliation) from ops-routes.ts. */
-export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [...baseRoutes, ...(opsRoutes as readonly HttpRoute<OrdersApiDeps>[])];
+export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [...baseRoutes, ...(opsRoutes as readonly HttpRoute<OrdersApiDeps>[]), ...(poolsRoutes as readonly HttpRoute<OrdersApiDeps>[])];

@@ -85,6 +85,8 @@ export interface LocalStackOptions {
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
   /** Seconds between reconciler runs (EventBridge Scheduler's stand-in). 0 = never. @default 60 */
   reconcileIntervalSeconds?: number;
+  /** Seconds between scheduled rebalance runs of every pool with a policy. 0 = never. @default 0 */
+  rebalanceIntervalSeconds?: number;
   /** Local Step Functions only: pause this long before every Retry instead of the ASL's intervals (tests). */
   retryPauseMs?: number;
   /** Where the stack says what it starts. @default silent */
@@ -108,6 +110,8 @@ export interface LocalStack {
   stepFunctions: LocalStepFunctions;
   /** The scheduler loop's reconciler: run it now, or hold it (tests that need the account still). */
   reconciler: { runOnce(): Promise<unknown>; pause(): void; resume(): void };
+  /** The scheduler loop's rebalance of every pool with a policy: run it now. */
+  rebalancer: { runOnce(): Promise<unknown> };
   store: OrderStore;
   close(): Promise<void>;
 }
@@ -263,6 +267,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
       say(`Reconciler      every ${reconcileEvery / 1000} s`);
     }
+    // The same loop for the scheduled pool rebalance (off unless asked for).
+    const rebalanceModule = await import('../../functions/rebalance/handler.js');
+    let rebalanceRunning: Promise<unknown> | undefined;
+    const runRebalance = async () => {
+      rebalanceRunning ??= rebalanceModule.handler({ stateMachineArn }, localContext('number-orders-rebalance')).finally(() => (rebalanceRunning = undefined));
+      return rebalanceRunning;
+    };
+    const rebalanceEvery = (options.rebalanceIntervalSeconds ?? 0) * 1000;
+    if (rebalanceEvery > 0) {
+      const timer = setInterval(() => {
+        if (rebalanceRunning) return;
+        runRebalance().catch((error: unknown) => say(`rebalance run failed: ${error instanceof Error ? error.message : String(error)}`));
+      }, rebalanceEvery);
+      timer.unref();
+      closers.push(async () => {
+        clearInterval(timer);
+        await rebalanceRunning?.catch(() => undefined);
+      });
+      say(`Rebalance       every ${rebalanceEvery / 1000} s`);
+    }
     say(`Step Functions  ${stepFunctions.endpoint}  (${stateMachineArn})`);
 
     // The webhook dispatcher's stand-in: retries due deliveries on an interval (EventBridge Scheduler in AWS).
@@ -329,6 +353,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         pause: () => (reconcilerPaused = true),
         resume: () => (reconcilerPaused = false),
       },
+      rebalancer: { runOnce: runRebalance },
       close,
     };
   } catch (error) {

@@ -22,6 +22,8 @@ export interface AdminControl {
   /** @throws ApiError 404 (no such pool) or 400 (already there). */
   addShortcode(input: { poolUuid: string; shortcode: string; countryIso2: string }): Record<string, unknown>;
   reset(): void;
+  /** Sets a number's renewal_date (YYYY-MM-DD); false when the account has no such number. */
+  setRenewalDate(number: string, date: string): boolean;
 }
 
 export const ADMIN_ROUTES = [
@@ -32,6 +34,7 @@ export const ADMIN_ROUTES = [
   'POST   /__sandbox/regulatory/approve    {} approves every pending order, {"id":"pending-1"} one',
   'POST   /__sandbox/regulatory/reject     {} rejects every pending order, {"id":"pending-1"} one',
   'POST   /__sandbox/shortcodes            {"poolUuid","shortcode","countryIso2"} adds a shortcode to a pool',
+  'PATCH  /__sandbox/numbers/{number}      {"renewal_date":"YYYY-MM-DD"} sets a number\'s renewal date',
   'POST   /__sandbox/reset                 back to the initial state for the seed',
 ] as const;
 
@@ -47,6 +50,10 @@ const shortcodeSchema = z.object({
     .default('US'),
 });
 
+const renewalSchema = z
+  .object({ renewal_date: z.string({ error: 'renewal_date is required' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'renewal_date must be YYYY-MM-DD' }) })
+  .refine((b) => !Number.isNaN(Date.parse(b.renewal_date)), { error: 'renewal_date is not a date', path: ['renewal_date'] });
+
 function parse<S extends z.ZodType>(schema: S, body: Params): z.output<S> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
@@ -59,6 +66,13 @@ function parse<S extends z.ZodType>(schema: S, body: Params): z.output<S> {
 export function handleAdmin(control: AdminControl, method: string, path: string, body: Params, res: ServerResponse): void {
   const route = `${method} ${path.replace(/\/+$/, '') || '/'}`;
   try {
+    const numberRoute = /^PATCH \/numbers\/(\d{6,15})$/.exec(route);
+    if (numberRoute?.[1]) {
+      const number = numberRoute[1];
+      const { renewal_date } = parse(renewalSchema, body);
+      if (!control.setRenewalDate(number, renewal_date)) throw new ApiError(404, `the account has no number ${number}`);
+      return sendJson(res, 200, { number, renewal_date });
+    }
     switch (route) {
       case 'GET /':
         return sendJson(res, 200, { routes: ADMIN_ROUTES });

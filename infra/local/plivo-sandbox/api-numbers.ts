@@ -171,7 +171,7 @@ export function accountNumberObject(record: AccountNumber, accountId: string): R
     region: record.region,
     number_type: record.numberType,
     monthly_rental_rate: record.monthlyRentalRate,
-    renewal_date: renewalDate(record.addedAt),
+    renewal_date: record.renewalDate ?? renewalDate(record.addedAt),
     sms_enabled: record.smsEnabled,
     sms_rate: rateOrMinusOne(record.smsEnabled, record.smsRate),
     mms_enabled: record.mmsEnabled,
@@ -222,7 +222,7 @@ function listNumbers(ctx: ApiContext): Operation {
     // must not filter them all again for each page.
     const matching = world.cached(`numbers:${JSON.stringify(filters)}`, () =>
       world.accountNumbers().filter((record) => {
-        const renewal = renewalDate(record.addedAt);
+        const renewal = record.renewalDate ?? renewalDate(record.addedAt);
         return (
           typeMatches(filters.type, record.numberType) &&
           typeMatches(filters.number_type, record.numberType) &&

@@ -32,6 +32,8 @@ export const accountNumberSchema = z.object({
   voiceRate: z.string(),
   smsRate: z.string(),
   mmsRate: z.string(),
+  /** Set by `PATCH /__sandbox/numbers/{number}`; else a month after `addedAt`. */
+  renewalDate: z.string().optional(),
 });
 export type AccountNumber = z.infer<typeof accountNumberSchema>;
 

@@ -72,6 +72,8 @@ export interface PlivoSandbox {
   rejectPending(id?: string): Record<string, string[]>;
   /** Adds a shortcode to a pool (shortcodes cannot be added through Plivo's API). */
   addShortcode(poolUuid: string, shortcode: string, countryIso2?: string): void;
+  /** Sets a number's renewal_date (YYYY-MM-DD), as `PATCH /__sandbox/numbers/{number}` does. */
+  setRenewalDate(number: string, date: string): void;
   /** Resolves when every async callback under way has been delivered or given up. */
   callbacksIdle(): Promise<void>;
   /** Writes the state file now (no-op without one). */
@@ -299,6 +301,14 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       noteChanges();
       return settled;
     },
+    setRenewalDate: (number, date) => {
+      const record = world.account.get(number);
+      if (!record) return false;
+      record.renewalDate = date;
+      world.touch();
+      noteChanges();
+      return true;
+    },
     addShortcode: ({ poolUuid, shortcode, countryIso2 }) => {
       const pool = world.pools.pool(poolUuid);
       if (!pool) throw new ApiError(404, `number pool ${poolUuid} not found`);
@@ -386,6 +396,9 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     approvePending: (id) => settledOrThrow(control.approvePending(id), id),
     rejectPending: (id) => settledOrThrow(control.rejectPending(id), id),
     addShortcode: (poolUuid, shortcode, countryIso2 = 'US') => void control.addShortcode({ poolUuid, shortcode, countryIso2 }),
+    setRenewalDate: (number, date) => {
+      if (!control.setRenewalDate(number, date)) throw new Error(`the account has no number ${number}`);
+    },
     callbacksIdle: () => callbacks.idle(),
     saveState: async () => {
       noteChanges();

@@ -1,0 +1,358 @@
+/**
+ * A rebalance run: count each rule (pool listing + orders in transit), decide (order the deficit,
+ * release or report the surplus, cap by cost), act unless dry, and record the run.
+ */
+import { randomBytes } from 'node:crypto';
+import { QueryCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { NumberOrdersError } from '../errors.js';
+import { orderRequestSchema, terminalOrderStatuses, type OrderStatus } from '../orders/model.js';
+import { submitOrder, type SubmitDeps } from '../orders/submit.js';
+import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
+import { IdempotencyConflictError, type LineItem, type OrderItem, type OrderStore } from '../store/order-store.js';
+import { PolicyStore, poolKeys, type PoolPolicy, type PoolRule, type StoredPolicy } from './policy.js';
+
+export type Decision = 'ok' | 'order' | 'release' | 'report-surplus' | 'capped';
+
+export interface RuleOutcome {
+  rule: PoolRule;
+  inPool: number;
+  inTransit: number;
+  min: number;
+  target: number;
+  max: number;
+  decision: Decision;
+  /** Numbers ordered, released or reported (0 for ok). */
+  quantity: number;
+  /** For `capped`: what the deficit was before the cost guard. */
+  wanted?: number;
+  /** Estimated monthly rental added by this rule (USD). */
+  estimatedMonthly?: string;
+  orderId?: string;
+  /** Numbers removed from the pool and unrented, one by one. */
+  released?: { number: string; outcome: 'released' | 'failed'; error?: string }[];
+  note?: string;
+}
+
+export interface RunRecord {
+  runId: string;
+  poolUuid: string;
+  policyVersion: number;
+  dryRun: boolean;
+  trigger: 'api' | 'schedule';
+  window: string;
+  startedAt: string;
+  finishedAt: string;
+  rules: RuleOutcome[];
+  orderId?: string;
+  /** False when the window's order already existed (a retried or overlapping run). */
+  orderCreated?: boolean;
+  estimatedMonthlyIncrease: string;
+  notes: string[];
+  error?: string;
+}
+
+export interface PoolsDeps extends SubmitDeps {
+  store: OrderStore;
+  plivo: PlivoClient;
+  /** Length of the schedule window for the idempotency key. @default 3600 s */
+  windowSeconds?: number;
+  now?: () => Date;
+}
+
+export class PolicyNotFoundError extends NumberOrdersError {}
+export class RunNotFoundError extends NumberOrdersError {}
+
+const NON_TERMINAL: readonly OrderStatus[] = ['RECEIVED', 'IN_PROGRESS', 'PENDING_REGULATORY'];
+// A line PLANNED is still to be rented (only a dry-run order ends PLANNED, and it is terminal as an order).
+const TERMINAL_LINES = new Set(['COMPLETED', 'PARTIAL', 'FAILED', 'ROLLED_BACK']);
+
+/** Money as integer units of 1e-5 USD (Plivo gives up to 5 decimals). */
+const UNIT = 100_000;
+export function toUnits(amount: string | number | null | undefined): number {
+  if (amount === null || amount === undefined || amount === '') return 0;
+  return Math.round(Number(amount) * UNIT);
+}
+export const fromUnits = (units: number): string => (units / UNIT).toFixed(2);
+
+function poolType(numberType: PoolRule['numberType']): PoolNumberType {
+  if (numberType === 'mobile') return 'mobile';
+  if (numberType === 'tollfree') return 'toll-free';
+  return 'fixed';
+}
+
+function lineMatches(rule: PoolRule, spec: LineItem['spec']): boolean {
+  if (spec.countryIso !== rule.countryIso || spec.numberType !== rule.numberType) return false;
+  if (rule.prefix !== undefined && !(spec.prefix ?? '').startsWith(rule.prefix)) return false;
+  if (rule.region !== undefined && spec.region !== rule.region) return false;
+  return true;
+}
+
+/** Orders of this pool still working, with their lines (the order list read whole, newest first — fine at this scale). */
+async function ordersInTransit(store: OrderStore, poolUuid: string): Promise<{ order: OrderItem; lines: LineItem[] }[]> {
+  const found: { order: OrderItem; lines: LineItem[] }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listOrders({ limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const order of page.items) {
+      if (order.request.poolUuid !== poolUuid || !NON_TERMINAL.includes(order.status)) continue;
+      found.push({ order, lines: await store.getLines(order.orderId) });
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  // The orders index may lag a just-placed order: the orders of recent runs are read directly.
+  const seen = new Set(found.map((f) => f.order.orderId));
+  for (const run of await listRuns(store, poolUuid)) {
+    if (!run.orderId || seen.has(run.orderId)) continue;
+    seen.add(run.orderId);
+    const order = await store.findOrder(run.orderId);
+    if (order && NON_TERMINAL.includes(order.status)) found.push({ order, lines: await store.getLines(order.orderId) });
+  }
+  return found;
+}
+
+interface Counted {
+  rule: PoolRule;
+  numbers: string[];
+  inTransit: number;
+}
+
+async function count(deps: PoolsDeps, poolUuid: string, policy: PoolPolicy): Promise<{ counted: Counted[]; transit: { order: OrderItem; lines: LineItem[] }[] }> {
+  const transit = await ordersInTransit(deps.store, poolUuid);
+  const counted: Counted[] = [];
+  for (const rule of policy.rules) {
+    const numbers: string[] = [];
+    // One listing per rule, pages of 20, filtered by Plivo (region cannot be filtered on a pool: not counted apart).
+    for await (const member of deps.plivo.allPoolNumbers(poolUuid, {
+      countryIso2: rule.countryIso,
+      type: poolType(rule.numberType),
+      service: policy.service,
+      ...(rule.prefix ? { startsWith: [rule.prefix] } : {}),
+    })) {
+      numbers.push(member.number);
+    }
+    let inTransit = 0;
+    for (const { lines } of transit) {
+      for (const line of lines) {
+        if (TERMINAL_LINES.has(line.status) || !lineMatches(rule, line.spec)) continue;
+        inTransit += Math.max(0, line.requested - line.verified);
+      }
+    }
+    counted.push({ rule, numbers, inTransit });
+  }
+  return { counted, transit };
+}
+
+/** The cheapest monthly rental Plivo offers for the rule (units), or undefined when no stock. */
+async function rentalRate(plivo: PlivoClient, rule: PoolRule, service: string): Promise<number | undefined> {
+  const page = await plivo.searchNumberGroups({
+    countryIso: rule.countryIso,
+    numberType: rule.numberType,
+    services: service,
+    limit: 20,
+    ...(rule.prefix ? { prefix: rule.prefix } : {}),
+    ...(rule.region ? { region: rule.region } : {}),
+  });
+  const rates = page.objects.filter((g) => g.stock > 0).map((g) => toUnits(g.rental_rate));
+  return rates.length ? Math.min(...rates) : undefined;
+}
+
+function newRunId(now: Date): string {
+  return `${String(now.getTime()).padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface RunOptions {
+  dryRun?: boolean;
+  trigger?: 'api' | 'schedule';
+  /** Plan only, and record nothing (GET /pools/{uuid}). */
+  preview?: boolean;
+}
+
+/** Runs one pool's rebalance. Throws PolicyNotFoundError when the pool has no policy. */
+export async function runRebalance(deps: PoolsDeps, poolUuid: string, options: RunOptions = {}): Promise<RunRecord> {
+  const stored = await new PolicyStore(deps.store).get(poolUuid);
+  if (!stored) throw new PolicyNotFoundError(`pool ${poolUuid} has no policy`);
+  return runWithPolicy(deps, stored, options);
+}
+
+async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: RunOptions): Promise<RunRecord> {
+  const now = deps.now?.() ?? new Date();
+  const dryRun = (options.dryRun ?? false) || (options.preview ?? false);
+  const windowMs = (deps.windowSeconds ?? 3600) * 1000;
+  const window = new Date(Math.floor(now.getTime() / windowMs) * windowMs).toISOString();
+  const { policy, poolUuid } = stored;
+  const record: RunRecord = {
+    runId: newRunId(now),
+    poolUuid,
+    policyVersion: stored.version,
+    dryRun,
+    trigger: options.trigger ?? 'api',
+    window,
+    startedAt: now.toISOString(),
+    finishedAt: now.toISOString(),
+    rules: [],
+    estimatedMonthlyIncrease: '0.00',
+    notes: [],
+  };
+
+  const { counted, transit } = await count(deps, poolUuid, policy);
+  const cap = policy.maxMonthlyIncrease === undefined ? Infinity : toUnits(policy.maxMonthlyIncrease);
+  let spent = 0;
+  const busy = new Set<string>();
+  if (policy.releaseSurplus && !dryRun) {
+    // Numbers an order is still working on are never released.
+    for (const { order } of transit) for (const n of await deps.store.lineNumbers(order.orderId, undefined)) busy.add(n.number);
+  }
+
+  for (const { rule, numbers, inTransit } of counted) {
+    const inPool = numbers.length;
+    const outcome: RuleOutcome = { rule, inPool, inTransit, min: rule.min, target: rule.target, max: rule.max, decision: 'ok', quantity: 0 };
+    record.rules.push(outcome);
+    if (inPool + inTransit < rule.min) {
+      const wanted = rule.target - inPool - inTransit;
+      const rate = await rentalRate(deps.plivo, rule, policy.service);
+      if (rate === undefined) {
+        outcome.decision = 'order';
+        outcome.quantity = wanted;
+        outcome.note = 'no stock found when estimating the cost; ordered anyway';
+        continue;
+      }
+      const fits = rate === 0 ? wanted : Math.max(0, Math.min(wanted, Math.floor((cap - spent) / rate)));
+      outcome.decision = fits < wanted ? 'capped' : 'order';
+      outcome.quantity = fits;
+      if (fits < wanted) {
+        outcome.wanted = wanted;
+        outcome.note = `maxMonthlyIncrease ${policy.maxMonthlyIncrease ?? ''} allows ${fits} of ${wanted}`;
+      }
+      outcome.estimatedMonthly = fromUnits(fits * rate);
+      spent += fits * rate;
+    } else if (inPool > rule.max) {
+      const excess = inPool - rule.target;
+      outcome.quantity = excess;
+      if (!policy.releaseSurplus) {
+        outcome.decision = 'report-surplus';
+        continue;
+      }
+      outcome.decision = 'release';
+      if (dryRun) continue;
+      outcome.released = await release(deps, poolUuid, numbers, busy, excess, policy.releaseWithinDaysOfRenewal, now);
+      outcome.quantity = outcome.released.filter((r) => r.outcome === 'released').length;
+      if (outcome.quantity < excess) outcome.note = `${excess - outcome.quantity} of ${excess} not released: outside ${policy.releaseWithinDaysOfRenewal} days of renewal, or busy`;
+    }
+  }
+  record.estimatedMonthlyIncrease = fromUnits(spent);
+  if (record.rules.some((r) => r.decision === 'capped')) record.notes.push(`capped by maxMonthlyIncrease ${policy.maxMonthlyIncrease ?? ''}`);
+
+  const toOrder = record.rules.filter((r) => (r.decision === 'order' || r.decision === 'capped') && r.quantity > 0);
+  if (toOrder.length && !dryRun) {
+    const raw = {
+      poolUuid,
+      service: policy.service,
+      partialAllowed: policy.partialAllowed,
+      lines: toOrder.map(({ rule, quantity }) => ({
+        countryIso: rule.countryIso,
+        numberType: rule.numberType,
+        ...(rule.prefix ? { prefix: rule.prefix } : {}),
+        ...(rule.region ? { region: rule.region } : {}),
+        quantity,
+      })),
+    };
+    const request = orderRequestSchema.parse({ ...raw, reference: `rebalance:${record.runId}` });
+    try {
+      const { order, created } = await submitOrder(deps, {
+        request,
+        // The hash leaves out the run id: two runs of one window with the same plan are one order.
+        rawBody: raw,
+        idempotency: { scope: `rebalance:${poolUuid}`, key: `v${stored.version}:${window}` },
+      });
+      record.orderId = order.orderId;
+      record.orderCreated = created;
+      for (const r of toOrder) r.orderId = order.orderId;
+    } catch (error) {
+      if (!(error instanceof IdempotencyConflictError)) throw error;
+      record.notes.push('this window already ordered a different plan: nothing ordered until the next window');
+      for (const r of toOrder) r.note = 'not ordered: this window already has an order';
+    }
+  }
+  record.finishedAt = (deps.now?.() ?? new Date()).toISOString();
+  if (!options.preview) await saveRun(deps.store, record);
+  return record;
+}
+
+async function release(
+  deps: PoolsDeps,
+  poolUuid: string,
+  numbers: readonly string[],
+  busy: ReadonlySet<string>,
+  wanted: number,
+  withinDays: number,
+  now: Date,
+): Promise<NonNullable<RuleOutcome['released']>> {
+  const limit = new Date(now.getTime() + withinDays * 86_400_000).toISOString().slice(0, 10);
+  const owners = new Map((await deps.store.owners(numbers)).map((o) => [o.number, o.orderId]));
+  const done: NonNullable<RuleOutcome['released']> = [];
+  for (const number of numbers) {
+    if (done.filter((d) => d.outcome === 'released').length >= wanted) break;
+    if (busy.has(number)) continue;
+    const owner = owners.get(number);
+    if (owner) {
+      const order = await deps.store.findOrder(owner);
+      if (order && !terminalOrderStatuses.includes(order.status)) continue;
+    }
+    const account = await deps.plivo.getAccountNumber(number);
+    const renewal = account.renewal_date?.slice(0, 10);
+    if (!renewal || renewal > limit) continue;
+    try {
+      await deps.plivo.removeFromPool(poolUuid, number, { unrent: true });
+      done.push({ number, outcome: 'released' });
+    } catch (error) {
+      done.push({ number, outcome: 'failed', error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return done;
+}
+
+// ---- records ------------------------------------------------------------------------------
+
+async function saveRun(store: OrderStore, record: RunRecord): Promise<void> {
+  await store.db.send(
+    new PutCommand({
+      TableName: store.tableName,
+      Item: { ...poolKeys.run(record.poolUuid, record.runId), record },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+}
+
+export async function listRuns(store: OrderStore, poolUuid: string, limit = 20): Promise<RunRecord[]> {
+  const result = await store.db.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :runs)',
+      ExpressionAttributeValues: { ':pk': poolKeys.policy(poolUuid).pk, ':runs': poolKeys.runPrefix },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []).map((item) => item.record as RunRecord);
+}
+
+export async function getRun(store: OrderStore, poolUuid: string, runId: string): Promise<RunRecord> {
+  const result = await store.db.send(new GetCommand({ TableName: store.tableName, Key: poolKeys.run(poolUuid, runId) }));
+  if (!result.Item) throw new RunNotFoundError(`pool ${poolUuid} has no run ${runId}`);
+  return result.Item.record as RunRecord;
+}
+
+/** Runs every pool with a policy, each isolated: one pool's failure does not stop the others. */
+export async function rebalanceAll(deps: PoolsDeps): Promise<{ poolUuid: string; runId?: string; error?: string }[]> {
+  const pools = await new PolicyStore(deps.store).poolsWithPolicy();
+  const results: { poolUuid: string; runId?: string; error?: string }[] = [];
+  for (const poolUuid of pools) {
+    try {
+      const run = await runRebalance(deps, poolUuid, { trigger: 'schedule' });
+      results.push({ poolUuid, runId: run.runId });
+    } catch (error) {
+      results.push({ poolUuid, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,226 @@
+/**
+ * Pool rebalancing: the policy of a pool (PUT/GET/DELETE), its state, a run on demand, and the
+ * runs' records. The domain lives in functions/lib/pools/; these routes parse, call it, and map its
+ * errors to 4xx answers.
+ */
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { ZodOpenApiOperationObject } from 'zod-openapi';
+import { z } from 'zod';
+import { ConfigurationError } from '../lib/errors.js';
+import { HttpError } from '../lib/http/errors.js';
+import { ok } from '../lib/http/responses.js';
+import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
+import type { PlivoClient } from '../lib/plivo/client.js';
+import { PolicyStore, PolicyVersionError, poolPolicySchema } from '../lib/pools/policy.js';
+import { getRun, listRuns, PolicyNotFoundError, RunNotFoundError, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
+import type { OrderStore } from '../lib/store/order-store.js';
+
+/** What the pool routes need beyond the orders API's own dependencies. */
+export interface PoolsRouteDeps {
+  store: OrderStore;
+  sfn: SFNClient;
+  stateMachineArn: string;
+  plivo?: PlivoClient;
+}
+
+const route = routeBuilder<PoolsRouteDeps>();
+
+export const poolPathParams = z.object({
+  poolUuid: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a Plivo number pool uuid').meta({ description: 'Plivo number pool uuid' }),
+});
+export const runPathParams = z.object({
+  poolUuid: poolPathParams.shape.poolUuid,
+  runId: z.string().regex(/^\d{13}-[0-9a-f]{8}$/, 'is not a run id').meta({ description: 'Run id' }),
+});
+export const putPolicyHeaders = z.object({
+  'if-match': z
+    .string()
+    .regex(/^(W\/)?"?\d+"?$/, 'must be a policy version, such as "3"')
+    .optional()
+    .meta({ description: 'Only replace this version of the policy (else 412)' }),
+});
+export const rebalanceBody = z.object({ dryRun: z.boolean().default(false) }).strict();
+
+export const storedPolicySchema = z.object({ poolUuid: z.string(), version: z.number().int(), updatedAt: z.string(), policy: z.record(z.string(), z.unknown()) });
+const ruleOutcomeSchema = z.object({
+  rule: z.record(z.string(), z.unknown()),
+  inPool: z.number().int(),
+  inTransit: z.number().int(),
+  min: z.number().int(),
+  target: z.number().int(),
+  max: z.number().int(),
+  decision: z.enum(['ok', 'order', 'release', 'report-surplus', 'capped']),
+  quantity: z.number().int(),
+  wanted: z.number().int().optional(),
+  estimatedMonthly: z.string().optional(),
+  orderId: z.string().optional(),
+  released: z.array(z.object({ number: z.string(), outcome: z.enum(['released', 'failed']), error: z.string().optional() })).optional(),
+  note: z.string().optional(),
+});
+export const runRecordSchema = z.object({
+  runId: z.string(),
+  poolUuid: z.string(),
+  policyVersion: z.number().int(),
+  dryRun: z.boolean(),
+  trigger: z.enum(['api', 'schedule']),
+  window: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  rules: z.array(ruleOutcomeSchema),
+  orderId: z.string().optional(),
+  orderCreated: z.boolean().optional(),
+  estimatedMonthlyIncrease: z.string(),
+  notes: z.array(z.string()),
+});
+export const runListSchema = z.object({ poolUuid: z.string(), runs: z.array(runRecordSchema) });
+
+function poolsDeps(deps: PoolsRouteDeps): PoolsDeps {
+  if (!deps.plivo) throw new ConfigurationError('the orders API was built without a Plivo client: pools cannot be counted');
+  return { store: deps.store, sfn: deps.sfn, stateMachineArn: deps.stateMachineArn, plivo: deps.plivo };
+}
+
+/** The domain's refusals as HTTP answers. */
+function asHttp(error: unknown): never {
+  if (error instanceof PolicyNotFoundError || error instanceof RunNotFoundError) throw new HttpError(404, error.message, { cause: error });
+  if (error instanceof PolicyVersionError) throw new HttpError(412, `If-Match: ${error.message}`, { cause: error });
+  throw error;
+}
+
+const etag = (version: number) => ({ etag: `"${version}"` });
+
+export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
+  route({
+    method: 'PUT',
+    path: '/pools/{poolUuid}/policy',
+    params: poolPathParams,
+    headers: putPolicyHeaders,
+    body: poolPolicySchema,
+    handler: async ({ params, headers, body, deps, logger }) => {
+      logger.appendKeys({ poolUuid: params.poolUuid });
+      const ifMatch = headers['if-match'] === undefined ? undefined : Number(headers['if-match'].replace(/\D/g, ''));
+      const stored = await new PolicyStore(deps.store).put(params.poolUuid, body, ifMatch).catch(asHttp);
+      logger.info('pool policy stored', { version: stored.version, rules: body.rules.length });
+      return ok(stored, etag(stored.version));
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/pools/{poolUuid}/policy',
+    params: poolPathParams,
+    handler: async ({ params, deps }) => {
+      const stored = await new PolicyStore(deps.store).get(params.poolUuid);
+      if (!stored) throw new HttpError(404, `pool ${params.poolUuid} has no policy`);
+      return ok(stored, etag(stored.version));
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/pools/{poolUuid}/policy',
+    params: poolPathParams,
+    handler: async ({ params, deps, logger }) => {
+      const deleted = await new PolicyStore(deps.store).delete(params.poolUuid).catch(asHttp);
+      if (!deleted) throw new HttpError(404, `pool ${params.poolUuid} has no policy`);
+      logger.info('pool policy deleted', { poolUuid: params.poolUuid });
+      return ok({ poolUuid: params.poolUuid, deleted: true });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/pools/{poolUuid}',
+    params: poolPathParams,
+    handler: async ({ params, deps }) => {
+      const plan = await runRebalance(poolsDeps(deps), params.poolUuid, { preview: true }).catch(asHttp);
+      return ok(plan);
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/pools/{poolUuid}/rebalance',
+    params: poolPathParams,
+    body: rebalanceBody,
+    handler: async ({ params, body, deps, logger }) => {
+      logger.appendKeys({ poolUuid: params.poolUuid });
+      const run = await runRebalance(poolsDeps(deps), params.poolUuid, { dryRun: body.dryRun }).catch(asHttp);
+      logger.info('pool rebalanced', { runId: run.runId, dryRun: run.dryRun, orderId: run.orderId });
+      return ok(run);
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/pools/{poolUuid}/runs',
+    params: poolPathParams,
+    handler: async ({ params, deps }) => ok({ poolUuid: params.poolUuid, runs: await listRuns(deps.store, params.poolUuid) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/pools/{poolUuid}/runs/{runId}',
+    params: runPathParams,
+    handler: async ({ params, deps }) => ok(await getRun(deps.store, params.poolUuid, params.runId).catch(asHttp)),
+  }),
+];
+
+const errorSchema = z.object({ error: z.string() });
+const error = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
+const body = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
+
+/** The OpenAPI paths of these routes (merged into the API's document). */
+export const poolsApiPaths: Record<string, Record<string, ZodOpenApiOperationObject>> = {
+  '/pools/{poolUuid}/policy': {
+    put: {
+      operationId: 'putPoolPolicy',
+      summary: "Set a pool's rebalancing policy",
+      requestParams: { path: poolPathParams, header: putPolicyHeaders },
+      requestBody: { content: { 'application/json': { schema: poolPolicySchema } } },
+      responses: {
+        '200': body('The stored policy and its version (also the ETag)', storedPolicySchema),
+        '412': error('If-Match names another version'),
+        '422': error('The policy is invalid (the field is named)'),
+      },
+    },
+    get: {
+      operationId: 'getPoolPolicy',
+      summary: "A pool's rebalancing policy",
+      requestParams: { path: poolPathParams },
+      responses: { '200': body('The policy', storedPolicySchema), '404': error('The pool has no policy') },
+    },
+    delete: {
+      operationId: 'deletePoolPolicy',
+      summary: 'Stop rebalancing a pool',
+      requestParams: { path: poolPathParams },
+      responses: { '200': body('Deleted', z.object({ poolUuid: z.string(), deleted: z.literal(true) })), '404': error('The pool has no policy') },
+    },
+  },
+  '/pools/{poolUuid}': {
+    get: {
+      operationId: 'getPool',
+      summary: "A pool's state per rule: what the next run would decide (nothing recorded)",
+      requestParams: { path: poolPathParams },
+      responses: { '200': body('The plan', runRecordSchema), '404': error('The pool has no policy') },
+    },
+  },
+  '/pools/{poolUuid}/rebalance': {
+    post: {
+      operationId: 'rebalancePool',
+      summary: 'Rebalance a pool now (or plan only, with dryRun)',
+      requestParams: { path: poolPathParams },
+      requestBody: { content: { 'application/json': { schema: rebalanceBody } } },
+      responses: { '200': body('The run, as recorded', runRecordSchema), '404': error('The pool has no policy') },
+    },
+  },
+  '/pools/{poolUuid}/runs': {
+    get: {
+      operationId: 'listPoolRuns',
+      summary: "A pool's rebalance runs, newest first (at most 20)",
+      requestParams: { path: poolPathParams },
+      responses: { '200': body('The runs', runListSchema) },
+    },
+  },
+  '/pools/{poolUuid}/runs/{runId}': {
+    get: {
+      operationId: 'getPoolRun',
+      summary: 'One rebalance run',
+      requestParams: { path: runPathParams },
+      responses: { '200': body('The run', runRecordSchema), '404': error('No such run') },
+    },
+  },
+};

@@ -1,0 +1,20 @@
+import middy from '@middy/core';
+import { required } from '../lib/config.js';
+import { rebalanceAll } from '../lib/pools/run.js';
+import { sfnClient } from '../lib/runtime/sfn.js';
+import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
+
+/**
+ * The scheduled rebalance (EventBridge Scheduler in AWS, an interval in the local stack): runs
+ * every pool with a policy, each isolated (one pool's failure is reported, the others still run).
+ * Needs `STATE_MACHINE_ARN` (orders go through the order workflow); `REBALANCE_WINDOW_SECONDS`
+ * (the schedule's rate, for the idempotency window) defaults to 3600.
+ */
+export const handler = middy<{ stateMachineArn?: string } | undefined>().handler(async (event) => {
+  const runtime = workflowRuntime();
+  const stateMachineArn = event?.stateMachineArn ?? required(process.env, 'STATE_MACHINE_ARN');
+  const windowSeconds = Number(process.env.REBALANCE_WINDOW_SECONDS ?? 3600) || 3600;
+  const results = await rebalanceAll({ store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds });
+  const failed = results.filter((r) => r.error !== undefined);
+  return { pools: results.length, failed: failed.length, results };
+});
