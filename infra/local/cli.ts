@@ -2,6 +2,7 @@
  * `npm start`: the local stack on loopback, and (unless --no-demo) a demo order placed through the
  * HTTP API and followed to its end. Ctrl-C stops everything.
  */
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { JavaMissingError } from './dynamodb.js';
@@ -29,6 +30,7 @@ Options:
   --webhook-secret SECRET     whsec_… secret customer webhooks are signed with (default: the local dev secret in the README)
   --allow-local-callbacks     accept http:// callback URLs to loopback (never private or metadata addresses)
   --reconcile-interval SECS   seconds between reconciler runs (default 60; 0 = never)
+  --rebalance-interval SECS   seconds between pool rebalance runs (default 0 = off)
   --seed N                    seed of the sandbox (default 1)
   --rate-limit R              Plivo rate limit kept and enforced, e.g. 300/5s (default) or off
   --latency-ms N              latency the sandbox adds to every call (default 0)
@@ -60,6 +62,7 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
       'webhook-secret': { type: 'string' },
       'allow-local-callbacks': { type: 'boolean', default: false },
       'reconcile-interval': { type: 'string' },
+      'rebalance-interval': { type: 'string' },
       seed: { type: 'string' },
       'rate-limit': { type: 'string' },
       'latency-ms': { type: 'string' },
@@ -98,6 +101,11 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
     const latency = Number(values['latency-ms']);
     if (!Number.isInteger(latency) || latency < 0) throw new Error(`--latency-ms must be a whole number of ms; got "${values['latency-ms']}"`);
     options.sandboxLatencyMs = latency;
+  }
+  if (values['rebalance-interval'] !== undefined) {
+    const seconds = Number(values['rebalance-interval']);
+    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--rebalance-interval must be a number of seconds; got "${values['rebalance-interval']}"`);
+    options.rebalanceIntervalSeconds = seconds;
   }
   set('logLevel', values['log-level']?.toUpperCase());
   return { options, demo: !values['no-demo'], help: values.help };
@@ -150,7 +158,10 @@ async function main(): Promise<void> {
   if (process.env.NUMBER_ORDERS_EXIT_AFTER_DEMO === '1') await stop();
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+// Run only as the entry point (`npm start`), not when a test imports the argument parser.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

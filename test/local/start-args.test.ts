@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseStartArgs } from '../../infra/local/cli.js';
+
+describe('npm start arguments', () => {
+  it('reads ports, intervals, the rate limit and the flags', () => {
+    const { options, demo } = parseStartArgs([
+      '--no-demo',
+      '--api-port', '0',
+      '--sandbox-port', '4011',
+      '--rate-limit', '100/5s',
+      '--reconcile-interval', '5',
+      '--rebalance-interval', '30',
+      '--allow-local-callbacks',
+      '--latency-ms', '150',
+    ]);
+    expect(demo).toBe(false);
+    expect(options).toMatchObject({
+      apiPort: 0,
+      sandboxPort: 4011,
+      rateLimit: { requests: 100, windowMs: 5_000 },
+      reconcileIntervalSeconds: 5,
+      rebalanceIntervalSeconds: 30,
+      allowLocalCallbacks: true,
+      sandboxLatencyMs: 150,
+    });
+  });
+
+  it.each([
+    [['--api-port', '70000'], /--api-port/],
+    [['--rate-limit', 'lots'], /--rate-limit/],
+    [['--reconcile-interval', '-1'], /--reconcile-interval/],
+    [['--rebalance-interval', 'x'], /--rebalance-interval/],
+    [['--no-such-flag'], /no-such-flag/],
+  ])('refuses %j naming the flag', (argv, message) => {
+    expect(() => parseStartArgs(argv)).toThrow(message);
+  });
+});
