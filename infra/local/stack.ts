@@ -5,7 +5,6 @@
  * modules, and the local API gateway in front of the real orders-api handler. Handlers learn
  * endpoints only from configuration, as in AWS.
  */
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
@@ -24,6 +23,7 @@ import { createWebhookRuntime, setWebhookRuntime, startWebhookDispatcher, webhoo
 import { createPlivoWebhooksApi, plivoWebhooksApiPublicPaths, plivoWebhooksApiResources } from '../../functions/webhooks-api/api.js';
 import { startLocalApiGateway } from './api-gateway.js';
 import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
+import { localLambdaContext } from './lambda-context.js';
 import { startPlivoSandbox, type PlivoSandbox } from './plivo-sandbox/index.js';
 import { lambdaFunctionArn, startLocalStepFunctions, substituteDefinition, type LocalStepFunctions } from './stepfunctions/index.js';
 
@@ -116,22 +116,42 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-/** A Lambda-like context for handlers the scheduler loop invokes directly. */
-function localContext(functionName: string): Context {
-  const deadline = Date.now() + 300_000;
+/** The context a scheduled Lambda gets when a scheduler loop invokes it (5 minutes to run). */
+function scheduledContext(functionName: string): Context {
+  return localLambdaContext({ functionName, functionArn: lambdaFunctionArn(functionName), deadline: Date.now() + 300_000 });
+}
+
+interface ScheduledJob {
+  /** Runs now (or joins the run under way). */
+  runOnce(): Promise<unknown>;
+  /** Holds the interval (runOnce still works). */
+  pause(): void;
+  resume(): void;
+  stop(): Promise<void>;
+}
+
+/** One scheduled Lambda on an interval, never two runs at once; 0 seconds = only on demand. */
+function scheduledJob(job: { label: string; everySeconds: number; run: () => Promise<unknown>; say: (line: string) => void }): ScheduledJob {
+  let paused = false;
+  let running: Promise<unknown> | undefined;
+  const runOnce = () => (running ??= job.run().finally(() => (running = undefined)));
+  let timer: NodeJS.Timeout | undefined;
+  if (job.everySeconds > 0) {
+    timer = setInterval(() => {
+      if (paused || running) return;
+      runOnce().catch((error: unknown) => job.say(`${job.label.toLowerCase()} run failed: ${error instanceof Error ? error.message : String(error)}`));
+    }, job.everySeconds * 1000);
+    timer.unref();
+    job.say(`${job.label.padEnd(16)}every ${job.everySeconds} s`);
+  }
   return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: lambdaFunctionArn(functionName),
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
+    runOnce,
+    pause: () => (paused = true),
+    resume: () => (paused = false),
+    stop: async () => {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
   };
 }
 
@@ -246,47 +266,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     setSfnClient(createSfnClient({ ...env, SFN_ENDPOINT: stepFunctions.endpoint }));
     closers.push(async () => setSfnClient(undefined));
 
-    // The scheduler loop standing in for EventBridge Scheduler: the reconciler's Lambda, on an interval.
+    // The scheduler loops standing in for EventBridge Scheduler: the scheduled Lambdas, on intervals.
     const reconcilerModule = await import('../../functions/reconciler/handler.js');
-    let reconcilerPaused = false;
-    let reconcilerRunning: Promise<unknown> | undefined;
-    const runReconciler = async () => {
-      reconcilerRunning ??= reconcilerModule.handler({}, localContext('number-orders-reconciler')).finally(() => (reconcilerRunning = undefined));
-      return reconcilerRunning;
-    };
-    const reconcileEvery = (options.reconcileIntervalSeconds ?? 60) * 1000;
-    if (reconcileEvery > 0) {
-      const timer = setInterval(() => {
-        if (reconcilerPaused || reconcilerRunning) return;
-        runReconciler().catch((error: unknown) => say(`reconciler run failed: ${error instanceof Error ? error.message : String(error)}`));
-      }, reconcileEvery);
-      timer.unref();
-      closers.push(async () => {
-        clearInterval(timer);
-        await reconcilerRunning?.catch(() => undefined);
-      });
-      say(`Reconciler      every ${reconcileEvery / 1000} s`);
-    }
-    // The same loop for the scheduled pool rebalance (off unless asked for).
+    const reconciler = scheduledJob({
+      label: 'Reconciler',
+      everySeconds: options.reconcileIntervalSeconds ?? 60,
+      run: () => reconcilerModule.handler({}, scheduledContext('number-orders-reconciler')),
+      say,
+    });
+    closers.push(() => reconciler.stop());
     const rebalanceModule = await import('../../functions/rebalance/handler.js');
-    let rebalanceRunning: Promise<unknown> | undefined;
-    const runRebalance = async () => {
-      rebalanceRunning ??= rebalanceModule.handler({ stateMachineArn }, localContext('number-orders-rebalance')).finally(() => (rebalanceRunning = undefined));
-      return rebalanceRunning;
-    };
-    const rebalanceEvery = (options.rebalanceIntervalSeconds ?? 0) * 1000;
-    if (rebalanceEvery > 0) {
-      const timer = setInterval(() => {
-        if (rebalanceRunning) return;
-        runRebalance().catch((error: unknown) => say(`rebalance run failed: ${error instanceof Error ? error.message : String(error)}`));
-      }, rebalanceEvery);
-      timer.unref();
-      closers.push(async () => {
-        clearInterval(timer);
-        await rebalanceRunning?.catch(() => undefined);
-      });
-      say(`Rebalance       every ${rebalanceEvery / 1000} s`);
-    }
+    const rebalancer = scheduledJob({
+      label: 'Rebalance',
+      everySeconds: options.rebalanceIntervalSeconds ?? 0,
+      run: () => rebalanceModule.handler({ stateMachineArn }, scheduledContext('number-orders-rebalance')),
+      say,
+    });
+    closers.push(() => rebalancer.stop());
     say(`Step Functions  ${stepFunctions.endpoint}  (${stateMachineArn})`);
 
     // The webhook dispatcher's stand-in: retries due deliveries on an interval (EventBridge Scheduler in AWS).
@@ -348,12 +344,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sandbox,
       stepFunctions,
       store,
-      reconciler: {
-        runOnce: runReconciler,
-        pause: () => (reconcilerPaused = true),
-        resume: () => (reconcilerPaused = false),
-      },
-      rebalancer: { runOnce: runRebalance },
+      reconciler,
+      rebalancer,
       close,
     };
   } catch (error) {
