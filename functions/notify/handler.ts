@@ -14,7 +14,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { announceOrderStatus, deliverDue, type DeliverDueResult } from '../lib/webhooks/delivery.js';
-import type { OrderEventType } from '../lib/webhooks/events.js';
+import type { WebhookEventType } from '../lib/webhooks/events.js';
 import { webhookRuntime } from '../lib/webhooks/runtime.js';
 import { InvalidStepInputError } from '../lib/workflow/errors.js';
 
@@ -28,7 +28,7 @@ export type NotifyInput = z.infer<typeof notifyInput>;
 export interface NotifyResult extends DeliverDueResult {
   orderId: string;
   /** The event recorded for the current status, if any (null: none, or no callbackUrl). */
-  announced: OrderEventType | null;
+  announced: WebhookEventType | null;
 }
 
 /** What the handler does, without middy: the local stack may call it directly. */

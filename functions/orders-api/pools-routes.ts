@@ -8,15 +8,21 @@ import type { ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';
 import { ConfigurationError } from '../lib/errors.js';
 import { HttpError } from '../lib/http/errors.js';
-import { ok } from '../lib/http/responses.js';
+import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
 import { PolicyStore, PolicyVersionError, poolPolicySchema } from '../lib/pools/policy.js';
 import { getRun, listRuns, PolicyNotFoundError, RunNotFoundError, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
 import type { OrderStore } from '../lib/store/order-store.js';
+import type { WorkflowLogger } from '../lib/workflow/deps.js';
+import { asWorkflowLogger } from '../lib/runtime/logger.js';
+import { listDeliveries } from '../lib/webhooks/delivery.js';
+import { assertCallbackUrl, type CallbackDeps, retryWebhook, webhooksOf } from './callbacks.js';
+import { deliveryIdSchema, webhookDeliverySchema, webhookRetrySchema } from './schemas.js';
+import { toWebhookDeliveryView } from './views.js';
 
 /** What the pool routes need beyond the orders API's own dependencies. */
-export interface PoolsRouteDeps {
+export interface PoolsRouteDeps extends CallbackDeps {
   store: OrderStore;
   sfn: SFNClient;
   stateMachineArn: string;
@@ -31,6 +37,11 @@ export const poolPathParams = z.object({
 export const runPathParams = z.object({
   poolUuid: poolPathParams.shape.poolUuid,
   runId: z.string().regex(/^\d{13}-[0-9a-f]{8}$/, 'is not a run id').meta({ description: 'Run id' }),
+});
+export const poolDeliveryPathParams = z.object({ poolUuid: poolPathParams.shape.poolUuid, deliveryId: deliveryIdSchema });
+export const poolWebhooksSchema = z.object({
+  poolUuid: z.string(),
+  deliveries: z.array(webhookDeliverySchema).meta({ description: 'Oldest first: pool.rebalanced and pool.surplus' }),
 });
 export const putPolicyHeaders = z.object({
   'if-match': z
@@ -57,6 +68,7 @@ const ruleOutcomeSchema = z.object({
   released: z.array(z.object({ number: z.string(), outcome: z.enum(['released', 'failed']), error: z.string().optional() })).optional(),
   note: z.string().optional(),
 });
+const runWebhookSchema = z.object({ type: z.string(), deliveryId: z.string() });
 export const runRecordSchema = z.object({
   runId: z.string(),
   poolUuid: z.string(),
@@ -71,12 +83,13 @@ export const runRecordSchema = z.object({
   orderCreated: z.boolean().optional(),
   estimatedMonthlyIncrease: z.string(),
   notes: z.array(z.string()),
+  webhooks: z.array(runWebhookSchema).optional().meta({ description: 'Webhook deliveries the run recorded (see GET /pools/{poolUuid}/webhooks)' }),
 });
 export const runListSchema = z.object({ poolUuid: z.string(), runs: z.array(runRecordSchema) });
 
-function poolsDeps(deps: PoolsRouteDeps): PoolsDeps {
+function poolsDeps(deps: PoolsRouteDeps, logger?: WorkflowLogger): PoolsDeps {
   if (!deps.plivo) throw new ConfigurationError('the orders API was built without a Plivo client: pools cannot be counted');
-  return { store: deps.store, sfn: deps.sfn, stateMachineArn: deps.stateMachineArn, plivo: deps.plivo };
+  return { store: deps.store, sfn: deps.sfn, stateMachineArn: deps.stateMachineArn, plivo: deps.plivo, ...(logger ? { logger } : {}) };
 }
 
 /** The domain's refusals as HTTP answers. */
@@ -97,6 +110,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     body: poolPolicySchema,
     handler: async ({ params, headers, body, deps, logger }) => {
       logger.appendKeys({ poolUuid: params.poolUuid });
+      await assertCallbackUrl(body.callbackUrl, deps);
       const ifMatch = headers['if-match'] === undefined ? undefined : Number(headers['if-match'].replace(/\D/g, ''));
       const stored = await new PolicyStore(deps.store).put(params.poolUuid, body, ifMatch).catch(asHttp);
       logger.info('pool policy stored', { version: stored.version, rules: body.rules.length });
@@ -140,8 +154,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     body: rebalanceBody,
     handler: async ({ params, body, deps, logger }) => {
       logger.appendKeys({ poolUuid: params.poolUuid });
-      const run = await runRebalance(poolsDeps(deps), params.poolUuid, { dryRun: body.dryRun }).catch(asHttp);
-      logger.info('pool rebalanced', { runId: run.runId, dryRun: run.dryRun, orderId: run.orderId });
+      const run = await runRebalance(poolsDeps(deps, asWorkflowLogger(logger)), params.poolUuid, { dryRun: body.dryRun }).catch(asHttp);
       return ok(run);
     },
   }),
@@ -156,6 +169,24 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     path: '/pools/{poolUuid}/runs/{runId}',
     params: runPathParams,
     handler: async ({ params, deps }) => ok(await getRun(deps.store, params.poolUuid, params.runId).catch(asHttp)),
+  }),
+  route({
+    method: 'GET',
+    path: '/pools/{poolUuid}/webhooks',
+    params: poolPathParams,
+    handler: async ({ params, deps }) => {
+      const deliveries = await listDeliveries(webhooksOf(deps), { poolUuid: params.poolUuid });
+      return ok({ poolUuid: params.poolUuid, deliveries: deliveries.map(toWebhookDeliveryView) });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/pools/{poolUuid}/webhooks/{deliveryId}/retry',
+    params: poolDeliveryPathParams,
+    handler: async ({ params, deps, logger }) => {
+      logger.appendKeys({ poolUuid: params.poolUuid, deliveryId: params.deliveryId });
+      return accepted(await retryWebhook(deps, { poolUuid: params.poolUuid }, params.deliveryId));
+    },
   }),
 ];
 
@@ -174,7 +205,7 @@ export const poolsApiPaths: Record<string, Record<string, ZodOpenApiOperationObj
       responses: {
         '200': body('The stored policy and its version (also the ETag)', storedPolicySchema),
         '412': error('If-Match names another version'),
-        '422': error('The policy is invalid (the field is named)'),
+        '422': error('The policy is invalid (the field is named), or its callbackUrl is not allowed'),
       },
     },
     get: {
@@ -213,6 +244,26 @@ export const poolsApiPaths: Record<string, Record<string, ZodOpenApiOperationObj
       summary: "A pool's rebalance runs, newest first (at most 20)",
       requestParams: { path: poolPathParams },
       responses: { '200': body('The runs', runListSchema) },
+    },
+  },
+  '/pools/{poolUuid}/webhooks': {
+    get: {
+      operationId: 'listPoolWebhooks',
+      summary: "A pool's webhook deliveries (pool.rebalanced, pool.surplus), oldest first",
+      requestParams: { path: poolPathParams },
+      responses: { '200': body('The deliveries', poolWebhooksSchema) },
+    },
+  },
+  '/pools/{poolUuid}/webhooks/{deliveryId}/retry': {
+    post: {
+      operationId: 'retryPoolWebhook',
+      summary: 'Send one of the pool\'s webhook deliveries again, now',
+      requestParams: { path: poolDeliveryPathParams },
+      responses: {
+        '202': body('The attempt and the delivery after it', webhookRetrySchema),
+        '404': error('No such delivery'),
+        '409': error('An attempt is under way, or it was tried too often'),
+      },
     },
   },
   '/pools/{poolUuid}/runs/{runId}': {

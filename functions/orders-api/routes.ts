@@ -3,7 +3,6 @@
  * schemas named here), calls the domain, and shapes the answer.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { ConfigurationError } from '../lib/errors.js';
 import { callerScope } from '../lib/http/api-key.js';
 import { HttpError } from '../lib/http/errors.js';
 import { accepted, basePath, json, ok } from '../lib/http/responses.js';
@@ -11,8 +10,9 @@ import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import { orderRequestSchema } from '../lib/orders/model.js';
 import { submitOrder } from '../lib/orders/submit.js';
 import { InvalidCursorError, type OrderStore } from '../lib/store/order-store.js';
-import { checkCallbackUrl, type HostResolver } from '../lib/webhooks/address-policy.js';
-import { listDeliveries, retryDelivery, type WebhookDeps } from '../lib/webhooks/delivery.js';
+import type { HostResolver } from '../lib/webhooks/address-policy.js';
+import { listDeliveries } from '../lib/webhooks/delivery.js';
+import { assertCallbackUrl, type OrdersApiWebhooks, retryWebhook, webhooksOf } from './callbacks.js';
 import { openApiDocument } from './openapi.js';
 import { opsRoutes } from './ops-routes.js';
 import { poolsRoutes } from './pools-routes.js';
@@ -26,15 +26,10 @@ import {
   type OrderList,
   type OrderNumbersPage,
   type OrderWebhooks,
-  type WebhookRetry,
 } from './schemas.js';
 import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView, toWebhookDeliveryView } from './views.js';
 
-/** What the webhook routes need: where deliveries are kept, and how a retry is signed and sent. */
-export type OrdersApiWebhooks = Omit<WebhookDeps, 'secret' | 'allowLocalCallbacks'> & {
-  /** The Standard Webhooks secret (`whsec_…`); without it a retry answers 500 (and logs why). */
-  secret?: string;
-};
+export type { OrdersApiWebhooks } from './callbacks.js';
 
 export interface OrdersApiDeps {
   store: OrderStore;
@@ -54,22 +49,6 @@ export interface OrdersApiDeps {
 const route = routeBuilder<OrdersApiDeps>();
 
 const orderNotFound = (orderId: string) => new HttpError(404, `order ${orderId} does not exist`);
-
-/** A misconfigured API is a 500 (logged once, nothing internal shown), as any other fault of ours. */
-function webhooksOf(deps: OrdersApiDeps): OrdersApiWebhooks {
-  if (!deps.webhooks) throw new ConfigurationError('the orders API was built without `webhooks`: the webhook routes cannot work');
-  return deps.webhooks;
-}
-
-/** The SSRF rules for callbackUrl (functions/lib/webhooks/address-policy.ts), as a 422 naming the field. */
-async function assertCallbackUrl(url: string | undefined, deps: OrdersApiDeps): Promise<void> {
-  if (url === undefined) return;
-  const verdict = await checkCallbackUrl(url, {
-    allowLocalCallbacks: deps.allowLocalCallbacks ?? false,
-    ...(deps.resolveCallbackHost ? { resolve: deps.resolveCallbackHost } : {}),
-  });
-  if (!verdict.ok) throw new HttpError(422, `callbackUrl: ${verdict.reason}`, { issues: [{ path: 'callbackUrl', message: verdict.reason }] });
-}
 
 /**
  * Runs a paged store read. DynamoDB refuses a start key from another list (another order's
@@ -198,17 +177,9 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     params: deliveryPathParams,
     handler: async ({ params, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId, deliveryId: params.deliveryId });
-      const webhooks = webhooksOf(deps);
-      if (!webhooks.secret) throw new ConfigurationError('the orders API has no webhook secret: a webhook cannot be sent');
       const order = await deps.store.findOrder(params.orderId);
       if (!order) throw orderNotFound(params.orderId);
-      const { attempt, delivery } = await retryDelivery(
-        { ...webhooks, secret: webhooks.secret, allowLocalCallbacks: deps.allowLocalCallbacks ?? false },
-        params.orderId,
-        params.deliveryId,
-      );
-      const answer: WebhookRetry = { deliveryId: delivery.deliveryId, outcome: attempt.outcome, attempt, delivery: toWebhookDeliveryView(delivery) };
-      return accepted(answer);
+      return accepted(await retryWebhook(deps, { orderId: params.orderId }, params.deliveryId));
     },
   }),
 ];

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { LIMITS, lineStatuses, numberStatuses, orderLineSchema, orderStatuses } from '../lib/orders/model.js';
 import { attemptOutcomes, deliveryStatuses } from '../lib/webhooks/delivery-store.js';
-import { ORDER_EVENT_TYPES } from '../lib/webhooks/events.js';
+import { WEBHOOK_EVENT_TYPES } from '../lib/webhooks/events.js';
 
 // ---- parameters ---------------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ export const webhookAttemptSchema = z.object({
 
 export const webhookDeliverySchema = z.object({
   deliveryId: deliveryIdSchema,
-  type: z.enum(ORDER_EVENT_TYPES),
+  type: z.enum(WEBHOOK_EVENT_TYPES),
   status: z
     .enum(deliveryStatuses)
     .meta({ description: '`PENDING`: more attempts to come; `DELIVERED`: a 2xx; `FAILED`: every scheduled attempt failed; `GONE`: the receiver answered 410' }),

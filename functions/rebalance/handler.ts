@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { required } from '../lib/config.js';
 import { rebalanceAll } from '../lib/pools/run.js';
+import { asWorkflowLogger } from '../lib/runtime/logger.js';
 import { sfnClient } from '../lib/runtime/sfn.js';
 import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
 
@@ -14,7 +15,7 @@ export const handler = middy<{ stateMachineArn?: string } | undefined>().handler
   const runtime = workflowRuntime();
   const stateMachineArn = event?.stateMachineArn ?? required(process.env, 'STATE_MACHINE_ARN');
   const windowSeconds = Number(process.env.REBALANCE_WINDOW_SECONDS ?? 3600) || 3600;
-  const results = await rebalanceAll({ store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds });
+  const results = await rebalanceAll({ store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds, logger: asWorkflowLogger(runtime.logger) });
   const failed = results.filter((r) => r.error !== undefined);
   return { pools: results.length, failed: failed.length, results };
 });

@@ -117,7 +117,7 @@ describe('POST /orders/{id}/webhooks/{deliveryId}/retry', () => {
     expect((await api.call('POST', `/orders/${randomUUID()}/webhooks/${delivery?.deliveryId}/retry`)).status).toBe(404);
 
     const now = new Date();
-    const held = await new DeliveryStore(table.db, table.tableName).claim(order.orderId, delivery!.deliveryId, {
+    const held = await new DeliveryStore(table.db, table.tableName).claim({ orderId: order.orderId }, delivery!.deliveryId, {
       now: now.toISOString(),
       leaseUntil: new Date(now.getTime() + 60_000).toISOString(),
       token: 'someone-else',

@@ -9,7 +9,10 @@ import { orderRequestSchema, terminalOrderStatuses, type OrderStatus } from '../
 import { submitOrder, type SubmitDeps } from '../orders/submit.js';
 import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
 import { IdempotencyConflictError, type LineItem, type OrderItem, type OrderStore } from '../store/order-store.js';
+import type { WorkflowLogger } from '../workflow/deps.js';
+import { recordPoolEvents } from './events.js';
 import { PolicyStore, poolKeys, type PoolPolicy, type PoolRule, type StoredPolicy } from './policy.js';
+import { PoolLock, releaseNumber, ReleaseStore, settleUnfinished } from './releases.js';
 
 export type Decision = 'ok' | 'order' | 'release' | 'report-surplus' | 'capped';
 
@@ -49,6 +52,8 @@ export interface RunRecord {
   estimatedMonthlyIncrease: string;
   notes: string[];
   error?: string;
+  /** Webhook deliveries this run recorded (`pool.rebalanced`, `pool.surplus`). */
+  webhooks?: { type: string; deliveryId: string }[];
 }
 
 export interface PoolsDeps extends SubmitDeps {
@@ -57,6 +62,9 @@ export interface PoolsDeps extends SubmitDeps {
   /** Length of the schedule window for the idempotency key. @default 3600 s */
   windowSeconds?: number;
   now?: () => Date;
+  /** How long a run may hold the pool's release lock. @default 10 minutes */
+  releaseLeaseMs?: number;
+  logger?: WorkflowLogger;
 }
 
 export class PolicyNotFoundError extends NumberOrdersError {}
@@ -116,20 +124,25 @@ interface Counted {
   inTransit: number;
 }
 
+/** The rule's numbers in the pool: one listing, pages of 20, filtered by Plivo (a pool cannot be filtered by region: not counted apart). */
+async function poolNumbers(deps: PoolsDeps, poolUuid: string, policy: PoolPolicy, rule: PoolRule): Promise<string[]> {
+  const numbers: string[] = [];
+  for await (const member of deps.plivo.allPoolNumbers(poolUuid, {
+    countryIso2: rule.countryIso,
+    type: poolType(rule.numberType),
+    service: policy.service,
+    ...(rule.prefix ? { startsWith: [rule.prefix] } : {}),
+  })) {
+    numbers.push(member.number);
+  }
+  return numbers;
+}
+
 async function count(deps: PoolsDeps, poolUuid: string, policy: PoolPolicy): Promise<{ counted: Counted[]; transit: { order: OrderItem; lines: LineItem[] }[] }> {
   const transit = await ordersInTransit(deps.store, poolUuid);
   const counted: Counted[] = [];
   for (const rule of policy.rules) {
-    const numbers: string[] = [];
-    // One listing per rule, pages of 20, filtered by Plivo (region cannot be filtered on a pool: not counted apart).
-    for await (const member of deps.plivo.allPoolNumbers(poolUuid, {
-      countryIso2: rule.countryIso,
-      type: poolType(rule.numberType),
-      service: policy.service,
-      ...(rule.prefix ? { startsWith: [rule.prefix] } : {}),
-    })) {
-      numbers.push(member.number);
-    }
+    const numbers = await poolNumbers(deps, poolUuid, policy, rule);
     let inTransit = 0;
     for (const { lines } of transit) {
       for (const line of lines) {
@@ -197,11 +210,7 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
   const { counted, transit } = await count(deps, poolUuid, policy);
   const cap = policy.maxMonthlyIncrease === undefined ? Infinity : toUnits(policy.maxMonthlyIncrease);
   let spent = 0;
-  const busy = new Set<string>();
-  if (policy.releaseSurplus && !dryRun) {
-    // Numbers an order is still working on are never released.
-    for (const { order } of transit) for (const n of await deps.store.lineNumbers(order.orderId, undefined)) busy.add(n.number);
-  }
+  const toRelease: { outcome: RuleOutcome; excess: number }[] = [];
 
   for (const { rule, numbers, inTransit } of counted) {
     const inPool = numbers.length;
@@ -233,12 +242,10 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
         continue;
       }
       outcome.decision = 'release';
-      if (dryRun) continue;
-      outcome.released = await release(deps, poolUuid, numbers, busy, excess, policy.releaseWithinDaysOfRenewal, now);
-      outcome.quantity = outcome.released.filter((r) => r.outcome === 'released').length;
-      if (outcome.quantity < excess) outcome.note = `${excess - outcome.quantity} of ${excess} not released: outside ${policy.releaseWithinDaysOfRenewal} days of renewal, or busy`;
+      if (!dryRun) toRelease.push({ outcome, excess });
     }
   }
+  if (toRelease.length) await releaseSurplus(deps, record, stored, transit, toRelease, now);
   record.estimatedMonthlyIncrease = fromUnits(spent);
   if (record.rules.some((r) => r.decision === 'capped')) record.notes.push(`capped by maxMonthlyIncrease ${policy.maxMonthlyIncrease ?? ''}`);
 
@@ -274,13 +281,72 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
     }
   }
   record.finishedAt = (deps.now?.() ?? new Date()).toISOString();
-  if (!options.preview) await saveRun(deps.store, record);
+  if (options.preview) return record;
+  // State before news: the run is recorded, then its webhooks go to the outbox.
+  await saveRun(deps.store, record);
+  const deliveries = await recordPoolEvents(deps.store, record, policy.callbackUrl);
+  if (deliveries.length) {
+    record.webhooks = deliveries.map((d) => ({ type: d.type, deliveryId: d.deliveryId }));
+    await saveRun(deps.store, record, true);
+  }
+  deps.logger?.info('pool rebalance run', {
+    poolUuid,
+    runId: record.runId,
+    dryRun,
+    trigger: record.trigger,
+    orderId: record.orderId,
+    decisions: record.rules.map((r) => `${r.decision}:${r.quantity}`),
+    webhooks: deliveries.length,
+  });
   return record;
 }
 
+/**
+ * Releases the surplus of the rules that asked for it, holding the pool's lock: settles what a
+ * cut-off run left, counts the pool again (another run may have released meanwhile), then
+ * releases number by number, each recorded before and after its Plivo call.
+ */
+async function releaseSurplus(
+  deps: PoolsDeps,
+  record: RunRecord,
+  stored: StoredPolicy,
+  transit: readonly { order: OrderItem }[],
+  toRelease: readonly { outcome: RuleOutcome; excess: number }[],
+  now: Date,
+): Promise<void> {
+  const { poolUuid, policy } = stored;
+  const lock = await PoolLock.acquire(deps.store, poolUuid, deps.releaseLeaseMs ?? 600_000, now);
+  if (!lock) {
+    for (const { outcome } of toRelease) {
+      outcome.quantity = 0;
+      outcome.note = 'another run is releasing this pool: nothing released by this one';
+    }
+    return;
+  }
+  try {
+    const settled = await settleUnfinished(deps.store, deps.plivo, poolUuid);
+    if (settled.length) record.notes.push(`settled ${settled.length} release(s) a cut-off run left open`);
+    // Numbers an order is still working on are never released.
+    const busy = new Set<string>();
+    for (const { order } of transit) for (const n of await deps.store.lineNumbers(order.orderId, undefined)) busy.add(n.number);
+    for (const { outcome, excess } of toRelease) {
+      const numbers = await poolNumbers(deps, poolUuid, policy, outcome.rule);
+      const wanted = Math.min(excess, Math.max(0, numbers.length - outcome.target));
+      outcome.released = await release(deps, { poolUuid, runId: record.runId, lockUntil: lock.until }, numbers, busy, wanted, policy.releaseWithinDaysOfRenewal, now);
+      outcome.quantity = outcome.released.filter((r) => r.outcome === 'released').length;
+      if (outcome.quantity < excess) outcome.note = `${excess - outcome.quantity} of ${excess} not released: outside ${policy.releaseWithinDaysOfRenewal} days of renewal, busy, or already released`;
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Time kept back before the lock's lease ends: no release starts later than this. */
+const LOCK_MARGIN_MS = 60_000;
+
 async function release(
   deps: PoolsDeps,
-  poolUuid: string,
+  run: { poolUuid: string; runId: string; lockUntil: Date },
   numbers: readonly string[],
   busy: ReadonlySet<string>,
   wanted: number,
@@ -289,9 +355,12 @@ async function release(
 ): Promise<NonNullable<RuleOutcome['released']>> {
   const limit = new Date(now.getTime() + withinDays * 86_400_000).toISOString().slice(0, 10);
   const owners = new Map((await deps.store.owners(numbers)).map((o) => [o.number, o.orderId]));
+  const releases = new ReleaseStore(deps.store);
   const done: NonNullable<RuleOutcome['released']> = [];
+  let released = 0;
   for (const number of numbers) {
-    if (done.filter((d) => d.outcome === 'released').length >= wanted) break;
+    if (released >= wanted) break;
+    if (Date.now() > run.lockUntil.getTime() - LOCK_MARGIN_MS) break; // the rest waits for the next run
     if (busy.has(number)) continue;
     const owner = owners.get(number);
     if (owner) {
@@ -301,11 +370,16 @@ async function release(
     const account = await deps.plivo.getAccountNumber(number);
     const renewal = account.renewal_date?.slice(0, 10);
     if (!renewal || renewal > limit) continue;
+    if (!(await releases.begin({ poolUuid: run.poolUuid, runId: run.runId, number, renewalDate: renewal, startedAt: new Date().toISOString() }))) continue;
     try {
-      await deps.plivo.removeFromPool(poolUuid, number, { unrent: true });
+      await releaseNumber(deps.plivo, run.poolUuid, number);
+      await releases.finish({ ...run, number }, 'RELEASED');
       done.push({ number, outcome: 'released' });
+      released++;
     } catch (error) {
-      done.push({ number, outcome: 'failed', error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      await releases.finish({ ...run, number }, 'FAILED', message);
+      done.push({ number, outcome: 'failed', error: message });
     }
   }
   return done;
@@ -313,12 +387,12 @@ async function release(
 
 // ---- records ------------------------------------------------------------------------------
 
-async function saveRun(store: OrderStore, record: RunRecord): Promise<void> {
+async function saveRun(store: OrderStore, record: RunRecord, update = false): Promise<void> {
   await store.db.send(
     new PutCommand({
       TableName: store.tableName,
       Item: { ...poolKeys.run(record.poolUuid, record.runId), record },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      ConditionExpression: update ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)',
     }),
   );
 }
@@ -351,7 +425,9 @@ export async function rebalanceAll(deps: PoolsDeps): Promise<{ poolUuid: string;
       const run = await runRebalance(deps, poolUuid, { trigger: 'schedule' });
       results.push({ poolUuid, runId: run.runId });
     } catch (error) {
-      results.push({ poolUuid, error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      deps.logger?.error('pool rebalance failed', { poolUuid, error: message });
+      results.push({ poolUuid, error: message });
     }
   }
   return results;

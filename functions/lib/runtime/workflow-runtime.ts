@@ -7,6 +7,7 @@
  * `secrets.ts`), read while this module loads; locally `PLIVO_AUTH_ID`/`PLIVO_AUTH_TOKEN` are used.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { asWorkflowLogger } from './logger.js';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient } from '../aws-clients.js';
 import { type Env, positiveInteger, readPlivoConfig, required } from '../config.js';
@@ -66,11 +67,7 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
         store,
         plivo,
         concurrency,
-        logger: {
-          info: (message, extra) => child.info(message, extra ?? {}),
-          warn: (message, extra) => child.warn(message, extra ?? {}),
-          error: (message, extra) => child.error(message, extra ?? {}),
-        },
+        logger: asWorkflowLogger(child),
       };
     },
   };

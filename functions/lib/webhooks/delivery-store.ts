@@ -9,7 +9,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_KEYS } from '../store/table.js';
-import type { OrderEventType } from './events.js';
+import type { WebhookEventType } from './events.js';
 
 export const deliveryStatuses = ['PENDING', 'DELIVERED', 'FAILED', 'GONE'] as const;
 /** PENDING: more attempts to come; DELIVERED: a 2xx; FAILED: every attempt failed; GONE: the receiver answered 410. */
@@ -32,11 +32,30 @@ export interface DeliveryAttempt {
   trigger: 'scheduled' | 'manual';
 }
 
+/** Whose delivery it is: an order's events live with the order, a pool's with the pool. */
+export type DeliveryOwner = { orderId: string; poolUuid?: undefined } | { poolUuid: string; orderId?: undefined };
+
+/** The partition key of the owner's items (`ORDER#{id}` or `POOL#{uuid}`). */
+export function ownerPk(owner: DeliveryOwner): string {
+  return owner.orderId !== undefined ? `ORDER#${owner.orderId}` : `POOL#${owner.poolUuid}`;
+}
+
+/** The owner of a delivery, for logs and keys. */
+export function ownerOf(delivery: Pick<DeliveryItem, 'orderId' | 'poolUuid'>): DeliveryOwner {
+  if (delivery.orderId !== undefined) return { orderId: delivery.orderId };
+  if (delivery.poolUuid !== undefined) return { poolUuid: delivery.poolUuid };
+  throw new Error('a webhook delivery has neither an order nor a pool');
+}
+
 export interface DeliveryItem {
   /** Also the `webhook-id` header of every attempt. */
   deliveryId: string;
-  orderId: string;
-  type: OrderEventType;
+  /** Set for an order's events. */
+  orderId?: string;
+  /** Set for a pool's events (with the run that caused them). */
+  poolUuid?: string;
+  runId?: string;
+  type: WebhookEventType;
   url: string;
   /** The request body, exactly as sent on every attempt. */
   payload: string;
@@ -67,9 +86,12 @@ export const DUE_INDEX_PK = 'WEBHOOKS_DUE';
 export const MAX_RECORDED_ATTEMPTS = 100;
 
 export const deliveryKeys = {
-  delivery: (orderId: string, deliveryId: string) => ({ pk: `ORDER#${orderId}`, sk: `${DELIVERY_SK_PREFIX}${deliveryId}` }),
-  dueSortKey: (nextAttemptAt: string, orderId: string, deliveryId: string) => `${nextAttemptAt}#${orderId}#${deliveryId}`,
+  delivery: (owner: DeliveryOwner, deliveryId: string) => ({ pk: ownerPk(owner), sk: `${DELIVERY_SK_PREFIX}${deliveryId}` }),
+  dueSortKey: (nextAttemptAt: string, owner: DeliveryOwner, deliveryId: string) => `${nextAttemptAt}#${ownerPk(owner)}#${deliveryId}`,
 } as const;
+
+/** A delivery's address: its owner and id. */
+export type DeliveryRef = DeliveryOwner & { deliveryId: string };
 
 function toDelivery(item: Record<string, unknown> | undefined): DeliveryItem | undefined {
   if (!item) return undefined;
@@ -104,7 +126,8 @@ export class DeliveryStore {
 
   /** Writes the delivery unless it exists; returns what is stored either way. */
   async create(delivery: DeliveryItem): Promise<{ created: boolean; delivery: DeliveryItem }> {
-    const key = deliveryKeys.delivery(delivery.orderId, delivery.deliveryId);
+    const owner = ownerOf(delivery);
+    const key = deliveryKeys.delivery(owner, delivery.deliveryId);
     const due = delivery.status === 'PENDING' && delivery.nextAttemptAt !== undefined;
     try {
       await this.db.send(
@@ -113,7 +136,7 @@ export class DeliveryStore {
           Item: {
             ...key,
             ...delivery,
-            ...(due ? { gsi1pk: DUE_INDEX_PK, gsi1sk: deliveryKeys.dueSortKey(delivery.nextAttemptAt as string, delivery.orderId, delivery.deliveryId) } : {}),
+            ...(due ? { gsi1pk: DUE_INDEX_PK, gsi1sk: deliveryKeys.dueSortKey(delivery.nextAttemptAt as string, owner, delivery.deliveryId) } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -121,19 +144,19 @@ export class DeliveryStore {
       return { created: true, delivery };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.find(delivery.orderId, delivery.deliveryId);
+      const existing = await this.find(owner, delivery.deliveryId);
       if (!existing) throw error;
       return { created: false, delivery: existing };
     }
   }
 
-  async find(orderId: string, deliveryId: string): Promise<DeliveryItem | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: deliveryKeys.delivery(orderId, deliveryId), ConsistentRead: true }));
+  async find(owner: DeliveryOwner, deliveryId: string): Promise<DeliveryItem | undefined> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: deliveryKeys.delivery(owner, deliveryId), ConsistentRead: true }));
     return toDelivery(result.Item);
   }
 
-  /** An order's deliveries, oldest first (consistent read). */
-  async listForOrder(orderId: string): Promise<DeliveryItem[]> {
+  /** An order's or a pool's deliveries, oldest first (consistent read). */
+  async listFor(owner: DeliveryOwner): Promise<DeliveryItem[]> {
     const items: DeliveryItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -141,7 +164,7 @@ export class DeliveryStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `ORDER#${orderId}`, ':prefix': DELIVERY_SK_PREFIX },
+          ExpressionAttributeValues: { ':pk': ownerPk(owner), ':prefix': DELIVERY_SK_PREFIX },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
@@ -156,8 +179,8 @@ export class DeliveryStore {
    * Deliveries due by `now`, earliest first, from the due index (eventually consistent: a claim
    * checks the item itself).
    */
-  async listDue(now: string, limit: number): Promise<{ orderId: string; deliveryId: string }[]> {
-    const found: { orderId: string; deliveryId: string }[] = [];
+  async listDue(now: string, limit: number): Promise<DeliveryRef[]> {
+    const found: DeliveryRef[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const result = await this.db.send(
@@ -167,12 +190,12 @@ export class DeliveryStore {
           KeyConditionExpression: 'gsi1pk = :due AND gsi1sk < :bound',
           // '#' < '$': every sort key that starts with a time at or before `now`.
           ExpressionAttributeValues: { ':due': DUE_INDEX_PK, ':bound': `${now}$` },
-          ProjectionExpression: 'orderId, deliveryId',
+          ProjectionExpression: 'orderId, poolUuid, deliveryId',
           Limit: limit - found.length,
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of result.Items ?? []) found.push({ orderId: String(item.orderId), deliveryId: String(item.deliveryId) });
+      for (const item of result.Items ?? []) found.push({ ...ownerOf(item as Pick<DeliveryItem, 'orderId' | 'poolUuid'>), deliveryId: String(item.deliveryId) });
       startKey = result.LastEvaluatedKey;
     } while (startKey && found.length < limit);
     return found;
@@ -184,7 +207,7 @@ export class DeliveryStore {
    * delivery, or undefined when the claim did not hold.
    */
   async claim(
-    orderId: string,
+    owner: DeliveryOwner,
     deliveryId: string,
     claim: { now: string; leaseUntil: string; token: string; mode: 'scheduled' | 'manual' },
   ): Promise<DeliveryItem | undefined> {
@@ -197,7 +220,7 @@ export class DeliveryStore {
       const result = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: deliveryKeys.delivery(orderId, deliveryId),
+          Key: deliveryKeys.delivery(owner, deliveryId),
           UpdateExpression: 'SET leaseUntil = :until, leaseToken = :token',
           ConditionExpression: condition,
           ExpressionAttributeNames: claim.mode === 'scheduled' ? { '#status': 'status' } : undefined,
@@ -238,7 +261,7 @@ export class DeliveryStore {
         sets.push('nextAttemptAt = :next', 'gsi1pk = :due', 'gsi1sk = :dueKey');
         values[':next'] = result.nextAttemptAt;
         values[':due'] = DUE_INDEX_PK;
-        values[':dueKey'] = deliveryKeys.dueSortKey(result.nextAttemptAt, delivery.orderId, delivery.deliveryId);
+        values[':dueKey'] = deliveryKeys.dueSortKey(result.nextAttemptAt, ownerOf(delivery), delivery.deliveryId);
       }
     } else {
       removes.push('nextAttemptAt', 'gsi1pk', 'gsi1sk');
@@ -247,7 +270,7 @@ export class DeliveryStore {
       const answer = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: deliveryKeys.delivery(delivery.orderId, delivery.deliveryId),
+          Key: deliveryKeys.delivery(ownerOf(delivery), delivery.deliveryId),
           UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: 'leaseToken = :token',
           ExpressionAttributeNames: { '#status': 'status' },

@@ -10,9 +10,17 @@ import pMap from 'p-map';
 import { type LineItem, type OrderItem, OrderStore } from '../store/order-store.js';
 import { silentLogger, type WorkflowLogger } from '../workflow/deps.js';
 import { type HostResolver } from './address-policy.js';
-import { type DeliveryAttempt, type DeliveryItem, type DeliveryStatus, DeliveryStore, type DeliveryStoreDeps } from './delivery-store.js';
+import {
+  type DeliveryAttempt,
+  type DeliveryItem,
+  type DeliveryOwner,
+  type DeliveryStatus,
+  DeliveryStore,
+  type DeliveryStoreDeps,
+  ownerOf,
+} from './delivery-store.js';
 import { DeliveryBusyError, DeliveryNotFoundError } from './errors.js';
-import { buildOrderEvent, type OrderEventType, orderEventTypeFor, webhookIdFor } from './events.js';
+import { buildOrderEvent, type OrderEventType, orderEventTypeFor, webhookIdFor, type WebhookEventType } from './events.js';
 import { createWebhookSender, type SendResult, type WebhookSend } from './http-sender.js';
 import { nextDelayMs, type RetrySchedule, retrySchedule } from './schedule.js';
 import { assertWebhookSecret, signWebhook } from './signing.js';
@@ -47,23 +55,34 @@ export interface RecordOrderEventInput {
   type: OrderEventType;
 }
 
+/** An event for the outbox: whose it is, its id and type, where it goes, and its body. */
+export interface OutboxEvent<T extends WebhookEventType = WebhookEventType> {
+  owner: DeliveryOwner;
+  /** Derived from what the event is about (webhookIdOf), so recording it twice finds the first. */
+  deliveryId: string;
+  type: T;
+  url: string;
+  /** The run that caused a pool's event. */
+  runId?: string;
+  /** The body, given the time the event is recorded. */
+  body: (at: Date) => unknown;
+}
+
 /**
- * Puts the event in the outbox, due at once. Call it after the state it announces is in DynamoDB.
- * Idempotent per (order, type): recording it again returns the delivery recorded first (same
- * `webhook-id`, same body). Returns null when the order has no `callbackUrl`.
+ * Puts an event in the outbox, due at once. Call it after the state it announces is in DynamoDB.
+ * Idempotent per delivery id: recording it again returns the delivery recorded first (same
+ * `webhook-id`, same body).
  */
-export async function recordOrderEvent(deps: WebhookStoreDeps, input: RecordOrderEventInput): Promise<DeliveryItem | null> {
-  const url = input.order.request.callbackUrl;
-  if (url === undefined || url === '') return null;
+export async function recordEvent(deps: WebhookStoreDeps, event: OutboxEvent): Promise<DeliveryItem> {
   const at = (deps.now ?? (() => new Date()))();
-  const event = buildOrderEvent(input.order, input.lines, input.type, at);
   const stamp = at.toISOString();
   const { delivery } = await DeliveryStore.of(deps).create({
-    deliveryId: webhookIdFor(input.order.orderId, input.type),
-    orderId: input.order.orderId,
-    type: input.type,
-    url,
-    payload: JSON.stringify(event),
+    deliveryId: event.deliveryId,
+    ...event.owner,
+    ...(event.runId !== undefined ? { runId: event.runId } : {}),
+    type: event.type,
+    url: event.url,
+    payload: JSON.stringify(event.body(at)),
     status: 'PENDING',
     scheduledAttempts: 0,
     nextAttemptAt: stamp,
@@ -72,6 +91,22 @@ export async function recordOrderEvent(deps: WebhookStoreDeps, input: RecordOrde
     updatedAt: stamp,
   });
   return delivery;
+}
+
+/**
+ * Puts the order's event in the outbox (recordEvent); one per (order, type). Returns null when
+ * the order has no `callbackUrl`.
+ */
+export async function recordOrderEvent(deps: WebhookStoreDeps, input: RecordOrderEventInput): Promise<DeliveryItem | null> {
+  const url = input.order.request.callbackUrl;
+  if (url === undefined || url === '') return null;
+  return recordEvent(deps, {
+    owner: { orderId: input.order.orderId },
+    deliveryId: webhookIdFor(input.order.orderId, input.type),
+    type: input.type,
+    url,
+    body: (at) => buildOrderEvent(input.order, input.lines, input.type, at),
+  });
 }
 
 /**
@@ -88,13 +123,16 @@ export async function announceOrderStatus(deps: WebhookStoreDeps, orderId: strin
   return recordOrderEvent(deps, { order, lines: await store.getLines(orderId), type });
 }
 
-export async function listDeliveries(deps: DeliveryStoreDeps, orderId: string): Promise<DeliveryItem[]> {
-  return DeliveryStore.of(deps).listForOrder(orderId);
+/** An order's deliveries (an order id), or a pool's (an owner), oldest first. */
+export async function listDeliveries(deps: DeliveryStoreDeps, owner: string | DeliveryOwner): Promise<DeliveryItem[]> {
+  return DeliveryStore.of(deps).listFor(typeof owner === 'string' ? { orderId: owner } : owner);
 }
 
 export interface DeliverDueOptions {
   /** Only this order's deliveries (read consistently: right after `recordOrderEvent`). */
   orderId?: string;
+  /** Only this pool's deliveries (read consistently: right after a rebalance run). */
+  poolUuid?: string;
   /** At most this many deliveries per call. @default 100 */
   limit?: number;
   /** Time left in the invocation; no attempt starts unless it can finish. @default unlimited */
@@ -189,7 +227,7 @@ async function attempt(r: Resolved, delivery: DeliveryItem, token: string, trigg
   }
   const updated = await r.store.recordAttempt(delivery, token, { attempt: record, status, scheduled: trigger === 'scheduled', ...(nextAttemptAt ? { nextAttemptAt } : {}) }, finishedAt.toISOString());
   r.logger[outcome === 'delivered' ? 'info' : 'warn']('webhook attempt', {
-    orderId: delivery.orderId,
+    ...ownerOf(delivery),
     deliveryId: delivery.deliveryId,
     type: delivery.type,
     // The host only: a customer's URL may carry a token in its path or query.
@@ -220,20 +258,22 @@ export async function deliverDue(deps: WebhookDeps, options: DeliverDueOptions =
   const r = resolve(deps);
   const limit = options.limit ?? 100;
   const nowIso = r.now().toISOString();
-  const due =
-    options.orderId === undefined
+  const only: DeliveryOwner | undefined =
+    options.orderId !== undefined ? { orderId: options.orderId } : options.poolUuid !== undefined ? { poolUuid: options.poolUuid } : undefined;
+  const due: Pick<DeliveryItem, 'orderId' | 'poolUuid' | 'deliveryId'>[] =
+    only === undefined
       ? await r.store.listDue(nowIso, limit)
-      : (await r.store.listForOrder(options.orderId))
+      : (await r.store.listFor(only))
           .filter((d) => d.status === 'PENDING' && d.nextAttemptAt !== undefined && d.nextAttemptAt <= nowIso)
           .sort((a, b) => ((a.nextAttemptAt ?? '') < (b.nextAttemptAt ?? '') ? -1 : 1))
           .slice(0, limit);
   const result: DeliverDueResult = { attempted: 0, delivered: 0, failed: 0, gaveUp: 0 };
   await pMap(
     due,
-    async ({ orderId, deliveryId }) => {
+    async (ref) => {
       if (options.remainingMs && options.remainingMs() < r.schedule.timeoutMs + 5_000) return;
       const lease = leaseFor(r, 'scheduled');
-      const claimed = await r.store.claim(orderId, deliveryId, lease);
+      const claimed = await r.store.claim(ownerOf(ref), ref.deliveryId, lease);
       if (!claimed) return; // someone else has it, or it is no longer due
       const { attempt: made, delivery } = await attempt(r, claimed, lease.token, 'scheduled');
       result.attempted++;
@@ -258,13 +298,14 @@ export interface RetryResult {
  * 2xx makes it DELIVERED and a 410 GONE; a failure leaves its status and schedule as they were.
  * @throws DeliveryNotFoundError, DeliveryBusyError (an attempt is under way, or it was tried too often)
  */
-export async function retryDelivery(deps: WebhookDeps, orderId: string, deliveryId: string): Promise<RetryResult> {
+export async function retryDelivery(deps: WebhookDeps, owner: string | DeliveryOwner, deliveryId: string): Promise<RetryResult> {
   const r = resolve(deps);
+  const whose: DeliveryOwner = typeof owner === 'string' ? { orderId: owner } : owner;
   const lease = leaseFor(r, 'manual');
-  const claimed = await r.store.claim(orderId, deliveryId, lease);
+  const claimed = await r.store.claim(whose, deliveryId, lease);
   if (!claimed) {
-    const existing = await r.store.find(orderId, deliveryId);
-    if (!existing) throw new DeliveryNotFoundError(`order ${orderId} has no webhook delivery ${deliveryId}`);
+    const existing = await r.store.find(whose, deliveryId);
+    if (!existing) throw new DeliveryNotFoundError(`${whose.orderId !== undefined ? `order ${whose.orderId}` : `pool ${whose.poolUuid}`} has no webhook delivery ${deliveryId}`);
     throw new DeliveryBusyError(`webhook delivery ${deliveryId} is being attempted right now, or has been attempted too often; try again later`);
   }
   const { attempt: made, delivery } = await attempt(r, claimed, lease.token, 'manual');

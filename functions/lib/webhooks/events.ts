@@ -21,6 +21,13 @@ export const ORDER_EVENT_TYPES = [
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
+/** A pool's events (functions/lib/pools/events.ts builds their bodies). */
+export const POOL_EVENT_TYPES = ['pool.rebalanced', 'pool.surplus'] as const;
+export type PoolEventType = (typeof POOL_EVENT_TYPES)[number];
+
+export type WebhookEventType = OrderEventType | PoolEventType;
+export const WEBHOOK_EVENT_TYPES = [...ORDER_EVENT_TYPES, ...POOL_EVENT_TYPES] as const;
+
 const eventOfStatus: Partial<Record<OrderStatus, OrderEventType>> = {
   RECEIVED: 'order.received',
   PENDING_REGULATORY: 'order.pending_regulatory',
@@ -60,7 +67,12 @@ export interface OrderEvent {
  * so recording the same event twice (a retried Lambda) names the same delivery.
  */
 export function webhookIdFor(orderId: string, type: OrderEventType): string {
-  return `msg_${createHash('sha256').update(`${orderId}\n${type}`).digest('base64url').slice(0, 32)}`;
+  return webhookIdOf(orderId, type);
+}
+
+/** `msg_` and 32 characters of the SHA-256 of the parts: the same event always gets the same id. */
+export function webhookIdOf(...parts: string[]): string {
+  return `msg_${createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 32)}`;
 }
 
 export function buildOrderEvent(order: OrderItem, lines: readonly LineItem[], type: OrderEventType, at: Date): OrderEvent {

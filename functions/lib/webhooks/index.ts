@@ -3,11 +3,13 @@ export {
   announceOrderStatus,
   deliverDue,
   listDeliveries,
+  recordEvent,
   recordOrderEvent,
   retryDelivery,
   startWebhookDispatcher,
   type DeliverDueOptions,
   type DeliverDueResult,
+  type OutboxEvent,
   type RecordOrderEventInput,
   type RetryResult,
   type WebhookDeps,
@@ -20,11 +22,25 @@ export {
   MAX_RECORDED_ATTEMPTS,
   type DeliveryAttempt,
   type DeliveryItem,
+  type DeliveryOwner,
   type DeliveryStatus,
   type DeliveryStoreDeps,
 } from './delivery-store.js';
 export { DeliveryBusyError, DeliveryNotFoundError, WebhookSecretError } from './errors.js';
-export { buildOrderEvent, ORDER_EVENT_TYPES, orderEventTypeFor, webhookIdFor, type OrderEvent, type OrderEventData, type OrderEventType } from './events.js';
+export {
+  buildOrderEvent,
+  ORDER_EVENT_TYPES,
+  orderEventTypeFor,
+  POOL_EVENT_TYPES,
+  WEBHOOK_EVENT_TYPES,
+  webhookIdFor,
+  webhookIdOf,
+  type OrderEvent,
+  type OrderEventData,
+  type OrderEventType,
+  type PoolEventType,
+  type WebhookEventType,
+} from './events.js';
 export {
   checkCallbackUrl,
   checkUrlShape,

@@ -10,6 +10,7 @@
  * `WEBHOOK_MAX_ATTEMPTS` (default 8), `POWERTOOLS_LOG_LEVEL`; `DYNAMODB_ENDPOINT` as
  * aws-clients.ts reads it.
  */
+import { asWorkflowLogger } from '../runtime/logger.js';
 import { withWebhookSecret } from '../runtime/secrets.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
@@ -66,11 +67,7 @@ export function createWebhookRuntime(env: Env = process.env, overrides: Partial<
       timeoutMs: positiveInteger(env, 'WEBHOOK_TIMEOUT_MS', 5_000),
       maxAttempts: positiveInteger(env, 'WEBHOOK_MAX_ATTEMPTS', 8),
     },
-    logger: {
-      info: (message, extra) => logger.info(message, extra ?? {}),
-      warn: (message, extra) => logger.warn(message, extra ?? {}),
-      error: (message, extra) => logger.error(message, extra ?? {}),
-    },
+    logger: asWorkflowLogger(logger),
     ...overrides,
     secret,
   };

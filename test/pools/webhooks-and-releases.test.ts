@@ -1,0 +1,200 @@
+/**
+ * Pool rebalancing, the parts that talk back and give back, through the whole local stack:
+ * `pool.rebalanced` and `pool.surplus` webhooks (signed, checked with the `standardwebhooks`
+ * verifier), per-number release records, a release cut off between Plivo and DynamoDB, an answer
+ * lost after Plivo released, and two runs releasing the same surplus at once.
+ */
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
+import { ReleaseStore } from '../../functions/lib/pools/releases.js';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { startReceiver, type Receiver } from '../webhooks/support.js';
+
+let stack: LocalStack;
+let plivo: PlivoClient;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 88, allowLocalCallbacks: true });
+  plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+  await receiver?.close();
+});
+
+function sandbox() {
+  if (!stack.sandbox) throw new Error('needs the in-process sandbox');
+  return stack.sandbox;
+}
+
+async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+interface Run {
+  runId: string;
+  rules: { decision: string; quantity: number; inPool: number; released?: { number: string; outcome: string }[]; note?: string }[];
+  orderId?: string;
+  orderCreated?: boolean;
+  notes: string[];
+  webhooks?: { type: string; deliveryId: string }[];
+}
+interface PoolEventBody {
+  type: string;
+  data: { poolUuid: string; runId: string; orderId?: string; rules: { decision: string; quantity: number; released?: string[]; surplus?: number }[] };
+}
+
+const rule = (min: number, target: number, max: number) => ({ countryIso: 'US', numberType: 'local', prefix: '512', min, target, max });
+const rebalance = (poolUuid: string, dryRun = false) => call<Run>('POST', `/pools/${poolUuid}/rebalance`, { dryRun });
+const members = (poolUuid: string) => sandbox().snapshot().pools[poolUuid]?.members.map((m) => m.number) ?? [];
+const inAccount = () => new Set(sandbox().snapshot().numbers.map((n) => n.number));
+
+async function newPool(name: string, fillWith = 0): Promise<string> {
+  const poolUuid = poolUuidOf(await plivo.createPowerpack({ name }));
+  if (fillWith > 0) {
+    const placed = await call<{ orderId: string; executionArn: string }>('POST', '/orders', { poolUuid, lines: [{ countryIso: 'US', numberType: 'local', prefix: '512', quantity: fillWith }] });
+    expect(placed.status).toBe(202);
+    await stack.stepFunctions.waitForExecution(placed.body.executionArn);
+  }
+  return poolUuid;
+}
+
+/** Every pool number renews today: inside any release window. */
+function renewToday(poolUuid: string): void {
+  const today = new Date().toISOString().slice(0, 10);
+  for (const number of members(poolUuid)) sandbox().setRenewalDate(number, today);
+}
+
+async function until(ok: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The pool events the receiver got for this pool, verified. */
+function poolEvents(poolUuid: string): PoolEventBody[] {
+  const verifier = new Webhook(stack.webhookSecret);
+  return receiver.requests
+    .filter((r) => r.body.includes(poolUuid))
+    .map((r) => verifier.verify(r.body, r.headers as Record<string, string>) as PoolEventBody);
+}
+
+describe('pool webhooks', () => {
+  it('pool.rebalanced when a run orders, signed; none for a dry run or for a second run of the window', async () => {
+    const poolUuid = await newPool('hooks-deficit');
+    expect((await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(2, 4, 8)], callbackUrl: receiver.url })).status).toBe(200);
+
+    const dry = await rebalance(poolUuid, true);
+    expect(dry.body.webhooks).toBeUndefined();
+
+    const run = await rebalance(poolUuid);
+    expect(run.body.rules[0]).toMatchObject({ decision: 'order', quantity: 4 });
+    expect(run.body.webhooks?.map((w) => w.type)).toEqual(['pool.rebalanced']);
+    await until(() => poolEvents(poolUuid).length === 1);
+    const [event] = poolEvents(poolUuid);
+    expect(event).toMatchObject({ type: 'pool.rebalanced', data: { poolUuid, runId: run.body.runId, orderId: run.body.orderId, rules: [{ decision: 'order', quantity: 4 }] } });
+
+    // The same window's order already exists: nothing new ordered, nothing announced.
+    const again = await rebalance(poolUuid);
+    expect(again.body.webhooks).toBeUndefined();
+
+    const listed = await call<{ deliveries: { deliveryId: string; type: string; status: string }[] }>('GET', `/pools/${poolUuid}/webhooks`);
+    expect(listed.body.deliveries).toEqual([expect.objectContaining({ type: 'pool.rebalanced', status: 'DELIVERED', deliveryId: run.body.webhooks?.[0]?.deliveryId })]);
+    const retried = await call<{ outcome: string }>('POST', `/pools/${poolUuid}/webhooks/${run.body.webhooks?.[0]?.deliveryId ?? ''}/retry`);
+    expect(retried).toMatchObject({ status: 202, body: { outcome: 'delivered' } });
+    await until(() => poolEvents(poolUuid).length === 2);
+    expect(new Set(receiver.requests.filter((r) => r.body.includes(poolUuid)).map((r) => r.headers['webhook-id'])).size).toBe(1);
+    expect((await call('POST', `/pools/${poolUuid}/webhooks/msg_nosuchdelivery/retry`)).status).toBe(404);
+
+    const order = await stack.store.getOrder(run.body.orderId ?? '');
+    await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
+  }, 60_000);
+
+  it('pool.surplus once per window when the surplus is only reported; pool.rebalanced with the released numbers', async () => {
+    const poolUuid = await newPool('hooks-surplus', 6);
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 3, 4)], callbackUrl: receiver.url });
+    const first = await rebalance(poolUuid);
+    expect(first.body.rules[0]).toMatchObject({ decision: 'report-surplus', quantity: 3 });
+    expect(first.body.webhooks?.map((w) => w.type)).toEqual(['pool.surplus']);
+    const second = await rebalance(poolUuid);
+    expect(second.body.webhooks?.map((w) => w.deliveryId)).toEqual(first.body.webhooks?.map((w) => w.deliveryId));
+    await until(() => poolEvents(poolUuid).length === 1);
+    expect(poolEvents(poolUuid)[0]).toMatchObject({ type: 'pool.surplus', data: { rules: [{ decision: 'report-surplus', surplus: 2 }] } });
+
+    renewToday(poolUuid);
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 3, 4)], callbackUrl: receiver.url, releaseSurplus: true });
+    const released = await rebalance(poolUuid);
+    expect(released.body.rules[0]).toMatchObject({ decision: 'release', quantity: 3 });
+    expect(released.body.webhooks?.map((w) => w.type)).toEqual(['pool.rebalanced']);
+    await until(() => poolEvents(poolUuid).length === 2);
+    const event = poolEvents(poolUuid).find((e) => e.type === 'pool.rebalanced');
+    const numbers = released.body.rules[0]?.released?.map((r) => r.number).sort();
+    expect(event?.data.rules[0]?.released?.sort()).toEqual(numbers);
+  }, 60_000);
+
+  it('refuses a policy whose callbackUrl points at a private network', async () => {
+    const answer = await call<{ error: string }>('PUT', '/pools/some-pool/policy', { rules: [rule(1, 2, 3)], callbackUrl: 'http://169.254.169.254/latest/meta-data/' });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toMatch(/callbackUrl/);
+  });
+});
+
+describe('releases', () => {
+  it('records each released number; a release cut off before its record is settled from the account by the next run', async () => {
+    const poolUuid = await newPool('release-records', 8);
+    renewToday(poolUuid);
+    const releases = new ReleaseStore(stack.store);
+    // A run that died between its intent and Plivo's answer: one number really gone, one not.
+    const [gone, kept] = members(poolUuid);
+    await plivo.removeFromPool(poolUuid, gone ?? '', { unrent: true });
+    for (const number of [gone, kept]) await releases.begin({ poolUuid, runId: '0000000000000-deadbeef', number: number ?? '', renewalDate: '2026-01-01', startedAt: new Date().toISOString() });
+    expect(await releases.unfinished(poolUuid)).toHaveLength(2);
+
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 4, 5)], releaseSurplus: true });
+    const run = await rebalance(poolUuid);
+    expect(run.body.notes).toContain('settled 2 release(s) a cut-off run left open');
+    const settled = await releases.forRun(poolUuid, '0000000000000-deadbeef');
+    expect(Object.fromEntries(settled.map((r) => [r.number, r.status]))).toEqual({ [gone ?? '']: 'RELEASED', [kept ?? '']: 'FAILED' });
+    expect(await releases.unfinished(poolUuid)).toHaveLength(0);
+
+    // 7 left in the pool, target 4: 3 released, each with its own record.
+    expect(run.body.rules[0]).toMatchObject({ inPool: 7, decision: 'release', quantity: 3 });
+    const records = await releases.forRun(poolUuid, run.body.runId);
+    expect(records.map((r) => r.status)).toEqual(['RELEASED', 'RELEASED', 'RELEASED']);
+    const account = inAccount();
+    expect(records.every((r) => !account.has(r.number))).toBe(true);
+    expect(members(poolUuid)).toHaveLength(4);
+  }, 60_000);
+
+  it('a release Plivo applied but answered 500 for is still recorded as released, nothing leaked or counted twice', async () => {
+    const poolUuid = await newPool('release-lost-answer', 5);
+    renewToday(poolUuid);
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 3, 4)], releaseSurplus: true });
+    sandbox().setFaults([{ method: 'DELETE', path: 'NumberPool', status: 500, when: 'after', rate: 1 }]);
+    const run = await rebalance(poolUuid).finally(() => sandbox().setFaults([]));
+    expect(run.body.rules[0]).toMatchObject({ decision: 'release', quantity: 2 });
+    const records = await new ReleaseStore(stack.store).forRun(poolUuid, run.body.runId);
+    expect(records.map((r) => r.status)).toEqual(['RELEASED', 'RELEASED']);
+    expect(members(poolUuid)).toHaveLength(3);
+  }, 60_000);
+
+  it('two runs at once release the surplus once: the pool ends at its target, not below', async () => {
+    const poolUuid = await newPool('release-race', 9);
+    renewToday(poolUuid);
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(2, 5, 6)], releaseSurplus: true });
+    const runs = await Promise.all([rebalance(poolUuid), rebalance(poolUuid)]);
+    const released = runs.map((r) => r.body.rules[0]?.quantity ?? 0);
+    expect(released.reduce((a, b) => a + b, 0)).toBe(4);
+    expect(members(poolUuid)).toHaveLength(5);
+  }, 60_000);
+});
