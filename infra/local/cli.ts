@@ -13,8 +13,9 @@ const HELP = `Usage: npm start -- [options]
 
 Starts the local stack on loopback — DynamoDB Local, the Plivo sandbox, the local Step Functions
 endpoint running statemachines/order.asl.json with the real handlers, and the HTTP API — then
-places a demo order (three lines: US 512 ×25, US 415 ×20, CA ×15) and shows its progress.
-Keeps serving until Ctrl-C.
+places a demo order (three lines: US 512 ×25, US 415 ×20, CA ×15) and shows its progress, then
+sets a rebalancing policy on the demo pool and shows one rebalance run (it orders US 512's deficit
+of 10 through the same workflow and reports CA's surplus of 5). Keeps serving until Ctrl-C.
 
 Options:
   --no-demo                   start the stack only
@@ -152,6 +153,7 @@ async function main(): Promise<void> {
   if (parsed.demo) {
     const outcome = await runDemo(stack, { tty: Boolean(process.stdout.isTTY), write: (text) => process.stdout.write(text) });
     say(`\nDemo order ${outcome.orderId} ended ${outcome.status}.`);
+    if (outcome.rebalance) say(`Rebalance run ${outcome.rebalance.runId}${outcome.rebalance.orderId ? `: order ${outcome.rebalance.orderId} ended ${outcome.rebalance.status ?? '?'}` : ': nothing ordered'}.`);
   }
   say(`\nServing. Orders: npm run orders -- list --url ${stack.apiUrl}   Ctrl-C stops.`);
   // CI and scripts can ask the stack to stop once the demo is done.
