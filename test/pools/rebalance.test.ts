@@ -130,6 +130,8 @@ describe('deficit', () => {
     expect(members(poolUuid)).toBe(10);
     const third = await rebalance(poolUuid);
     expect(third.body.rules[0]).toMatchObject({ inPool: 10, inTransit: 0, decision: 'ok', quantity: 0 });
+    // Ended orders leave the pool's active list once a run has seen them ended.
+    expect(await stack.store.activeOrderIds(poolUuid)).toEqual([]);
 
     const runs = await call<{ runs: Run[] }>('GET', `/pools/${poolUuid}/runs`);
     expect(runs.body.runs.map((r) => r.runId)).toEqual([third.body.runId, second.body.runId, first.body.runId]);

@@ -32,6 +32,17 @@ describe('OrderStore against DynamoDB Local', () => {
     ]);
   });
 
+  it("lists a pool's active orders with the order itself (not dry runs) until they are forgotten", async () => {
+    const pooled = { ...request, poolUuid: 'pool-active' };
+    await store.createOrder({ orderId: 'o-active-1', request: pooled });
+    await store.createOrder({ orderId: 'o-active-2', request: pooled });
+    await store.createOrder({ orderId: 'o-active-dry', request: { ...pooled, dryRun: true } });
+    expect((await store.activeOrderIds('pool-active')).sort()).toEqual(['o-active-1', 'o-active-2']);
+    await store.forgetActiveOrder('pool-active', 'o-active-1');
+    expect(await store.activeOrderIds('pool-active')).toEqual(['o-active-2']);
+    expect(await store.activeOrderIds('pool-other')).toEqual([]);
+  });
+
   it('returns the same order for the same idempotency key and body, and refuses another body', async () => {
     const idempotency = { scope: 'key-a', key: 'k-1', bodyHash: bodyHash(request) };
     const first = await store.createOrder({ orderId: 'o-idem-1', request, idempotency });

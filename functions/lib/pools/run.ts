@@ -95,25 +95,17 @@ function lineMatches(rule: PoolRule, spec: LineItem['spec']): boolean {
   return true;
 }
 
-/** Orders of this pool still working, with their lines (the order list read whole, newest first — fine at this scale). */
+/**
+ * Orders of this pool still working, with their lines: the pool's active-order list (written with
+ * each order, read consistently), each order read to check it; ended ones are dropped from the list.
+ * Costs one read per order of the pool still listed, never a walk over every order.
+ */
 async function ordersInTransit(store: OrderStore, poolUuid: string): Promise<{ order: OrderItem; lines: LineItem[] }[]> {
   const found: { order: OrderItem; lines: LineItem[] }[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listOrders({ limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const order of page.items) {
-      if (order.request.poolUuid !== poolUuid || !NON_TERMINAL.includes(order.status)) continue;
-      found.push({ order, lines: await store.getLines(order.orderId) });
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  // The orders index may lag a just-placed order: the orders of recent runs are read directly.
-  const seen = new Set(found.map((f) => f.order.orderId));
-  for (const run of await listRuns(store, poolUuid)) {
-    if (!run.orderId || seen.has(run.orderId)) continue;
-    seen.add(run.orderId);
-    const order = await store.findOrder(run.orderId);
-    if (order && NON_TERMINAL.includes(order.status)) found.push({ order, lines: await store.getLines(order.orderId) });
+  for (const orderId of await store.activeOrderIds(poolUuid)) {
+    const order = await store.findOrder(orderId);
+    if (order && NON_TERMINAL.includes(order.status)) found.push({ order, lines: await store.getLines(orderId) });
+    else await store.forgetActiveOrder(poolUuid, orderId);
   }
   return found;
 }

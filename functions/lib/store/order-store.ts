@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -240,6 +241,10 @@ export class OrderStore {
         },
       })),
     ];
+    if (!request.dryRun) {
+      // Found by the pool's rebalance without reading every order (functions/lib/pools/run.ts).
+      items.push({ Put: { TableName: this.tableName, Item: { ...keys.activeOrder(request.poolUuid, order.orderId), orderId: order.orderId, createdAt } } });
+    }
     if (input.idempotency) {
       items.push({
         Put: {
@@ -805,6 +810,24 @@ export class OrderStore {
       }
     }
     return found;
+  }
+
+  /**
+   * Ids of the pool's orders that may still be working, oldest first (consistent). An order that
+   * has ended stays listed until `forgetActiveOrder`: callers check the order's status.
+   */
+  async activeOrderIds(poolUuid: string): Promise<string[]> {
+    const items = await this.queryAll<{ orderId: string }>({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.activeOrder(poolUuid, '').pk, ':prefix': keys.activeOrderPrefix },
+      ProjectionExpression: 'orderId',
+    });
+    return items.map((item) => item.orderId);
+  }
+
+  /** Drops an ended order from its pool's active list. */
+  async forgetActiveOrder(poolUuid: string, orderId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.activeOrder(poolUuid, orderId) }));
   }
 
   private async queryAll<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {

@@ -54,6 +54,9 @@ export const keys = {
   owner: (number: string) => ({ pk: `NUMBER#${number}`, sk: '#OWNER' }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMPOTENCY#${scope}#${key}`, sk: '#KEY' }),
   rateWindow: (account: string, window: number) => ({ pk: `RATE#${account}`, sk: String(window) }),
+  /** A pool's order that may still be working (written with the order, dropped once it is seen ended). */
+  activeOrder: (poolUuid: string, orderId: string) => ({ pk: `POOL#${poolUuid}`, sk: `ACTIVE#${orderId}` }),
+  activeOrderPrefix: 'ACTIVE#',
   /** Orders, newest first, on gsi1. */
   ordersIndexPk: 'ORDERS',
   /** Lines waiting on address regulations, oldest order first, on gsi1 (sparse). */
