@@ -3,6 +3,7 @@
  * through the order workflow, surplus reported or left alone, the cost guard, dry runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderRequestSchema } from '../../functions/lib/orders/model.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 
@@ -201,6 +202,26 @@ describe('in transit', () => {
     const second = await rebalance(poolUuid);
     expect(second.body.rules[0]).toMatchObject({ inPool: 0, inTransit: 3, decision: 'ok' });
     expect(second.body.orderId).toBeUndefined();
+    await call('DELETE', `/pools/${poolUuid}/policy`);
+  }, 30_000);
+});
+
+describe('in transit, numbers already in the pool', () => {
+  it('a working line whose numbers are assigned but not yet verified counts them once, in the pool', async () => {
+    const poolUuid = await newPool('assigned-not-verified');
+    // An order caught between AssignToPool and Verify: 3 requested, 2 rented, claimed and in the pool.
+    const orderId = `assigning-${poolUuid}`;
+    await stack.store.createOrder({ orderId, request: orderRequestSchema.parse({ poolUuid, lines: [{ countryIso: 'US', numberType: 'local', prefix: '512', quantity: 3 }] }) });
+    await stack.store.setOrderStatus(orderId, 'IN_PROGRESS');
+    const group = (await plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local', prefix: '512', services: 'sms', limit: 1 })).objects[0];
+    const rented = await plivo.rentFromGroup(group?.group_id ?? '', { quantity: 2 });
+    const numbers = rented.status === 'fulfilled' ? rented.rented : [];
+    await stack.store.claimNumbers(orderId, 0, group?.group_id ?? '', numbers);
+    for (const number of numbers) await plivo.addToPool(poolUuid, number, { service: 'sms' });
+
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(5, 6, 10)] });
+    const preview = await call<Run>('GET', `/pools/${poolUuid}`);
+    expect(preview.body.rules[0]).toMatchObject({ inPool: 2, inTransit: 1, decision: 'order', quantity: 3 });
     await call('DELETE', `/pools/${poolUuid}/policy`);
   }, 30_000);
 });

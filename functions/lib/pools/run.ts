@@ -8,7 +8,7 @@ import { NumberOrdersError } from '../errors.js';
 import { orderRequestSchema, terminalOrderStatuses, type OrderStatus } from '../orders/model.js';
 import { submitOrder, type SubmitDeps } from '../orders/submit.js';
 import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
-import { IdempotencyConflictError, type LineItem, type OrderItem, type OrderStore } from '../store/order-store.js';
+import { IdempotencyConflictError, type LineItem, type NumberItem, type OrderItem, type OrderStore } from '../store/order-store.js';
 import type { WorkflowLogger } from '../workflow/deps.js';
 import { recordPoolEvents } from './events.js';
 import { PolicyStore, poolKeys, type PoolPolicy, type PoolRule, type StoredPolicy } from './policy.js';
@@ -100,14 +100,21 @@ function lineMatches(rule: PoolRule, spec: LineItem['spec']): boolean {
  * each order, read consistently), each order read to check it; ended ones are dropped from the list.
  * Costs one read per order of the pool still listed, never a walk over every order.
  */
-async function ordersInTransit(store: OrderStore, poolUuid: string): Promise<{ order: OrderItem; lines: LineItem[] }[]> {
-  const found: { order: OrderItem; lines: LineItem[] }[] = [];
+async function ordersInTransit(store: OrderStore, poolUuid: string): Promise<Transit[]> {
+  const found: Transit[] = [];
   for (const orderId of await store.activeOrderIds(poolUuid)) {
     const order = await store.findOrder(orderId);
-    if (order && NON_TERMINAL.includes(order.status)) found.push({ order, lines: await store.getLines(orderId) });
+    if (order && NON_TERMINAL.includes(order.status)) found.push({ order, lines: await store.getLines(orderId), numbers: await store.lineNumbers(orderId, undefined) });
     else await store.forgetActiveOrder(poolUuid, orderId);
   }
   return found;
+}
+
+/** An order of the pool still working: its lines and the numbers it holds so far. */
+interface Transit {
+  order: OrderItem;
+  lines: LineItem[];
+  numbers: NumberItem[];
 }
 
 interface Counted {
@@ -130,16 +137,23 @@ async function poolNumbers(deps: PoolsDeps, poolUuid: string, policy: PoolPolicy
   return numbers;
 }
 
-async function count(deps: PoolsDeps, poolUuid: string, policy: PoolPolicy): Promise<{ counted: Counted[]; transit: { order: OrderItem; lines: LineItem[] }[] }> {
+/**
+ * Counts each rule. A working line counts in transit for what it still lacks in the pool: its
+ * requested quantity less those of its numbers the same listing found in the pool (an assigned
+ * number not yet verified is in the pool, and must not be counted twice).
+ */
+async function count(deps: PoolsDeps, poolUuid: string, policy: PoolPolicy): Promise<{ counted: Counted[]; transit: Transit[] }> {
   const transit = await ordersInTransit(deps.store, poolUuid);
   const counted: Counted[] = [];
   for (const rule of policy.rules) {
     const numbers = await poolNumbers(deps, poolUuid, policy, rule);
+    const listed = new Set(numbers);
     let inTransit = 0;
-    for (const { lines } of transit) {
+    for (const { lines, numbers: held } of transit) {
       for (const line of lines) {
         if (TERMINAL_LINES.has(line.status) || !lineMatches(rule, line.spec)) continue;
-        inTransit += Math.max(0, line.requested - line.verified);
+        const inPool = held.filter((n) => n.line === line.line && listed.has(n.number)).length;
+        inTransit += Math.max(0, line.requested - inPool);
       }
     }
     counted.push({ rule, numbers, inTransit });
@@ -302,7 +316,7 @@ async function releaseSurplus(
   deps: PoolsDeps,
   record: RunRecord,
   stored: StoredPolicy,
-  transit: readonly { order: OrderItem }[],
+  transit: readonly Transit[],
   toRelease: readonly { outcome: RuleOutcome; excess: number }[],
   now: Date,
 ): Promise<void> {
@@ -320,7 +334,7 @@ async function releaseSurplus(
     if (settled.length) record.notes.push(`settled ${settled.length} release(s) a cut-off run left open`);
     // Numbers an order is still working on are never released.
     const busy = new Set<string>();
-    for (const { order } of transit) for (const n of await deps.store.lineNumbers(order.orderId, undefined)) busy.add(n.number);
+    for (const { numbers } of transit) for (const n of numbers) busy.add(n.number);
     for (const { outcome, excess } of toRelease) {
       const numbers = await poolNumbers(deps, poolUuid, policy, outcome.rule);
       const wanted = Math.min(excess, Math.max(0, numbers.length - outcome.target));
