@@ -1,9 +1,11 @@
 /**
- * A small client of the orders API for the CLI (plain `fetch`). Answers are checked with the
- * API's own response schemas, so a CLI that no longer fits the API says so instead of guessing.
+ * A small client of the orders API for the CLI (plain `fetch`): orders, and pool rebalancing.
+ * Answers are checked with the API's own response schemas, so a CLI that no longer fits the API
+ * says so instead of guessing.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { OrderRequestInput, OrderStatus } from '../../functions/lib/orders/model.js';
+import { runListSchema, runRecordSchema, storedPolicySchema } from '../../functions/orders-api/pools-routes.js';
 import {
   errorResponseSchema,
   orderAcceptedSchema,
@@ -16,6 +18,13 @@ import {
   type OrderNumbersPage,
   type OrderView,
 } from '../../functions/orders-api/schemas.js';
+
+/** A pool's policy as stored, with its version (`GET`/`PUT /pools/{uuid}/policy`). */
+export type StoredPolicyView = z.output<typeof storedPolicySchema>;
+/** A rebalance run (`POST /pools/{uuid}/rebalance`), or the plan of the next one (`GET /pools/{uuid}`). */
+export type PoolRunView = z.output<typeof runRecordSchema>;
+export type PoolRunList = z.output<typeof runListSchema>;
+const policyDeletedSchema = z.object({ poolUuid: z.string(), deleted: z.literal(true) });
 
 /** The API answered with an error. */
 export class ApiError extends Error {
@@ -70,6 +79,43 @@ export class OrdersClient {
     return (await this.send('GET', `/orders/${encodeURIComponent(orderId)}/numbers${queryString(query)}`, orderNumbersPageSchema)).body;
   }
 
+  /** Sends the policy as given: the API checks it and names the field of any problem (422). */
+  async putPoolPolicy(poolUuid: string, policy: unknown, ifMatch?: number): Promise<StoredPolicyView> {
+    return (
+      await this.send('PUT', `${poolPath(poolUuid)}/policy`, storedPolicySchema, {
+        body: JSON.stringify(policy),
+        headers: { 'content-type': 'application/json', ...(ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` }) },
+      })
+    ).body;
+  }
+
+  async getPoolPolicy(poolUuid: string): Promise<StoredPolicyView> {
+    return (await this.send('GET', `${poolPath(poolUuid)}/policy`, storedPolicySchema)).body;
+  }
+
+  async deletePoolPolicy(poolUuid: string): Promise<z.output<typeof policyDeletedSchema>> {
+    return (await this.send('DELETE', `${poolPath(poolUuid)}/policy`, policyDeletedSchema)).body;
+  }
+
+  /** What a run now would decide, per rule; records nothing. */
+  async getPool(poolUuid: string): Promise<PoolRunView> {
+    return (await this.send('GET', poolPath(poolUuid), runRecordSchema)).body;
+  }
+
+  async rebalancePool(poolUuid: string, options: { dryRun: boolean }): Promise<PoolRunView> {
+    return (
+      await this.send('POST', `${poolPath(poolUuid)}/rebalance`, runRecordSchema, {
+        body: JSON.stringify({ dryRun: options.dryRun }),
+        headers: { 'content-type': 'application/json' },
+      })
+    ).body;
+  }
+
+  /** The pool's runs, newest first (the API gives at most 20). */
+  async listPoolRuns(poolUuid: string): Promise<PoolRunList> {
+    return (await this.send('GET', `${poolPath(poolUuid)}/runs`, runListSchema)).body;
+  }
+
   private async send<S extends z.ZodType>(
     method: string,
     path: string,
@@ -101,6 +147,8 @@ export class OrdersClient {
     return { body: parsed.data, headers: response.headers };
   }
 }
+
+const poolPath = (poolUuid: string) => `/pools/${encodeURIComponent(poolUuid)}`;
 
 function queryString(query: Record<string, string | number | undefined>): string {
   const params = new URLSearchParams();

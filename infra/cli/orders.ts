@@ -1,12 +1,15 @@
 /**
- * The orders CLI: place, inspect, watch and list orders through the orders HTTP API.
+ * The orders CLI: place, inspect, watch and list orders through the orders HTTP API, and keep
+ * pools between min and max (pool rebalancing).
  *
  *   npm run orders -- create --pool P --line US:local:512:25 --line CA:local::15
  *   npm run orders -- watch ID
+ *   npm run orders -- pool set-policy P policy.json && npm run orders -- pool rebalance P --dry-run
  *
  * Exit codes: 0 done; 1 the request failed (API error, unreachable); 2 bad usage; 3 `watch`
  * saw the order end in a status other than COMPLETED or PLANNED.
  */
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,6 +17,7 @@ import { orderStatuses, type OrderRequestInput, type OrderStatus } from '../../f
 import type { OrderView } from '../../functions/orders-api/schemas.js';
 import { ApiError, OrdersClient, UnreachableError } from './client.js';
 import { LineSpecError, LINE_SPEC_SYNTAX, parseLineSpec } from './line-spec.js';
+import { renderPolicy, renderPoolState, renderRun, renderRuns } from './pool-view.js';
 import { progressState, renderProgress } from './progress.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
@@ -30,6 +34,16 @@ Commands:
   watch ID                                         show progress until the order ends
   list [--status S] [--limit N] [--cursor C]       list orders, newest first
   numbers ID [--line N] [--limit N]                list an order's numbers (every page)
+
+Pool rebalancing (keep pool P between min and max per rule; P is the number pool uuid):
+  pool set-policy P FILE [--if-match V]            set P's policy from a JSON file (- reads stdin)
+  pool policy P                                    show P's policy and its version
+  pool delete-policy P                             stop rebalancing P
+  pool status P                                    per rule: in pool, in transit, min/target/max, and
+                                                   what a run now would decide (records nothing)
+  pool rebalance P [--dry-run]                     run now: order the deficit, release or report the
+                                                   surplus; prints the run and its order id
+  pool runs P [--limit N]                          P's runs, newest first, a line each (at most 20)
 
 Options for create:
   --pool UUID             the Powerpack number pool (required)
@@ -52,6 +66,9 @@ Options for watch (and create --watch):
 Options for list:  --status ${orderStatuses.join('|')}
                    --limit N (1-100, default 20)  --cursor C (from the previous page)
 Options for numbers: --line N (0-based line index)  --limit N (at most N numbers; default all)
+Options for pool:  --if-match V  only replace version V of the policy (else HTTP 412)
+                   --dry-run     decide and record the run, but order and release nothing
+                   --limit N     at most N runs
 
 Common options:
   --url URL               the API (default $NUMBER_ORDERS_URL, else ${DEFAULT_URL})
@@ -85,21 +102,39 @@ const OPTIONS = {
   status: { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
+  'if-match': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 const COMMON: readonly OptionName[] = ['url', 'api-key', 'json', 'help'];
 const WATCH: readonly OptionName[] = ['interval', 'timeout'];
-const COMMANDS: Record<string, { args: number; options: readonly OptionName[] }> = {
+
+interface CommandSpec {
+  /** The positional arguments: a name for usage, and what it is, said when it is missing. */
+  args: readonly { name: string; what: string }[];
+  options: readonly OptionName[];
+}
+const ORDER_ID = { name: 'ID', what: 'one order id' };
+const POOL = { name: 'P', what: 'a pool uuid P' };
+const COMMANDS: Record<string, CommandSpec> = {
   create: {
-    args: 0,
+    args: [],
     options: ['pool', 'line', 'service', 'no-partial', 'dry-run', 'reference', 'callback-url', 'max-monthly-rate', 'max-setup-rate', 'idempotency-key', 'watch', ...WATCH],
   },
-  get: { args: 1, options: [] },
-  watch: { args: 1, options: WATCH },
-  list: { args: 0, options: ['status', 'limit', 'cursor'] },
-  numbers: { args: 1, options: ['line', 'limit'] },
+  get: { args: [ORDER_ID], options: [] },
+  watch: { args: [ORDER_ID], options: WATCH },
+  list: { args: [], options: ['status', 'limit', 'cursor'] },
+  numbers: { args: [ORDER_ID], options: ['line', 'limit'] },
+  'pool set-policy': { args: [POOL, { name: 'FILE', what: 'a policy FILE (JSON, or - for standard input)' }], options: ['if-match'] },
+  'pool policy': { args: [POOL], options: [] },
+  'pool delete-policy': { args: [POOL], options: [] },
+  'pool status': { args: [POOL], options: [] },
+  'pool rebalance': { args: [POOL], options: ['dry-run'] },
+  'pool runs': { args: [POOL], options: ['limit'] },
 };
+const POOL_COMMANDS = Object.keys(COMMANDS)
+  .filter((name) => name.startsWith('pool '))
+  .map((name) => name.slice('pool '.length));
 
 export interface Output {
   write(text: string): unknown;
@@ -113,9 +148,12 @@ export interface CliIo {
   fetch?: typeof fetch;
   /** For tests: how `watch` waits between polls. */
   sleep?: (ms: number) => Promise<unknown>;
+  /** Where `pool set-policy P -` reads the policy. @default process.stdin */
+  stdin?: AsyncIterable<string | Uint8Array>;
 }
 
-class UsageError extends Error {
+/** The command line is wrong: exit 2, nothing was sent. */
+export class UsageError extends Error {
   override readonly name = 'UsageError' as const;
 }
 
@@ -123,6 +161,50 @@ type Values = ReturnType<typeof parse>['values'];
 
 function parse(argv: string[]) {
   return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+}
+
+export type ParsedCommand =
+  | { help: true }
+  | {
+      help?: false;
+      /** `create`, `get`, …, or `pool status` etc. */
+      command: string;
+      args: string[];
+      values: Values;
+    };
+
+/** Reads the command line: the command, its arguments and options, each checked to apply. Throws UsageError. */
+export function parseCommand(argv: string[]): ParsedCommand {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  let [command, ...args] = positionals;
+  if (values.help || command === 'help') return { help: true };
+  if (!command) throw new UsageError('no command given');
+  if (command === 'pool') {
+    const [sub, ...rest] = args;
+    if (!sub) throw new UsageError(`pool needs a command: ${POOL_COMMANDS.join(', ')}`);
+    if (!COMMANDS[`pool ${sub}`]) throw new UsageError(`unknown pool command "${sub}" (${POOL_COMMANDS.join(', ')})`);
+    command = `pool ${sub}`;
+    args = rest;
+  }
+  const spec = COMMANDS[command];
+  if (!spec) throw new UsageError(`unknown command "${command}"`);
+  const missing = spec.args[args.length];
+  if (missing) throw new UsageError(`${command} needs ${missing.what}`);
+  if (args.length > spec.args.length) {
+    throw new UsageError(
+      spec.args.length === 0 ? `${command} takes no arguments; got "${args.join(' ')}"` : `${command} takes ${spec.args.map((a) => a.name).join(' ')} only; got "${args.join(' ')}"`,
+    );
+  }
+  for (const name of Object.keys(values) as OptionName[]) {
+    if (!COMMON.includes(name) && !spec.options.includes(name)) throw new UsageError(`--${name} does not apply to ${command}`);
+  }
+  return { command, args, values };
 }
 
 function positiveInt(name: string, text: string | undefined, fallback?: number): number | undefined {
@@ -202,25 +284,12 @@ async function watch(client: OrdersClient, orderId: string, values: Values, io: 
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  const [command, ...args] = positionals;
-  if (values.help || command === 'help') {
+  const parsed = parseCommand(argv);
+  if (parsed.help) {
     print(io.stdout, HELP);
     return EXIT.ok;
   }
-  if (!command) throw new UsageError('no command given');
-  const spec = COMMANDS[command];
-  if (!spec) throw new UsageError(`unknown command "${command}"`);
-  if (args.length !== spec.args) throw new UsageError(spec.args === 1 ? `${command} needs one order id` : `${command} takes no arguments; got "${args.join(' ')}"`);
-  for (const name of Object.keys(values) as OptionName[]) {
-    if (!COMMON.includes(name) && !spec.options.includes(name)) throw new UsageError(`--${name} does not apply to ${command}`);
-  }
+  const { command, args, values } = parsed;
 
   const client = new OrdersClient({
     url: values.url ?? io.env.NUMBER_ORDERS_URL ?? DEFAULT_URL,
@@ -297,6 +366,80 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     default:
+      if (command.startsWith('pool ')) return poolCommand(command, client, args, values, io);
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/** `--if-match 3` (or `"3"`, as the ETag shows it). */
+function policyVersion(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^"?(\d+)"?$/.exec(text);
+  if (!match) throw new UsageError(`--if-match must be a policy version, a whole number such as 3 (pool policy P shows it); got "${text}"`);
+  return Number(match[1]);
+}
+
+async function readAll(source: AsyncIterable<string | Uint8Array>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The policy file as JSON; the API checks what it says. A file that cannot be read or parsed is a usage error. */
+async function readPolicy(file: string, io: CliIo): Promise<unknown> {
+  const where = file === '-' ? 'the policy on standard input' : `the policy file "${file}"`;
+  let text: string;
+  try {
+    text = file === '-' ? await readAll(io.stdin ?? process.stdin) : await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${where} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function poolCommand(command: string, client: OrdersClient, args: string[], values: Values, io: CliIo): Promise<number> {
+  const poolUuid = args[0] ?? '';
+  const show = (json: unknown, text: () => string) => print(io.stdout, values.json ? JSON.stringify(json, null, 2) : text());
+  switch (command) {
+    case 'pool set-policy': {
+      const ifMatch = policyVersion(values['if-match']);
+      const stored = await client.putPoolPolicy(poolUuid, await readPolicy(args[1] ?? '', io), ifMatch);
+      const rules = Array.isArray(stored.policy.rules) ? stored.policy.rules.length : 0;
+      show(stored, () => `policy of pool ${poolUuid} stored: version ${stored.version}, ${rules} ${rules === 1 ? 'rule' : 'rules'}\nwhat a run would do: npm run orders -- pool status ${poolUuid}`);
+      return EXIT.ok;
+    }
+    case 'pool policy': {
+      const stored = await client.getPoolPolicy(poolUuid);
+      show(stored, () => renderPolicy(stored));
+      return EXIT.ok;
+    }
+    case 'pool delete-policy': {
+      const deleted = await client.deletePoolPolicy(poolUuid);
+      show(deleted, () => `policy of pool ${poolUuid} deleted: the pool is no longer rebalanced`);
+      return EXIT.ok;
+    }
+    case 'pool status': {
+      const plan = await client.getPool(poolUuid);
+      show(plan, () => renderPoolState(plan));
+      return EXIT.ok;
+    }
+    case 'pool rebalance': {
+      const run = await client.rebalancePool(poolUuid, { dryRun: values['dry-run'] ?? false });
+      show(run, () => renderRun(run));
+      return EXIT.ok;
+    }
+    case 'pool runs': {
+      const limit = positiveInt('limit', values.limit, Infinity) as number;
+      const page = await client.listPoolRuns(poolUuid);
+      const runs = page.runs.slice(0, limit);
+      show({ ...page, runs }, () => (runs.length ? renderRuns(runs) : 'no runs'));
+      return EXIT.ok;
+    }
+    default:
       throw new UsageError(`unknown command "${command}"`);
   }
 }
@@ -314,6 +457,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       const issues = error.body?.issues ?? [];
       print(io.stderr, [`error: ${error.message}`, ...issues.slice(1).map((issue) => `  ${issue.path || 'body'}: ${issue.message}`)].join('\n'));
       if (error.status === 401 || error.status === 403) print(io.stderr, 'check --api-key (or NUMBER_ORDERS_API_KEY)');
+      if (error.body?.requestId) print(io.stderr, `request id ${error.body.requestId}: quote it when asking for help`);
       return EXIT.failed;
     }
     if (error instanceof UnreachableError) {
