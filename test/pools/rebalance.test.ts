@@ -143,11 +143,13 @@ describe('deficit', () => {
   it('two simultaneous rebalance requests create one order between them', async () => {
     const poolUuid = await newPool('simultaneous');
     await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(2, 4, 6)] });
-    const [a, b] = await Promise.all([rebalance(poolUuid), rebalance(poolUuid)]);
-    expect(a.body.orderId).toBeDefined();
-    expect(b.body.orderId).toBe(a.body.orderId);
-    expect([a.body.orderCreated, b.body.orderCreated].filter(Boolean)).toHaveLength(1);
-    const order = await stack.store.getOrder(a.body.orderId ?? '');
+    const runs = await Promise.all([rebalance(poolUuid), rebalance(poolUuid)]);
+    // The later run either hits the window's idempotency key (same order) or already counts the
+    // first order in transit (orders nothing): one order either way.
+    const orderIds = new Set(runs.map((r) => r.body.orderId).filter((id) => id !== undefined));
+    expect(orderIds.size).toBe(1);
+    expect(runs.map((r) => r.body.orderCreated).filter(Boolean)).toHaveLength(1);
+    const order = await stack.store.getOrder([...orderIds][0] ?? '');
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
     expect(members(poolUuid)).toBe(4);
   }, 60_000);
