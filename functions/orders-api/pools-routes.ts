@@ -6,7 +6,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';
-import { ConfigurationError } from '../lib/errors.js';
+import { ConfigurationError, PlivoNotFoundError } from '../lib/errors.js';
 import { HttpError } from '../lib/http/errors.js';
 import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
@@ -96,6 +96,8 @@ function poolsDeps(deps: PoolsRouteDeps, logger?: WorkflowLogger): PoolsDeps {
 function asHttp(error: unknown): never {
   if (error instanceof PolicyNotFoundError || error instanceof RunNotFoundError) throw new HttpError(404, error.message, { cause: error });
   if (error instanceof PolicyVersionError) throw new HttpError(412, `If-Match: ${error.message}`, { cause: error });
+  // Plivo does not know the pool (listing it answered 404): the caller's uuid is at fault.
+  if (error instanceof PlivoNotFoundError) throw new HttpError(404, `poolUuid: Plivo has no number pool with this uuid in the account`, { cause: error });
   throw error;
 }
 

@@ -271,6 +271,9 @@ describe('the schedule', () => {
     expect(mine?.runId).toBeDefined();
     const run = await call<Run & { trigger: string }>('GET', `/pools/${poolUuid}/runs/${mine?.runId ?? ''}`);
     expect(run.body).toMatchObject({ trigger: 'schedule', rules: [{ decision: 'order', quantity: 2 }] });
+    const unknown = await call<{ error: string }>('GET', '/pools/no-such-pool');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatch(/^poolUuid: /);
     await call('DELETE', '/pools/no-such-pool/policy');
     const order = await stack.store.getOrder(run.body.orderId ?? '');
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');

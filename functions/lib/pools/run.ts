@@ -51,7 +51,6 @@ export interface RunRecord {
   orderCreated?: boolean;
   estimatedMonthlyIncrease: string;
   notes: string[];
-  error?: string;
   /** Webhook deliveries this run recorded (`pool.rebalanced`, `pool.surplus`). */
   webhooks?: { type: string; deliveryId: string }[];
 }
