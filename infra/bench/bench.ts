@@ -12,6 +12,7 @@ import { formatRateLimit, parseRateLimit, type RateLimit } from '../../functions
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/lib/aws-clients.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
+import { listRuns } from '../../functions/lib/pools/run.js';
 
 export const HELP = `Usage: npm run bench -- [options]
 
@@ -26,6 +27,8 @@ Options:
   --concurrency N     Plivo calls in flight per handler invocation (default 16)
   --warm-up-writes N  DynamoDB Local writes before measuring, to warm its JIT (default 4000; 0 = none)
   --skip-naive        skip the naive baseline (per number: search, rent 1, add to pool, get)
+  --skip-rebalance    skip the rebalance run (after the order: a policy with one rule per area code,
+                      each 5% short of its target, and one scheduled run over the pool)
   --naive-numbers N   numbers for the naive baseline (default: min(--numbers, 200)); per-number figures are compared
   --plivo-url URL     use another Plivo endpoint (with --plivo-auth-id/--plivo-auth-token) instead of the sandbox
   --plivo-auth-id ID
@@ -44,6 +47,7 @@ export interface BenchOptions {
   latencyMs: number;
   concurrency: number;
   skipNaive: boolean;
+  skipRebalance: boolean;
   naiveNumbers: number;
   warmUpWrites: number;
   plivoUrl?: string;
@@ -63,6 +67,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
       'latency-ms': { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '16' },
       'skip-naive': { type: 'boolean', default: false },
+      'skip-rebalance': { type: 'boolean', default: false },
       'warm-up-writes': { type: 'string', default: '4000' },
       'naive-numbers': { type: 'string' },
       'plivo-url': { type: 'string' },
@@ -89,6 +94,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
     latencyMs: int('latency-ms', values['latency-ms'], 0, 60_000),
     concurrency: int('concurrency', values.concurrency, 1, 256),
     skipNaive: values['skip-naive'],
+    skipRebalance: values['skip-rebalance'],
     warmUpWrites: int('warm-up-writes', values['warm-up-writes'], 0, 1_000_000),
     naiveNumbers: values['naive-numbers'] === undefined ? Math.min(numbers, 200) : int('naive-numbers', values['naive-numbers'], 1, 100_000),
     ...(values['plivo-url'] ? { plivoUrl: values['plivo-url'] } : {}),
@@ -277,7 +283,12 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       peakRssMiB: round(peakRss / 1024 / 1024, 1),
       latencyMs: options.latencyMs,
       naive: null as (NaiveResult & { callsRatio: number }) | null,
+      rebalance: null as RebalanceResult | null,
     };
+    if (!options.skipRebalance && order.status === 'COMPLETED') {
+      say('Rebalance: one run over the pool, one rule per area code, each 5% short…');
+      result.rebalance = await runRebalanceBench(stack, counter, poolUuid, lines);
+    }
     if (!options.skipNaive) {
       say(`Naive baseline: ${options.naiveNumbers} numbers, one at a time…`);
       const naive = await runNaive(stack, options, options.naiveNumbers);
@@ -289,6 +300,62 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     clearInterval(sampler);
     await stack.close();
   }
+}
+
+interface RebalanceResult {
+  rules: number;
+  poolNumbers: number;
+  ordered: number;
+  plivoCalls: number;
+  plivoCallsByEndpoint: Record<string, number>;
+  /** Listing pages per rule: ceil(numbers of the rule / 20). */
+  lowerBoundCalls: number;
+  wallSeconds: number;
+  orderStatus: string | null;
+}
+
+/**
+ * One scheduled rebalance run over the bench's pool (as the EventBridge schedule would start it):
+ * a rule per area code, its target 5% above what the order put in the pool, so every rule orders.
+ * Measures the run itself (counting and the cost searches), then waits for the order it placed.
+ */
+async function runRebalanceBench(stack: LocalStack, counter: PlivoCallCounter, poolUuid: string, lines: readonly { prefix: string | undefined; quantity: number }[]): Promise<RebalanceResult> {
+  const byPrefix = new Map<string, number>();
+  for (const line of lines) byPrefix.set(line.prefix ?? '', (byPrefix.get(line.prefix ?? '') ?? 0) + line.quantity);
+  const rules = [...byPrefix].map(([prefix, held]) => {
+    const target = held + Math.max(1, Math.round(held * 0.05));
+    return { countryIso: 'US', numberType: 'local', prefix, min: target, target, max: target * 2 };
+  });
+  const put = await fetch(`${stack.apiUrl}/pools/${poolUuid}/policy`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
+    body: JSON.stringify({ rules }),
+  });
+  if (put.status !== 200) throw new Error(`policy refused (${put.status}): ${await put.text()}`);
+  counter.reset();
+  const started = Date.now();
+  await stack.rebalancer.runOnce();
+  const wallSeconds = (Date.now() - started) / 1000;
+  const calls = counter.snapshot();
+  const [run] = await listRuns(stack.store, poolUuid, 1);
+  const ordered = (run?.rules ?? []).reduce((sum, r) => sum + (r.decision === 'order' || r.decision === 'capped' ? r.quantity : 0), 0);
+  let orderStatus: string | null = null;
+  if (run?.orderId) {
+    const placed = await stack.store.getOrder(run.orderId);
+    await stack.stepFunctions.waitForExecution(placed.executionArn ?? '');
+    orderStatus = (await stack.store.getOrder(run.orderId)).status;
+  }
+  const poolNumbers = [...byPrefix.values()].reduce((a, b) => a + b, 0);
+  return {
+    rules: rules.length,
+    poolNumbers,
+    ordered,
+    plivoCalls: calls.total,
+    plivoCallsByEndpoint: calls.byRoute,
+    lowerBoundCalls: [...byPrefix.values()].reduce((sum, held) => sum + Math.max(1, Math.ceil(held / 20)), 0) + rules.length,
+    wallSeconds: round(wallSeconds),
+    orderStatus,
+  };
 }
 
 function round(value: number, digits = 2): number {
@@ -316,6 +383,11 @@ export function formatTable(result: Awaited<ReturnType<typeof runBench>>): strin
     ['calls per window', result.callsPerWindow.join(' ')],
     ['calls by endpoint', Object.entries(result.plivoCallsByEndpoint).map(([k, v]) => `${k}: ${v}`).join('; ')],
   ];
+  if (result.rebalance) {
+    const r = result.rebalance;
+    rows.push(['rebalance run: Plivo calls', `${r.plivoCalls} (lower bound ${r.lowerBoundCalls}: a listing page per 20 pool numbers per rule, one price search per short rule) for ${r.poolNumbers} pool numbers, ${r.rules} rules`]);
+    rows.push(['rebalance run: time, ordered', `${r.wallSeconds} s; ordered ${r.ordered} numbers, order ${r.orderStatus ?? 'none'}`]);
+  }
   if (result.naive) {
     rows.push(['naive: calls per number', `${result.naive.plivoCallsPerNumber} (${result.naive.callsRatio}× ours)`]);
     rows.push(['naive: time', `${result.naive.wallSeconds} s for ${result.naive.numbers} numbers (${round(result.naive.secondsPerNumber, 3)} s/number)`]);

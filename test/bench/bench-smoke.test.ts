@@ -22,5 +22,8 @@ describe('npm run bench (smoke)', () => {
       expect([key, typeof result[key]]).toEqual([key, 'number']);
     }
     expect(stdout).toContain('Plivo calls per number');
+    // The rebalance run: two rules (two area codes, 10 each), each 1 short of its target.
+    expect(result.rebalance).toMatchObject({ rules: 2, poolNumbers: 20, ordered: 2, orderStatus: 'COMPLETED', lowerBoundCalls: 4 });
+    expect(stdout).toContain('rebalance run: Plivo calls');
   }, 150_000);
 });
