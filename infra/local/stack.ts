@@ -271,7 +271,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const reconciler = scheduledJob({
       label: 'Reconciler',
       everySeconds: options.reconcileIntervalSeconds ?? 60,
-      run: () => reconcilerModule.handler({}, scheduledContext('number-orders-reconciler')),
+      run: () => reconcilerModule.handler({ stateMachineArn }, scheduledContext('number-orders-reconciler')),
       say,
     });
     closers.push(() => reconciler.stop());

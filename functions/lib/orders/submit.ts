@@ -48,6 +48,27 @@ export async function submitOrder(deps: SubmitDeps, input: SubmitInput): Promise
   return { order, created };
 }
 
+/**
+ * Starts the execution of every order recorded more than `graceMs` ago whose execution ARN was
+ * never recorded: an order whose StartExecution failed, or whose process died between the write
+ * and the start, with no client retrying it. The execution name (the order id) makes a start
+ * that raced the original one harmless. Returns the orders started.
+ */
+export async function startUnstarted(deps: SubmitDeps, options: { graceMs?: number; now?: Date } = {}): Promise<string[]> {
+  const before = new Date((options.now ?? new Date()).getTime() - (options.graceMs ?? 60_000)).toISOString();
+  const started: string[] = [];
+  for (const { orderId } of await deps.store.unstartedOrders(before)) {
+    const order = await deps.store.findOrder(orderId);
+    if (!order || order.executionArn) {
+      await deps.store.forgetUnstarted(orderId);
+      continue;
+    }
+    await deps.store.setExecutionArn(orderId, await startExecution(deps, orderId));
+    started.push(orderId);
+  }
+  return started;
+}
+
 async function startExecution(deps: SubmitDeps, orderId: string): Promise<string> {
   try {
     const started = await deps.sfn.send(

@@ -241,6 +241,8 @@ export class OrderStore {
         },
       })),
     ];
+    // Found by the sweep that starts executions a crash kept from starting (orders/submit.ts).
+    items.push({ Put: { TableName: this.tableName, Item: { ...keys.unstarted(order.orderId), orderId: order.orderId, createdAt } } });
     if (!request.dryRun) {
       // Found by the pool's rebalance without reading every order (functions/lib/pools/run.ts).
       items.push({ Put: { TableName: this.tableName, Item: { ...keys.activeOrder(request.poolUuid, order.orderId), orderId: order.orderId, createdAt } } });
@@ -318,6 +320,7 @@ export class OrderStore {
     return { items, ...(startKey ? { cursor: encodeCursor(startKey) } : {}) };
   }
 
+  /** Records the order's execution, and takes it off the unstarted list. */
   async setExecutionArn(orderId: string, executionArn: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
@@ -328,6 +331,22 @@ export class OrderStore {
         ExpressionAttributeValues: { ':arn': executionArn, ':now': now() },
       }),
     );
+    // A crash here leaves the marker: the sweep finds the ARN on the order and drops it.
+    await this.forgetUnstarted(orderId);
+  }
+
+  /** Orders recorded before `before` (ISO time) whose execution ARN is not recorded yet, oldest first. */
+  async unstartedOrders(before: string): Promise<{ orderId: string; createdAt: string }[]> {
+    const items = await this.queryAll<{ orderId: string; createdAt: string }>({
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'createdAt < :before',
+      ExpressionAttributeValues: { ':pk': keys.unstarted('').pk, ':before': before },
+    });
+    return items.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
+  }
+
+  async forgetUnstarted(orderId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.unstarted(orderId) }));
   }
 
   /**

@@ -54,6 +54,8 @@ export const keys = {
   owner: (number: string) => ({ pk: `NUMBER#${number}`, sk: '#OWNER' }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMPOTENCY#${scope}#${key}`, sk: '#KEY' }),
   rateWindow: (account: string, window: number) => ({ pk: `RATE#${account}`, sk: String(window) }),
+  /** An order whose execution may not have started yet (written with the order, deleted once its execution ARN is recorded). */
+  unstarted: (orderId: string) => ({ pk: 'UNSTARTED', sk: orderId }),
   /** A pool's order that may still be working (written with the order, dropped once it is seen ended). */
   activeOrder: (poolUuid: string, orderId: string) => ({ pk: `POOL#${poolUuid}`, sk: `ACTIVE#${orderId}` }),
   activeOrderPrefix: 'ACTIVE#',
