@@ -1,9 +1,9 @@
 /**
  * Operations alarms and the SNS topic they notify (alarm and back to OK). The construct takes
  * metrics; the stack decides which (number-orders-stack.ts): failed or timed-out executions, leaked
- * numbers, orphaned numbers, customer webhooks failing or abandoned, throttles, API 5xx. The
- * handlers log JSON with Powertools Logger; where they publish no metric, a log metric filter on
- * their log line makes one (`leakedNumbersMetric`, `logValueMetric`).
+ * numbers, orphaned numbers, customer webhooks failing or abandoned, pool rebalances failing,
+ * throttles, API 5xx. The handlers log JSON with Powertools Logger; where they publish no metric, a
+ * log metric filter on their log line makes one (`logCountMetric`, `logValueMetric`).
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -19,6 +19,12 @@ import { Construct } from 'constructs';
  * test/infra checks that the source still logs exactly this.
  */
 export const LEAKED_NUMBER_LOG_MESSAGE = 'number could not be released: LEAKED';
+
+/**
+ * The ERROR line `rebalanceAll` (`functions/lib/pools/run.ts`) logs for each pool whose scheduled
+ * run failed (the other pools still run). test/infra checks that the source still logs exactly this.
+ */
+export const REBALANCE_FAILED_LOG_MESSAGE = 'pool rebalance failed';
 
 export interface AlarmSpec {
   /** Construct id, also the alarm's name suffix. */
@@ -74,35 +80,56 @@ export class OperationsAlarms extends Construct {
   }
 }
 
+export interface LogCountMetricProps {
+  namespace: string;
+  metricName: string;
+  logGroups: readonly logs.ILogGroup[];
+  /** The `level` of the lines to count, e.g. `ERROR`. */
+  level: string;
+  /** The `message` of the lines to count. */
+  message: string;
+  /** @default 5 minutes */
+  period?: Duration;
+}
+
+/** Counts JSON log lines of one level and message (`{"level": …, "message": …}`), one metric filter per log group, as one metric (Sum). */
+export function logCountMetric(scope: Construct, id: string, props: LogCountMetricProps): cloudwatch.Metric {
+  props.logGroups.forEach((logGroup, index) => {
+    new logs.MetricFilter(scope, `${id}Filter${index}`, {
+      logGroup,
+      filterPattern: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.level', '=', props.level), logs.FilterPattern.stringValue('$.message', '=', props.message)),
+      metricNamespace: props.namespace,
+      metricName: props.metricName,
+      metricValue: '1',
+    });
+  });
+  return new cloudwatch.Metric({ namespace: props.namespace, metricName: props.metricName, statistic: cloudwatch.Stats.SUM, period: props.period ?? Duration.minutes(5) });
+}
+
 /**
  * Counts `LEAKED_NUMBER_LOG_MESSAGE` lines in the given log groups as one metric (no dimensions):
  * the release code is shared, so every workflow function that can release numbers is watched.
  */
 export function leakedNumbersMetric(scope: Construct, namespace: string, logGroups: readonly logs.ILogGroup[]): cloudwatch.Metric {
-  const metricName = 'LeakedNumbers';
-  logGroups.forEach((logGroup, index) => {
-    new logs.MetricFilter(scope, `LeakedNumbersFilter${index}`, {
-      logGroup,
-      filterPattern: logs.FilterPattern.all(
-        logs.FilterPattern.stringValue('$.level', '=', 'ERROR'),
-        logs.FilterPattern.stringValue('$.message', '=', LEAKED_NUMBER_LOG_MESSAGE),
-      ),
-      metricNamespace: namespace,
-      metricName,
-      metricValue: '1',
-    });
-  });
-  return new cloudwatch.Metric({ namespace, metricName, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) });
+  return logCountMetric(scope, 'LeakedNumbers', { namespace, metricName: 'LeakedNumbers', logGroups, level: 'ERROR', message: LEAKED_NUMBER_LOG_MESSAGE });
 }
 
 /** A metric alarm may combine at most this many metrics in its math expression. */
 export const MAX_METRICS_PER_ALARM = 10;
 
-/** The sum of several metrics (at most `MAX_METRICS_PER_ALARM`), as one math expression. */
+/**
+ * The sum of several metrics (at most `MAX_METRICS_PER_ALARM`), as one math expression. Each term
+ * is `FILL(m, 0)`: these metrics are published only for periods with something to count (a log
+ * filter's, a function's when it ran), and a period where one of them has no value must still add
+ * up the others.
+ */
 export function sumOf(label: string, metrics: readonly cloudwatch.IMetric[], period = Duration.minutes(5)): cloudwatch.MathExpression {
   if (metrics.length === 0 || metrics.length > MAX_METRICS_PER_ALARM) throw new Error(`sumOf(${label}): 1 to ${MAX_METRICS_PER_ALARM} metrics, not ${metrics.length}`);
   const usingMetrics = Object.fromEntries(metrics.map((metric, index) => [`m${index}`, metric]));
-  return new cloudwatch.MathExpression({ expression: Object.keys(usingMetrics).join(' + '), usingMetrics, label, period });
+  const expression = Object.keys(usingMetrics)
+    .map((id) => `FILL(${id}, 0)`)
+    .join(' + ');
+  return new cloudwatch.MathExpression({ expression, usingMetrics, label, period });
 }
 
 /** `items` in groups of at most `size`. */

@@ -22,7 +22,7 @@ import { ordersApiRoutes } from '../../functions/orders-api/api.js';
 import { plivoWebhooksApiRoutes } from '../../functions/webhooks-api/api.js';
 import { ApiFirewall } from './api-firewall.js';
 import { plivoEnvironment } from './functions.js';
-import { grantTaskResponse } from './grants.js';
+import { connectOrderWorkflow, grantTaskResponse } from './grants.js';
 import { explain } from './nag.js';
 import { NodeFunction } from './node-function.js';
 import type { Secrets } from './secrets.js';
@@ -66,21 +66,26 @@ export class OrdersApi extends Construct {
     super(scope, id);
     this.handler = new NodeFunction(this, 'Handler', {
       entry: 'functions/orders-api/handler.ts',
-      description: 'number-orders HTTP API (orders, their numbers and webhooks; cancel, resolve)',
+      description: 'number-orders HTTP API (orders, their numbers and webhooks; cancel, resolve; pool policies and rebalances)',
       // DynamoDB, one StartExecution, a few Plivo calls to resolve a line; API Gateway gives up at 29 s.
+      // That limit also bounds GET /pools/{uuid} and POST /pools/{uuid}/rebalance, which count the
+      // pool at Plivo (and order or release) synchronously: a pool too large for that is left to
+      // the scheduled run (background.ts, 15 minutes).
       timeout: Duration.seconds(25),
       memorySize: 512,
       logRetention: props.logRetention,
       environment: {
-        STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
-        // Resolving a regulatory line with numbers checks them at Plivo (within the shared budget).
+        // Resolving a regulatory line with numbers and the pool routes call Plivo (within the shared budget).
         ...plivoEnvironment(props),
         POWERTOOLS_SERVICE_NAME: 'orders-api',
         POWERTOOLS_LOG_LEVEL: props.logLevel,
       },
     });
-    props.table.connect(this.handler.handler);
-    props.stateMachine.grantStartExecution(this.handler.handler);
+    // Deletes: an order's UNSTARTED marker once its execution runs; a rebalance's pool lock and
+    // ended orders' markers (POST /pools/{uuid}/rebalance).
+    props.table.connect(this.handler.handler, { deletes: true });
+    // Orders: POST /orders, and the order a rebalance places.
+    connectOrderWorkflow(this.handler, props.stateMachine);
     props.secrets.connectPlivoCredentials(this.handler.handler);
     // Retrying a customer webhook delivery signs it.
     props.secrets.connectWebhookSecret(this.handler.handler);

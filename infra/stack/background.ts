@@ -1,30 +1,63 @@
 /**
  * The scheduled Lambdas (EventBridge Scheduler; an interval in the local stack):
  *
- * - the reconciler (`functions/reconciler`): walks the account's numbers, claims those that arrived
- *   for lines waiting on address regulations, resumes or expires those lines (task tokens), and
- *   reports orphaned numbers. A Plivo step: the workflow runtime, 300 s.
+ * - the reconciler (`functions/reconciler`): starts the executions of orders recorded but never
+ *   started (`STATE_MACHINE_ARN`; the sweep drops their UNSTARTED markers), walks the account's
+ *   numbers, claims those that arrived for lines waiting on address regulations, resumes or
+ *   expires those lines (task tokens), and reports orphaned numbers. A Plivo step: the workflow
+ *   runtime, 300 s.
  * - the webhook dispatcher (`functions/webhook-dispatcher`): one attempt of every customer webhook
  *   delivery that is due. Its runs take under a minute (it stops starting deliveries when its time
  *   runs low), so runs every minute do not pile up.
+ * - pool rebalancing (`functions/rebalance`, issue 8): runs every pool that has a policy, one after
+ *   the other (`rebalanceAll`), each isolated. On the workflow runtime (table, Plivo secret and
+ *   settings) and starts the orders it places: `STATE_MACHINE_ARN`. `REBALANCE_WINDOW_SECONDS` is
+ *   the schedule's interval: runs of one window share the idempotency key of the order they
+ *   place, so a retried or overlapping run does not order twice (see `rebalanceWindowSeconds`).
  *
- * Pool rebalancing (issue 8) joins here: its function, and `Schedules.add` with
- * `settings.schedules.rebalance`.
+ * The functions are deployed whatever the schedules say: with a schedule `off`, a run is an
+ * `aws lambda invoke` away.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { plivoEnvironment, WORKFLOW_FUNCTION_TIMEOUT } from './functions.js';
-import { grantTaskResponse } from './grants.js';
+import { PLIVO_WORST_CALL_MS, plivoEnvironment, WORKFLOW_FUNCTION_TIMEOUT } from './functions.js';
+import { connectOrderWorkflow, grantTaskResponse } from './grants.js';
 import { NodeFunction } from './node-function.js';
-import { Schedules } from './schedules.js';
+import { rateSeconds, Schedules } from './schedules.js';
 import type { Secrets } from './secrets.js';
 import type { ScheduleSettings } from './settings.js';
 import type { OrdersTable } from './table.js';
 
+/**
+ * The rebalance function's timeout: Lambda's maximum. A run goes through every pool with a policy
+ * in turn, and each pool costs several Plivo calls (a listing per rule in pages of 20, a price
+ * search per short rule, one call per surplus number released), each of which may take up to
+ * `PLIVO_WORST_CALL_MS` (170 s) with its retries when Plivo is slow; usually they take well under a
+ * second. A run cut off by the timeout is safe: the order it placed is in the pool's in-transit
+ * list, a release under way is settled by the next run, and its pool's lock expires by itself.
+ */
+export const REBALANCE_FUNCTION_TIMEOUT = Duration.minutes(15);
+
+/** `REBALANCE_WINDOW_SECONDS` when the schedule is not a `rate(…)` (cron, at, or off). */
+export const DEFAULT_REBALANCE_WINDOW_SECONDS = 3600;
+
+/**
+ * `REBALANCE_WINDOW_SECONDS` for a schedule expression: the interval of `rate(N minutes|hours|days)`.
+ * A `cron(…)` has no single interval: 3600 (the handler's own default), so runs within one clock
+ * hour share their order's idempotency key — a cron more often than hourly then places at most one
+ * order per pool and plan each hour.
+ */
+export function rebalanceWindowSeconds(expression: string | undefined): number {
+  return (expression === undefined ? undefined : rateSeconds(expression)) ?? DEFAULT_REBALANCE_WINDOW_SECONDS;
+}
+
 export interface BackgroundJobsProps {
   table: OrdersTable;
   secrets: Secrets;
+  /** The order state machine: rebalance runs start their orders there, the reconciler those left unstarted. */
+  stateMachine: sfn.IStateMachine;
   plivoBaseUrl: string;
   plivoRateLimit: string;
   logLevel: string;
@@ -35,13 +68,14 @@ export interface BackgroundJobsProps {
 export class BackgroundJobs extends Construct {
   readonly reconciler: NodeFunction;
   readonly webhookDispatcher: NodeFunction;
+  readonly rebalancer: NodeFunction;
   readonly schedules: Schedules;
 
   constructor(scope: Construct, id: string, props: BackgroundJobsProps) {
     super(scope, id);
     this.reconciler = new NodeFunction(this, 'Reconciler', {
       entry: 'functions/reconciler/handler.ts',
-      description: 'number-orders reconciler: regulatory numbers claimed, waits resumed or expired, orphans reported',
+      description: 'number-orders reconciler: unstarted orders started, regulatory numbers claimed, waits resumed or expired, orphans reported',
       timeout: WORKFLOW_FUNCTION_TIMEOUT,
       logRetention: props.logRetention,
       environment: {
@@ -50,9 +84,12 @@ export class BackgroundJobs extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel,
       },
     });
-    props.table.connect(this.reconciler.handler);
+    // Recording a started execution deletes the order's UNSTARTED marker.
+    props.table.connect(this.reconciler.handler, { deletes: true });
     props.secrets.connectPlivoCredentials(this.reconciler.handler);
     grantTaskResponse(this.reconciler);
+    // Its sweep starts the executions of orders left unstarted (it skips the sweep without this).
+    connectOrderWorkflow(this.reconciler, props.stateMachine);
 
     this.webhookDispatcher = new NodeFunction(this, 'WebhookDispatcher', {
       entry: 'functions/webhook-dispatcher/handler.ts',
@@ -66,6 +103,30 @@ export class BackgroundJobs extends Construct {
     });
     props.table.connect(this.webhookDispatcher.handler);
     props.secrets.connectWebhookSecret(this.webhookDispatcher.handler);
+
+    const rebalanceWindow = rebalanceWindowSeconds(props.schedules.rebalance);
+    this.rebalancer = new NodeFunction(this, 'Rebalance', {
+      entry: 'functions/rebalance/handler.ts',
+      description: 'number-orders pool rebalancing: every pool with a policy counted, its deficit ordered, its surplus reported or released',
+      timeout: REBALANCE_FUNCTION_TIMEOUT,
+      logRetention: props.logRetention,
+      environment: {
+        ...plivoEnvironment(props),
+        REBALANCE_WINDOW_SECONDS: String(rebalanceWindow),
+        POWERTOOLS_SERVICE_NAME: 'number-orders-pools',
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+      },
+    });
+    if (PLIVO_WORST_CALL_MS >= REBALANCE_FUNCTION_TIMEOUT.toMilliseconds()) {
+      throw new Error(`Rebalance: timeout ${REBALANCE_FUNCTION_TIMEOUT.toSeconds()} s is not above one Plivo call's worst case (${PLIVO_WORST_CALL_MS} ms)`);
+    }
+    // Deletes: its pool's lock, the markers of ended orders, its order's UNSTARTED marker.
+    props.table.connect(this.rebalancer.handler, { deletes: true });
+    connectOrderWorkflow(this.rebalancer, props.stateMachine);
+    props.secrets.connectPlivoCredentials(this.rebalancer.handler);
+    // The next scheduled run is the retry: Lambda's own two retries of a failed or timed-out
+    // (asynchronous) run would repeat up to 15 minutes of Plivo calls that most likely fail again.
+    this.rebalancer.handler.configureAsyncInvoke({ retryAttempts: 0 });
 
     this.schedules = new Schedules(this, 'Schedules');
     if (props.schedules.reconcile) {
@@ -83,6 +144,21 @@ export class BackgroundJobs extends Construct {
         expression: props.schedules.webhookDispatch,
         target: this.webhookDispatcher.handler,
       });
+    }
+    if (props.schedules.rebalance) {
+      this.schedules.add({
+        id: 'Rebalance',
+        description: 'number-orders: rebalance every pool with a policy',
+        expression: props.schedules.rebalance,
+        target: this.rebalancer.handler,
+      });
+      const interval = rateSeconds(props.schedules.rebalance);
+      if (interval !== undefined && interval < REBALANCE_FUNCTION_TIMEOUT.toSeconds()) {
+        Validations.of(this.rebalancer).addWarning(
+          'number-orders:rebalanceOverlap',
+          `rebalanceSchedule "${props.schedules.rebalance}" is shorter than a run may take (${REBALANCE_FUNCTION_TIMEOUT.toMinutes()} minutes): runs may overlap. Releases are safe (a pool lock), but two overlapping runs of different windows may both order a pool's deficit.`,
+        );
+      }
     }
   }
 }

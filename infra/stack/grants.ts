@@ -2,6 +2,7 @@
  * Grants that no resource construct owns.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { explain } from './nag.js';
 import type { NodeFunction } from './node-function.js';
 
@@ -21,4 +22,14 @@ export function grantTaskResponse(fn: NodeFunction): void {
     'AwsSolutions-IAM5[Resource::*]',
     'Active X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and ending task-token waits (states:SendTaskSuccess, states:SendTaskFailure): none of these actions has a resource type, so Resource "*" is the only form; a task token is the capability that limits the latter (test/infra asserts that nothing else in these roles uses "*").',
   );
+}
+
+/**
+ * Lets `fn` start orders' executions: `STATE_MACHINE_ARN` in its environment and
+ * states:StartExecution on that state machine only (`functions/lib/orders/submit.ts`: the orders
+ * API and pool rebalancing place orders, the reconciler starts those left unstarted).
+ */
+export function connectOrderWorkflow(fn: NodeFunction, stateMachine: sfn.IStateMachine): void {
+  fn.handler.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+  stateMachine.grantStartExecution(fn.handler);
 }

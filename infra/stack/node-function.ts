@@ -48,6 +48,8 @@ export interface NodeFunctionProps {
 }
 
 export class NodeFunction extends Construct {
+  /** The handler module, relative to the repository root (`props.entry`). */
+  readonly entry: string;
   readonly handler: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
@@ -55,6 +57,7 @@ export class NodeFunction extends Construct {
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
     assertLocalEsbuild();
+    this.entry = props.entry;
     const entry = join(REPO_ROOT, props.entry);
     if (!existsSync(entry)) throw new Error(`${id}: handler module ${props.entry} does not exist`);
 

@@ -1,16 +1,17 @@
 /**
  * number-orders in one stack: the table, the secrets, the workflow Lambdas and the order state
- * machine, the HTTP API (orders, Plivo callbacks), the scheduled jobs (reconciler, webhook
- * dispatcher), alarms. Every piece is its own construct in this folder; this file only wires them,
- * so the grants read in one place: each function gets the table and its secrets through the
- * construct that owns them; the state machine may invoke exactly its functions; only the API may
- * start executions.
+ * machine, the HTTP API (orders, pools, Plivo callbacks), the scheduled jobs (reconciler, webhook
+ * dispatcher, pool rebalancing), alarms. Every piece is its own construct in this folder; this file
+ * only wires them, so the grants read in one place: each function gets the table and its secrets
+ * through the construct that owns them; the state machine may invoke exactly its functions; only
+ * the functions that place orders (the API, pool rebalancing) or start those left unstarted (the
+ * reconciler) may start executions.
  */
 import { App, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { OrdersApi } from './api.js';
-import { chunks, leakedNumbersMetric, logValueMetric, MAX_METRICS_PER_ALARM, OperationsAlarms, sumOf } from './alarms.js';
+import { chunks, leakedNumbersMetric, logCountMetric, logValueMetric, MAX_METRICS_PER_ALARM, OperationsAlarms, REBALANCE_FAILED_LOG_MESSAGE, sumOf } from './alarms.js';
 import { BackgroundJobs } from './background.js';
 import { WorkflowFunctions } from './functions.js';
 import { checkWithCdkNag } from './nag.js';
@@ -67,10 +68,11 @@ export class NumberOrdersStack extends Stack {
       ...common,
     });
 
-    // Pool rebalancing (issue 8) adds its function and schedule (settings.schedules.rebalance) here.
+    // The reconciler, the webhook dispatcher and pool rebalancing, on settings.schedules.
     this.background = new BackgroundJobs(this, 'Background', {
       table: this.table,
       secrets: this.secrets,
+      stateMachine: this.orderStateMachine.stateMachine,
       schedules: settings.schedules,
       ...plivo,
       ...common,
@@ -96,8 +98,9 @@ export class NumberOrdersStack extends Stack {
   private addAlarms(namespace: string): void {
     const stateMachine = this.orderStateMachine.stateMachine;
     const period = Duration.minutes(5);
-    const everyFunction = [...this.workflow.all, this.background.reconciler, this.background.webhookDispatcher, this.api.handler, this.api.plivoWebhooksHandler];
-    const webhookLogs = [this.workflow.bySubstitution.NotifyFunctionArn.logGroup, this.background.webhookDispatcher.logGroup];
+    const { reconciler, webhookDispatcher, rebalancer } = this.background;
+    const everyFunction = [...this.workflow.all, reconciler, webhookDispatcher, rebalancer, this.api.handler, this.api.plivoWebhooksHandler];
+    const webhookLogs = [this.workflow.bySubstitution.NotifyFunctionArn.logGroup, webhookDispatcher.logGroup];
 
     this.alarms.addAlarm({
       id: 'ExecutionsFailed',
@@ -115,7 +118,7 @@ export class NumberOrdersStack extends Stack {
       metric: logValueMetric(this, 'Orphans', {
         namespace,
         metricName: 'OrphanedNumbers',
-        logGroups: [this.background.reconciler.logGroup],
+        logGroups: [reconciler.logGroup],
         message: 'orphaned numbers in the account',
         valueField: 'orphanCount',
         statistic: cloudwatch.Stats.MAXIMUM,
@@ -149,6 +152,26 @@ export class NumberOrdersStack extends Stack {
         statistic: cloudwatch.Stats.SUM,
         period,
       }),
+    });
+    this.alarms.addAlarm({
+      id: 'RebalanceFailed',
+      description:
+        'Pool rebalancing failed: a pool\'s scheduled run failed (the rebalance log has "pool rebalance failed" with its poolUuid and error; the other pools ran), or the whole run failed or timed out (the function\'s Errors). A pool short of numbers stays short until a run succeeds.',
+      metric: sumOf(
+        'failed pools + failed runs',
+        [
+          logCountMetric(this, 'RebalanceFailedPools', {
+            namespace,
+            metricName: 'RebalanceFailedPools',
+            logGroups: [rebalancer.logGroup],
+            level: 'ERROR',
+            message: REBALANCE_FAILED_LOG_MESSAGE,
+            period,
+          }),
+          rebalancer.handler.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+        ],
+        period,
+      ),
     });
     // An alarm combines at most 10 metrics: one alarm per 10 functions.
     chunks(everyFunction, MAX_METRICS_PER_ALARM).forEach((group, index) => {

@@ -1,8 +1,7 @@
 /**
- * EventBridge Scheduler schedules that invoke a Lambda on a timetable: the reconciler (issue 6) and
- * pool rebalancing (issue 8) plug in here once their functions exist — the stack passes them with
- * the expressions from context (`reconcileSchedule`, `rebalanceSchedule`). Until then the list is
- * empty and nothing is deployed: no stub functions.
+ * EventBridge Scheduler schedules that invoke a Lambda on a timetable: the reconciler, the webhook
+ * dispatcher and pool rebalancing (background.ts adds them with the expressions from context:
+ * `reconcileSchedule`, `webhookDispatchSchedule`, `rebalanceSchedule`; `off` adds none).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +10,20 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { explain, nagAttributeName } from './nag.js';
+
+const RATE = /^rate\(\s*([1-9]\d*)\s+(minute|minutes|hour|hours|day|days)\s*\)$/;
+const UNIT_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
+
+/**
+ * The interval of a `rate(…)` expression in seconds (`rate(1 hour)` → 3600); `undefined` for
+ * `cron(…)` and `at(…)`, which have no single interval.
+ */
+export function rateSeconds(expression: string): number | undefined {
+  const match = RATE.exec(expression.trim());
+  if (!match) return undefined;
+  const unit = (match[2] as string).replace(/s$/, '');
+  return Number(match[1]) * (UNIT_SECONDS[unit] as number);
+}
 
 export interface ScheduledInvocation {
   /** Construct id, e.g. `Reconcile`. */

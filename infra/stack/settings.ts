@@ -16,7 +16,7 @@
  * | `logLevel`                  | `INFO`               | `POWERTOOLS_LOG_LEVEL` |
  * | `reconcileSchedule`         | `rate(15 minutes)`   | the reconciler (regulatory numbers, deadlines, orphans); `off` for none |
  * | `webhookDispatchSchedule`   | `rate(1 minute)`     | retries of customer webhook deliveries; `off` for none |
- * | `rebalanceSchedule`         | `rate(1 hour)`       | pool rebalancing (issue 8), once its function is deployed |
+ * | `rebalanceSchedule`         | `rate(1 hour)`       | pool rebalancing (every pool with a policy; its rate is the order's idempotency window); `off` for none |
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
@@ -31,7 +31,7 @@ export interface ScheduleSettings {
   reconcile: string | undefined;
   /** EventBridge Scheduler expression of the webhook dispatcher, or `undefined` for no schedule. @default "rate(1 minute)" */
   webhookDispatch: string | undefined;
-  /** EventBridge Scheduler expression of pool rebalancing, or `undefined` for no schedule. @default "rate(1 hour)" */
+  /** EventBridge Scheduler expression of pool rebalancing, or `undefined` for no schedule (the function stays deployed). @default "rate(1 hour)" */
   rebalance: string | undefined;
 }
 

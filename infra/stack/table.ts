@@ -11,9 +11,10 @@ import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../../functions/lib/store/table.js';
 
 /**
- * The DynamoDB actions behind the commands `functions/lib` sends: Get, BatchGet, Query, Put, Update,
- * and TransactWrite of Put and Update items (a transaction is authorised item by item, as
- * PutItem/UpdateItem). No Scan, no DeleteItem. `test/infra` re-derives this list from the source.
+ * The DynamoDB actions behind the commands every function's code may send: Get, BatchGet, Query,
+ * Put, Update, and TransactWrite of Put and Update items (a transaction is authorised item by item,
+ * as PutItem/UpdateItem). No Scan. `test/infra` re-derives this list (and `DELETE_DATA_ACTIONS`)
+ * from the source.
  */
 export const STORE_DATA_ACTIONS = [
   'dynamodb:GetItem',
@@ -22,6 +23,19 @@ export const STORE_DATA_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
 ] as const;
+
+/**
+ * What a function whose code deletes items adds: the functions that start orders (recording an
+ * execution drops the order's UNSTARTED marker) and run pool rebalances (a run deletes its pool's
+ * lock and the active-order markers of orders it finds ended). `test/infra` finds the functions
+ * whose code can delete (from their imports) and checks that exactly those get it.
+ */
+export const DELETE_DATA_ACTIONS = ['dynamodb:DeleteItem'] as const;
+
+export interface ConnectOptions {
+  /** The function's code deletes items: `DELETE_DATA_ACTIONS` too. @default false */
+  deletes?: boolean;
+}
 
 export interface OrdersTableProps {
   /** @default true */
@@ -55,11 +69,11 @@ export class OrdersTable extends Construct {
   }
 
   /** Hands the table to `fn`: `TABLE_NAME`, and the store's data actions on the table and gsi1. */
-  connect(fn: lambda.Function): void {
+  connect(fn: lambda.Function, options: ConnectOptions = {}): void {
     fn.addEnvironment('TABLE_NAME', this.table.tableName);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: [...STORE_DATA_ACTIONS],
+        actions: [...STORE_DATA_ACTIONS, ...(options.deletes ? DELETE_DATA_ACTIONS : [])],
         resources: [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_KEYS.gsi1.name}`],
       }),
     );

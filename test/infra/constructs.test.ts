@@ -6,19 +6,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OperationsAlarms } from '../../infra/stack/alarms.js';
+import { OperationsAlarms, sumOf } from '../../infra/stack/alarms.js';
 import { integerAtLeastPattern } from '../../infra/stack/api-firewall.js';
+import { DEFAULT_REBALANCE_WINDOW_SECONDS, rebalanceWindowSeconds } from '../../infra/stack/background.js';
 import { functionDirectory } from '../../infra/stack/functions.js';
-import { Schedules } from '../../infra/stack/schedules.js';
+import { rateSeconds, Schedules } from '../../infra/stack/schedules.js';
 import { substitutionNames, taskTimeoutProblems } from '../../infra/stack/state-machine.js';
-import { STORE_DATA_ACTIONS } from '../../infra/stack/table.js';
+import { DELETE_DATA_ACTIONS, STORE_DATA_ACTIONS } from '../../infra/stack/table.js';
 import { ORDER_FUNCTIONS } from '../../infra/local/stack.js';
-import { referencedId, statementsOfRole, synth } from './support.js';
+import { referencedId, statementsOfRole, synth, type Synthesized } from './support.js';
 
 function smallStack(): { app: App; stack: Stack } {
   const app = new App();
@@ -66,6 +67,30 @@ describe('Schedules (the slot for the reconciler and pool rebalancing)', () => {
   });
 });
 
+describe('rateSeconds and rebalanceWindowSeconds (REBALANCE_WINDOW_SECONDS from the schedule)', () => {
+  it.each([
+    ['rate(1 minute)', 60],
+    ['rate(15 minutes)', 900],
+    ['rate(1 hour)', 3600],
+    ['rate(6 hours)', 21_600],
+    ['rate(1 day)', 86_400],
+    ['rate(2 days)', 172_800],
+    ['rate( 30  minutes )', 1800],
+  ])('%s is %i s', (expression, seconds) => {
+    expect(rateSeconds(expression)).toBe(seconds);
+    expect(rebalanceWindowSeconds(expression)).toBe(seconds);
+  });
+
+  it('has no interval for cron and at expressions: the window is then 3600 s, as when the schedule is off', () => {
+    expect(DEFAULT_REBALANCE_WINDOW_SECONDS).toBe(3600);
+    for (const expression of ['cron(0 */6 * * ? *)', 'cron(*/10 * * * ? *)', 'at(2030-01-01T00:00:00)']) {
+      expect(rateSeconds(expression), expression).toBeUndefined();
+      expect(rebalanceWindowSeconds(expression), expression).toBe(3600);
+    }
+    expect(rebalanceWindowSeconds(undefined)).toBe(3600);
+  });
+});
+
 describe('OperationsAlarms (alarms take metrics; issue 6 adds webhook and orphan alarms)', () => {
   it('notifies the topic on alarm and back to OK, and subscribes the given email', () => {
     const { app, stack } = smallStack();
@@ -80,6 +105,15 @@ describe('OperationsAlarms (alarms take metrics; issue 6 adds webhook and orphan
       OKActions: [Match.objectLike({ Ref: Match.anyValue() })],
     });
     expect(nagViolations(app)).toEqual([]);
+  });
+});
+
+describe('sumOf', () => {
+  it('adds its metrics with missing values as 0, at most 10', () => {
+    const metric = (name: string) => new cloudwatch.Metric({ namespace: 'N', metricName: name });
+    expect(sumOf('two', [metric('A'), metric('B')]).expression).toBe('FILL(m0, 0) + FILL(m1, 0)');
+    expect(() => sumOf('none', [])).toThrow(/1 to 10 metrics, not 0/);
+    expect(() => sumOf('many', Array.from({ length: 11 }, (_, i) => metric(`M${i}`)))).toThrow(/not 11/);
   });
 });
 
@@ -159,15 +193,17 @@ describe('the store permissions', () => {
         for (const [, kind] of source.matchAll(/\b(Put|Update|Delete|ConditionCheck): \{/g)) needed.add(transactItemActions[kind as string] as string);
       }
     }
-    expect([...needed].sort()).toEqual([...STORE_DATA_ACTIONS].sort());
+    // Which functions get the deletes is checked against their imports in stack.test.ts.
+    expect([...needed].sort()).toEqual([...STORE_DATA_ACTIONS, ...DELETE_DATA_ACTIONS].sort());
   });
 });
 
 describe('the stack with other settings', () => {
   let template: Template;
   let app: App;
+  let synthesized: Synthesized;
   beforeAll(() => {
-    ({ template, app } = synth({
+    ({ template, app } = synthesized = synth({
     bundle: false,
     context: {
       stage: 'dev',
@@ -178,6 +214,7 @@ describe('the stack with other settings', () => {
       plivoBaseUrl: 'https://plivo-sandbox.example.com',
       plivoRateLimit: '100/5s',
       logRetentionDays: '7',
+      rebalanceSchedule: 'off',
       // Saves the built-in CloudFormation validation's few seconds; stack.test.ts runs it.
       '@aws-cdk/core:validateAgainstDefaultRules': false,
     },
@@ -208,7 +245,38 @@ describe('the stack with other settings', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
+  it('deploys pool rebalancing without a schedule when rebalanceSchedule is off, the window then 3600 s', () => {
+    const rebalanceId = synthesized.stack.getLogicalId(synthesized.stack.background.rebalancer.handler.node.defaultChild as lambda.CfnFunction);
+    const fn = template.findResources('AWS::Lambda::Function')[rebalanceId]?.Properties;
+    expect(fn.Environment.Variables.REBALANCE_WINDOW_SECONDS).toBe('3600');
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((schedule) => schedule.Properties);
+    expect(schedules.map((schedule) => schedule.ScheduleExpression).sort()).toEqual(['rate(1 minute)', 'rate(15 minutes)']);
+    expect(schedules.map((schedule) => referencedId(schedule.Target.Arn))).not.toContain(rebalanceId);
+    expect(JSON.stringify(schedules)).not.toMatch(/rebalance/i);
+  });
+
   it('is still cdk-nag clean', () => {
     expect(nagViolations(app)).toEqual([]);
+  });
+});
+
+describe('the stack with rebalancing every 5 minutes', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synth({ bundle: false, context: { rebalanceSchedule: 'rate(5 minutes)', '@aws-cdk/core:validateAgainstDefaultRules': false } });
+  }, 60_000);
+
+  it('schedules it on that rate, with a 300 s idempotency window', () => {
+    const { stack, template } = synthesized;
+    const rebalanceId = stack.getLogicalId(stack.background.rebalancer.handler.node.defaultChild as lambda.CfnFunction);
+    expect(template.findResources('AWS::Lambda::Function')[rebalanceId]?.Properties.Environment.Variables.REBALANCE_WINDOW_SECONDS).toBe('300');
+    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule')).find((s) => referencedId(s.Properties.Target.Arn) === rebalanceId);
+    expect(schedule?.Properties).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', FlexibleTimeWindow: { Mode: 'OFF' } });
+  });
+
+  it('warns that runs may overlap (a rate shorter than the function\'s 15 minutes), without failing the synth', () => {
+    Annotations.fromStack(synthesized.stack).hasWarning('*', Match.stringLikeRegexp('rebalanceSchedule "rate\\(5 minutes\\)" is shorter than a run may take \\(15 minutes\\)'));
+    Annotations.fromStack(synthesized.stack).hasNoError('*', Match.anyValue());
+    expect(nagViolations(synthesized.app)).toEqual([]);
   });
 });

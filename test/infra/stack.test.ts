@@ -11,12 +11,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition, TABLE_KEYS } from '../../functions/lib/store/table.js';
 import { ordersApiRoutes } from '../../functions/orders-api/api.js';
 import { plivoWebhooksApiRoutes } from '../../functions/webhooks-api/api.js';
-import { LEAKED_NUMBER_LOG_MESSAGE } from '../../infra/stack/alarms.js';
+import { LEAKED_NUMBER_LOG_MESSAGE, REBALANCE_FAILED_LOG_MESSAGE } from '../../infra/stack/alarms.js';
+import { REBALANCE_FUNCTION_TIMEOUT } from '../../infra/stack/background.js';
 import { PLIVO_HEAVY_FUNCTIONS, PLIVO_WORST_CALL_MS, STEP_SPECS, WORKFLOW_FUNCTION_TIMEOUT, type OrderFunctionKey } from '../../infra/stack/functions.js';
 import { taskTimeoutProblems } from '../../infra/stack/state-machine.js';
-import { STORE_DATA_ACTIONS } from '../../infra/stack/table.js';
+import type { NodeFunction } from '../../infra/stack/node-function.js';
+import { DELETE_DATA_ACTIONS, STORE_DATA_ACTIONS } from '../../infra/stack/table.js';
 import { ORDER_ASL_PATH, ORDER_FUNCTIONS } from '../../infra/local/stack.js';
-import { actionsOf, referencedId, resourcesOf, statementsOfRole, synth, type PolicyStatementJson, type Synthesized } from './support.js';
+import { actionsOf, deletingModules, importClosure, referencedId, resourcesOf, statementsOfRole, synth, type PolicyStatementJson, type Synthesized } from './support.js';
 
 /** A resource's `Properties` as the assertions library returns them (untyped JSON). */
 type CfnProperties = ReturnType<Template['findResources']>[string]['Properties'];
@@ -33,14 +35,17 @@ interface Needs {
   taskResponse: boolean;
   /** STATE_MACHINE_ARN and states:StartExecution. */
   startExecution: boolean;
+  /** Its code deletes items (an order's UNSTARTED marker; a pool run's lock, ended orders' markers): dynamodb:DeleteItem too. */
+  deletes: boolean;
 }
 
 const workflowKeys = Object.keys(ORDER_FUNCTIONS) as OrderFunctionKey[];
 const otherFunctions: Record<string, Needs> = {
-  Api: { plivoSecret: true, plivoSettings: true, webhookSecret: true, taskResponse: true, startExecution: true },
-  PlivoWebhooks: { plivoSecret: true, plivoSettings: false, webhookSecret: false, taskResponse: false, startExecution: false },
-  Reconciler: { plivoSecret: true, plivoSettings: true, webhookSecret: false, taskResponse: true, startExecution: false },
-  WebhookDispatcher: { plivoSecret: false, plivoSettings: false, webhookSecret: true, taskResponse: false, startExecution: false },
+  Api: { plivoSecret: true, plivoSettings: true, webhookSecret: true, taskResponse: true, startExecution: true, deletes: true },
+  PlivoWebhooks: { plivoSecret: true, plivoSettings: false, webhookSecret: false, taskResponse: false, startExecution: false, deletes: false },
+  Reconciler: { plivoSecret: true, plivoSettings: true, webhookSecret: false, taskResponse: true, startExecution: true, deletes: true },
+  WebhookDispatcher: { plivoSecret: false, plivoSettings: false, webhookSecret: true, taskResponse: false, startExecution: false, deletes: false },
+  Rebalance: { plivoSecret: true, plivoSettings: true, webhookSecret: false, taskResponse: false, startExecution: true, deletes: true },
 };
 
 function needsOf(name: string): Needs {
@@ -48,12 +53,14 @@ function needsOf(name: string): Needs {
   if (other) return other;
   const spec = STEP_SPECS[name as OrderFunctionKey] ?? {};
   const plivo = spec.plivo ?? true;
-  return { plivoSecret: plivo, plivoSettings: plivo, webhookSecret: spec.webhookSecret ?? false, taskResponse: spec.taskResponse ?? false, startExecution: false };
+  return { plivoSecret: plivo, plivoSettings: plivo, webhookSecret: spec.webhookSecret ?? false, taskResponse: spec.taskResponse ?? false, startExecution: false, deletes: false };
 }
 
 let synthesized: Synthesized;
 let template: Template;
-/** Logical ids, by the ASL substitution name (workflow steps) or the names of `otherFunctions`. */
+/** The functions, by the ASL substitution name (workflow steps) or the names of `otherFunctions`. */
+let nodeFunctions: Record<string, NodeFunction>;
+/** Their logical ids, by the same names. */
 let functionIds: Record<string, string>;
 let tableId: string;
 let plivoSecretId: string;
@@ -88,11 +95,15 @@ beforeAll(() => {
   synthesized = synth();
   template = synthesized.template;
   const { stack } = synthesized;
-  functionIds = Object.fromEntries(Object.entries(stack.workflow.bySubstitution).map(([key, fn]) => [key, logicalId(fn.handler)]));
-  functionIds.Api = logicalId(stack.api.handler.handler);
-  functionIds.PlivoWebhooks = logicalId(stack.api.plivoWebhooksHandler.handler);
-  functionIds.Reconciler = logicalId(stack.background.reconciler.handler);
-  functionIds.WebhookDispatcher = logicalId(stack.background.webhookDispatcher.handler);
+  nodeFunctions = {
+    ...stack.workflow.bySubstitution,
+    Api: stack.api.handler,
+    PlivoWebhooks: stack.api.plivoWebhooksHandler,
+    Reconciler: stack.background.reconciler,
+    WebhookDispatcher: stack.background.webhookDispatcher,
+    Rebalance: stack.background.rebalancer,
+  };
+  functionIds = Object.fromEntries(Object.entries(nodeFunctions).map(([name, fn]) => [name, logicalId(fn.handler)]));
   tableId = logicalId(stack.table.table);
   plivoSecretId = logicalId(stack.secrets.plivoCredentials as never);
   webhookSecretId = logicalId(stack.secrets.webhookSecret as never);
@@ -100,11 +111,11 @@ beforeAll(() => {
 }, 120_000);
 
 describe('resources', () => {
-  it('has a function per workflow step, the two API handlers and the two scheduled jobs, and one of each other piece', () => {
+  it('has a function per workflow step, the two API handlers and the three scheduled jobs, and one of each other piece', () => {
     const functions = workflowKeys.length + Object.keys(otherFunctions).length;
     template.resourceCountIs('AWS::Lambda::Function', functions);
     // + the state machine's, API Gateway's CloudWatch role, one per schedule.
-    template.resourceCountIs('AWS::IAM::Role', functions + 1 + 1 + 2);
+    template.resourceCountIs('AWS::IAM::Role', functions + 1 + 1 + 3);
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
@@ -116,13 +127,11 @@ describe('resources', () => {
     template.resourceCountIs('AWS::WAFv2::WebACL', 1);
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
-    // 7 alarms, the throttle alarm split in groups of 10 functions.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7 + Math.ceil(functions / 10) - 1);
-    // Pool rebalancing (issue 8): its routes are served by the orders API (counted above); the
-    // scheduled rebalance Lambda and its schedule are not deployed yet, and there is no stub.
-    expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => /rebalanc/i.test(id))).toEqual([]);
-    expect(JSON.stringify(template.findResources('AWS::Scheduler::Schedule'))).not.toMatch(/rebalanc/i);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
+    // 8 alarms, the throttle alarm split in groups of 10 functions.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8 + Math.ceil(functions / 10) - 1);
+    // Only pool rebalancing turns off Lambda's own retries of an asynchronous invocation.
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
   });
 
   it('bundles every function with esbuild as ESM, with a source map', () => {
@@ -206,6 +215,30 @@ describe('functions', () => {
     expect(functionProps(functionIds.WebhookDispatcher as string).Timeout).toBeLessThan(60);
   });
 
+  it('give pool rebalancing Lambda\'s longest timeout, above one Plivo call with every retry, and no async retries', () => {
+    const timeout = functionProps(functionIds.Rebalance as string).Timeout as number;
+    expect(timeout).toBe(900);
+    expect(timeout).toBe(REBALANCE_FUNCTION_TIMEOUT.toSeconds());
+    expect(timeout * 1000).toBeGreaterThan(PLIVO_WORST_CALL_MS);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: functionIds.Rebalance }, Qualifier: '$LATEST', MaximumRetryAttempts: 0 });
+  });
+
+  it('give pool rebalancing the handler it runs, the state machine and the schedule\'s interval as its idempotency window', () => {
+    const props = functionProps(functionIds.Rebalance as string);
+    expect(props.Description).toMatch(/pool rebalancing/);
+    const env = props.Environment.Variables as Record<string, unknown>;
+    expect(env).toMatchObject({ REBALANCE_WINDOW_SECONDS: '3600', PLIVO_RATE_LIMIT: '300/5s', POWERTOOLS_SERVICE_NAME: 'number-orders-pools' });
+    expect(env.STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
+    // The handler reads exactly these (and falls back to 3600 when the window is missing).
+    const handler = readFileSync(new URL('../../functions/rebalance/handler.ts', import.meta.url), 'utf8');
+    expect(handler).toContain("required(process.env, 'STATE_MACHINE_ARN')");
+    expect(handler).toContain('process.env.REBALANCE_WINDOW_SECONDS');
+    expect(handler).toContain('workflowRuntime()');
+    for (const [name, id] of Object.entries(functionIds)) {
+      if (name !== 'Rebalance') expect(functionProps(id).Environment.Variables.REBALANCE_WINDOW_SECONDS, name).toBeUndefined();
+    }
+  });
+
   it('reserve concurrency for rent and assign-to-pool only', () => {
     expect(PLIVO_HEAVY_FUNCTIONS).toEqual(['RentFunctionArn', 'AssignToPoolFunctionArn']);
     for (const [name, id] of Object.entries(functionIds)) {
@@ -241,13 +274,24 @@ describe('functions', () => {
 describe('grants', () => {
   const tableResources = () => [{ 'Fn::GetAtt': [tableId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${TABLE_KEYS.gsi1.name}`]] }];
 
-  it('give every function exactly the store data actions, on the table and gsi1 only', () => {
+  it('give every function exactly the store data actions (and deletes to those that need them), on the table and gsi1 only', () => {
     for (const [name, id] of Object.entries(functionIds)) {
       const dynamodb = statementsOfRole(template, roleOf(id)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
       expect(dynamodb, name).toHaveLength(1);
-      expect([...actionsOf(dynamodb[0]!)].sort(), name).toEqual([...STORE_DATA_ACTIONS].sort());
+      const expected = [...STORE_DATA_ACTIONS, ...(needsOf(name).deletes ? DELETE_DATA_ACTIONS : [])];
+      expect([...actionsOf(dynamodb[0]!)].sort(), name).toEqual(expected.sort());
       expect(resourcesOf(dynamodb[0]!), name).toEqual(tableResources());
     }
+  });
+
+  it('grant deletes exactly to the functions whose code can delete, found from their imports', () => {
+    const deleting = deletingModules();
+    expect([...deleting]).toEqual(expect.arrayContaining(['functions/lib/orders/submit.ts', 'functions/lib/pools/releases.ts', 'functions/lib/pools/run.ts']));
+    const canDelete = Object.entries(nodeFunctions)
+      .filter(([, fn]) => [...importClosure(fn.entry)].some((module) => deleting.has(module)))
+      .map(([name]) => name);
+    expect(canDelete.sort(), 'grant these { deletes: true } in table.connect').toEqual(Object.keys(nodeFunctions).filter((name) => needsOf(name).deletes).sort());
+    expect(canDelete.sort()).toEqual(['Api', 'Rebalance', 'Reconciler']);
   });
 
   it('let each function read exactly the secrets it needs', () => {
@@ -261,9 +305,12 @@ describe('grants', () => {
     }
   });
 
-  it('let only the API start executions, of this state machine only', () => {
+  it('let only the API, pool rebalancing and the reconciler start executions, of this state machine only', () => {
     const starters = allStatements().filter(({ statement }) => actionsOf(statement).includes('states:StartExecution'));
-    expect(starters).toEqual([{ roles: [roleOf(functionIds.Api as string)], statement: { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: stateMachineId } } }]);
+    const expected = Object.keys(functionIds).filter((name) => needsOf(name).startExecution);
+    expect(expected.sort()).toEqual(['Api', 'Rebalance', 'Reconciler']);
+    expect(starters.flatMap(({ roles }) => roles).sort()).toEqual(expected.map((name) => roleOf(functionIds[name] as string)).sort());
+    for (const { statement } of starters) expect(statement).toEqual({ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: stateMachineId } });
   });
 
   it('let only the functions that end task-token waits send task results', () => {
@@ -297,7 +344,7 @@ describe('grants', () => {
     for (const target of schedules) {
       const grant = others.find(({ roles }) => roles.includes(referencedId(target.RoleArn)));
       const fnId = referencedId(target.Arn);
-      expect([functionIds.Reconciler, functionIds.WebhookDispatcher]).toContain(fnId);
+      expect([functionIds.Reconciler, functionIds.WebhookDispatcher, functionIds.Rebalance]).toContain(fnId);
       expect(resourcesOf(grant!.statement)).toEqual([{ 'Fn::GetAtt': [fnId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [fnId, 'Arn'] }, ':*']] }]);
     }
   });
@@ -347,12 +394,13 @@ describe('state machine', () => {
 });
 
 describe('schedules', () => {
-  it('run the reconciler every 15 minutes and the webhook dispatcher every minute, no flexible window', () => {
+  it('run the reconciler every 15 minutes, the webhook dispatcher every minute and pool rebalancing every hour, no flexible window', () => {
     const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((s) => s.Properties);
     expect(schedules.map((s) => [referencedId(s.Target.Arn), s.ScheduleExpression]).sort()).toEqual(
       [
         [functionIds.Reconciler, 'rate(15 minutes)'],
         [functionIds.WebhookDispatcher, 'rate(1 minute)'],
+        [functionIds.Rebalance, 'rate(1 hour)'],
       ].sort(),
     );
     for (const schedule of schedules) {
@@ -457,10 +505,10 @@ describe('secrets', () => {
 });
 
 describe('alarms', () => {
-  it('alarm on failed executions, leaked and orphaned numbers, webhooks, throttles and API 5xx, notifying one SNS topic', () => {
+  it('alarm on failed executions, leaked and orphaned numbers, webhooks, pool rebalancing, throttles and API 5xx, notifying one SNS topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-prod-/, '')).sort()).toEqual(
-      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrphanedNumbers', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
+      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrphanedNumbers', 'RebalanceFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
     );
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     for (const alarm of alarms) {
@@ -514,6 +562,35 @@ describe('alarms', () => {
     expect(sources[0]).toMatch(/logger\.warn\('orphaned numbers in the account', \{ orphanCount:/);
     expect(sources[1]).toMatch(/logger\.info\('notify', \{[^}]*\.\.\.result/);
     expect(sources[2]).toMatch(/logger\.info\('webhook dispatch', \{ \.\.\.result \}/);
+  });
+
+  it('alarm when a pool\'s scheduled rebalance fails (the ERROR line rebalanceAll logs) or the whole run fails', () => {
+    const rebalanceLogs = referencedId(functionProps(functionIds.Rebalance as string).LoggingConfig.LogGroup);
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'))
+      .map((f) => f.Properties)
+      .filter((f) => f.MetricTransformations[0].MetricName === 'RebalanceFailedPools');
+    expect(filters).toEqual([
+      {
+        LogGroupName: { Ref: rebalanceLogs },
+        FilterPattern: `{ ($.level = "ERROR") && ($.message = "${REBALANCE_FAILED_LOG_MESSAGE}") }`,
+        MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'RebalanceFailedPools', MetricValue: '1' }],
+      },
+    ]);
+    const run = readFileSync(new URL('../../functions/lib/pools/run.ts', import.meta.url), 'utf8');
+    expect(run).toContain(`logger?.error('${REBALANCE_FAILED_LOG_MESSAGE}'`);
+
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties)
+      .find((a) => a.AlarmName === 'number-orders-prod-RebalanceFailed');
+    const metrics = (alarm.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions?: { Value: unknown }[] }; Stat: string } }[]);
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(m0, 0) + FILL(m1, 0)');
+    const stats = metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat] : []));
+    expect(stats.map((m) => [m.Metric.Namespace, m.Metric.MetricName, m.Stat])).toEqual([
+      ['NumberOrders/prod', 'RebalanceFailedPools', 'Sum'],
+      ['AWS/Lambda', 'Errors', 'Sum'],
+    ]);
+    expect(referencedId(stats[1]?.Metric.Dimensions?.[0]?.Value)).toBe(functionIds.Rebalance);
+    expect(alarm.Threshold).toBe(1);
   });
 });
 
