@@ -43,6 +43,7 @@ export function createOrdersApi(options: OrdersApiOptions): HttpHandler {
       ...(deps.allowLocalCallbacks === undefined ? {} : { allowLocalCallbacks: deps.allowLocalCallbacks }),
       ...(deps.resolveCallbackHost ? { resolveCallbackHost: deps.resolveCallbackHost } : {}),
       ...(deps.plivo ? { plivo: deps.plivo } : {}),
+      ...(deps.rebalanceWindowSeconds ? { rebalanceWindowSeconds: deps.rebalanceWindowSeconds } : {}),
     },
     logger,
     mapError: mapOrdersError,

@@ -8,11 +8,13 @@
  *   resolving a regulatory line with numbers, through the workflow runtime's client, so its calls
  *   count against the account's shared rate budget;
  * - the webhook signing secret (`WEBHOOK_SECRET_ARN` in AWS, or `WEBHOOK_SECRET`): the customer
- *   webhook routes (list deliveries, retry).
+ *   webhook routes (list deliveries, retry);
+ * - `REBALANCE_WINDOW_SECONDS` (default 3600): the scheduled rebalance's window, so that a run on
+ *   demand shares the schedule's idempotency key.
  * Secrets are read from Secrets Manager before the handler exists (top-level await: the init phase).
  */
 import { createDocumentClient, createSfnClient } from '../lib/aws-clients.js';
-import { required } from '../lib/config.js';
+import { positiveInteger, required } from '../lib/config.js';
 import { PLIVO_CREDENTIALS_SECRET_ARN, withWebhookSecret } from '../lib/runtime/secrets.js';
 import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
 import { OrderStore } from '../lib/store/order-store.js';
@@ -32,6 +34,7 @@ export const handler = createOrdersApi({
   stateMachineArn,
   ...(hasPlivo ? { plivo: workflowRuntime().plivo } : {}),
   ...(webhooks ? { webhooks } : {}),
+  rebalanceWindowSeconds: positiveInteger(env, 'REBALANCE_WINDOW_SECONDS', 3600),
 });
 
 export { createOrdersApi };

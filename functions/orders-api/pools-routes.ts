@@ -27,6 +27,8 @@ export interface PoolsRouteDeps extends CallbackDeps {
   sfn: SFNClient;
   stateMachineArn: string;
   plivo?: PlivoClient;
+  /** The scheduled rebalance's window, so that a run on demand shares its idempotency key. @default 3600 */
+  rebalanceWindowSeconds?: number;
 }
 
 const route = routeBuilder<PoolsRouteDeps>();
@@ -89,7 +91,10 @@ export const runListSchema = z.object({ poolUuid: z.string(), runs: z.array(runR
 
 function poolsDeps(deps: PoolsRouteDeps, logger?: WorkflowLogger): PoolsDeps {
   if (!deps.plivo) throw new ConfigurationError('the orders API was built without a Plivo client: pools cannot be counted');
-  return { store: deps.store, sfn: deps.sfn, stateMachineArn: deps.stateMachineArn, plivo: deps.plivo, ...(logger ? { logger } : {}) };
+  return { store: deps.store, sfn: deps.sfn, stateMachineArn: deps.stateMachineArn, plivo: deps.plivo,
+    ...(deps.rebalanceWindowSeconds ? { windowSeconds: deps.rebalanceWindowSeconds } : {}),
+    ...(logger ? { logger } : {}),
+  };
 }
 
 /** The domain's refusals as HTTP answers. */

@@ -2,21 +2,18 @@
  * The orders API's routes: each parses nothing itself (the stack validates its input against the
  * schemas named here), calls the domain, and shapes the answer.
  */
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import { callerScope } from '../lib/http/api-key.js';
 import { HttpError } from '../lib/http/errors.js';
 import { accepted, basePath, json, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import { orderRequestSchema } from '../lib/orders/model.js';
 import { submitOrder } from '../lib/orders/submit.js';
-import { InvalidCursorError, type OrderStore } from '../lib/store/order-store.js';
-import type { HostResolver } from '../lib/webhooks/address-policy.js';
+import { InvalidCursorError } from '../lib/store/order-store.js';
 import { listDeliveries } from '../lib/webhooks/delivery.js';
-import { assertCallbackUrl, type OrdersApiWebhooks, retryWebhook, webhooksOf } from './callbacks.js';
+import { assertCallbackUrl, retryWebhook, webhooksOf } from './callbacks.js';
 import { openApiDocument } from './openapi.js';
 import { opsRoutes } from './ops-routes.js';
-import { poolsRoutes } from './pools-routes.js';
-import type { PlivoClient } from '../lib/plivo/client.js';
+import { poolsRoutes, type PoolsRouteDeps } from './pools-routes.js';
 import {
   createOrderHeaders,
   deliveryPathParams,
@@ -31,20 +28,12 @@ import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView, toWebhookD
 
 export type { OrdersApiWebhooks } from './callbacks.js';
 
-export interface OrdersApiDeps {
-  store: OrderStore;
-  sfn: SFNClient;
-  /** The order state machine; executions are named after the order id. */
-  stateMachineArn: string;
-  /** Customer webhooks (`GET /orders/{id}/webhooks`, retry). Without it those routes answer 500 (and log why). */
-  webhooks?: OrdersApiWebhooks;
-  /** Accept http and loopback callbackUrls (the local stack's `--allow-local-callbacks`). @default false */
-  allowLocalCallbacks?: boolean;
-  /** A Plivo client, for resolving regulatory lines with numbers (POST …/lines/{lineId}/resolve). */
-  plivo?: PlivoClient;
-  /** Resolves callbackUrl hosts when an order is placed. @default the system resolver */
-  resolveCallbackHost?: HostResolver;
-}
+/**
+ * What every route needs: the store, Step Functions (executions are named after the order id),
+ * and optionally customer webhooks, the callbackUrl rules, a Plivo client (resolving regulatory
+ * lines, the pool routes) and the rebalance window — the pool routes' dependencies are the API's.
+ */
+export type OrdersApiDeps = PoolsRouteDeps;
 
 const route = routeBuilder<OrdersApiDeps>();
 
@@ -185,4 +174,4 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
 ];
 
 /** Every route of the orders API: orders and webhooks above, operations (cancel, resolve, reconciliation) from ops-routes.ts. */
-export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [...baseRoutes, ...(opsRoutes as readonly HttpRoute<OrdersApiDeps>[]), ...(poolsRoutes as readonly HttpRoute<OrdersApiDeps>[])];
+export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [...baseRoutes, ...(opsRoutes as readonly HttpRoute<OrdersApiDeps>[]), ...poolsRoutes];

@@ -11,11 +11,15 @@ import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
  * Needs `STATE_MACHINE_ARN` (orders go through the order workflow); `REBALANCE_WINDOW_SECONDS`
  * (the schedule's rate, for the idempotency window) defaults to 3600.
  */
-export const handler = middy<{ stateMachineArn?: string } | undefined>().handler(async (event) => {
+export const handler = middy<{ stateMachineArn?: string } | undefined>().handler(async (event, context) => {
   const runtime = workflowRuntime();
   const stateMachineArn = event?.stateMachineArn ?? required(process.env, 'STATE_MACHINE_ARN');
   const windowSeconds = Number(process.env.REBALANCE_WINDOW_SECONDS ?? 3600) || 3600;
-  const results = await rebalanceAll({ store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds, logger: asWorkflowLogger(runtime.logger) });
+  const results = await rebalanceAll(
+    { store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds, logger: asWorkflowLogger(runtime.logger) },
+    { remainingMs: () => context.getRemainingTimeInMillis() },
+  );
   const failed = results.filter((r) => r.error !== undefined);
-  return { pools: results.length, failed: failed.length, results };
+  const skipped = results.filter((r) => r.skipped);
+  return { pools: results.length, failed: failed.length, skipped: skipped.length, results };
 });

@@ -49,6 +49,8 @@ export interface OrdersApiProps {
   stageThrottle?: ThrottleSettings;
   /** Each API key. @default 25 per second, bursts of 50 */
   keyThrottle?: ThrottleSettings;
+  /** The scheduled rebalance's window (background.ts), so that a run on demand shares its idempotency key. @default 3600 */
+  rebalanceWindowSeconds?: number;
 }
 
 export const DEFAULT_STAGE_THROTTLE: ThrottleSettings = { rateLimit: 50, burstLimit: 100 };
@@ -79,6 +81,7 @@ export class OrdersApi extends Construct {
         ...plivoEnvironment(props),
         POWERTOOLS_SERVICE_NAME: 'orders-api',
         POWERTOOLS_LOG_LEVEL: props.logLevel,
+        REBALANCE_WINDOW_SECONDS: String(props.rebalanceWindowSeconds ?? 3600),
       },
     });
     // Deletes: an order's UNSTARTED marker once its execution runs; a rebalance's pool lock and

@@ -12,7 +12,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { OrdersApi } from './api.js';
 import { chunks, leakedNumbersMetric, logCountMetric, logValueMetric, MAX_METRICS_PER_ALARM, OperationsAlarms, REBALANCE_FAILED_LOG_MESSAGE, sumOf } from './alarms.js';
-import { BackgroundJobs } from './background.js';
+import { BackgroundJobs, rebalanceWindowSeconds } from './background.js';
 import { WorkflowFunctions } from './functions.js';
 import { checkWithCdkNag } from './nag.js';
 import { Secrets } from './secrets.js';
@@ -64,6 +64,7 @@ export class NumberOrdersStack extends Stack {
       secrets: this.secrets,
       stateMachine: this.orderStateMachine.stateMachine,
       stage: settings.stage,
+      rebalanceWindowSeconds: rebalanceWindowSeconds(settings.schedules.rebalance),
       ...plivo,
       ...common,
     });

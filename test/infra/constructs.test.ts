@@ -270,6 +270,9 @@ describe('the stack with rebalancing every 5 minutes', () => {
     const { stack, template } = synthesized;
     const rebalanceId = stack.getLogicalId(stack.background.rebalancer.handler.node.defaultChild as lambda.CfnFunction);
     expect(template.findResources('AWS::Lambda::Function')[rebalanceId]?.Properties.Environment.Variables.REBALANCE_WINDOW_SECONDS).toBe('300');
+    // A run on demand (POST /pools/{uuid}/rebalance) shares the schedule's window.
+    const apiId = stack.getLogicalId(stack.api.handler.handler.node.defaultChild as lambda.CfnFunction);
+    expect(template.findResources('AWS::Lambda::Function')[apiId]?.Properties.Environment.Variables.REBALANCE_WINDOW_SECONDS).toBe('300');
     const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule')).find((s) => referencedId(s.Properties.Target.Arn) === rebalanceId);
     expect(schedule?.Properties).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', FlexibleTimeWindow: { Mode: 'OFF' } });
   });

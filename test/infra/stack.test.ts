@@ -235,7 +235,7 @@ describe('functions', () => {
     expect(handler).toContain('process.env.REBALANCE_WINDOW_SECONDS');
     expect(handler).toContain('workflowRuntime()');
     for (const [name, id] of Object.entries(functionIds)) {
-      if (name !== 'Rebalance') expect(functionProps(id).Environment.Variables.REBALANCE_WINDOW_SECONDS, name).toBeUndefined();
+      if (name !== 'Rebalance' && name !== 'Api') expect(functionProps(id).Environment.Variables.REBALANCE_WINDOW_SECONDS, name).toBeUndefined();
     }
   });
 

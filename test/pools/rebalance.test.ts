@@ -3,7 +3,9 @@
  * through the order workflow, surplus reported or left alone, the cost guard, dry runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
+import { rebalanceAll } from '../../functions/lib/pools/run.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 
@@ -261,6 +263,15 @@ describe('surplus', () => {
 });
 
 describe('the schedule', () => {
+  it('starts no pool with less time left than its reserve: those are reported skipped, not failed', async () => {
+    const poolUuid = await newPool('out-of-time');
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 2, 3)] });
+    const results = await rebalanceAll({ store: stack.store, plivo, sfn: new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), stateMachineArn: stack.stateMachineArn }, { remainingMs: () => 60_000 });
+    expect(results.find((r) => r.poolUuid === poolUuid)).toEqual({ poolUuid, skipped: true });
+    expect((await call<{ runs: Run[] }>('GET', `/pools/${poolUuid}/runs`)).body.runs).toHaveLength(0);
+    await call('DELETE', `/pools/${poolUuid}/policy`);
+  });
+
   it('runs every pool with a policy, each isolated: a failing pool does not stop the others', async () => {
     const poolUuid = await newPool('scheduled');
     await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 2, 3)] });

@@ -421,11 +421,28 @@ export async function getRun(store: OrderStore, poolUuid: string, runId: string)
   return result.Item.record as RunRecord;
 }
 
-/** Runs every pool with a policy, each isolated: one pool's failure does not stop the others. */
-export async function rebalanceAll(deps: PoolsDeps): Promise<{ poolUuid: string; runId?: string; error?: string }[]> {
+export interface PoolResult {
+  poolUuid: string;
+  runId?: string;
+  error?: string;
+  /** Not run: too little time was left in the invocation (the next scheduled run takes it). */
+  skipped?: boolean;
+}
+
+/**
+ * Runs every pool with a policy, each isolated: one pool's failure does not stop the others.
+ * With `remainingMs`, no pool starts with less than `reserveMs` left (default 200 s: one pool's
+ * run may wait out a worst-case Plivo call, 170 s); those pools are reported skipped.
+ */
+export async function rebalanceAll(deps: PoolsDeps, budget: { remainingMs?: () => number; reserveMs?: number } = {}): Promise<PoolResult[]> {
   const pools = await new PolicyStore(deps.store).poolsWithPolicy();
-  const results: { poolUuid: string; runId?: string; error?: string }[] = [];
+  const results: PoolResult[] = [];
   for (const poolUuid of pools) {
+    if (budget.remainingMs && budget.remainingMs() < (budget.reserveMs ?? 200_000)) {
+      deps.logger?.warn('pool rebalance skipped: out of time in this run', { poolUuid });
+      results.push({ poolUuid, skipped: true });
+      continue;
+    }
     try {
       const run = await runRebalance(deps, poolUuid, { trigger: 'schedule' });
       results.push({ poolUuid, runId: run.runId });
