@@ -49,13 +49,15 @@ export const cancelResultSchema = z.object({ orderId: z.string(), status: z.stri
 
 export const reconciliationSchema = z.object({
   checkedAt: z.string(),
-  accountNumbers: z.number().int(),
+  scan: z.enum(['full', 'waiting-lines', 'none']).meta({ description: 'How the account was read: whole (claims and orphans), only where waiting lines could find numbers, or not at all' }),
+  accountNumbers: z.number().int().meta({ description: 'Account numbers read this run' }),
   waitingLines: z.number().int(),
   expired: z.number().int(),
   claimed: z.number().int(),
   resumed: z.number().int(),
   orphans: z.array(z.string()).meta({ description: 'Numbers in the account that no order owns and no line waits for (at most 1,000 listed)' }),
   orphanCount: z.number().int(),
+  orphansCheckedAt: z.string().optional().meta({ description: 'When the account was last read whole for the orphan report' }),
 });
 
 const silent: WorkflowLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -8,20 +8,29 @@ import { reconcilePending } from '../lib/workflow/regulatory.js';
  * The reconciler (EventBridge Scheduler in AWS, an interval in the local stack): first starts the
  * executions of orders recorded but never started (older than `UNSTARTED_GRACE_SECONDS`, default
  * 60; needs `STATE_MACHINE_ARN` or `{stateMachineArn}` in the event), then claims numbers that
- * arrived for waiting regulatory lines, resumes complete lines, and reports orphans.
+ * arrived for waiting regulatory lines, resumes complete lines, and reports orphans. The whole
+ * account is read for the orphan report every `ORPHAN_SCAN_HOURS` (default 24; `orphanScanHours`
+ * in the event wins); in between only where a waiting line could find its numbers.
  */
-export const handler = middy<{ stateMachineArn?: string } | undefined>().handler(async (event) => {
+export const handler = middy<{ stateMachineArn?: string; orphanScanHours?: number } | undefined>().handler(async (event) => {
   const runtime = workflowRuntime();
   const deps = runtime.depsFor({ orderId: '-', step: 'reconciler' });
   const sfn = sfnClient();
   const stateMachineArn = event?.stateMachineArn ?? process.env.STATE_MACHINE_ARN;
-  const graceSeconds = Number(process.env.UNSTARTED_GRACE_SECONDS ?? 60);
+  const graceSeconds = nonNegative(process.env.UNSTARTED_GRACE_SECONDS, 60);
   let started: string[] = [];
   if (stateMachineArn) {
-    started = await startUnstarted({ store: deps.store, sfn, stateMachineArn }, { graceMs: (Number.isFinite(graceSeconds) ? graceSeconds : 60) * 1000 });
+    started = await startUnstarted({ store: deps.store, sfn, stateMachineArn }, { graceMs: graceSeconds * 1000 });
     // An order that needed this is a fault worth seeing: StartExecution failed and no client retried.
     for (const orderId of started) runtime.logger.warn('started the execution of an order left unstarted', { orderId });
   }
-  const report = await reconcilePending({ ...deps, sfn });
+  const orphanScanHours = event?.orphanScanHours ?? nonNegative(process.env.ORPHAN_SCAN_HOURS, 24);
+  const report = await reconcilePending({ ...deps, sfn }, { orphanScanIntervalMs: orphanScanHours * 3_600_000 });
   return { ...report, orphans: report.orphans.slice(0, 20), startedUnstarted: started.length };
 });
+
+/** A number of at least 0 from the environment, or the fallback when unset or not such a number. */
+function nonNegative(text: string | undefined, fallback: number): number {
+  const value = text === undefined || text.trim() === '' ? NaN : Number(text);
+  return Number.isFinite(value) && value >= 0 ? value : fallback;
+}

@@ -85,6 +85,11 @@ export interface LocalStackOptions {
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
   /** Seconds between reconciler runs (EventBridge Scheduler's stand-in). 0 = never. @default 60 */
   reconcileIntervalSeconds?: number;
+  /**
+   * Hours between the reconciler's whole-account reads for the orphan report (in between it reads
+   * only where a waiting line could find its numbers). @default 0: every run (a local account is small; AWS: 24)
+   */
+  orphanScanHours?: number;
   /** Seconds between scheduled rebalance runs of every pool with a policy. 0 = never. @default 0 */
   rebalanceIntervalSeconds?: number;
   /** Local Step Functions only: pause this long before every Retry instead of the ASL's intervals (tests). */
@@ -271,7 +276,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const reconciler = scheduledJob({
       label: 'Reconciler',
       everySeconds: options.reconcileIntervalSeconds ?? 60,
-      run: () => reconcilerModule.handler({ stateMachineArn }, scheduledContext('number-orders-reconciler')),
+      run: () => reconcilerModule.handler({ stateMachineArn, orphanScanHours: options.orphanScanHours ?? 0 }, scheduledContext('number-orders-reconciler')),
       say,
     });
     closers.push(() => reconciler.stop());

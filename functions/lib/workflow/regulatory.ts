@@ -107,27 +107,57 @@ export function matchesLine(line: LineItem, number: AccountNumber): boolean {
 
 export interface ReconciliationReport {
   checkedAt: string;
+  /**
+   * How the account was read this run: `full` (every number: claims and the orphan report),
+   * `waiting-lines` (only numbers starting with a waiting line's calling code and prefix), or
+   * `none` (no line waits and the orphan report is not due).
+   */
+  scan: 'full' | 'waiting-lines' | 'none';
+  /** Account numbers read this run. */
   accountNumbers: number;
   waitingLines: number;
   /** Lines whose wait ended at their deadline in this run. */
   expired: number;
   claimed: number;
   resumed: number;
-  /** Numbers in the account that no order owns and no line waits for: money spent for nothing. */
+  /** Numbers in the account that no order owns and no line waits for: money spent for nothing (as of `orphansCheckedAt`). */
   orphans: string[];
   orphanCount: number;
+  /** When the account was last read whole for the orphan report. */
+  orphansCheckedAt?: string;
+}
+
+export interface ReconcileOptions {
+  /**
+   * How often the whole account is read for the orphan report; in between, only the numbers that
+   * could serve a waiting line are read (none when no line waits). @default 0: every run
+   */
+  orphanScanIntervalMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * The account listings a partial scan needs: one per distinct `number_startswith` (calling code
+ * and prefix) of the waiting lines, leaving out prefixes another one already covers.
+ */
+export function waitingLinePrefixes(lines: readonly Pick<LineItem, 'spec'>[]): string[] {
+  const prefixes = [...new Set(lines.map((line) => `${callingCode(line.spec.countryIso)}${line.spec.prefix ?? ''}`))].sort();
+  return prefixes.filter((prefix, i) => !prefixes.slice(0, i).some((shorter) => prefix.startsWith(shorter)));
 }
 
 /** Orphans listed in a report at most (the count is always complete). */
 const MAX_ORPHANS_LISTED = 1_000;
 
 /**
- * One reconciler run: walks the account's numbers, claims those no order owns for waiting lines
- * (oldest order first), resumes lines that are complete, and records the orphans.
+ * One reconciler run: ends waits past their deadline, claims numbers no order owns for waiting
+ * lines (oldest order first), resumes lines that are complete, and records the orphans. Reading
+ * the whole account costs a call per 20 numbers: with `orphanScanIntervalMs` it is read whole only
+ * that often, and in between only where a waiting line could find its numbers.
  */
-export async function reconcilePending(deps: RegulatoryDeps): Promise<ReconciliationReport> {
+export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileOptions = {}): Promise<ReconciliationReport> {
+  const clock = options.now ?? (() => new Date());
   // Lines past their order's deadline stop waiting first: they get no numbers.
-  const now = new Date().toISOString();
+  const now = clock().toISOString();
   let expired = 0;
   for (const line of await deps.store.waitingLines()) {
     if (line.deadlineAt && line.deadlineAt <= now) {
@@ -135,6 +165,11 @@ export async function reconcilePending(deps: RegulatoryDeps): Promise<Reconcilia
     }
   }
   const waiting = await deps.store.waitingLines();
+  const previous = await lastReconciliation(deps);
+  const lastScan = previous?.orphansCheckedAt ? Date.parse(previous.orphansCheckedAt) : undefined;
+  const full = lastScan === undefined || clock().getTime() - lastScan >= (options.orphanScanIntervalMs ?? 0);
+  const scan: ReconciliationReport['scan'] = full ? 'full' : waiting.length > 0 ? 'waiting-lines' : 'none';
+
   const orphans: string[] = [];
   let accountNumbers = 0;
   let claimed = 0;
@@ -146,7 +181,7 @@ export async function reconcilePending(deps: RegulatoryDeps): Promise<Reconcilia
       if (owners.has(number.number)) continue;
       const line = waiting.find((candidate) => (needs.get(`${candidate.orderId}#${candidate.line}`) ?? 0) > 0 && matchesLine(candidate, number));
       if (!line) {
-        orphans.push(number.number);
+        if (full) orphans.push(number.number);
         continue;
       }
       const result = await deps.store.claimNumbers(line.orderId, line.line, 'regulatory', [number.number]);
@@ -158,12 +193,15 @@ export async function reconcilePending(deps: RegulatoryDeps): Promise<Reconcilia
     }
     page.length = 0;
   };
-  for await (const number of deps.plivo.allAccountNumbers()) {
-    accountNumbers++;
-    page.push(number);
-    if (page.length >= 100) await settle();
+  const listings = scan === 'full' ? [undefined] : scan === 'waiting-lines' ? waitingLinePrefixes(waiting) : [];
+  for (const prefix of listings) {
+    for await (const number of deps.plivo.allAccountNumbers(prefix === undefined ? {} : { numberStartsWith: prefix })) {
+      accountNumbers++;
+      page.push(number);
+      if (page.length >= 100) await settle();
+    }
+    await settle();
   }
-  await settle();
 
   let resumed = 0;
   for (const line of waiting) {
@@ -171,17 +209,24 @@ export async function reconcilePending(deps: RegulatoryDeps): Promise<Reconcilia
     if (current.rented >= current.requested && (await resume(deps, line.orderId, line.line))) resumed++;
   }
   const report: ReconciliationReport = {
-    checkedAt: new Date().toISOString(),
+    checkedAt: clock().toISOString(),
+    scan,
     accountNumbers,
     waitingLines: waiting.length,
     expired,
     claimed,
     resumed,
-    orphans: orphans.slice(0, MAX_ORPHANS_LISTED),
-    orphanCount: orphans.length,
+    ...(full
+      ? { orphans: orphans.slice(0, MAX_ORPHANS_LISTED), orphanCount: orphans.length, orphansCheckedAt: now }
+      : {
+          orphans: previous?.orphans ?? [],
+          orphanCount: previous?.orphanCount ?? 0,
+          ...(previous?.orphansCheckedAt ? { orphansCheckedAt: previous.orphansCheckedAt } : {}),
+        }),
   };
   await deps.store.putRecord(keys.reconciliation, { ...report });
-  if (orphans.length > 0) deps.logger.warn('orphaned numbers in the account', { orphanCount: orphans.length, sample: orphans.slice(0, 20) });
+  // Only a full scan counts orphans (the alarm's metric comes from this line).
+  if (full && orphans.length > 0) deps.logger.warn('orphaned numbers in the account', { orphanCount: orphans.length, sample: orphans.slice(0, 20) });
   deps.logger.info('reconciled', { ...report, orphans: undefined });
   return report;
 }
