@@ -5,6 +5,7 @@
  * Claims and resumes work the same on a partial read.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { orderLineSchema } from '../../functions/lib/orders/model.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { waitingLinePrefixes, type ReconciliationReport } from '../../functions/lib/workflow/regulatory.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
@@ -49,7 +50,7 @@ async function place(lines: unknown[]): Promise<{ orderId: string; executionArn:
 }
 
 it('groups waiting lines into the fewest number_startswith listings', () => {
-  const line = (countryIso: string, prefix?: string) => ({ spec: { countryIso, numberType: 'local' as const, quantity: 1, ...(prefix ? { prefix } : {}) } });
+  const line = (countryIso: string, prefix?: string) => ({ spec: orderLineSchema.parse({ countryIso, numberType: 'local', quantity: 1, ...(prefix ? { prefix } : {}) }) });
   expect(waitingLinePrefixes([line('FR'), line('US', '512'), line('US', '5125'), line('DE'), line('FR', '1')])).toEqual(['1512', '33', '49']);
 });
 

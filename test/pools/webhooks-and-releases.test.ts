@@ -188,6 +188,21 @@ describe('releases', () => {
     expect(members(poolUuid)).toHaveLength(3);
   }, 60_000);
 
+  it('reads renewal dates with one filtered account listing, not a call per pool number', async () => {
+    const poolUuid = await newPool('release-cost', 12);
+    // Only 4 of the 12 renew inside the window: a per-number check would read all 12.
+    const today = new Date().toISOString().slice(0, 10);
+    for (const number of members(poolUuid).slice(0, 4)) sandbox().setRenewalDate(number, today);
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 6, 8)], releaseSurplus: true });
+    const count = (route: string) => Object.values(sandbox().snapshot().requests.byRoute[route] ?? {}).reduce((a, b) => a + b, 0);
+    const before = { one: count('GET Number/{number}/'), list: count('GET Number/') };
+    const run = await rebalance(poolUuid);
+    expect(run.body.rules[0]).toMatchObject({ decision: 'release', quantity: 4 });
+    expect(count('GET Number/{number}/') - before.one).toBe(0);
+    expect(count('GET Number/') - before.list).toBeGreaterThanOrEqual(1);
+    expect(members(poolUuid)).toHaveLength(8);
+  }, 60_000);
+
   it('two runs at once release the surplus once: the pool ends at its target, not below', async () => {
     const poolUuid = await newPool('release-race', 9);
     renewToday(poolUuid);

@@ -10,6 +10,7 @@ import { submitOrder, type SubmitDeps } from '../orders/submit.js';
 import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
 import { IdempotencyConflictError, type LineItem, type NumberItem, type OrderItem, type OrderStore } from '../store/order-store.js';
 import type { WorkflowLogger } from '../workflow/deps.js';
+import { callingCode } from '../workflow/numbering.js';
 import { recordPoolEvents } from './events.js';
 import { PolicyStore, poolKeys, type PoolPolicy, type PoolRule, type StoredPolicy } from './policy.js';
 import { PoolLock, releaseNumber, ReleaseStore, settleUnfinished } from './releases.js';
@@ -337,7 +338,7 @@ async function releaseSurplus(
     for (const { outcome, excess } of toRelease) {
       const numbers = await poolNumbers(deps, poolUuid, policy, outcome.rule);
       const wanted = Math.min(excess, Math.max(0, numbers.length - outcome.target));
-      outcome.released = await release(deps, { poolUuid, runId: record.runId, lockUntil: lock.until }, numbers, busy, wanted, policy.releaseWithinDaysOfRenewal, now);
+      outcome.released = await release(deps, { poolUuid, runId: record.runId, lockUntil: lock.until }, outcome.rule, numbers, busy, wanted, policy.releaseWithinDaysOfRenewal, now);
       outcome.quantity = outcome.released.filter((r) => r.outcome === 'released').length;
       if (outcome.quantity < excess) outcome.note = `${excess - outcome.quantity} of ${excess} not released: outside ${policy.releaseWithinDaysOfRenewal} days of renewal, busy, or already released`;
     }
@@ -346,12 +347,27 @@ async function releaseSurplus(
   }
 }
 
+/**
+ * The account's numbers of the rule that renew by `limit` (YYYY-MM-DD), with their renewal date:
+ * one listing filtered by Plivo on `renewal_date__lte` and `number_startswith` (calling code and
+ * prefix), pages of 20 — not one call per pool number.
+ */
+async function renewingBy(plivo: PlivoClient, rule: PoolRule, limit: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for await (const number of plivo.allAccountNumbers({ numberStartsWith: `${callingCode(rule.countryIso)}${rule.prefix ?? ''}`, renewalDate: { lte: limit } })) {
+    const renewal = number.renewal_date?.slice(0, 10);
+    if (renewal && renewal <= limit) found.set(number.number, renewal);
+  }
+  return found;
+}
+
 /** Time kept back before the lock's lease ends: no release starts later than this. */
 const LOCK_MARGIN_MS = 60_000;
 
 async function release(
   deps: PoolsDeps,
   run: { poolUuid: string; runId: string; lockUntil: Date },
+  rule: PoolRule,
   numbers: readonly string[],
   busy: ReadonlySet<string>,
   wanted: number,
@@ -359,11 +375,14 @@ async function release(
   now: Date,
 ): Promise<NonNullable<RuleOutcome['released']>> {
   const limit = new Date(now.getTime() + withinDays * 86_400_000).toISOString().slice(0, 10);
-  const owners = new Map((await deps.store.owners(numbers)).map((o) => [o.number, o.orderId]));
+  const renewing = await renewingBy(deps.plivo, rule, limit);
+  // Inside the window only, soonest renewal first (the least prepaid rental given up).
+  const candidates = numbers.filter((n) => renewing.has(n)).sort((a, b) => ((renewing.get(a) ?? '') < (renewing.get(b) ?? '') ? -1 : 1));
+  const owners = new Map((await deps.store.owners(candidates)).map((o) => [o.number, o.orderId]));
   const releases = new ReleaseStore(deps.store);
   const done: NonNullable<RuleOutcome['released']> = [];
   let released = 0;
-  for (const number of numbers) {
+  for (const number of candidates) {
     if (released >= wanted) break;
     if (Date.now() > run.lockUntil.getTime() - LOCK_MARGIN_MS) break; // the rest waits for the next run
     if (busy.has(number)) continue;
@@ -372,10 +391,8 @@ async function release(
       const order = await deps.store.findOrder(owner);
       if (order && !terminalOrderStatuses.includes(order.status)) continue;
     }
-    const account = await deps.plivo.getAccountNumber(number);
-    const renewal = account.renewal_date?.slice(0, 10);
-    if (!renewal || renewal > limit) continue;
-    if (!(await releases.begin({ poolUuid: run.poolUuid, runId: run.runId, number, renewalDate: renewal, startedAt: new Date().toISOString() }))) continue;
+    const renewalDate = renewing.get(number) ?? limit;
+    if (!(await releases.begin({ poolUuid: run.poolUuid, runId: run.runId, number, renewalDate, startedAt: new Date().toISOString() }))) continue;
     try {
       await releaseNumber(deps.plivo, run.poolUuid, number);
       await releases.finish({ ...run, number }, 'RELEASED');
