@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
-import { rebalanceAll } from '../../functions/lib/pools/run.js';
+import { rebalanceAll, splitIntoOrders } from '../../functions/lib/pools/run.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 
@@ -208,6 +208,32 @@ describe('in transit', () => {
     expect(second.body.orderId).toBeUndefined();
     await call('DELETE', `/pools/${poolUuid}/policy`);
   }, 30_000);
+});
+
+describe('more deficit rules than one order holds', () => {
+  it('splits by the order limits, deterministically: 50 lines or 100,000 numbers an order', () => {
+    const sizes = (quantities: number[]) => splitIntoOrders(quantities.map((quantity) => ({ quantity }))).map((chunk) => chunk.length);
+    expect(sizes(Array.from({ length: 120 }, () => 1))).toEqual([50, 50, 20]);
+    expect(sizes(Array.from({ length: 11 }, () => 10_000))).toEqual([10, 1]);
+    expect(sizes([])).toEqual([]);
+  });
+
+  it('a policy of 51 short rules places two orders (50 + 1 lines), each once per window', async () => {
+    const poolUuid = await newPool('fifty-one');
+    const prefixes = ['512', '415', '213', '312', '305'].flatMap((code) => Array.from({ length: 10 }, (_, d) => `${code}${d}`)).concat('617');
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: prefixes.map((prefix) => ({ ...rule(1, 1, 2), prefix })) });
+    const run = await rebalance(poolUuid);
+    expect(run.status).toBe(200);
+    const orderIds = (run.body as Run & { orderIds?: string[] }).orderIds ?? [];
+    expect(orderIds).toHaveLength(2);
+    const orders = await Promise.all(orderIds.map((id) => stack.store.getOrder(id)));
+    expect(orders.map((o) => o.lineCount)).toEqual([50, 1]);
+    // The same window again: the same two orders, nothing new.
+    const again = await rebalance(poolUuid);
+    expect(again.body.orderCreated ?? false).toBe(false);
+    for (const order of orders) await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
+    await call('DELETE', `/pools/${poolUuid}/policy`);
+  }, 90_000);
 });
 
 describe('in transit, numbers already in the pool', () => {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { QueryCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { NumberOrdersError } from '../errors.js';
-import { orderRequestSchema, terminalOrderStatuses, type OrderStatus } from '../orders/model.js';
+import { LIMITS, orderRequestSchema, terminalOrderStatuses, type OrderStatus } from '../orders/model.js';
 import { submitOrder, type SubmitDeps } from '../orders/submit.js';
 import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
 import { IdempotencyConflictError, type LineItem, type NumberItem, type OrderItem, type OrderStore } from '../store/order-store.js';
@@ -48,6 +48,8 @@ export interface RunRecord {
   finishedAt: string;
   rules: RuleOutcome[];
   orderId?: string;
+  /** Every order placed, when the deficit took more than one (the order limits: 50 lines, 100,000 numbers). */
+  orderIds?: string[];
   /** False when the window's order already existed (a retried or overlapping run). */
   orderCreated?: boolean;
   estimatedMonthlyIncrease: string;
@@ -256,36 +258,7 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
   if (record.rules.some((r) => r.decision === 'capped')) record.notes.push(`capped by maxMonthlyIncrease ${policy.maxMonthlyIncrease ?? ''}`);
 
   const toOrder = record.rules.filter((r) => (r.decision === 'order' || r.decision === 'capped') && r.quantity > 0);
-  if (toOrder.length && !dryRun) {
-    const raw = {
-      poolUuid,
-      service: policy.service,
-      partialAllowed: policy.partialAllowed,
-      lines: toOrder.map(({ rule, quantity }) => ({
-        countryIso: rule.countryIso,
-        numberType: rule.numberType,
-        ...(rule.prefix ? { prefix: rule.prefix } : {}),
-        ...(rule.region ? { region: rule.region } : {}),
-        quantity,
-      })),
-    };
-    const request = orderRequestSchema.parse({ ...raw, reference: `rebalance:${record.runId}` });
-    try {
-      const { order, created } = await submitOrder(deps, {
-        request,
-        // The hash leaves out the run id: two runs of one window with the same plan are one order.
-        rawBody: raw,
-        idempotency: { scope: `rebalance:${poolUuid}`, key: `v${stored.version}:${window}` },
-      });
-      record.orderId = order.orderId;
-      record.orderCreated = created;
-      for (const r of toOrder) r.orderId = order.orderId;
-    } catch (error) {
-      if (!(error instanceof IdempotencyConflictError)) throw error;
-      record.notes.push('this window already ordered a different plan: nothing ordered until the next window');
-      for (const r of toOrder) r.note = 'not ordered: this window already has an order';
-    }
-  }
+  if (toOrder.length && !dryRun) await placeOrders(deps, record, stored, toOrder);
   record.finishedAt = (deps.now?.() ?? new Date()).toISOString();
   if (options.preview) return record;
   // State before news: the run is recorded, then its webhooks go to the outbox.
@@ -363,6 +336,75 @@ async function renewingBy(plivo: PlivoClient, rule: PoolRule, limit: string): Pr
 
 /** Time kept back before the lock's lease ends: no release starts later than this. */
 const LOCK_MARGIN_MS = 60_000;
+
+/**
+ * The deficit rules in as few orders as the order limits allow (50 lines, 100,000 numbers; a
+ * policy may hold 100 rules), in rule order so that the same plan always splits the same way.
+ */
+export function splitIntoOrders<T extends { quantity: number }>(rules: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let numbers = 0;
+  for (const rule of rules) {
+    if (current.length === LIMITS.maxLines || numbers + rule.quantity > LIMITS.maxNumbersPerOrder) {
+      chunks.push(current);
+      current = [];
+      numbers = 0;
+    }
+    current.push(rule);
+    numbers += rule.quantity;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * Places the deficit through the normal order path: one order per chunk (splitIntoOrders), each
+ * keyed by pool, policy version, window and chunk, so two runs of one window place each at most
+ * once. An order the window already holds with another plan, or a plan the order schema refuses,
+ * is a note on the run, not a failure.
+ */
+async function placeOrders(deps: PoolsDeps, record: RunRecord, stored: StoredPolicy, toOrder: readonly RuleOutcome[]): Promise<void> {
+  const { poolUuid, policy } = stored;
+  const orderIds: string[] = [];
+  for (const [index, chunk] of splitIntoOrders(toOrder).entries()) {
+    const raw = {
+      poolUuid,
+      service: policy.service,
+      partialAllowed: policy.partialAllowed,
+      lines: chunk.map(({ rule, quantity }) => ({
+        countryIso: rule.countryIso,
+        numberType: rule.numberType,
+        ...(rule.prefix ? { prefix: rule.prefix } : {}),
+        ...(rule.region ? { region: rule.region } : {}),
+        quantity,
+      })),
+    };
+    const parsed = orderRequestSchema.safeParse({ ...raw, reference: `rebalance:${record.runId}` });
+    if (!parsed.success) {
+      record.notes.push(`order ${index + 1} not placed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      for (const r of chunk) r.note = 'not ordered: the order was refused (see notes)';
+      continue;
+    }
+    try {
+      const { order, created } = await submitOrder(deps, {
+        request: parsed.data,
+        // The hash leaves out the run id: two runs of one window with the same plan are one order.
+        rawBody: raw,
+        idempotency: { scope: `rebalance:${poolUuid}`, key: `v${stored.version}:${record.window}${index ? `:${index}` : ''}` },
+      });
+      orderIds.push(order.orderId);
+      record.orderCreated = (record.orderCreated ?? false) || created;
+      for (const r of chunk) r.orderId = order.orderId;
+    } catch (error) {
+      if (!(error instanceof IdempotencyConflictError)) throw error;
+      record.notes.push('this window already ordered a different plan: nothing ordered until the next window');
+      for (const r of chunk) r.note = 'not ordered: this window already has an order';
+    }
+  }
+  if (orderIds.length) record.orderId = orderIds[0];
+  if (orderIds.length > 1) record.orderIds = orderIds;
+}
 
 async function release(
   deps: PoolsDeps,
