@@ -20,7 +20,17 @@ export const handler = middy<{ stateMachineArn?: string; orphanScanHours?: numbe
   const graceSeconds = nonNegative(process.env.UNSTARTED_GRACE_SECONDS, 60);
   let started: string[] = [];
   if (stateMachineArn) {
-    started = await startUnstarted({ store: deps.store, sfn, stateMachineArn }, { graceMs: graceSeconds * 1000 });
+    // Never in the way of the regulatory work below: a failure here is logged and left for the next run.
+    started = await startUnstarted(
+      { store: deps.store, sfn, stateMachineArn },
+      {
+        graceMs: graceSeconds * 1000,
+        onError: (orderId, error) => runtime.logger.error('could not start an order left unstarted', { orderId, error: error instanceof Error ? error.message : String(error) }),
+      },
+    ).catch((error: unknown) => {
+      runtime.logger.error('the unstarted-order sweep failed', { orderId: '-', error: error instanceof Error ? error.message : String(error) });
+      return [];
+    });
     // An order that needed this is a fault worth seeing: StartExecution failed and no client retried.
     for (const orderId of started) runtime.logger.warn('started the execution of an order left unstarted', { orderId });
   }

@@ -3,7 +3,7 @@
  * between the write and the start, and no client retried with its Idempotency-Key): the
  * reconciler's sweep starts it, once, and it runs to the end through the local stack.
  */
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient, type StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
 import { startUnstarted, submitOrder } from '../../functions/lib/orders/submit.js';
@@ -67,4 +67,23 @@ it('the reconciler runs the sweep (UNSTARTED_GRACE_SECONDS), and started orders 
   expect((await stack.store.getOrder(orderId)).status).toBe('COMPLETED');
   // Orders placed normally never linger on the list.
   expect(await stack.store.unstartedOrders(new Date(Date.now() + 1000).toISOString())).toEqual([]);
+}, 60_000);
+
+it('one order that cannot start does not stop the sweep: the others start, it waits for the next sweep', async () => {
+  const stuck = await recordWithoutStart();
+  const other = await recordWithoutStart();
+  const real = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  // Step Functions refuses the first order's start (throttled, say) and takes the others.
+  const flaky = {
+    send: (command: StartExecutionCommand) => (command.input.name === stuck ? Promise.reject(new Error('ThrottlingException')) : real.send(command)),
+  } as unknown as SFNClient;
+  const failed: string[] = [];
+  const started = await startUnstarted({ store: stack.store, sfn: flaky, stateMachineArn: stack.stateMachineArn }, { graceMs: 0, onError: (orderId) => failed.push(orderId) });
+  expect(started).toEqual([other]);
+  expect(failed).toEqual([stuck]);
+  expect(await startUnstarted({ store: stack.store, sfn: real, stateMachineArn: stack.stateMachineArn }, { graceMs: 0 })).toEqual([stuck]);
+  for (const orderId of [stuck, other]) {
+    const order = await stack.store.getOrder(orderId);
+    await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
+  }
 }, 60_000);

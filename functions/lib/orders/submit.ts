@@ -54,17 +54,25 @@ export async function submitOrder(deps: SubmitDeps, input: SubmitInput): Promise
  * and the start, with no client retrying it. The execution name (the order id) makes a start
  * that raced the original one harmless. Returns the orders started.
  */
-export async function startUnstarted(deps: SubmitDeps, options: { graceMs?: number; now?: Date } = {}): Promise<string[]> {
+export async function startUnstarted(
+  deps: SubmitDeps,
+  options: { graceMs?: number; now?: Date; onError?: (orderId: string, error: unknown) => void } = {},
+): Promise<string[]> {
   const before = new Date((options.now ?? new Date()).getTime() - (options.graceMs ?? 60_000)).toISOString();
   const started: string[] = [];
   for (const { orderId } of await deps.store.unstartedOrders(before)) {
-    const order = await deps.store.findOrder(orderId);
-    if (!order || order.executionArn) {
-      await deps.store.forgetUnstarted(orderId);
-      continue;
+    // Each order on its own: one that cannot start now (throttled, say) waits for the next sweep.
+    try {
+      const order = await deps.store.findOrder(orderId);
+      if (!order || order.executionArn) {
+        await deps.store.forgetUnstarted(orderId);
+        continue;
+      }
+      await deps.store.setExecutionArn(orderId, await startExecution(deps, orderId));
+      started.push(orderId);
+    } catch (error) {
+      options.onError?.(orderId, error);
     }
-    await deps.store.setExecutionArn(orderId, await startExecution(deps, orderId));
-    started.push(orderId);
   }
   return started;
 }
