@@ -6,13 +6,13 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';
-import { ConfigurationError, PlivoNotFoundError } from '../lib/errors.js';
+import { ConfigurationError } from '../lib/errors.js';
 import { HttpError } from '../lib/http/errors.js';
 import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
 import { PolicyStore, PolicyVersionError, poolPolicySchema } from '../lib/pools/policy.js';
-import { getRun, listRuns, PolicyNotFoundError, RunNotFoundError, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
+import { getRun, listRuns, PolicyNotFoundError, PoolNotFoundError, RunNotFoundError, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
 import type { OrderStore } from '../lib/store/order-store.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
 import { asWorkflowLogger } from '../lib/runtime/logger.js';
@@ -103,7 +103,7 @@ function asHttp(error: unknown): never {
   if (error instanceof PolicyNotFoundError || error instanceof RunNotFoundError) throw new HttpError(404, error.message, { cause: error });
   if (error instanceof PolicyVersionError) throw new HttpError(412, `If-Match: ${error.message}`, { cause: error });
   // Plivo does not know the pool (listing it answered 404): the caller's uuid is at fault.
-  if (error instanceof PlivoNotFoundError) throw new HttpError(404, `poolUuid: Plivo has no number pool with this uuid in the account`, { cause: error });
+  if (error instanceof PoolNotFoundError) throw new HttpError(404, `poolUuid: ${error.message}`, { cause: error });
   throw error;
 }
 

@@ -176,6 +176,28 @@ describe('releases', () => {
     expect(members(poolUuid)).toHaveLength(4);
   }, 60_000);
 
+  it('every run settles open releases first, even one with no surplus; Plivo\'s answer overrides a FAILED a settle wrote', async () => {
+    const poolUuid = await newPool('settle-always', 3);
+    const releases = new ReleaseStore(stack.store);
+    const [gone] = members(poolUuid);
+    await plivo.removeFromPool(poolUuid, gone ?? '', { unrent: true });
+    await releases.begin({ poolUuid, runId: '0000000000001-cafecafe', number: gone ?? '', renewalDate: '2026-01-01', startedAt: new Date().toISOString() });
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 2, 5)] });
+    const run = await rebalance(poolUuid);
+    expect(run.body.rules[0]).toMatchObject({ inPool: 2, decision: 'ok' });
+    expect(run.body.notes).toContain('settled 1 release(s) a cut-off run left open');
+    expect((await releases.forRun(poolUuid, '0000000000001-cafecafe')).map((r) => r.status)).toEqual(['RELEASED']);
+
+    // A record settled FAILED while Plivo was still answering: the run's RELEASED wins; a late FAILED never does.
+    const ref = { poolUuid, runId: '0000000000002-cafecafe', number: '15125550000' };
+    await releases.begin({ ...ref, renewalDate: '2026-01-01', startedAt: new Date().toISOString() });
+    await releases.finish(ref, 'FAILED', 'settled: still rented');
+    await releases.finish(ref, 'RELEASED');
+    await releases.finish(ref, 'FAILED', 'late');
+    expect((await releases.forRun(poolUuid, ref.runId)).map((r) => [r.status, r.error])).toEqual([['RELEASED', undefined]]);
+    await call('DELETE', `/pools/${poolUuid}/policy`);
+  }, 60_000);
+
   it('a release Plivo applied but answered 500 for is still recorded as released, nothing leaked or counted twice', async () => {
     const poolUuid = await newPool('release-lost-answer', 5);
     renewToday(poolUuid);

@@ -72,18 +72,34 @@ export class ReleaseStore {
     }
   }
 
-  /** RELEASING → RELEASED or FAILED (and off the index). */
+  /**
+   * RELEASING → RELEASED or FAILED (and off the index). RELEASED also overrides a FAILED that a
+   * settle wrote meanwhile (Plivo's answer is the truth); FAILED never overrides a settled record.
+   */
   async finish(item: Pick<ReleaseItem, 'poolUuid' | 'runId' | 'number'>, status: 'RELEASED' | 'FAILED', error?: string): Promise<void> {
-    await this.store.db.send(
-      new UpdateCommand({
-        TableName: this.store.tableName,
-        Key: releaseKeys.release(item.poolUuid, item.runId, item.number),
-        UpdateExpression: `SET #status = :to, finishedAt = :now${error === undefined ? '' : ', #error = :error'} REMOVE gsi1pk, gsi1sk`,
-        ConditionExpression: '#status = :releasing',
-        ExpressionAttributeNames: { '#status': 'status', ...(error === undefined ? {} : { '#error': 'error' }) },
-        ExpressionAttributeValues: { ':to': status, ':now': new Date().toISOString(), ':releasing': 'RELEASING', ...(error === undefined ? {} : { ':error': error }) },
-      }),
-    );
+    try {
+      await this.store.db.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: releaseKeys.release(item.poolUuid, item.runId, item.number),
+          UpdateExpression:
+            status === 'RELEASED'
+              ? 'SET #status = :to, finishedAt = :now REMOVE gsi1pk, gsi1sk, #error'
+              : `SET #status = :to, finishedAt = :now${error === undefined ? '' : ', #error = :error'} REMOVE gsi1pk, gsi1sk`,
+          ConditionExpression: status === 'RELEASED' ? '#status IN (:releasing, :failed)' : '#status = :releasing',
+          ExpressionAttributeNames: { '#status': 'status', ...(error === undefined && status !== 'RELEASED' ? {} : { '#error': 'error' }) },
+          ExpressionAttributeValues: {
+            ':to': status,
+            ':now': new Date().toISOString(),
+            ':releasing': 'RELEASING',
+            ...(status === 'RELEASED' ? { ':failed': 'FAILED' } : {}),
+            ...(error === undefined || status === 'RELEASED' ? {} : { ':error': error }),
+          },
+        }),
+      );
+    } catch (cause) {
+      if (!(cause instanceof ConditionalCheckFailedException)) throw cause; // settled already
+    }
   }
 
   /** Releases of the pool left RELEASING (a run cut off between Plivo and DynamoDB). */
@@ -144,9 +160,7 @@ export async function settleUnfinished(store: Db, plivo: PlivoClient, poolUuid: 
     const rented = await stillRented(plivo, item.number);
     const status = rented ? 'FAILED' : 'RELEASED';
     const error = rented ? 'the run was cut off before the release; the number is still rented' : undefined;
-    await releases.finish(item, status, error).catch((e: unknown) => {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e; // settled meanwhile
-    });
+    await releases.finish(item, status, error);
     settled.push({ ...item, status, ...(error ? { error } : {}) });
   }
   return settled;

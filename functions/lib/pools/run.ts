@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { QueryCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { NumberOrdersError } from '../errors.js';
+import { NumberOrdersError, PlivoNotFoundError } from '../errors.js';
 import { LIMITS, orderRequestSchema, terminalOrderStatuses, type OrderStatus } from '../orders/model.js';
 import { submitOrder, type SubmitDeps } from '../orders/submit.js';
 import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
@@ -71,6 +71,8 @@ export interface PoolsDeps extends SubmitDeps {
 
 export class PolicyNotFoundError extends NumberOrdersError {}
 export class RunNotFoundError extends NumberOrdersError {}
+/** The pool listing answered 404: the policy names a pool Plivo does not know. */
+export class PoolNotFoundError extends NumberOrdersError {}
 
 const NON_TERMINAL: readonly OrderStatus[] = ['RECEIVED', 'IN_PROGRESS', 'PENDING_REGULATORY'];
 // A line PLANNED is still to be rented (only a dry-run order ends PLANNED, and it is terminal as an order).
@@ -128,13 +130,18 @@ interface Counted {
 /** The rule's numbers in the pool: one listing, pages of 20, filtered by Plivo (a pool cannot be filtered by region: not counted apart). */
 async function poolNumbers(deps: PoolsDeps, poolUuid: string, policy: PoolPolicy, rule: PoolRule): Promise<string[]> {
   const numbers: string[] = [];
-  for await (const member of deps.plivo.allPoolNumbers(poolUuid, {
-    countryIso2: rule.countryIso,
-    type: poolType(rule.numberType),
-    service: policy.service,
-    ...(rule.prefix ? { startsWith: [rule.prefix] } : {}),
-  })) {
-    numbers.push(member.number);
+  try {
+    for await (const member of deps.plivo.allPoolNumbers(poolUuid, {
+      countryIso2: rule.countryIso,
+      type: poolType(rule.numberType),
+      service: policy.service,
+      ...(rule.prefix ? { startsWith: [rule.prefix] } : {}),
+    })) {
+      numbers.push(member.number);
+    }
+  } catch (error) {
+    if (error instanceof PlivoNotFoundError) throw new PoolNotFoundError(`Plivo has no number pool ${poolUuid} in the account`, { cause: error });
+    throw error;
   }
   return numbers;
 }
@@ -215,6 +222,8 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
     notes: [],
   };
 
+  // Releases a cut-off run left open are settled before anything is counted.
+  if (!dryRun) await settleOpenReleases(deps, record, poolUuid);
   const { counted, transit } = await count(deps, poolUuid, policy);
   const cap = policy.maxMonthlyIncrease === undefined ? Infinity : toUnits(policy.maxMonthlyIncrease);
   let spent = 0;
@@ -281,6 +290,23 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
 }
 
 /**
+ * Settles the pool's releases left RELEASING by a run that was cut off (holding the lock, so no
+ * release is under way): gone from the account → RELEASED, still there → FAILED. Cheap when there
+ * are none (one index query); left to a later run when another holds the lock.
+ */
+async function settleOpenReleases(deps: PoolsDeps, record: RunRecord, poolUuid: string): Promise<void> {
+  if (!(await new ReleaseStore(deps.store).unfinished(poolUuid)).length) return;
+  const lock = await PoolLock.acquire(deps.store, poolUuid, deps.releaseLeaseMs ?? 600_000, new Date());
+  if (!lock) return;
+  try {
+    const settled = await settleUnfinished(deps.store, deps.plivo, poolUuid);
+    if (settled.length) record.notes.push(`settled ${settled.length} release(s) a cut-off run left open`);
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
  * Releases the surplus of the rules that asked for it, holding the pool's lock: settles what a
  * cut-off run left, counts the pool again (another run may have released meanwhile), then
  * releases number by number, each recorded before and after its Plivo call.
@@ -294,7 +320,7 @@ async function releaseSurplus(
   now: Date,
 ): Promise<void> {
   const { poolUuid, policy } = stored;
-  const lock = await PoolLock.acquire(deps.store, poolUuid, deps.releaseLeaseMs ?? 600_000, now);
+  const lock = await PoolLock.acquire(deps.store, poolUuid, deps.releaseLeaseMs ?? 600_000, new Date());
   if (!lock) {
     for (const { outcome } of toRelease) {
       outcome.quantity = 0;
@@ -303,8 +329,6 @@ async function releaseSurplus(
     return;
   }
   try {
-    const settled = await settleUnfinished(deps.store, deps.plivo, poolUuid);
-    if (settled.length) record.notes.push(`settled ${settled.length} release(s) a cut-off run left open`);
     // Numbers an order is still working on are never released.
     const busy = new Set<string>();
     for (const { numbers } of transit) for (const n of numbers) busy.add(n.number);
@@ -334,8 +358,12 @@ async function renewingBy(plivo: PlivoClient, rule: PoolRule, limit: string): Pr
   return found;
 }
 
-/** Time kept back before the lock's lease ends: no release starts later than this. */
-const LOCK_MARGIN_MS = 60_000;
+/**
+ * Time kept back before the lock's lease ends: no release starts later than this. Above one
+ * Plivo call with every retry (170 s, PlivoHttp.worstCaseMs), so a release under way always ends
+ * before another run can take the lock and settle it.
+ */
+const LOCK_MARGIN_MS = 200_000;
 
 /**
  * The deficit rules in as few orders as the order limits allow (50 lines, 100,000 numbers; a
@@ -435,16 +463,21 @@ async function release(
     }
     const renewalDate = renewing.get(number) ?? limit;
     if (!(await releases.begin({ poolUuid: run.poolUuid, runId: run.runId, number, renewalDate, startedAt: new Date().toISOString() }))) continue;
+    let error: string | undefined;
     try {
       await releaseNumber(deps.plivo, run.poolUuid, number);
-      await releases.finish({ ...run, number }, 'RELEASED');
+    } catch (cause) {
+      error = cause instanceof Error ? cause.message : String(cause);
+    }
+    // What Plivo did is the outcome; a record that cannot be finished now stays RELEASING and is
+    // settled from the account by the next run that takes the lock.
+    await releases.finish({ ...run, number }, error === undefined ? 'RELEASED' : 'FAILED', error).catch((cause: unknown) =>
+      deps.logger?.warn('release record left open', { poolUuid: run.poolUuid, number, error: cause instanceof Error ? cause.message : String(cause) }),
+    );
+    if (error === undefined) {
       done.push({ number, outcome: 'released' });
       released++;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await releases.finish({ ...run, number }, 'FAILED', message);
-      done.push({ number, outcome: 'failed', error: message });
-    }
+    } else done.push({ number, outcome: 'failed', error });
   }
   return done;
 }
