@@ -56,12 +56,23 @@ export interface StepSpec {
   taskResponse?: boolean;
   /** @default WORKFLOW_FUNCTION_TIMEOUT */
   timeout?: Duration;
+  /**
+   * Ends orders (a terminal status takes the order off its pool's active list: a DeleteItem).
+   * `test/infra` checks this against the code. @default false
+   */
+  endsOrders?: boolean;
 }
 
 /** Steps that differ from the default (a Plivo step). Keys are the ASL's substitution names. */
 export const STEP_SPECS: Partial<Record<OrderFunctionKey, StepSpec>> = {
-  // Parks a line on its task token, and ends the wait itself if the numbers are already in.
-  AwaitRegulatoryFunctionArn: { taskResponse: true },
+  // Parks a line on its task token, and ends the wait itself if the numbers are already in; a
+  // cancelled order's wait ends the order.
+  AwaitRegulatoryFunctionArn: { taskResponse: true, endsOrders: true },
+  // These set an order's final status (planning a dry run, a rent that fails the order, rollback, finalize).
+  SearchFunctionArn: { endsOrders: true },
+  RentFunctionArn: { endsOrders: true },
+  RollbackUnrentFunctionArn: { endsOrders: true },
+  FinalizeFunctionArn: { endsOrders: true },
   // Records and delivers customer webhooks; its Tasks (AnnounceReceived, AnnounceOutcome) allow 60 s
   // and it stops starting deliveries when its remaining time runs low.
   NotifyFunctionArn: { plivo: false, webhookSecret: true, timeout: Duration.seconds(50) },
@@ -130,7 +141,7 @@ export class WorkflowFunctions extends Construct {
             POWERTOOLS_LOG_LEVEL: props.logLevel,
           },
         });
-        props.table.connect(fn.handler);
+        props.table.connect(fn.handler, { deletes: spec.endsOrders ?? false });
         if (plivo) {
           props.secrets.connectPlivoCredentials(fn.handler);
           plivoSteps.push(fn);

@@ -53,7 +53,7 @@ function needsOf(name: string): Needs {
   if (other) return other;
   const spec = STEP_SPECS[name as OrderFunctionKey] ?? {};
   const plivo = spec.plivo ?? true;
-  return { plivoSecret: plivo, plivoSettings: plivo, webhookSecret: spec.webhookSecret ?? false, taskResponse: spec.taskResponse ?? false, startExecution: false, deletes: false };
+  return { plivoSecret: plivo, plivoSettings: plivo, webhookSecret: spec.webhookSecret ?? false, taskResponse: spec.taskResponse ?? false, startExecution: false, deletes: spec.endsOrders ?? false };
 }
 
 let synthesized: Synthesized;
@@ -291,7 +291,7 @@ describe('grants', () => {
       .filter(([, fn]) => [...importClosure(fn.entry)].some((module) => deleting.has(module)))
       .map(([name]) => name);
     expect(canDelete.sort(), 'grant these { deletes: true } in table.connect').toEqual(Object.keys(nodeFunctions).filter((name) => needsOf(name).deletes).sort());
-    expect(canDelete.sort()).toEqual(['Api', 'Rebalance', 'Reconciler']);
+    expect(canDelete.sort()).toEqual(['Api', 'AwaitRegulatoryFunctionArn', 'FinalizeFunctionArn', 'Rebalance', 'Reconciler', 'RentFunctionArn', 'RollbackUnrentFunctionArn', 'SearchFunctionArn']);
   });
 
   it('let each function read exactly the secrets it needs', () => {

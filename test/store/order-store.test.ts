@@ -41,6 +41,11 @@ describe('OrderStore against DynamoDB Local', () => {
     await store.forgetActiveOrder('pool-active', 'o-active-1');
     expect(await store.activeOrderIds('pool-active')).toEqual(['o-active-2']);
     expect(await store.activeOrderIds('pool-other')).toEqual([]);
+    // Ending an order takes it off the list; a status that is not an end leaves it.
+    await store.setOrderStatus('o-active-2', 'IN_PROGRESS');
+    expect(await store.activeOrderIds('pool-active')).toEqual(['o-active-2']);
+    await store.setOrderStatus('o-active-2', 'CANCELLED');
+    expect(await store.activeOrderIds('pool-active')).toEqual([]);
   });
 
   it('returns the same order for the same idempotency key and body, and refuses another body', async () => {

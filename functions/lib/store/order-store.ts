@@ -28,6 +28,7 @@ import {
   type OrderRequest,
   type OrderStatus,
   type PlannedGroup,
+  terminalOrderStatuses,
 } from '../orders/model.js';
 import { keys, TABLE_KEYS } from './table.js';
 
@@ -367,8 +368,9 @@ export class OrderStore {
       values[':rollback'] = extra.rollback;
       names['#rollback'] = 'rollback';
     }
+    const ends = terminalOrderStatuses.includes(to);
     try {
-      await this.db.send(
+      const result = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.order(orderId),
@@ -376,8 +378,12 @@ export class OrderStore {
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ...(ends ? { ReturnValues: 'ALL_NEW' as const } : {}),
         }),
       );
+      // An ended order leaves its pool's active list (a crash here is cleaned up by the pool's next run).
+      const poolUuid = (result.Attributes as OrderItem | undefined)?.request.poolUuid;
+      if (ends && poolUuid) await this.forgetActiveOrder(poolUuid, orderId);
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
