@@ -11,10 +11,10 @@ import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
  * Needs `STATE_MACHINE_ARN` (orders go through the order workflow); `REBALANCE_WINDOW_SECONDS`
  * (the schedule's rate, for the idempotency window) defaults to 3600.
  */
-export const handler = middy<{ stateMachineArn?: string } | undefined>().handler(async (event, context) => {
+export const handler = middy<{ stateMachineArn?: string; windowSeconds?: number } | undefined>().handler(async (event, context) => {
   const runtime = workflowRuntime();
   const stateMachineArn = event?.stateMachineArn ?? required(process.env, 'STATE_MACHINE_ARN');
-  const windowSeconds = Number(process.env.REBALANCE_WINDOW_SECONDS ?? 3600) || 3600;
+  const windowSeconds = event?.windowSeconds ?? (Number(process.env.REBALANCE_WINDOW_SECONDS ?? 3600) || 3600);
   const results = await rebalanceAll(
     { store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds, logger: asWorkflowLogger(runtime.logger) },
     { remainingMs: () => context.getRemainingTimeInMillis() },

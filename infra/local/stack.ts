@@ -281,10 +281,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     closers.push(() => reconciler.stop());
     const rebalanceModule = await import('../../functions/rebalance/handler.js');
+    const rebalanceWindowSeconds = options.rebalanceIntervalSeconds || 3600;
     const rebalancer = scheduledJob({
       label: 'Rebalance',
       everySeconds: options.rebalanceIntervalSeconds ?? 0,
-      run: () => rebalanceModule.handler({ stateMachineArn }, scheduledContext('number-orders-rebalance')),
+      // The idempotency window is the loop's interval, as REBALANCE_WINDOW_SECONDS is the schedule's rate in AWS.
+      run: () => rebalanceModule.handler({ stateMachineArn, windowSeconds: rebalanceWindowSeconds }, scheduledContext('number-orders-rebalance')),
       say,
     });
     closers.push(() => rebalancer.stop());
@@ -308,6 +310,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       plivo: workflowRuntime().plivo,
       webhooks: { db: apiDb, tableName, secret: webhookSecret, schedule: { compress: options.webhookRetryCompress ?? 1000 } },
       allowLocalCallbacks: options.allowLocalCallbacks ?? false,
+      rebalanceWindowSeconds,
       logger: new Logger({ serviceName: 'orders-api', logLevel }),
     });
     const apiKey = options.apiKey ?? 'local-dev-key';
