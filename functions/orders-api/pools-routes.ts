@@ -86,6 +86,7 @@ export const runRecordSchema = z.object({
   orderCreated: z.boolean().optional(),
   estimatedMonthlyIncrease: z.string(),
   notes: z.array(z.string()),
+  state: z.enum(['running', 'finished', 'interrupted']).optional().meta({ description: '`running` while it acts; `interrupted`: cut off, finished by a later run from its records' }),
   webhooks: z.array(runWebhookSchema).optional().meta({ description: 'Webhook deliveries the run recorded (see GET /pools/{poolUuid}/webhooks)' }),
 });
 export const runListSchema = z.object({ poolUuid: z.string(), runs: z.array(runRecordSchema) });

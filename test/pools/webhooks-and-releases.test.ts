@@ -4,10 +4,14 @@
  * verifier), per-number release records, a release cut off between Plivo and DynamoDB, an answer
  * lost after Plivo released, and two runs releasing the same surplus at once.
  */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { ReleaseStore } from '../../functions/lib/pools/releases.js';
+import { runRebalance } from '../../functions/lib/pools/run.js';
+import { OrderStore } from '../../functions/lib/store/order-store.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { startReceiver, type Receiver } from '../webhooks/support.js';
 
@@ -140,6 +144,45 @@ describe('pool webhooks', () => {
     const event = poolEvents(poolUuid).find((e) => e.type === 'pool.rebalanced');
     const numbers = released.body.rules[0]?.released?.map((r) => r.number).sort();
     expect(event?.data.rules[0]?.released?.sort()).toEqual(numbers);
+  }, 60_000);
+
+  it('a run cut off after ordering, before its record and webhook: the next run finishes it and pool.rebalanced goes out once', async () => {
+    const poolUuid = await newPool('hooks-crash');
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(2, 3, 6)], callbackUrl: receiver.url });
+    const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    // The process dies as it writes the finished record: the order is placed, nothing announced.
+    const dying = new OrderStore(
+      {
+        send: (command: unknown) =>
+          command instanceof PutCommand && (command.input.Item?.record as { state?: string } | undefined)?.state === 'finished'
+            ? Promise.reject(new Error('Lambda timed out'))
+            : stack.store.db.send(command as PutCommand),
+      } as unknown as DynamoDBDocumentClient,
+      stack.store.tableName,
+    );
+    const deps = { store: dying, plivo, sfn, stateMachineArn: stack.stateMachineArn, staleRunMs: 0 };
+    await expect(runRebalance(deps, poolUuid)).rejects.toThrow('Lambda timed out');
+    const [cut] = (await call<{ runs: (Run & { state: string })[] }>('GET', `/pools/${poolUuid}/runs`)).body.runs;
+    expect(cut?.state).toBe('running');
+    expect(cut?.orderId).toBeUndefined();
+
+    // The next run (the schedule, a minute later) finds it, reads its order back and announces it.
+    const next = await runRebalance({ ...deps, store: stack.store }, poolUuid);
+    expect(next.notes).toContain(`finished run ${cut?.runId ?? ''}, which was cut off`);
+    const finished = (await call<Run & { state: string }>('GET', `/pools/${poolUuid}/runs/${cut?.runId ?? ''}`)).body;
+    expect(finished).toMatchObject({ state: 'interrupted', orderCreated: true });
+    expect(finished.orderId).toBeDefined();
+    expect(finished.webhooks?.map((w) => w.type)).toEqual(['pool.rebalanced']);
+    // The order counted in transit: the next run ordered nothing and says nothing more.
+    expect(next.orderId).toBeUndefined();
+    await until(() => poolEvents(poolUuid).length === 1);
+    expect(poolEvents(poolUuid)[0]).toMatchObject({ type: 'pool.rebalanced', data: { runId: cut?.runId, orderId: finished.orderId } });
+    const again = await runRebalance({ ...deps, store: stack.store }, poolUuid);
+    expect(again.notes.some((n) => n.includes('cut off'))).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(poolEvents(poolUuid)).toHaveLength(1);
+    const order = await stack.store.getOrder(finished.orderId ?? '');
+    await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
   }, 60_000);
 
   it('refuses a policy whose callbackUrl points at a private network', async () => {

@@ -9,11 +9,12 @@ import { LIMITS, orderRequestSchema, terminalOrderStatuses, type OrderStatus } f
 import { submitOrder, type SubmitDeps } from '../orders/submit.js';
 import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
 import { IdempotencyConflictError, type LineItem, type NumberItem, type OrderItem, type OrderStore } from '../store/order-store.js';
+import { keys, TABLE_KEYS } from '../store/table.js';
 import type { WorkflowLogger } from '../workflow/deps.js';
 import { callingCode } from '../workflow/numbering.js';
 import { recordPoolEvents } from './events.js';
 import { PolicyStore, poolKeys, type PoolPolicy, type PoolRule, type StoredPolicy } from './policy.js';
-import { PoolLock, releaseNumber, ReleaseStore, settleUnfinished } from './releases.js';
+import { PoolLock, releaseNumber, type ReleaseItem, ReleaseStore, settleUnfinished } from './releases.js';
 
 export type Decision = 'ok' | 'order' | 'release' | 'report-surplus' | 'capped';
 
@@ -56,6 +57,12 @@ export interface RunRecord {
   notes: string[];
   /** Webhook deliveries this run recorded (`pool.rebalanced`, `pool.surplus`). */
   webhooks?: { type: string; deliveryId: string }[];
+  /**
+   * `running` while it acts (recorded before the first order or release, so that a run cut off
+   * is found), `finished`, or `interrupted`: cut off, and finished by a later run from what the
+   * store and the account say it did.
+   */
+  state?: 'running' | 'finished' | 'interrupted';
 }
 
 export interface PoolsDeps extends SubmitDeps {
@@ -66,6 +73,8 @@ export interface PoolsDeps extends SubmitDeps {
   now?: () => Date;
   /** How long a run may hold the pool's release lock. @default 10 minutes */
   releaseLeaseMs?: number;
+  /** A run still `running` after this long was cut off (above Lambda's 15 minutes). @default 16 minutes */
+  staleRunMs?: number;
   logger?: WorkflowLogger;
 }
 
@@ -222,8 +231,11 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
     notes: [],
   };
 
-  // Releases a cut-off run left open are settled before anything is counted.
-  if (!dryRun) await settleOpenReleases(deps, record, poolUuid);
+  // Releases a cut-off run left open are settled, and its news sent, before anything is counted.
+  if (!dryRun) {
+    await settleOpenReleases(deps, record, poolUuid);
+    await finishInterruptedRuns(deps, stored, record);
+  }
   const { counted, transit } = await count(deps, poolUuid, policy);
   const cap = policy.maxMonthlyIncrease === undefined ? Infinity : toUnits(policy.maxMonthlyIncrease);
   let spent = 0;
@@ -262,21 +274,24 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
       if (!dryRun) toRelease.push({ outcome, excess });
     }
   }
-  if (toRelease.length) await releaseSurplus(deps, record, stored, transit, toRelease, now);
   record.estimatedMonthlyIncrease = fromUnits(spent);
   if (record.rules.some((r) => r.decision === 'capped')) record.notes.push(`capped by maxMonthlyIncrease ${policy.maxMonthlyIncrease ?? ''}`);
-
   const toOrder = record.rules.filter((r) => (r.decision === 'order' || r.decision === 'capped') && r.quantity > 0);
+  if (options.preview) return record;
+
+  // A run that acts is recorded first (`running`): if it is cut off, the next run finishes its news.
+  const acts = !dryRun && (toRelease.length > 0 || toOrder.length > 0);
+  if (acts) {
+    record.state = 'running';
+    await saveRun(deps.store, record, 'open');
+  }
+  if (toRelease.length) await releaseSurplus(deps, record, stored, transit, toRelease, now);
   if (toOrder.length && !dryRun) await placeOrders(deps, record, stored, toOrder);
   record.finishedAt = (deps.now?.() ?? new Date()).toISOString();
-  if (options.preview) return record;
+  record.state = 'finished';
   // State before news: the run is recorded, then its webhooks go to the outbox.
-  await saveRun(deps.store, record);
-  const deliveries = await recordPoolEvents(deps.store, record, policy.callbackUrl);
-  if (deliveries.length) {
-    record.webhooks = deliveries.map((d) => ({ type: d.type, deliveryId: d.deliveryId }));
-    await saveRun(deps.store, record, true);
-  }
+  await saveRun(deps.store, record, acts ? 'close' : 'create');
+  const deliveries = await announce(deps, record, policy.callbackUrl);
   deps.logger?.info('pool rebalance run', {
     poolUuid,
     runId: record.runId,
@@ -484,14 +499,90 @@ async function release(
 
 // ---- records ------------------------------------------------------------------------------
 
-async function saveRun(store: OrderStore, record: RunRecord, update = false): Promise<void> {
+/**
+ * `create` a finished run's record; `open` a running one (also on the sparse index of open runs);
+ * `close` it (off the index), or `update` a closed one.
+ */
+async function saveRun(store: OrderStore, record: RunRecord, mode: 'create' | 'open' | 'close' | 'update'): Promise<void> {
   await store.db.send(
     new PutCommand({
       TableName: store.tableName,
-      Item: { ...poolKeys.run(record.poolUuid, record.runId), record },
-      ConditionExpression: update ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)',
+      Item: {
+        ...poolKeys.run(record.poolUuid, record.runId),
+        record,
+        ...(mode === 'open' ? { gsi1pk: OPEN_RUNS_INDEX_PK, gsi1sk: `${record.poolUuid}#${record.runId}` } : {}),
+      },
+      ConditionExpression: mode === 'create' || mode === 'open' ? 'attribute_not_exists(pk)' : 'attribute_exists(pk)',
     }),
   );
+}
+
+const OPEN_RUNS_INDEX_PK = 'POOL_RUNS_OPEN';
+
+/** Records the run's webhooks (state before news: the run is saved already) and notes them on its record. */
+async function announce(deps: PoolsDeps, record: RunRecord, callbackUrl: string | undefined) {
+  const deliveries = await recordPoolEvents(deps.store, record, callbackUrl);
+  if (deliveries.length) {
+    record.webhooks = deliveries.map((d) => ({ type: d.type, deliveryId: d.deliveryId }));
+    await saveRun(deps.store, record, 'update');
+  }
+  return deliveries;
+}
+
+/**
+ * Finishes the runs of this pool that were cut off while acting (still `running` after
+ * `staleRunMs`): what they ordered is read back from the window's idempotency keys, what they
+ * released from their release records (settled already); the record becomes `interrupted` and
+ * its webhooks are recorded — the same delivery ids the run itself would have used.
+ */
+async function finishInterruptedRuns(deps: PoolsDeps, stored: StoredPolicy, current: RunRecord): Promise<void> {
+  const { poolUuid } = stored;
+  const open = await deps.store.db.send(
+    new QueryCommand({
+      TableName: deps.store.tableName,
+      IndexName: TABLE_KEYS.gsi1.name,
+      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :pool)',
+      ExpressionAttributeValues: { ':pk': OPEN_RUNS_INDEX_PK, ':pool': `${poolUuid}#` },
+    }),
+  );
+  const staleBefore = Date.parse(current.startedAt) - (deps.staleRunMs ?? 16 * 60_000);
+  for (const item of open.Items ?? []) {
+    const run = item.record as RunRecord;
+    if (run.runId === current.runId || Date.parse(run.startedAt) > staleBefore) continue;
+    const orderIds: string[] = [];
+    for (let index = 0; ; index++) {
+      const key = keys.idempotency(`rebalance:${poolUuid}`, `v${run.policyVersion}:${run.window}${index ? `:${index}` : ''}`);
+      const found = await deps.store.getRecord<{ orderId: string }>(key);
+      if (!found) break;
+      orderIds.push(found.orderId);
+    }
+    if (orderIds.length) {
+      run.orderId = orderIds[0];
+      if (orderIds.length > 1) run.orderIds = orderIds;
+      run.orderCreated = true;
+    }
+    assignReleases(run, await new ReleaseStore(deps.store).forRun(poolUuid, run.runId));
+    run.state = 'interrupted';
+    run.finishedAt = new Date().toISOString();
+    run.notes.push(`cut off while acting; finished by run ${current.runId} from the orders and release records it left`);
+    await saveRun(deps.store, run, 'close');
+    await announce(deps, run, stored.policy.callbackUrl);
+    current.notes.push(`finished run ${run.runId}, which was cut off`);
+    deps.logger?.warn('pool rebalance run was cut off; finished from its records', { poolUuid, runId: run.runId, orderId: run.orderId });
+  }
+}
+
+/** A cut-off run's release records, put back on its `release` rules (the longest matching prefix). */
+function assignReleases(run: RunRecord, releases: readonly ReleaseItem[]): void {
+  const rules = run.rules.filter((r) => r.decision === 'release');
+  for (const r of rules) r.released = [];
+  for (const item of releases) {
+    const rule = rules
+      .filter((r) => item.number.startsWith(`${callingCode(r.rule.countryIso)}${r.rule.prefix ?? ''}`))
+      .sort((a, b) => (b.rule.prefix ?? '').length - (a.rule.prefix ?? '').length)[0];
+    rule?.released?.push(item.status === 'RELEASED' ? { number: item.number, outcome: 'released' } : { number: item.number, outcome: 'failed', ...(item.error ? { error: item.error } : {}) });
+  }
+  for (const r of rules) r.quantity = r.released?.filter((x) => x.outcome === 'released').length ?? 0;
 }
 
 export async function listRuns(store: OrderStore, poolUuid: string, limit = 20): Promise<RunRecord[]> {
