@@ -185,6 +185,35 @@ describe('pool webhooks', () => {
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
   }, 60_000);
 
+  it('a run cut off between its finished record and its webhook: the next run records the webhook', async () => {
+    const poolUuid = await newPool('hooks-crash-late');
+    await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 2, 6)], callbackUrl: receiver.url });
+    const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const dying = new OrderStore(
+      {
+        send: (command: unknown) =>
+          command instanceof PutCommand && String(command.input.Item?.sk ?? '').startsWith('WEBHOOK#')
+            ? Promise.reject(new Error('Lambda timed out'))
+            : stack.store.db.send(command as PutCommand),
+      } as unknown as DynamoDBDocumentClient,
+      stack.store.tableName,
+    );
+    const deps = { store: dying, plivo, sfn, stateMachineArn: stack.stateMachineArn, staleRunMs: 0 };
+    await expect(runRebalance(deps, poolUuid)).rejects.toThrow('Lambda timed out');
+    const [cut] = (await call<{ runs: (Run & { state: string })[] }>('GET', `/pools/${poolUuid}/runs`)).body.runs;
+    expect(cut).toMatchObject({ state: 'finished' });
+    expect(cut?.webhooks).toBeUndefined();
+    const next = await runRebalance({ ...deps, store: stack.store }, poolUuid);
+    expect(next.notes).toContain(`finished run ${cut?.runId ?? ''}, which was cut off`);
+    const finished = (await call<Run & { state: string }>('GET', `/pools/${poolUuid}/runs/${cut?.runId ?? ''}`)).body;
+    expect(finished).toMatchObject({ state: 'finished', orderId: cut?.orderId });
+    expect(finished.webhooks?.map((w) => w.type)).toEqual(['pool.rebalanced']);
+    await until(() => poolEvents(poolUuid).length === 1);
+    expect(poolEvents(poolUuid)[0]).toMatchObject({ type: 'pool.rebalanced', data: { runId: cut?.runId } });
+    const order = await stack.store.getOrder(cut?.orderId ?? '');
+    await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
+  }, 60_000);
+
   it('refuses a policy whose callbackUrl points at a private network', async () => {
     const answer = await call<{ error: string }>('PUT', '/pools/some-pool/policy', { rules: [rule(1, 2, 3)], callbackUrl: 'http://169.254.169.254/latest/meta-data/' });
     expect(answer.status).toBe(422);

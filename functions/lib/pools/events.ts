@@ -3,7 +3,7 @@
  * and sent by the same outbox and dispatcher as order events, signed the same way:
  *
  * - `pool.rebalanced`: the run ordered or released something (not for dry runs, not when the
- *   window's order already existed). One per order placed, or per run that only released.
+ *   window's order already existed). One per run.
  * - `pool.surplus`: the run left a rule above its max (reported, or not all of it releasable).
  *   One per pool, policy version and schedule window, so a retried or overlapping run in the same
  *   window does not say it twice.
@@ -94,13 +94,11 @@ export function buildPoolEvent(run: RunRecord, type: PoolEventType, at: Date): P
 }
 
 /**
- * The delivery id. `pool.rebalanced`: per order when the run placed one (a cut-off run finished
- * later, or a retry that finds the window's order, says it under the same id), else per run.
- * `pool.surplus`: per window and policy version.
+ * The delivery id: per run for `pool.rebalanced` (a cut-off run finished later by another uses
+ * the same), per window and policy version for `pool.surplus`.
  */
 export function poolWebhookId(run: RunRecord, type: PoolEventType): string {
-  if (type === 'pool.surplus') return webhookIdOf('pool', run.poolUuid, `v${run.policyVersion}`, run.window, type);
-  return run.orderId !== undefined ? webhookIdOf('pool', run.poolUuid, 'order', run.orderId, type) : webhookIdOf('pool', run.poolUuid, run.runId, type);
+  return type === 'pool.rebalanced' ? webhookIdOf('pool', run.poolUuid, run.runId, type) : webhookIdOf('pool', run.poolUuid, `v${run.policyVersion}`, run.window, type);
 }
 
 /** Records the run's events in the outbox (none without a callbackUrl). Returns the deliveries. */

@@ -14,6 +14,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { PlivoNotFoundError, PlivoOutcomeUnknownError } from '../errors.js';
+import type { LineNumberType } from '../orders/model.js';
 import type { PlivoClient } from '../plivo/client.js';
 import type { OrderStore } from '../store/order-store.js';
 import { TABLE_KEYS } from '../store/table.js';
@@ -133,9 +134,11 @@ export class ReleaseStore {
  * Removes the number from the pool and unrents it (one Plivo call). An answer that may or may not
  * have been applied is settled by reading the account: gone means released.
  */
-export async function releaseNumber(plivo: PlivoClient, poolUuid: string, number: string): Promise<void> {
+export async function releaseNumber(plivo: PlivoClient, poolUuid: string, number: string, numberType: LineNumberType = 'local'): Promise<void> {
   try {
-    await plivo.removeFromPool(poolUuid, number, { unrent: true });
+    // Toll-free numbers sit under the pool's Tollfree resource, the others under Number.
+    if (numberType === 'tollfree') await plivo.removeTollfreeFromPool(poolUuid, number, { unrent: true });
+    else await plivo.removeFromPool(poolUuid, number, { unrent: true });
   } catch (error) {
     if (!(error instanceof PlivoOutcomeUnknownError) && !(error instanceof PlivoNotFoundError)) throw error;
     if (await stillRented(plivo, number)) throw error;

@@ -289,9 +289,11 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
   if (toOrder.length && !dryRun) await placeOrders(deps, record, stored, toOrder);
   record.finishedAt = (deps.now?.() ?? new Date()).toISOString();
   record.state = 'finished';
-  // State before news: the run is recorded, then its webhooks go to the outbox.
-  await saveRun(deps.store, record, acts ? 'close' : 'create');
-  const deliveries = await announce(deps, record, policy.callbackUrl);
+  // State before news: the run is recorded, then its webhooks go to the outbox. A run that acted
+  // stays on the open-runs index until its webhooks are recorded, so that a crash in between is
+  // finished by the next run.
+  await saveRun(deps.store, record, acts ? 'keep-open' : 'create');
+  const deliveries = await announce(deps, record, policy.callbackUrl, acts ? 'close' : 'update');
   deps.logger?.info('pool rebalance run', {
     poolUuid,
     runId: record.runId,
@@ -311,7 +313,7 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
  */
 async function settleOpenReleases(deps: PoolsDeps, record: RunRecord, poolUuid: string): Promise<void> {
   if (!(await new ReleaseStore(deps.store).unfinished(poolUuid)).length) return;
-  const lock = await PoolLock.acquire(deps.store, poolUuid, deps.releaseLeaseMs ?? 600_000, new Date());
+  const lock = await PoolLock.acquire(deps.store, poolUuid, deps.releaseLeaseMs ?? RELEASE_LEASE_MS, new Date());
   if (!lock) return;
   try {
     const settled = await settleUnfinished(deps.store, deps.plivo, poolUuid);
@@ -335,7 +337,7 @@ async function releaseSurplus(
   now: Date,
 ): Promise<void> {
   const { poolUuid, policy } = stored;
-  const lock = await PoolLock.acquire(deps.store, poolUuid, deps.releaseLeaseMs ?? 600_000, new Date());
+  const lock = await PoolLock.acquire(deps.store, poolUuid, deps.releaseLeaseMs ?? RELEASE_LEASE_MS, new Date());
   if (!lock) {
     for (const { outcome } of toRelease) {
       outcome.quantity = 0;
@@ -344,9 +346,14 @@ async function releaseSurplus(
     return;
   }
   try {
+    // Holding the lock: what a cut-off run left open is settled first (settleOpenReleases may
+    // have found the lock taken), and a number whose release is still open is never picked again.
+    const settled = await settleUnfinished(deps.store, deps.plivo, poolUuid);
+    if (settled.length) record.notes.push(`settled ${settled.length} release(s) a cut-off run left open`);
     // Numbers an order is still working on are never released.
     const busy = new Set<string>();
     for (const { numbers } of transit) for (const n of numbers) busy.add(n.number);
+    for (const open of await new ReleaseStore(deps.store).unfinished(poolUuid)) busy.add(open.number);
     for (const { outcome, excess } of toRelease) {
       const numbers = await poolNumbers(deps, poolUuid, policy, outcome.rule);
       const wanted = Math.min(excess, Math.max(0, numbers.length - outcome.target));
@@ -366,7 +373,9 @@ async function releaseSurplus(
  */
 async function renewingBy(plivo: PlivoClient, rule: PoolRule, limit: string): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  for await (const number of plivo.allAccountNumbers({ numberStartsWith: `${callingCode(rule.countryIso)}${rule.prefix ?? ''}`, renewalDate: { lte: limit } })) {
+  // Local rules take local and fixed numbers alike: no type filter. The others name their type.
+  const type = rule.numberType === 'local' ? {} : { type: rule.numberType };
+  for await (const number of plivo.allAccountNumbers({ numberStartsWith: `${callingCode(rule.countryIso)}${rule.prefix ?? ''}`, renewalDate: { lte: limit }, ...type })) {
     const renewal = number.renewal_date?.slice(0, 10);
     if (renewal && renewal <= limit) found.set(number.number, renewal);
   }
@@ -374,11 +383,14 @@ async function renewingBy(plivo: PlivoClient, rule: PoolRule, limit: string): Pr
 }
 
 /**
- * Time kept back before the lock's lease ends: no release starts later than this. Above one
- * Plivo call with every retry (170 s, PlivoHttp.worstCaseMs), so a release under way always ends
- * before another run can take the lock and settle it.
+ * Time kept back before the lock's lease ends: no release starts later than this. A release is at
+ * most two Plivo calls (the remove, and an account read when its outcome is unknown), each up to
+ * 170 s with every retry (PlivoHttp.worstCaseMs), then a DynamoDB write: a release under way always
+ * ends before another run can take the lock and settle it.
  */
-const LOCK_MARGIN_MS = 200_000;
+const LOCK_MARGIN_MS = 400_000;
+/** The pool lock's lease: Lambda's longest run, which leaves 500 s in which releases may start. */
+const RELEASE_LEASE_MS = 900_000;
 
 /**
  * The deficit rules in as few orders as the order limits allow (50 lines, 100,000 numbers; a
@@ -480,7 +492,7 @@ async function release(
     if (!(await releases.begin({ poolUuid: run.poolUuid, runId: run.runId, number, renewalDate, startedAt: new Date().toISOString() }))) continue;
     let error: string | undefined;
     try {
-      await releaseNumber(deps.plivo, run.poolUuid, number);
+      await releaseNumber(deps.plivo, run.poolUuid, number, rule.numberType);
     } catch (cause) {
       error = cause instanceof Error ? cause.message : String(cause);
     }
@@ -500,17 +512,18 @@ async function release(
 // ---- records ------------------------------------------------------------------------------
 
 /**
- * `create` a finished run's record; `open` a running one (also on the sparse index of open runs);
- * `close` it (off the index), or `update` a closed one.
+ * `create` a run's record that never acted; `open` a running one (also on the sparse index of
+ * open runs); `keep-open` to update it there; `close` it (off the index); `update` a closed one.
  */
-async function saveRun(store: OrderStore, record: RunRecord, mode: 'create' | 'open' | 'close' | 'update'): Promise<void> {
+async function saveRun(store: OrderStore, record: RunRecord, mode: 'create' | 'open' | 'keep-open' | 'close' | 'update'): Promise<void> {
+  const open = mode === 'open' || mode === 'keep-open';
   await store.db.send(
     new PutCommand({
       TableName: store.tableName,
       Item: {
         ...poolKeys.run(record.poolUuid, record.runId),
         record,
-        ...(mode === 'open' ? { gsi1pk: OPEN_RUNS_INDEX_PK, gsi1sk: `${record.poolUuid}#${record.runId}` } : {}),
+        ...(open ? { gsi1pk: OPEN_RUNS_INDEX_PK, gsi1sk: `${record.poolUuid}#${record.runId}` } : {}),
       },
       ConditionExpression: mode === 'create' || mode === 'open' ? 'attribute_not_exists(pk)' : 'attribute_exists(pk)',
     }),
@@ -519,13 +532,15 @@ async function saveRun(store: OrderStore, record: RunRecord, mode: 'create' | 'o
 
 const OPEN_RUNS_INDEX_PK = 'POOL_RUNS_OPEN';
 
-/** Records the run's webhooks (state before news: the run is saved already) and notes them on its record. */
-async function announce(deps: PoolsDeps, record: RunRecord, callbackUrl: string | undefined) {
+/**
+ * Records the run's webhooks (state before news: the run is saved already; the delivery ids are
+ * the run's, so recording them again finds the first), notes them on its record, and saves it
+ * (`close` takes an open run off the index last).
+ */
+async function announce(deps: PoolsDeps, record: RunRecord, callbackUrl: string | undefined, mode: 'close' | 'update') {
   const deliveries = await recordPoolEvents(deps.store, record, callbackUrl);
-  if (deliveries.length) {
-    record.webhooks = deliveries.map((d) => ({ type: d.type, deliveryId: d.deliveryId }));
-    await saveRun(deps.store, record, 'update');
-  }
+  if (deliveries.length) record.webhooks = deliveries.map((d) => ({ type: d.type, deliveryId: d.deliveryId }));
+  if (deliveries.length || mode === 'close') await saveRun(deps.store, record, mode);
   return deliveries;
 }
 
@@ -546,30 +561,48 @@ async function finishInterruptedRuns(deps: PoolsDeps, stored: StoredPolicy, curr
     }),
   );
   const staleBefore = Date.parse(current.startedAt) - (deps.staleRunMs ?? 16 * 60_000);
+  const releases = new ReleaseStore(deps.store);
   for (const item of open.Items ?? []) {
     const run = item.record as RunRecord;
     if (run.runId === current.runId || Date.parse(run.startedAt) > staleBefore) continue;
-    const orderIds: string[] = [];
-    for (let index = 0; ; index++) {
-      const key = keys.idempotency(`rebalance:${poolUuid}`, `v${run.policyVersion}:${run.window}${index ? `:${index}` : ''}`);
-      const found = await deps.store.getRecord<{ orderId: string }>(key);
-      if (!found) break;
-      orderIds.push(found.orderId);
+    if (run.state === 'running') {
+      const released = await releases.forRun(poolUuid, run.runId);
+      // A release not settled yet (another run holds the lock): the run is finished later.
+      if (released.some((r) => r.status === 'RELEASING')) continue;
+      await creditOrders(deps, run);
+      assignReleases(run, released);
+      run.state = 'interrupted';
+      run.finishedAt = new Date().toISOString();
+      run.notes.push(`cut off while acting; finished by run ${current.runId} from the orders and release records it left`);
+      await saveRun(deps.store, run, 'keep-open');
     }
-    if (orderIds.length) {
-      run.orderId = orderIds[0];
-      if (orderIds.length > 1) run.orderIds = orderIds;
-      run.orderCreated = true;
-    }
-    assignReleases(run, await new ReleaseStore(deps.store).forRun(poolUuid, run.runId));
-    run.state = 'interrupted';
-    run.finishedAt = new Date().toISOString();
-    run.notes.push(`cut off while acting; finished by run ${current.runId} from the orders and release records it left`);
-    await saveRun(deps.store, run, 'close');
-    await announce(deps, run, stored.policy.callbackUrl);
+    // A `finished` run still open was cut off between its record and its webhooks: only those are left.
+    await announce(deps, run, stored.policy.callbackUrl, 'close');
     current.notes.push(`finished run ${run.runId}, which was cut off`);
     deps.logger?.warn('pool rebalance run was cut off; finished from its records', { poolUuid, runId: run.runId, orderId: run.orderId });
   }
+}
+
+/**
+ * The orders a cut-off run placed: its plan's chunks, looked up by their idempotency keys, and
+ * credited only when the order names this run (`reference: rebalance:<runId>`) — an order of the
+ * same window placed by another run is that run's news.
+ */
+async function creditOrders(deps: PoolsDeps, run: RunRecord): Promise<void> {
+  const planned = run.rules.filter((r) => (r.decision === 'order' || r.decision === 'capped') && r.quantity > 0);
+  const orderIds: string[] = [];
+  for (const [index, chunk] of splitIntoOrders(planned).entries()) {
+    const key = keys.idempotency(`rebalance:${run.poolUuid}`, `v${run.policyVersion}:${run.window}${index ? `:${index}` : ''}`);
+    const found = await deps.store.getRecord<{ orderId: string }>(key);
+    const order = found ? await deps.store.findOrder(found.orderId) : undefined;
+    if (!order || order.request.reference !== `rebalance:${run.runId}`) continue;
+    orderIds.push(order.orderId);
+    for (const r of chunk) r.orderId = order.orderId;
+  }
+  if (!orderIds.length) return;
+  run.orderId = orderIds[0];
+  if (orderIds.length > 1) run.orderIds = orderIds;
+  run.orderCreated = true;
 }
 
 /** A cut-off run's release records, put back on its `release` rules (the longest matching prefix). */

@@ -225,8 +225,11 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
         }),
   };
   await deps.store.putRecord(keys.reconciliation, { ...report });
-  // Only a full scan counts orphans (the alarm's metric comes from this line).
-  if (full && orphans.length > 0) deps.logger.warn('orphaned numbers in the account', { orphanCount: orphans.length, sample: orphans.slice(0, 20) });
+  // Every run says the orphan count (as of the last whole read), so the alarm's metric, which
+  // comes from this line, has a value each run, not once a day.
+  if (report.orphanCount > 0) {
+    deps.logger.warn('orphaned numbers in the account', { orphanCount: report.orphanCount, asOf: report.orphansCheckedAt, sample: report.orphans.slice(0, 20) });
+  }
   deps.logger.info('reconciled', { ...report, orphans: undefined });
   return report;
 }
