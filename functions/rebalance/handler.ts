@@ -1,7 +1,6 @@
 import middy from '@middy/core';
 import { required } from '../lib/config.js';
 import { rebalanceAll } from '../lib/pools/run.js';
-import { asWorkflowLogger } from '../lib/runtime/logger.js';
 import { sfnClient } from '../lib/runtime/sfn.js';
 import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
 
@@ -16,7 +15,8 @@ export const handler = middy<{ stateMachineArn?: string; windowSeconds?: number 
   const stateMachineArn = event?.stateMachineArn ?? required(process.env, 'STATE_MACHINE_ARN');
   const windowSeconds = event?.windowSeconds ?? (Number(process.env.REBALANCE_WINDOW_SECONDS ?? 3600) || 3600);
   const results = await rebalanceAll(
-    { store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds, logger: asWorkflowLogger(runtime.logger) },
+    // Every line carries an order id key, as the workflow's do ('-': a run is about a pool, named by poolUuid).
+    { store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds, logger: runtime.depsFor({ orderId: '-', step: 'rebalance' }).logger },
     { remainingMs: () => context.getRemainingTimeInMillis() },
   );
   const failed = results.filter((r) => r.error !== undefined);

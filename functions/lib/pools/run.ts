@@ -299,7 +299,7 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
     runId: record.runId,
     dryRun,
     trigger: record.trigger,
-    orderId: record.orderId,
+    orderId: record.orderId ?? '-',
     decisions: record.rules.map((r) => `${r.decision}:${r.quantity}`),
     webhooks: deliveries.length,
   });
@@ -579,7 +579,7 @@ async function finishInterruptedRuns(deps: PoolsDeps, stored: StoredPolicy, curr
     // A `finished` run still open was cut off between its record and its webhooks: only those are left.
     await announce(deps, run, stored.policy.callbackUrl, 'close');
     current.notes.push(`finished run ${run.runId}, which was cut off`);
-    deps.logger?.warn('pool rebalance run was cut off; finished from its records', { poolUuid, runId: run.runId, orderId: run.orderId });
+    deps.logger?.warn('pool rebalance run was cut off; finished from its records', { poolUuid, runId: run.runId, orderId: run.orderId ?? '-' });
   }
 }
 
