@@ -12,7 +12,7 @@ import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
 import { PolicyStore, PolicyVersionError, poolPolicySchema } from '../lib/pools/policy.js';
-import { getRun, listRuns, PolicyNotFoundError, PoolNotFoundError, RunNotFoundError, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
+import { assertPoolExists, getRun, listRuns, PolicyNotFoundError, PoolNotFoundError, RunNotFoundError, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
 import type { OrderStore } from '../lib/store/order-store.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
 import { asWorkflowLogger } from '../lib/runtime/logger.js';
@@ -120,6 +120,8 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     handler: async ({ params, headers, body, deps, logger }) => {
       logger.appendKeys({ poolUuid: params.poolUuid });
       await assertCallbackUrl(body.callbackUrl, deps);
+      // A policy for a pool Plivo does not know is refused now, not by every scheduled run later.
+      await assertPoolExists(poolsDeps(deps).plivo, params.poolUuid).catch(asHttp);
       const ifMatch = headers['if-match'] === undefined ? undefined : Number(headers['if-match'].replace(/\D/g, ''));
       const stored = await new PolicyStore(deps.store).put(params.poolUuid, body, ifMatch).catch(asHttp);
       logger.info('pool policy stored', { version: stored.version, rules: body.rules.length });
@@ -213,6 +215,7 @@ export const poolsApiPaths: Record<string, Record<string, ZodOpenApiOperationObj
       requestBody: { content: { 'application/json': { schema: poolPolicySchema } } },
       responses: {
         '200': body('The stored policy and its version (also the ETag)', storedPolicySchema),
+        '404': error('Plivo has no number pool with this uuid (the message names poolUuid)'),
         '412': error('If-Match names another version'),
         '422': error('The policy is invalid (the field is named), or its callbackUrl is not allowed'),
       },

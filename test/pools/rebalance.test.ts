@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
+import { PolicyStore, poolPolicySchema } from '../../functions/lib/pools/policy.js';
 import { rebalanceAll, splitIntoOrders } from '../../functions/lib/pools/run.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
@@ -91,21 +92,22 @@ describe('policies', () => {
   });
 
   it('stores a version; If-Match of an older one gets 412; DELETE stops rebalancing', async () => {
-    const first = await call<{ version: number }>('PUT', '/pools/pool-v/policy', { rules: [rule(1, 2, 3)] });
+    const pool = await newPool('versions');
+    const first = await call<{ version: number }>('PUT', `/pools/${pool}/policy`, { rules: [rule(1, 2, 3)] });
     expect(first.status).toBe(200);
-    const second = await call<{ version: number }>('PUT', '/pools/pool-v/policy', { rules: [rule(1, 2, 4)] }, { 'if-match': `"${first.body.version}"` });
+    const second = await call<{ version: number }>('PUT', `/pools/${pool}/policy`, { rules: [rule(1, 2, 4)] }, { 'if-match': `"${first.body.version}"` });
     expect(second.body.version).toBe(first.body.version + 1);
-    const stale = await call('PUT', '/pools/pool-v/policy', { rules: [rule(1, 2, 5)] }, { 'if-match': `"${first.body.version}"` });
+    const stale = await call('PUT', `/pools/${pool}/policy`, { rules: [rule(1, 2, 5)] }, { 'if-match': `"${first.body.version}"` });
     expect(stale.status).toBe(412);
-    expect((await call<{ policy: { rules: { max: number }[] } }>('GET', '/pools/pool-v/policy')).body.policy.rules[0]?.max).toBe(4);
-    expect((await call('DELETE', '/pools/pool-v/policy')).status).toBe(200);
-    expect((await call('GET', '/pools/pool-v/policy')).status).toBe(404);
-    expect((await rebalance('pool-v')).status).toBe(404);
-    expect((await call('DELETE', '/pools/pool-v/policy')).status).toBe(404);
+    expect((await call<{ policy: { rules: { max: number }[] } }>('GET', `/pools/${pool}/policy`)).body.policy.rules[0]?.max).toBe(4);
+    expect((await call('DELETE', `/pools/${pool}/policy`)).status).toBe(200);
+    expect((await call('GET', `/pools/${pool}/policy`)).status).toBe(404);
+    expect((await rebalance(pool)).status).toBe(404);
+    expect((await call('DELETE', `/pools/${pool}/policy`)).status).toBe(404);
     // A policy set again continues the version count.
-    const again = await call<{ version: number }>('PUT', '/pools/pool-v/policy', { rules: [rule(1, 2, 3)] });
+    const again = await call<{ version: number }>('PUT', `/pools/${pool}/policy`, { rules: [rule(1, 2, 3)] });
     expect(again.body.version).toBe(second.body.version + 1);
-    await call('DELETE', '/pools/pool-v/policy');
+    await call('DELETE', `/pools/${pool}/policy`);
   });
 });
 
@@ -301,7 +303,12 @@ describe('the schedule', () => {
   it('runs every pool with a policy, each isolated: a failing pool does not stop the others', async () => {
     const poolUuid = await newPool('scheduled');
     await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 2, 3)] });
-    await call('PUT', '/pools/no-such-pool/policy', { rules: [rule(1, 2, 3)] });
+    // A policy for a pool Plivo does not know is refused when it is stored…
+    const refused = await call<{ error: string }>('PUT', '/pools/no-such-pool/policy', { rules: [rule(1, 2, 3)] });
+    expect(refused.status).toBe(404);
+    expect(refused.body.error).toMatch(/^poolUuid: /);
+    // …and a pool deleted at Plivo after its policy was stored fails only its own run.
+    await new PolicyStore(stack.store).put('no-such-pool', poolPolicySchema.parse({ rules: [rule(1, 2, 3)] }));
     const result = (await stack.rebalancer.runOnce()) as { results: { poolUuid: string; runId?: string; error?: string }[] };
     expect(result.results.find((r) => r.poolUuid === 'no-such-pool')?.error).toBeDefined();
     const mine = result.results.find((r) => r.poolUuid === poolUuid);

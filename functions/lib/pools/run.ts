@@ -83,6 +83,16 @@ export class RunNotFoundError extends NumberOrdersError {}
 /** The pool listing answered 404: the policy names a pool Plivo does not know. */
 export class PoolNotFoundError extends NumberOrdersError {}
 
+/** Checks that Plivo knows the pool (one listing of 1), as an order's Plan does. @throws PoolNotFoundError */
+export async function assertPoolExists(plivo: PlivoClient, poolUuid: string): Promise<void> {
+  try {
+    await plivo.listPoolNumbers(poolUuid, { limit: 1 });
+  } catch (error) {
+    if (error instanceof PlivoNotFoundError) throw new PoolNotFoundError(`Plivo has no number pool ${poolUuid} in the account`, { cause: error });
+    throw error;
+  }
+}
+
 const NON_TERMINAL: readonly OrderStatus[] = ['RECEIVED', 'IN_PROGRESS', 'PENDING_REGULATORY'];
 // A line PLANNED is still to be rented (only a dry-run order ends PLANNED, and it is terminal as an order).
 const TERMINAL_LINES = new Set(['COMPLETED', 'PARTIAL', 'FAILED', 'ROLLED_BACK']);
