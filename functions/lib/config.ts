@@ -22,6 +22,15 @@ export function positiveInteger(env: Env, name: string, fallback: number): numbe
   return value;
 }
 
+/** A number of at least 0 (fractions allowed), or `fallback` when unset. */
+export function nonNegativeNumber(env: Env, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigurationError(`${name} must be a number of at least 0; got "${text}"`);
+  return value;
+}
+
 export interface PlivoConfig {
   authId: string;
   authToken: string;

@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { nonNegativeNumber } from '../lib/config.js';
 import { startUnstarted } from '../lib/orders/submit.js';
 import { sfnClient } from '../lib/runtime/sfn.js';
 import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
@@ -17,7 +18,7 @@ export const handler = middy<{ stateMachineArn?: string; orphanScanHours?: numbe
   const deps = runtime.depsFor({ orderId: '-', step: 'reconciler' });
   const sfn = sfnClient();
   const stateMachineArn = event?.stateMachineArn ?? process.env.STATE_MACHINE_ARN;
-  const graceSeconds = nonNegative(process.env.UNSTARTED_GRACE_SECONDS, 60);
+  const graceSeconds = nonNegativeNumber(process.env, 'UNSTARTED_GRACE_SECONDS', 60);
   let started: string[] = [];
   if (stateMachineArn) {
     // Never in the way of the regulatory work below: a failure here is logged and left for the next run.
@@ -34,13 +35,8 @@ export const handler = middy<{ stateMachineArn?: string; orphanScanHours?: numbe
     // An order that needed this is a fault worth seeing: StartExecution failed and no client retried.
     for (const orderId of started) runtime.logger.warn('started the execution of an order left unstarted', { orderId });
   }
-  const orphanScanHours = event?.orphanScanHours ?? nonNegative(process.env.ORPHAN_SCAN_HOURS, 24);
+  const orphanScanHours = event?.orphanScanHours ?? nonNegativeNumber(process.env, 'ORPHAN_SCAN_HOURS', 24);
   const report = await reconcilePending({ ...deps, sfn }, { orphanScanIntervalMs: orphanScanHours * 3_600_000 });
   return { ...report, orphans: report.orphans.slice(0, 20), startedUnstarted: started.length };
 });
 
-/** A number of at least 0 from the environment, or the fallback when unset or not such a number. */
-function nonNegative(text: string | undefined, fallback: number): number {
-  const value = text === undefined || text.trim() === '' ? NaN : Number(text);
-  return Number.isFinite(value) && value >= 0 ? value : fallback;
-}

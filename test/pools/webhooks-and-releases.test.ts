@@ -93,6 +93,22 @@ function poolEvents(poolUuid: string): PoolEventBody[] {
     .map((r) => verifier.verify(r.body, r.headers as Record<string, string>) as PoolEventBody);
 }
 
+/**
+ * Rebalance dependencies whose process dies ("Lambda timed out") at the first DynamoDB put that
+ * `dies` picks; everything else goes to the stack's table. `store` is the one that dies.
+ */
+function dyingOn(dies: (put: PutCommand['input']) => boolean) {
+  const store = new OrderStore(
+    {
+      send: (command: unknown) =>
+        command instanceof PutCommand && dies(command.input) ? Promise.reject(new Error('Lambda timed out')) : stack.store.db.send(command as PutCommand),
+    } as unknown as DynamoDBDocumentClient,
+    stack.store.tableName,
+  );
+  const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  return { store, plivo, sfn, stateMachineArn: stack.stateMachineArn, staleRunMs: 0 };
+}
+
 describe('pool webhooks', () => {
   it('pool.rebalanced when a run orders, signed; none for a dry run or for a second run of the window', async () => {
     const poolUuid = await newPool('hooks-deficit');
@@ -149,18 +165,8 @@ describe('pool webhooks', () => {
   it('a run cut off after ordering, before its record and webhook: the next run finishes it and pool.rebalanced goes out once', async () => {
     const poolUuid = await newPool('hooks-crash');
     await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(2, 3, 6)], callbackUrl: receiver.url });
-    const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     // The process dies as it writes the finished record: the order is placed, nothing announced.
-    const dying = new OrderStore(
-      {
-        send: (command: unknown) =>
-          command instanceof PutCommand && (command.input.Item?.record as { state?: string } | undefined)?.state === 'finished'
-            ? Promise.reject(new Error('Lambda timed out'))
-            : stack.store.db.send(command as PutCommand),
-      } as unknown as DynamoDBDocumentClient,
-      stack.store.tableName,
-    );
-    const deps = { store: dying, plivo, sfn, stateMachineArn: stack.stateMachineArn, staleRunMs: 0 };
+    const deps = dyingOn((put) => (put.Item?.record as { state?: string } | undefined)?.state === 'finished');
     await expect(runRebalance(deps, poolUuid)).rejects.toThrow('Lambda timed out');
     const [cut] = (await call<{ runs: (Run & { state: string })[] }>('GET', `/pools/${poolUuid}/runs`)).body.runs;
     expect(cut?.state).toBe('running');
@@ -188,17 +194,7 @@ describe('pool webhooks', () => {
   it('a run cut off between its finished record and its webhook: the next run records the webhook', async () => {
     const poolUuid = await newPool('hooks-crash-late');
     await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(1, 2, 6)], callbackUrl: receiver.url });
-    const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const dying = new OrderStore(
-      {
-        send: (command: unknown) =>
-          command instanceof PutCommand && String(command.input.Item?.sk ?? '').startsWith('WEBHOOK#')
-            ? Promise.reject(new Error('Lambda timed out'))
-            : stack.store.db.send(command as PutCommand),
-      } as unknown as DynamoDBDocumentClient,
-      stack.store.tableName,
-    );
-    const deps = { store: dying, plivo, sfn, stateMachineArn: stack.stateMachineArn, staleRunMs: 0 };
+    const deps = dyingOn((put) => String(put.Item?.sk ?? '').startsWith('WEBHOOK#'));
     await expect(runRebalance(deps, poolUuid)).rejects.toThrow('Lambda timed out');
     const [cut] = (await call<{ runs: (Run & { state: string })[] }>('GET', `/pools/${poolUuid}/runs`)).body.runs;
     expect(cut).toMatchObject({ state: 'finished' });

@@ -357,13 +357,12 @@ async function releaseSurplus(
   }
   try {
     // Holding the lock: what a cut-off run left open is settled first (settleOpenReleases may
-    // have found the lock taken), and a number whose release is still open is never picked again.
+    // have found the lock taken); after it no release of the pool is open.
     const settled = await settleUnfinished(deps.store, deps.plivo, poolUuid);
     if (settled.length) record.notes.push(`settled ${settled.length} release(s) a cut-off run left open`);
     // Numbers an order is still working on are never released.
     const busy = new Set<string>();
     for (const { numbers } of transit) for (const n of numbers) busy.add(n.number);
-    for (const open of await new ReleaseStore(deps.store).unfinished(poolUuid)) busy.add(open.number);
     for (const { outcome, excess } of toRelease) {
       const numbers = await poolNumbers(deps, poolUuid, policy, outcome.rule);
       const wanted = Math.min(excess, Math.max(0, numbers.length - outcome.target));
