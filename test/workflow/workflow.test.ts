@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 /** Run the order's execution to its end; the order's status once it ended. */
-async function driveOrder(orderId: string, deps?: WorkflowDeps): Promise<string> {
+async function runOrder(orderId: string, deps?: WorkflowDeps): Promise<string> {
   const { status, execution } = await machine.run(orderId, deps);
   // Every path of these tests ends through Finalize and AnnounceOutcome, never in a Fail state.
   expect(execution.status, `${orderId}: ${execution.error ?? ''} ${execution.cause ?? ''}`).toBe('SUCCEEDED');
@@ -61,7 +61,7 @@ describe('order workflow (the real state machine)', () => {
   it('completes a three-line order with exactly its 60 numbers in the account and pool', async () => {
     await env.createOrder('wf-happy', threeLines);
     const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
-    expect(await driveOrder('wf-happy')).toBe('COMPLETED');
+    expect(await runOrder('wf-happy')).toBe('COMPLETED');
     const numbers = await expectNoLeak('wf-happy');
     expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(60);
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
@@ -84,7 +84,7 @@ describe('order workflow (the real state machine)', () => {
       { method: 'POST', path: 'AvailableNumberGroup', status: 500, when: 'after', rate: 0.5 },
       { method: 'GET', path: 'NumberPool', status: 503, rate: 0.2, retryAfterSeconds: 0 },
     ]);
-    expect(await driveOrder('wf-faults')).toBe('COMPLETED');
+    expect(await runOrder('wf-faults')).toBe('COMPLETED');
     env.sandbox.setFaults([]);
     await expectNoLeak('wf-faults');
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
@@ -102,7 +102,7 @@ describe('order workflow (the real state machine)', () => {
       ],
     });
     const before = env.sandbox.snapshot();
-    const status = await driveOrder('wf-none');
+    const status = await runOrder('wf-none');
     expect(['FAILED', 'ROLLED_BACK']).toContain(status);
     const after = env.sandbox.snapshot();
     expect(after.numbers.length).toBe(before.numbers.length);
@@ -117,7 +117,7 @@ describe('order workflow (the real state machine)', () => {
     const before = env.sandbox.snapshot();
     // Every rent loses 30% of its numbers, every time: the line cannot reach 10 within its replans.
     env.sandbox.setFaults([{ method: 'POST', path: 'AvailableNumberGroup', numberFailureRate: 0.9 }]);
-    expect(await driveOrder('wf-short')).toBe('ROLLED_BACK');
+    expect(await runOrder('wf-short')).toBe('ROLLED_BACK');
     env.sandbox.setFaults([]);
     await expectNoLeak('wf-short');
     const after = env.sandbox.snapshot();
@@ -132,7 +132,7 @@ describe('order workflow (the real state machine)', () => {
         { countryIso: 'US', numberType: 'local', prefix: '99999', quantity: 3 },
       ],
     });
-    expect(await driveOrder('wf-partial')).toBe('PARTIAL');
+    expect(await runOrder('wf-partial')).toBe('PARTIAL');
     const numbers = await expectNoLeak('wf-partial');
     expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(4);
   });
@@ -170,7 +170,7 @@ describe('order workflow (the real state machine)', () => {
   it('plans a dry run with prices and rents nothing', async () => {
     await env.createOrder('wf-dry', { dryRun: true, lines: [{ countryIso: 'US', numberType: 'local', prefix: '206', quantity: 30 }] });
     const before = env.sandbox.snapshot().numbers.length;
-    expect(await driveOrder('wf-dry')).toBe('PLANNED');
+    expect(await runOrder('wf-dry')).toBe('PLANNED');
     expect(env.sandbox.snapshot().numbers.length).toBe(before);
     const [line] = await env.store.getLines('wf-dry');
     expect(line?.planned).toBe(30);
@@ -180,7 +180,7 @@ describe('order workflow (the real state machine)', () => {
   it('fails an order whose pool does not exist before renting anything', async () => {
     await env.createOrder('wf-nopool', { poolUuid: 'no-such-pool', lines: [{ countryIso: 'US', numberType: 'local', quantity: 2 }] });
     const before = env.sandbox.snapshot().numbers.length;
-    expect(await driveOrder('wf-nopool')).toBe('FAILED');
+    expect(await runOrder('wf-nopool')).toBe('FAILED');
     expect(env.sandbox.snapshot().numbers.length).toBe(before);
     expect((await env.store.getOrder('wf-nopool')).errors[0]?.name).toBe('PoolNotFoundError');
   });
@@ -207,7 +207,7 @@ describe('a crash between rent and record', () => {
     await env.createOrder('wf-crash', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '617', quantity: 7 }] });
     const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
     env.calls.reset();
-    expect(await driveOrder('wf-crash', deps)).toBe('COMPLETED');
+    expect(await runOrder('wf-crash', deps)).toBe('COMPLETED');
     expect(store.crashes).toBe(0);
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
     expect(added).toHaveLength(7);
@@ -223,7 +223,7 @@ describe('a 429 storm', () => {
     await env.createOrder('wf-429', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '404', quantity: 12 }] });
     const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
     env.sandbox.setFaults([{ status: 429, rate: 0.5, retryAfterSeconds: 0 }]);
-    expect(await driveOrder('wf-429')).toBe('COMPLETED');
+    expect(await runOrder('wf-429')).toBe('COMPLETED');
     const fired = env.sandbox.faults()[0];
     env.sandbox.setFaults([]);
     expect(fired?.fired ?? 0).toBeGreaterThan(5);
