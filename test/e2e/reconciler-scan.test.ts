@@ -9,6 +9,7 @@ import { orderLineSchema } from '../../functions/lib/orders/model.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { waitingLinePrefixes, type ReconciliationReport } from '../../functions/lib/workflow/regulatory.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { until } from '../support/until.js';
 
 let stack: LocalStack;
 let poolUuid: string;
@@ -69,11 +70,7 @@ it('reads the account whole for the orphan report, then nothing while no line wa
     { countryIso: 'FR', numberType: 'local', quantity: 2 },
     { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 2 },
   ]);
-  const deadline = Date.now() + 30_000;
-  while ((await stack.store.waitingLines()).every((l) => l.orderId !== orderId)) {
-    if (Date.now() > deadline) throw new Error('the FR line never waited');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await until('the FR line to wait', () => stack.store.waitingLines(), (lines) => lines.some((l) => l.orderId === orderId), { timeoutMs: 30_000, intervalMs: 100 });
   const waiting = await reconcile();
   expect(waiting.report).toMatchObject({ scan: 'waiting-lines', waitingLines: 1, accountNumbers: 0, claimed: 0 });
   expect(waiting.calls).toBe(1);

@@ -11,11 +11,14 @@ import { cancelOrder, OrderTerminalError } from '../../functions/lib/workflow/ca
 import type { RegulatoryDeps } from '../../functions/lib/workflow/regulatory.js';
 import { resolveLine } from '../../functions/lib/workflow/regulatory.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { until } from '../support/until.js';
 
 let stack: LocalStack;
 let poolUuid: string;
 let deps: RegulatoryDeps;
 const RECONCILE_SECONDS = 1;
+/** How these tests poll the store. */
+const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
 beforeAll(async () => {
   stack = await startLocalStack({
@@ -54,16 +57,6 @@ async function place(order: Record<string, unknown>): Promise<{ orderId: string;
   return (await response.json()) as { orderId: string; executionArn: string };
 }
 
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Numbers of this order still in the account (rented and not given back). */
 async function stillRented(orderId: string): Promise<string[]> {
   const inAccount = new Set(sandbox().snapshot().numbers.map((n) => n.number));
@@ -78,13 +71,21 @@ describe('lines pending under address regulations', () => {
         { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 5 },
       ],
     });
-    await until(() => stack.store.getOrder(orderId), (o) => o.status === 'PENDING_REGULATORY');
-    const lines = await until(() => stack.store.getLines(orderId), (ls) => ls[0]?.taskToken !== undefined && ls[1]?.verified === 5);
+    await until('the order to be PENDING_REGULATORY', () => stack.store.getOrder(orderId), (o) => o.status === 'PENDING_REGULATORY', WAIT);
+    const lines = await until(
+      'the FR line to hold its token, the US line to be verified',
+      () => stack.store.getLines(orderId),
+      (ls) => ls[0]?.taskToken !== undefined && ls[1]?.verified === 5,
+      WAIT,
+    );
     expect(lines[0]?.status).toBe('PENDING_REGULATORY');
-    // The execution is parked, not polling: its history stays small while it waits.
+    // The execution is parked, not polling: its history stays small while it waits, however
+    // many times the reconciler looks (two runs here, each finished before the next starts).
     const waitingHistory = stack.stepFunctions.stats(executionArn).historyEvents;
-    await new Promise((resolve) => setTimeout(resolve, 2_000 * RECONCILE_SECONDS));
+    await stack.reconciler.runOnce();
+    await stack.reconciler.runOnce();
     expect(stack.stepFunctions.stats(executionArn).historyEvents - waitingHistory).toBeLessThan(5);
+    expect(stack.stepFunctions.waitingTaskTokens(executionArn)).toBe(1);
 
     const approvedAt = Date.now();
     const delivered = sandbox().approvePending();
@@ -136,7 +137,7 @@ describe('lines pending under address regulations', () => {
 
   it('ops resolve a waiting line with numbers the account holds, or reject it', async () => {
     const first = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 2 }] });
-    await until(() => stack.store.getLine(first.orderId, 0), (l) => l.taskToken !== undefined);
+    await until('the FR line to hold its token', () => stack.store.getLine(first.orderId, 0), (l) => l.taskToken !== undefined, WAIT);
     // The regulator delivered to the account; ops point the line at those numbers by hand
     // (the reconciler is held so that it does not find them first).
     stack.reconciler.pause();
@@ -149,7 +150,7 @@ describe('lines pending under address regulations', () => {
     expect((await stack.store.getOrder(first.orderId)).status).toBe('COMPLETED');
 
     const second = await place({ lines: [{ countryIso: 'DE', numberType: 'local', quantity: 1 }] });
-    await until(() => stack.store.getLine(second.orderId, 0), (l) => l.taskToken !== undefined);
+    await until('the DE line to hold its token', () => stack.store.getLine(second.orderId, 0), (l) => l.taskToken !== undefined, WAIT);
     const rejection = await resolveLine(deps, second.orderId, 0, { outcome: 'rejected', reason: 'address proof refused' });
     expect(rejection.rejected).toBe(true);
     await stack.stepFunctions.waitForExecution(second.executionArn);
@@ -164,7 +165,7 @@ describe('cancel', () => {
   it('cancels during assignment: the order ends CANCELLED with zero numbers left rented', async () => {
     sandbox().setFaults([{ method: 'POST', path: 'NumberPool', latencyMs: 40 }]);
     const { orderId, executionArn } = await place({ lines: [{ countryIso: 'US', numberType: 'local', prefix: '305', quantity: 120 }] });
-    await until(() => stack.store.getLine(orderId, 0), (l) => l.assigned > 0, 60_000);
+    await until('the first numbers to be assigned', () => stack.store.getLine(orderId, 0), (l) => l.assigned > 0, { ...WAIT, timeoutMs: 60_000 });
     await cancelOrder(deps, orderId);
     await stack.stepFunctions.waitForExecution(executionArn);
     sandbox().setFaults([]);
@@ -176,7 +177,7 @@ describe('cancel', () => {
 
   it('cancels an order waiting on regulations, and refuses to cancel an order that has ended', async () => {
     const { orderId, executionArn } = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 1 }] });
-    await until(() => stack.store.getLine(orderId, 0), (l) => l.taskToken !== undefined);
+    await until('the FR line to hold its token', () => stack.store.getLine(orderId, 0), (l) => l.taskToken !== undefined, WAIT);
     await cancelOrder(deps, orderId);
     await stack.stepFunctions.waitForExecution(executionArn);
     expect((await stack.store.getOrder(orderId)).status).toBe('CANCELLED');

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { findPlivoCallback } from '../../functions/lib/webhooks/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { until } from '../support/until.js';
 
 interface Received {
   headers: Record<string, string>;
@@ -57,14 +58,6 @@ async function api(method: string, path: string, body?: unknown) {
   return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
 
-async function until(ok: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('webhooks through the local stack', () => {
   it('signs order.received and order.completed so the standardwebhooks verifier accepts them; a failing receiver gets a retry with the same id', async () => {
     failFirst = 2;
@@ -75,7 +68,12 @@ describe('webhooks through the local stack', () => {
     });
     expect(created.status).toBe(202);
     await stack.stepFunctions.waitForExecution(String(created.body.executionArn));
-    await until(() => received.filter((r) => r.body.includes('"order.completed"')).length > 0 && received.some((r) => r.body.includes('"order.received"') && failFirst === 0));
+    await until(
+      'order.completed, and order.received once its failures were retried',
+      () => received.filter((r) => r.body.includes('"order.completed"')).length > 0 && received.some((r) => r.body.includes('"order.received"') && failFirst === 0),
+      Boolean,
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
     const verifier = new Webhook(stack.webhookSecret);
     const types = new Set<string>();
     for (const delivery of received) {

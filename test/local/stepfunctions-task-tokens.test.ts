@@ -25,9 +25,10 @@ import {
   handlersByName,
   lambdaFunctionArn,
   startHarness,
-  until,
   type Harness,
 } from '../fixtures/stepfunctions/harness.js';
+import { manualTimers } from '../support/manual-timers.js';
+import { until } from '../support/until.js';
 
 interface ApprovalRequest {
   token: string;
@@ -39,10 +40,13 @@ const requests: ApprovalRequest[] = [];
 let onRequest: (request: ApprovalRequest, sfn: SFNClient) => Promise<unknown> = async () => ({ requested: true });
 
 let harness: Harness;
+/** The endpoint's token clock: heartbeat deadlines pass when a test advances it, not in real time. */
+const timers = manualTimers();
 
 beforeAll(async () => {
   const substitutions = { RequestApprovalFunctionArn: lambdaFunctionArn('request-approval') };
   harness = await startHarness({
+    timers,
     stateMachines: [
       { name: 'callback', definition: fixture('callback.asl.json', substitutions) },
       { name: 'callback-timeout', definition: fixture('callback-timeout.asl.json', substitutions) },
@@ -70,7 +74,7 @@ async function startWaiting(stateMachine: string, orderId: string): Promise<{ ex
   const started = await harness.sfn.send(
     new StartExecutionCommand({ stateMachineArn: harness.local.stateMachineArn(stateMachine), input: JSON.stringify({ orderId }) }),
   );
-  await until(() => requests.some((request) => request.orderId === orderId));
+  await until(`the approval request of ${orderId}`, () => requests.some((request) => request.orderId === orderId));
   const token = requests.find((request) => request.orderId === orderId)?.token ?? '';
   return { executionArn: started.executionArn ?? '', token };
 }
@@ -141,10 +145,10 @@ describe('waitForTaskToken', () => {
   it('keeps waiting while heartbeats come within HeartbeatSeconds', async () => {
     const { executionArn, token } = await startWaiting('callback', 'o-4');
     for (let beat = 0; beat < 4; beat += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      timers.advance(400);
       await harness.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
     }
-    // 1.6 s in, with HeartbeatSeconds 1: still waiting.
+    // 1.6 s in on the token clock, with HeartbeatSeconds 1: still waiting.
     expect((await harness.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
     await harness.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
     const done = await describeUntil(harness.sfn, executionArn, finished);
@@ -153,6 +157,9 @@ describe('waitForTaskToken', () => {
 
   it('fails with States.HeartbeatTimeout when no heartbeat comes', async () => {
     const { executionArn, token } = await startWaiting('callback', 'o-5');
+    timers.advance(999);
+    expect(harness.local.waitingTaskTokens(executionArn)).toBe(1);
+    timers.advance(1);
     const done = await describeUntil(harness.sfn, executionArn, finished);
     expect(JSON.parse(done.output ?? '')).toMatchObject({ Timeout: { Error: 'States.HeartbeatTimeout' } });
     const events = await fullHistory(harness.sfn, executionArn);

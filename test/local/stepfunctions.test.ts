@@ -30,9 +30,9 @@ import {
   handlersByName,
   lambdaFunctionArn,
   startHarness,
-  until,
   type Harness,
 } from '../fixtures/stepfunctions/harness.js';
+import { until } from '../support/until.js';
 
 class PlivoOutcomeUnknownError extends Error {
   override readonly name = 'PlivoOutcomeUnknownError' as const;
@@ -41,7 +41,10 @@ class PlivoBadRequestError extends Error {
   override readonly name = 'PlivoBadRequestError' as const;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Give way to other work for a few event-loop turns: handlers finish out of order, with no clock involved. */
+async function yieldTurns(turns: number): Promise<void> {
+  for (let turn = 0; turn < turns; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+}
 const parse = (text: string | undefined): unknown => JSON.parse(text ?? 'null');
 
 /** What the handlers do and saw; each test sets the behaviour it needs. */
@@ -49,7 +52,7 @@ const world = {
   greetContexts: [] as LocalLambdaContext[],
   rent: { calls: 0, failFirst: 0, error: (): Error => new PlivoOutcomeUnknownError('Plivo timed out after the request was sent') },
   map: { active: 0, maxActive: 0, workCalls: 0, checkCalls: 0, failIndex: -1, rollbackStartedAt: 0, lateCalls: 0 },
-  slow: { calls: 0, gate: gate(), afterCalls: 0 },
+  slow: { calls: 0, returned: 0, gate: gate(), afterCalls: 0 },
 };
 
 const handlers = handlersByName({
@@ -74,7 +77,7 @@ const handlers = handlersByName({
     if (map.rollbackStartedAt > 0) map.lateCalls += 1;
     map.active += 1;
     map.maxActive = Math.max(map.maxActive, map.active);
-    await sleep(index % 3);
+    await yieldTurns(index % 3);
     if (index === map.failIndex) {
       map.active -= 1;
       throw new PlivoBadRequestError(`line ${index} rejected`);
@@ -86,7 +89,7 @@ const handlers = handlersByName({
     const map = world.map;
     map.checkCalls += 1;
     if (map.rollbackStartedAt > 0) map.lateCalls += 1;
-    await sleep(index % 2);
+    await yieldTurns(index % 2);
     map.active -= 1;
     return { checked: index };
   },
@@ -97,6 +100,7 @@ const handlers = handlersByName({
   slow: async () => {
     world.slow.calls += 1;
     await world.slow.gate.opened;
+    world.slow.returned += 1;
     return { slow: 'done' };
   },
   after: async () => {
@@ -263,7 +267,7 @@ describe('executions', () => {
     world.slow.gate = gate();
     const stateMachineArn = arnOf('stop');
     const first = await harness.sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'order-42', input: '{"orderId":"42"}' }));
-    await until(() => world.slow.calls === 1);
+    await until('the slow handler to be called', () => world.slow.calls === 1);
 
     // Same name, same input (spacing aside), still running: AWS answers with the same execution.
     const again = await harness.sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'order-42', input: '{ "orderId": "42" }' }));
@@ -298,7 +302,7 @@ describe('executions', () => {
   it('stops an execution: ABORTED at once, and no state starts after', async () => {
     world.slow.gate = gate();
     const { executionArn = '' } = await harness.sfn.send(new StartExecutionCommand({ stateMachineArn: arnOf('stop'), name: 'to-stop' }));
-    await until(() => world.slow.calls === 1);
+    await until('the slow handler to be called', () => world.slow.calls === 1);
 
     const stopped = await harness.sfn.send(new StopExecutionCommand({ executionArn, error: 'OrderCancelled', cause: 'the customer cancelled' }));
     expect(stopped.stopDate).toBeInstanceOf(Date);
@@ -306,8 +310,10 @@ describe('executions', () => {
     expect(described).toMatchObject({ status: 'ABORTED', error: 'OrderCancelled', cause: 'the customer cancelled' });
 
     // The handler in flight finishes; the next state never starts.
+    const returnedBefore = world.slow.returned;
     world.slow.gate.open();
-    await sleep(50);
+    await until('the slow handler in flight to return', () => world.slow.returned > returnedBefore);
+    await harness.local.waitForExecution(executionArn);
     expect(world.slow.afterCalls).toBe(0);
     const events = await fullHistory(harness.sfn, executionArn);
     expect(typesOf(events)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'ExecutionAborted']);

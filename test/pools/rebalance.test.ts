@@ -9,6 +9,7 @@ import { PolicyStore, poolPolicySchema } from '../../functions/lib/pools/policy.
 import { rebalanceAll, splitIntoOrders } from '../../functions/lib/pools/run.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { until } from '../support/until.js';
 
 let stack: LocalStack;
 let plivo: PlivoClient;
@@ -200,11 +201,7 @@ describe('in transit', () => {
     const first = await rebalance(poolUuid);
     expect(first.body.rules[0]).toMatchObject({ inPool: 0, inTransit: 0, decision: 'order', quantity: 3 });
     const orderId = first.body.orderId ?? '';
-    const deadline = Date.now() + 20_000;
-    while ((await stack.store.getOrder(orderId)).status !== 'PENDING_REGULATORY') {
-      if (Date.now() > deadline) throw new Error('the FR order never waited on regulations');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until('the FR order to wait on regulations', () => stack.store.getOrder(orderId), (o) => o.status === 'PENDING_REGULATORY', { timeoutMs: 20_000, intervalMs: 100 });
     const second = await rebalance(poolUuid);
     expect(second.body.rules[0]).toMatchObject({ inPool: 0, inTransit: 3, decision: 'ok' });
     expect(second.body.orderId).toBeUndefined();

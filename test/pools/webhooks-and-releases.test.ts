@@ -12,8 +12,10 @@ import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/in
 import { ReleaseStore } from '../../functions/lib/pools/releases.js';
 import { runRebalance } from '../../functions/lib/pools/run.js';
 import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { deliverDue, webhookRuntime } from '../../functions/lib/webhooks/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { startReceiver, type Receiver } from '../webhooks/support.js';
+import { until } from '../support/until.js';
 
 let stack: LocalStack;
 let plivo: PlivoClient;
@@ -77,14 +79,6 @@ function renewToday(poolUuid: string): void {
   for (const number of members(poolUuid)) sandbox().setRenewalDate(number, today);
 }
 
-async function until(ok: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** The pool events the receiver got for this pool, verified. */
 function poolEvents(poolUuid: string): PoolEventBody[] {
   const verifier = new Webhook(stack.webhookSecret);
@@ -120,7 +114,7 @@ describe('pool webhooks', () => {
     const run = await rebalance(poolUuid);
     expect(run.body.rules[0]).toMatchObject({ decision: 'order', quantity: 4 });
     expect(run.body.webhooks?.map((w) => w.type)).toEqual(['pool.rebalanced']);
-    await until(() => poolEvents(poolUuid).length === 1);
+    await until('pool event 1 to arrive', () => poolEvents(poolUuid).length === 1, Boolean, { timeoutMs: 15_000, intervalMs: 50 });
     const [event] = poolEvents(poolUuid);
     expect(event).toMatchObject({ type: 'pool.rebalanced', data: { poolUuid, runId: run.body.runId, orderId: run.body.orderId, rules: [{ decision: 'order', quantity: 4 }] } });
 
@@ -132,7 +126,7 @@ describe('pool webhooks', () => {
     expect(listed.body.deliveries).toEqual([expect.objectContaining({ type: 'pool.rebalanced', status: 'DELIVERED', deliveryId: run.body.webhooks?.[0]?.deliveryId })]);
     const retried = await call<{ outcome: string }>('POST', `/pools/${poolUuid}/webhooks/${run.body.webhooks?.[0]?.deliveryId ?? ''}/retry`);
     expect(retried).toMatchObject({ status: 202, body: { outcome: 'delivered' } });
-    await until(() => poolEvents(poolUuid).length === 2);
+    await until('pool event 2 to arrive', () => poolEvents(poolUuid).length === 2, Boolean, { timeoutMs: 15_000, intervalMs: 50 });
     expect(new Set(receiver.requests.filter((r) => r.body.includes(poolUuid)).map((r) => r.headers['webhook-id'])).size).toBe(1);
     expect((await call('POST', `/pools/${poolUuid}/webhooks/msg_nosuchdelivery/retry`)).status).toBe(404);
 
@@ -148,7 +142,7 @@ describe('pool webhooks', () => {
     expect(first.body.webhooks?.map((w) => w.type)).toEqual(['pool.surplus']);
     const second = await rebalance(poolUuid);
     expect(second.body.webhooks?.map((w) => w.deliveryId)).toEqual(first.body.webhooks?.map((w) => w.deliveryId));
-    await until(() => poolEvents(poolUuid).length === 1);
+    await until('pool event 1 to arrive', () => poolEvents(poolUuid).length === 1, Boolean, { timeoutMs: 15_000, intervalMs: 50 });
     expect(poolEvents(poolUuid)[0]).toMatchObject({ type: 'pool.surplus', data: { rules: [{ decision: 'report-surplus', surplus: 2 }] } });
 
     renewToday(poolUuid);
@@ -156,7 +150,7 @@ describe('pool webhooks', () => {
     const released = await rebalance(poolUuid);
     expect(released.body.rules[0]).toMatchObject({ decision: 'release', quantity: 3 });
     expect(released.body.webhooks?.map((w) => w.type)).toEqual(['pool.rebalanced']);
-    await until(() => poolEvents(poolUuid).length === 2);
+    await until('pool event 2 to arrive', () => poolEvents(poolUuid).length === 2, Boolean, { timeoutMs: 15_000, intervalMs: 50 });
     const event = poolEvents(poolUuid).find((e) => e.type === 'pool.rebalanced');
     const numbers = released.body.rules[0]?.released?.map((r) => r.number).sort();
     expect(event?.data.rules[0]?.released?.sort()).toEqual(numbers);
@@ -181,11 +175,12 @@ describe('pool webhooks', () => {
     expect(finished.webhooks?.map((w) => w.type)).toEqual(['pool.rebalanced']);
     // The order counted in transit: the next run ordered nothing and says nothing more.
     expect(next.orderId).toBeUndefined();
-    await until(() => poolEvents(poolUuid).length === 1);
+    await until('pool event 1 to arrive', () => poolEvents(poolUuid).length === 1, Boolean, { timeoutMs: 15_000, intervalMs: 50 });
     expect(poolEvents(poolUuid)[0]).toMatchObject({ type: 'pool.rebalanced', data: { runId: cut?.runId, orderId: finished.orderId } });
     const again = await runRebalance({ ...deps, store: stack.store }, poolUuid);
     expect(again.notes.some((n) => n.includes('cut off'))).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A pass of the dispatcher over the pool's deliveries: the second run recorded nothing to send.
+    expect(await deliverDue(webhookRuntime().deps, { poolUuid })).toMatchObject({ attempted: 0 });
     expect(poolEvents(poolUuid)).toHaveLength(1);
     const order = await stack.store.getOrder(finished.orderId ?? '');
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
@@ -204,7 +199,7 @@ describe('pool webhooks', () => {
     const finished = (await call<Run & { state: string }>('GET', `/pools/${poolUuid}/runs/${cut?.runId ?? ''}`)).body;
     expect(finished).toMatchObject({ state: 'finished', orderId: cut?.orderId });
     expect(finished.webhooks?.map((w) => w.type)).toEqual(['pool.rebalanced']);
-    await until(() => poolEvents(poolUuid).length === 1);
+    await until('pool event 1 to arrive', () => poolEvents(poolUuid).length === 1, Boolean, { timeoutMs: 15_000, intervalMs: 50 });
     expect(poolEvents(poolUuid)[0]).toMatchObject({ type: 'pool.rebalanced', data: { runId: cut?.runId } });
     const order = await stack.store.getOrder(cut?.orderId ?? '');
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');

@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopbackAddress, startPlivoSandbox, type PlivoSandbox } from '../../infra/local/plivo-sandbox/index.js';
 import { admin, api, findGroup, rent, startTestSandbox } from './helpers.js';
+import { until } from '../support/until.js';
 
 let sandbox: PlivoSandbox;
 let directory: string;
@@ -138,8 +138,7 @@ describe('state file', () => {
           return 0;
         }
       };
-      const deadline = Date.now() + 3_000;
-      while ((await savedNumbers()) === 0 && Date.now() < deadline) await sleep(25);
+      await until('the state file to be saved', savedNumbers, (saved) => saved > 0, { timeoutMs: 3_000, intervalMs: 25 });
       expect(await savedNumbers()).toBe(1);
     } finally {
       await running.close();

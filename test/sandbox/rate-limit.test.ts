@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedWindowCounter } from '../../functions/lib/plivo/rate-limit.js';
 import type { PlivoSandbox } from '../../infra/local/plivo-sandbox/index.js';
@@ -6,21 +5,23 @@ import { admin, api, startTestSandbox, UUID } from './helpers.js';
 
 const LIMIT = { requests: 5, windowMs: 500 };
 const clock = new FixedWindowCounter(LIMIT);
+/** The sandbox's clock: it moves only when a test moves it, so a burst fits in one window. */
+let nowMs = Date.now();
 
 let sandbox: PlivoSandbox;
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ rateLimit: LIMIT });
+  sandbox = await startTestSandbox({ rateLimit: LIMIT, now: () => nowMs });
 });
 afterAll(() => sandbox.close());
 
-/** Waits for the start of the next clock-aligned window, so that a burst fits in one window. */
-async function nextWindow(): Promise<void> {
-  await sleep(clock.msUntilNextWindow(Date.now()) + 5);
+/** Moves the sandbox's clock to the start of the next clock-aligned window. */
+function nextWindow(): void {
+  nowMs += clock.msUntilNextWindow(nowMs);
 }
 
 describe('rate limit (5 per 0.5 s here; 300 per 5 s by default)', () => {
   it('answers 429 with Retry-After beyond the limit, and admits again in the next window', async () => {
-    await nextWindow();
+    nextWindow();
     const statuses: number[] = [];
     // An unauthenticated request takes a slot too.
     statuses.push((await api(sandbox, 'GET', 'Number/', { auth: null })).status);
@@ -41,7 +42,10 @@ describe('rate limit (5 per 0.5 s here; 300 per 5 s by default)', () => {
     const counts = sandbox.snapshot().requests.byRoute['GET Number/'];
     expect(counts).toEqual({ '401': 1, '200': 4, '429': 1 });
 
-    await nextWindow();
+    // One millisecond before the next window: still limited; at it: admitted again.
+    nowMs += clock.msUntilNextWindow(nowMs) - 1;
+    expect((await api(sandbox, 'GET', 'Number/')).status).toBe(429);
+    nextWindow();
     expect((await api(sandbox, 'GET', 'Number/')).status).toBe(200);
   });
 

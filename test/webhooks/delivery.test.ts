@@ -22,7 +22,8 @@ import {
   type WebhookDeps,
 } from '../../functions/lib/webhooks/index.js';
 import { createTestTable } from '../support/dynamodb.js';
-import { createOrder, eventually, scanTable, startReceiver, type Receiver, type Table } from './support.js';
+import { until } from '../support/until.js';
+import { createOrder, scanTable, startReceiver, type Receiver, type Table } from './support.js';
 
 const secret = generateWebhookSecret();
 let table: Table;
@@ -123,7 +124,7 @@ describe('delivering', () => {
     // The dispatcher (the local stack's loop; in AWS a scheduled Lambda) finds it on the due index.
     const dispatcher = startWebhookDispatcher(deps(), { intervalMs: 10 });
     try {
-      await eventually(() => listDeliveries(deps(), order.orderId), ([d]) => d?.status === 'DELIVERED');
+      await until('the dispatcher to deliver on the third try', () => listDeliveries(deps(), order.orderId), ([d]) => d?.status === 'DELIVERED', { timeoutMs: 5_000, intervalMs: 20 });
     } finally {
       await dispatcher.stop();
     }
@@ -150,8 +151,9 @@ describe('delivering', () => {
     const [stored] = await listDeliveries(deps(), order.orderId);
     expect(stored).toMatchObject({ status: 'GONE', attempts: [{ statusCode: 410, outcome: 'gone' }] });
     expect(stored?.nextAttemptAt).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await deliverDue(deps(), { orderId: order.orderId })).toMatchObject({ attempted: 0 });
+    // Even a day later nothing is due: a Gone delivery is never attempted again.
+    const dayLater = () => new Date(Date.now() + 86_400_000);
+    expect(await deliverDue(deps({ now: dayLater }), { orderId: order.orderId })).toMatchObject({ attempted: 0 });
     expect(receiver.requests).toHaveLength(1);
   });
 
@@ -182,7 +184,8 @@ describe('delivering', () => {
     await recordOrderEvent(deps(), { order, lines: [], type: 'order.failed' });
     const three = deps({ schedule: { maxAttempts: 3, compress: 30_000 } });
     const totals = { attempted: 0, gaveUp: 0 };
-    await eventually(
+    await until(
+      'the third failed attempt to give up',
       async () => {
         const result = await deliverDue(three, { orderId: order.orderId });
         totals.attempted += result.attempted;
@@ -190,6 +193,7 @@ describe('delivering', () => {
         return (await listDeliveries(three, order.orderId))[0];
       },
       (d) => d?.status === 'FAILED',
+      { timeoutMs: 5_000, intervalMs: 20 },
     );
     expect(totals).toEqual({ attempted: 3, gaveUp: 1 });
     const [stored] = await listDeliveries(three, order.orderId);

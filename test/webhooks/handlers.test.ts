@@ -22,10 +22,13 @@ beforeAll(async () => {
   table = await createTestTable();
   store = new OrderStore(table.db, table.tableName);
   receiver = await startReceiver();
-  // What the local stack does: the handlers' configuration as env, its own DynamoDB client.
-  const env = { TABLE_NAME: table.tableName, WEBHOOK_SECRET: secret, WEBHOOK_ALLOW_LOCAL_CALLBACKS: 'true', WEBHOOK_RETRY_COMPRESS: '30000', POWERTOOLS_LOG_LEVEL: 'ERROR' };
-  setWebhookRuntime(createWebhookRuntime(env, { db: table.db }));
+  setWebhookRuntime(createWebhookRuntime(handlersEnv(), { db: table.db }));
 });
+
+/** What the local stack does: the handlers' configuration as env, its own DynamoDB client. */
+function handlersEnv() {
+  return { TABLE_NAME: table.tableName, WEBHOOK_SECRET: secret, WEBHOOK_ALLOW_LOCAL_CALLBACKS: 'true', WEBHOOK_RETRY_COMPRESS: '30000', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+}
 afterAll(async () => {
   setWebhookRuntime(undefined);
   await receiver.close();
@@ -56,11 +59,14 @@ describe('the notify task', () => {
     receiver.script([500], 200);
     const order = await createOrder(store, { callbackUrl: receiver.url }, 'PENDING_REGULATORY');
     expect(await notify({ orderId: order.orderId }, lambdaContext())).toMatchObject({ announced: 'order.pending_regulatory', attempted: 1, failed: 1, gaveUp: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    let total = 0;
-    for (let i = 0; i < 50 && total === 0; i++) {
-      total += (await dispatch({ source: 'aws.scheduler' }, lambdaContext())).delivered;
-      if (total === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The dispatcher's next scheduled run, a minute on: the retry is due by then.
+    const minuteLater = () => new Date(Date.now() + 60_000);
+    setWebhookRuntime(createWebhookRuntime(handlersEnv(), { db: table.db, now: minuteLater }));
+    let total: number;
+    try {
+      total = (await dispatch({ source: 'aws.scheduler' }, lambdaContext())).delivered;
+    } finally {
+      setWebhookRuntime(createWebhookRuntime(handlersEnv(), { db: table.db }));
     }
     expect(total).toBe(1);
     const [delivery] = await listDeliveries({ db: table.db, tableName: table.tableName }, order.orderId);

@@ -96,17 +96,6 @@ export async function scanTable(table: Table): Promise<Record<string, unknown>[]
   return (await table.db.send(new ScanCommand({ TableName: table.tableName, ConsistentRead: true }))).Items ?? [];
 }
 
-/** Polls until `check` holds (or fails after `timeoutMs`). */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 export const API_KEY = 'webhooks-test-key';
 
 export interface OrdersApiUnderTest {

@@ -1,17 +1,35 @@
 /**
- * The order workflow's steps against DynamoDB Local and the Plivo sandbox over real HTTP, with
- * faults injected: the invariants of DESIGN.md hold on every path.
+ * The order workflow — the real state machine (statemachines/order.asl.json) on the local Step
+ * Functions endpoint, its Tasks calling the real handlers — against DynamoDB Local and the Plivo
+ * sandbox over real HTTP, with faults injected in the sandbox or below the handlers: the design's
+ * invariants hold on every path.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OrderStore } from '../../functions/lib/store/order-store.js';
-import { driveOrder } from '../support/drive-order.js';
+import type { WorkflowDeps } from '../../functions/lib/workflow/deps.js';
+import { resolveLine } from '../../functions/lib/workflow/regulatory.js';
+import { startOrderMachine, type OrderMachine } from '../support/order-machine.js';
+import { until } from '../support/until.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
 let env: WorkflowEnv;
+let machine: OrderMachine;
 beforeAll(async () => {
   env = await startWorkflowEnv({ seed: 42 });
+  machine = await startOrderMachine(env);
 });
-afterAll(() => env.close());
+afterAll(async () => {
+  await machine?.close();
+  await env?.close();
+});
+
+/** Run the order's execution to its end; the order's status once it ended. */
+async function runOrder(orderId: string, deps?: WorkflowDeps): Promise<string> {
+  const { status, execution } = await machine.run(orderId, deps);
+  // Every path of these tests ends through Finalize and AnnounceOutcome, never in a Fail state.
+  expect(execution.status, `${orderId}: ${execution.error ?? ''} ${execution.cause ?? ''}`).toBe('SUCCEEDED');
+  return status;
+}
 beforeEach(() => env.sandbox.setFaults([]));
 
 const threeLines = {
@@ -39,11 +57,11 @@ async function expectNoLeak(orderId: string) {
   return numbers;
 }
 
-describe('order workflow (steps driven in-process)', () => {
+describe('order workflow (the real state machine)', () => {
   it('completes a three-line order with exactly its 60 numbers in the account and pool', async () => {
     await env.createOrder('wf-happy', threeLines);
     const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
-    expect(await driveOrder(env.deps, 'wf-happy')).toBe('COMPLETED');
+    expect(await runOrder('wf-happy')).toBe('COMPLETED');
     const numbers = await expectNoLeak('wf-happy');
     expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(60);
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
@@ -66,7 +84,7 @@ describe('order workflow (steps driven in-process)', () => {
       { method: 'POST', path: 'AvailableNumberGroup', status: 500, when: 'after', rate: 0.5 },
       { method: 'GET', path: 'NumberPool', status: 503, rate: 0.2, retryAfterSeconds: 0 },
     ]);
-    expect(await driveOrder(env.deps, 'wf-faults')).toBe('COMPLETED');
+    expect(await runOrder('wf-faults')).toBe('COMPLETED');
     env.sandbox.setFaults([]);
     await expectNoLeak('wf-faults');
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
@@ -84,7 +102,7 @@ describe('order workflow (steps driven in-process)', () => {
       ],
     });
     const before = env.sandbox.snapshot();
-    const status = await driveOrder(env.deps, 'wf-none');
+    const status = await runOrder('wf-none');
     expect(['FAILED', 'ROLLED_BACK']).toContain(status);
     const after = env.sandbox.snapshot();
     expect(after.numbers.length).toBe(before.numbers.length);
@@ -99,7 +117,7 @@ describe('order workflow (steps driven in-process)', () => {
     const before = env.sandbox.snapshot();
     // Every rent loses 30% of its numbers, every time: the line cannot reach 10 within its replans.
     env.sandbox.setFaults([{ method: 'POST', path: 'AvailableNumberGroup', numberFailureRate: 0.9 }]);
-    expect(await driveOrder(env.deps, 'wf-short')).toBe('ROLLED_BACK');
+    expect(await runOrder('wf-short')).toBe('ROLLED_BACK');
     env.sandbox.setFaults([]);
     await expectNoLeak('wf-short');
     const after = env.sandbox.snapshot();
@@ -114,7 +132,7 @@ describe('order workflow (steps driven in-process)', () => {
         { countryIso: 'US', numberType: 'local', prefix: '99999', quantity: 3 },
       ],
     });
-    expect(await driveOrder(env.deps, 'wf-partial')).toBe('PARTIAL');
+    expect(await runOrder('wf-partial')).toBe('PARTIAL');
     const numbers = await expectNoLeak('wf-partial');
     expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(4);
   });
@@ -126,16 +144,33 @@ describe('order workflow (steps driven in-process)', () => {
         { countryIso: 'FR', numberType: 'local', quantity: 2 },
       ],
     });
-    expect(await driveOrder(env.deps, 'wf-pending')).toBe('PENDING_REGULATORY');
-    const lines = await env.store.getLines('wf-pending');
-    expect(lines.map((l) => l.status)).toEqual(['COMPLETED', 'PENDING_REGULATORY']);
+    // The FR line's branch parks on its task token (the wait lasts until the regulator answers):
+    // the order shows PENDING_REGULATORY while the execution waits, the US line already done.
+    const executionArn = await machine.start('wf-pending');
+    await until('wf-pending to be PENDING_REGULATORY', () => env.store.getOrder('wf-pending'), (o) => o.status === 'PENDING_REGULATORY');
+    // (Lines get their final status from Finalize, after every branch: until then the US line
+    // is the one whose numbers are all verified.)
+    const lines = await until('the FR line to wait on its token, the US line to be verified', () => env.store.getLines('wf-pending'), (ls) =>
+      ls[1]?.taskToken !== undefined && ls[0]?.verified === 2,
+    );
+    expect(lines[1]?.status).toBe('PENDING_REGULATORY');
     expect(lines[1]?.pendingDetails).toMatch(/initiated/);
+    expect(machine.local.waitingTaskTokens(executionArn)).toBe(1);
+
+    // The regulator approves; ops point the line at the delivered numbers: the branch resumes.
+    const delivered = Object.values(env.sandbox.approvePending()).flat();
+    expect(delivered).toHaveLength(2);
+    const deps = { ...env.deps, sfn: machine.sfn };
+    expect(await resolveLine(deps, 'wf-pending', 1, { numbers: delivered })).toMatchObject({ resumed: true });
+    expect((await machine.local.waitForExecution(executionArn)).status).toBe('SUCCEEDED');
+    expect((await env.store.getOrder('wf-pending')).status).toBe('COMPLETED');
+    expect((await env.store.getLines('wf-pending')).map((l) => l.status)).toEqual(['COMPLETED', 'COMPLETED']);
   });
 
   it('plans a dry run with prices and rents nothing', async () => {
     await env.createOrder('wf-dry', { dryRun: true, lines: [{ countryIso: 'US', numberType: 'local', prefix: '206', quantity: 30 }] });
     const before = env.sandbox.snapshot().numbers.length;
-    expect(await driveOrder(env.deps, 'wf-dry')).toBe('PLANNED');
+    expect(await runOrder('wf-dry')).toBe('PLANNED');
     expect(env.sandbox.snapshot().numbers.length).toBe(before);
     const [line] = await env.store.getLines('wf-dry');
     expect(line?.planned).toBe(30);
@@ -145,7 +180,7 @@ describe('order workflow (steps driven in-process)', () => {
   it('fails an order whose pool does not exist before renting anything', async () => {
     await env.createOrder('wf-nopool', { poolUuid: 'no-such-pool', lines: [{ countryIso: 'US', numberType: 'local', quantity: 2 }] });
     const before = env.sandbox.snapshot().numbers.length;
-    expect(await driveOrder(env.deps, 'wf-nopool')).toBe('FAILED');
+    expect(await runOrder('wf-nopool')).toBe('FAILED');
     expect(env.sandbox.snapshot().numbers.length).toBe(before);
     expect((await env.store.getOrder('wf-nopool')).errors[0]?.name).toBe('PoolNotFoundError');
   });
@@ -158,8 +193,10 @@ describe('a crash between rent and record', () => {
       override async claimNumbers(...args: Parameters<OrderStore['claimNumbers']>) {
         if (this.crashes > 0) {
           this.crashes--;
+          // A Lambda that dies mid-invocation never answers: Step Functions sees the Task time
+          // out, and the Rent Task's Retry on States.Timeout runs it again.
           const crash = new Error('process died after Plivo rented, before DynamoDB recorded');
-          crash.name = 'SimulatedCrash';
+          crash.name = 'States.Timeout';
           throw crash;
         }
         return super.claimNumbers(...args);
@@ -170,7 +207,7 @@ describe('a crash between rent and record', () => {
     await env.createOrder('wf-crash', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '617', quantity: 7 }] });
     const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
     env.calls.reset();
-    expect(await driveOrder(deps, 'wf-crash')).toBe('COMPLETED');
+    expect(await runOrder('wf-crash', deps)).toBe('COMPLETED');
     expect(store.crashes).toBe(0);
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
     expect(added).toHaveLength(7);
@@ -186,7 +223,7 @@ describe('a 429 storm', () => {
     await env.createOrder('wf-429', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '404', quantity: 12 }] });
     const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
     env.sandbox.setFaults([{ status: 429, rate: 0.5, retryAfterSeconds: 0 }]);
-    expect(await driveOrder(env.deps, 'wf-429')).toBe('COMPLETED');
+    expect(await runOrder('wf-429')).toBe('COMPLETED');
     const fired = env.sandbox.faults()[0];
     env.sandbox.setFaults([]);
     expect(fired?.fired ?? 0).toBeGreaterThan(5);

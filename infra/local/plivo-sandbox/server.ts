@@ -40,6 +40,11 @@ export interface SandboxOptions {
   rateLimit?: RateLimit | null;
   /** Delay added to every API answer, in ms. @default 0 */
   latencyMs?: number;
+  /**
+   * The sandbox's clock (epoch ms): rate-limit windows and the timestamps it records. Tests pass
+   * their own to cross a window without waiting for it. @default Date.now
+   */
+  now?: () => number;
   /** Loaded on start if it exists, saved after changes (debounced) and on close. @default undefined (memory only) */
   stateFile?: string;
   /** Countries whose rents answer "pending" (address regulations). @default ['FR', 'DE'] */
@@ -120,7 +125,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     seed,
     pendingCountries: (options.pendingCountries ?? SANDBOX_DEFAULTS.pendingCountries).map((country) => country.toUpperCase()),
     defaultAppId: stableDigits(`default-app:${authId}`, 17),
-    now: Date.now,
+    now: options.now ?? Date.now,
   };
 
   let world = new SandboxWorld(worldOptions);
@@ -216,7 +221,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     };
 
     // 1. Rate limit: every API request takes a slot, authenticated or not.
-    const waitMs = limiter.take(pathAccount);
+    const waitMs = limiter.take(pathAccount, worldOptions.now());
     if (waitMs > 0) {
       const limit = limiter.limit ?? PLIVO_DEFAULT_RATE_LIMIT;
       return fail(429, `too many requests: the limit is ${limit.requests} requests per ${limit.windowMs / 1000} s for account ${pathAccount}`, {

@@ -14,7 +14,7 @@ import { byteLength, parseJson, type JsonValue } from './json.js';
 import { LocalTaskError } from './lambda.js';
 import { TaskTokenRegistry } from './task-tokens.js';
 import { taskOverrides, type ResolvedFunction } from './tasks.js';
-import type { ExecutionStats, ExecutionStatus, LocalLambdaHandler, LocalStateMachine, LocalStepFunctionsLogger } from './types.js';
+import type { ExecutionStats, ExecutionStatus, LocalLambdaHandler, LocalStateMachine, LocalStepFunctionsLogger, LocalTimers } from './types.js';
 import type { WireHistoryEvent } from './wire.js';
 
 /** The service's quota on execution input and on any state's data. */
@@ -27,6 +27,7 @@ export interface EngineOptions {
   logger: LocalStepFunctionsLogger;
   retryPauseMs: number | undefined;
   waitStateMs: number | undefined;
+  timers: LocalTimers | undefined;
 }
 
 export interface RegisteredStateMachine {
@@ -82,13 +83,14 @@ export class ExecutionEngine {
   private readonly machines = new Map<string, RegisteredStateMachine>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly handlers = new Map<string, ResolvedFunction>();
-  readonly tokens = new TaskTokenRegistry();
+  readonly tokens: TaskTokenRegistry;
   // What `$$.Task.Token` resolves to in the Context Object: unguessable, so it cannot collide with data.
   private readonly tokenPlaceholder = `LOCAL_SFN_TASK_TOKEN_${randomUUID()}`;
   private readonly options: EngineOptions;
 
   constructor(options: EngineOptions) {
     this.options = options;
+    this.tokens = new TaskTokenRegistry(options.timers);
     for (const [key, handler] of Object.entries(options.lambdaHandlers)) {
       const reference = parseFunctionReference(key, options);
       if (reference === undefined) throw new Error(`lambdaHandlers: "${key}" is not a Lambda function ARN`);

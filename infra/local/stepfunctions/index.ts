@@ -22,6 +22,7 @@ export type {
   LocalStateMachine,
   LocalStepFunctionsLogger,
   LocalStepFunctionsOptions,
+  LocalTimers,
 } from './types.js';
 
 /** A running endpoint. */
@@ -68,6 +69,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     logger,
     retryPauseMs: options.retryPauseMs,
     waitStateMs: options.waitStateMs,
+    timers: options.timers,
   });
   for (const stateMachine of options.stateMachines) engine.register(stateMachine);
   const server = await startServer(createOperations(engine), { host, port: options.port ?? 4020, logger });

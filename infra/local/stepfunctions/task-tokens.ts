@@ -9,11 +9,21 @@ import { randomBytes } from 'node:crypto';
 import { SfnApiError } from './errors.js';
 import type { JsonValue } from './json.js';
 import { LocalTaskError } from './lambda.js';
+import type { LocalTimers } from './types.js';
 
 const TOKEN_PREFIX = 'local1.';
 const TOKEN_SHAPE = /^local1\.[A-Za-z0-9_-]{43}$/;
 /** What the service accepts as a token at all (longer ones fail its input validation). */
 const MAX_TOKEN_LENGTH = 2048;
+
+/** Node's timers, not keeping the process alive for a task that waits. */
+const realTimers: LocalTimers = {
+  after(ms, callback) {
+    const timer = setTimeout(callback, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
 
 export interface IssueTokenOptions {
   executionArn: string;
@@ -36,14 +46,18 @@ interface TokenEntry {
   open: boolean;
   resolve: (output: JsonValue) => void;
   reject: (error: Error) => void;
-  timers: NodeJS.Timeout[];
-  heartbeat: NodeJS.Timeout | undefined;
+  /** Cancels the timeout's timer. */
+  cancelTimeout: (() => void) | undefined;
+  /** Cancels the heartbeat's timer. */
+  cancelHeartbeat: (() => void) | undefined;
   heartbeatSeconds: number | undefined;
 }
 
 export class TaskTokenRegistry {
   // Closed tokens stay, so a late SendTaskSuccess is told TaskTimedOut rather than TaskDoesNotExist.
   private readonly entries = new Map<string, TokenEntry>();
+
+  constructor(private readonly timers: LocalTimers = realTimers) {}
 
   /** Register a waiting task. Register before invoking the function: it may answer at once. */
   issue(options: IssueTokenOptions): IssuedToken {
@@ -62,14 +76,12 @@ export class TaskTokenRegistry {
       open: true,
       resolve,
       reject,
-      timers: [],
-      heartbeat: undefined,
+      cancelTimeout: undefined,
+      cancelHeartbeat: undefined,
       heartbeatSeconds: options.heartbeatSeconds,
     };
     this.entries.set(token, entry);
-    const timeout = setTimeout(() => this.closeEntry(entry), options.timeoutMs);
-    timeout.unref();
-    entry.timers.push(timeout);
+    entry.cancelTimeout = this.timers.after(options.timeoutMs, () => this.closeEntry(entry));
     this.armHeartbeat(entry);
     return { token, result };
   }
@@ -134,8 +146,8 @@ export class TaskTokenRegistry {
 
   private armHeartbeat(entry: TokenEntry): void {
     if (entry.heartbeatSeconds === undefined) return;
-    if (entry.heartbeat !== undefined) clearTimeout(entry.heartbeat);
-    entry.heartbeat = setTimeout(() => {
+    entry.cancelHeartbeat?.();
+    entry.cancelHeartbeat = this.timers.after(entry.heartbeatSeconds * 1000, () => {
       this.closeEntry(entry);
       entry.reject(
         new LocalTaskError('States.HeartbeatTimeout', `No heartbeat for ${entry.heartbeatSeconds} s in state "${entry.stateName}"`, {
@@ -143,15 +155,14 @@ export class TaskTokenRegistry {
           catchable: true,
         }),
       );
-    }, entry.heartbeatSeconds * 1000);
-    entry.heartbeat.unref();
+    });
   }
 
   private closeEntry(entry: TokenEntry): void {
     entry.open = false;
-    for (const timer of entry.timers) clearTimeout(timer);
-    if (entry.heartbeat !== undefined) clearTimeout(entry.heartbeat);
-    entry.timers = [];
-    entry.heartbeat = undefined;
+    entry.cancelTimeout?.();
+    entry.cancelHeartbeat?.();
+    entry.cancelTimeout = undefined;
+    entry.cancelHeartbeat = undefined;
   }
 }

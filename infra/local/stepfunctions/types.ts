@@ -83,6 +83,18 @@ export interface LocalStepFunctionsOptions {
    * @default undefined (wait as the ASL says)
    */
   waitStateMs?: number;
+  /**
+   * The clock of task-token deadlines (`HeartbeatSeconds`, and closing a token at its task's
+   * `TimeoutSeconds`). Tests pass a manual one to move time instead of waiting for it.
+   * @default real timers (`setTimeout`, not keeping the process alive)
+   */
+  timers?: LocalTimers;
+}
+
+/** Schedules a callback; what the task-token registry needs of a clock. */
+export interface LocalTimers {
+  /** Run `callback` once `ms` milliseconds have passed; the returned function cancels it. */
+  after(ms: number, callback: () => void): () => void;
 }
 
 /** Execution status as `DescribeExecution` reports it. */

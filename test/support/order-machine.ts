@@ -1,0 +1,125 @@
+/**
+ * The real order state machine (statemachines/order.asl.json) on the local Step Functions
+ * endpoint, its Tasks calling the real handler modules, over a workflow test environment. The
+ * handlers get their dependencies from the workflow runtime, as in Lambda; here that runtime hands
+ * out the environment's dependencies, or — for one order — whatever a test passes (a store that
+ * crashes, say), so faults are injected below the handlers while the ASL decides every transition.
+ */
+import { readFile } from 'node:fs/promises';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createSfnClient } from '../../functions/lib/aws-clients.js';
+import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
+import { setWorkflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
+import { createWebhookRuntime, setWebhookRuntime } from '../../functions/lib/webhooks/index.js';
+import type { WorkflowDeps } from '../../functions/lib/workflow/deps.js';
+import { handler as assignToPool } from '../../functions/assign-to-pool/handler.js';
+import { handler as awaitRegulatory } from '../../functions/await-regulatory/handler.js';
+import { handler as finalize } from '../../functions/finalize/handler.js';
+import { handler as notify } from '../../functions/notify/handler.js';
+import { handler as rent } from '../../functions/rent/handler.js';
+import { handler as rollbackUnrent } from '../../functions/rollback-unrent/handler.js';
+import { handler as search } from '../../functions/search/handler.js';
+import { handler as verify } from '../../functions/verify/handler.js';
+import { LOCAL_WEBHOOK_SECRET, ORDER_ASL_PATH, ORDER_FUNCTIONS, ORDER_STATE_MACHINE } from '../../infra/local/stack.js';
+import {
+  lambdaFunctionArn,
+  startLocalStepFunctions,
+  substituteDefinition,
+  type ExecutionView,
+  type LocalLambdaHandler,
+  type LocalStepFunctions,
+} from '../../infra/local/stepfunctions/index.js';
+import type { WorkflowEnv } from './workflow-env.js';
+
+/** Each ASL substitution's handler module, as the local stack binds them. */
+const HANDLERS: Record<keyof typeof ORDER_FUNCTIONS, LocalLambdaHandler> = {
+  SearchFunctionArn: (event, context) => search(event, context),
+  RentFunctionArn: (event, context) => rent(event, context),
+  AssignToPoolFunctionArn: (event, context) => assignToPool(event, context),
+  VerifyFunctionArn: (event, context) => verify(event, context),
+  RollbackUnrentFunctionArn: (event, context) => rollbackUnrent(event, context),
+  FinalizeFunctionArn: (event, context) => finalize(event, context),
+  AwaitRegulatoryFunctionArn: (event, context) => awaitRegulatory(event, context),
+  NotifyFunctionArn: (event, context) => notify(event, context),
+};
+
+export interface OrderRun {
+  /** The order's status once the execution ended (what the store says, as the API would). */
+  status: string;
+  execution: ExecutionView;
+}
+
+export interface OrderMachine {
+  local: LocalStepFunctions;
+  /** A client of the endpoint (what ops tools use to resume or fail a waiting line). */
+  sfn: SFNClient;
+  /** Start the order's execution (named after the order, as the API does); `deps` replace the environment's for this order's tasks. */
+  start(orderId: string, deps?: WorkflowDeps): Promise<string>;
+  /** Start the order's execution and wait for it to end. */
+  run(orderId: string, deps?: WorkflowDeps): Promise<OrderRun>;
+  close(): Promise<void>;
+}
+
+export interface OrderMachineOptions {
+  /**
+   * Pause before every Retry instead of the ASL's intervals (seconds, with backoff): the retries
+   * still happen as the ASL says, only sooner. @default 5
+   */
+  retryPauseMs?: number;
+}
+
+/** Start the local endpoint with the order state machine and install the runtimes its handlers read. */
+export async function startOrderMachine(env: WorkflowEnv, options: OrderMachineOptions = {}): Promise<OrderMachine> {
+  const depsByOrder = new Map<string, WorkflowDeps>();
+  const logger = new Logger({ serviceName: 'workflow-test', logLevel: 'SILENT' });
+  setWorkflowRuntime({
+    store: env.store,
+    plivo: env.plivo,
+    logger,
+    concurrency: env.deps.concurrency ?? 8,
+    depsFor: ({ orderId }) => depsByOrder.get(orderId) ?? env.deps,
+  });
+  setWebhookRuntime(
+    createWebhookRuntime({ TABLE_NAME: env.tableName, WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET, POWERTOOLS_LOG_LEVEL: 'SILENT' }, { db: env.db }),
+  );
+
+  const arns = Object.fromEntries(Object.entries(ORDER_FUNCTIONS).map(([key, name]) => [key, lambdaFunctionArn(name)]));
+  const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), arns);
+  const local = await startLocalStepFunctions({
+    port: 0,
+    stateMachines: [{ name: ORDER_STATE_MACHINE, definition }],
+    retryPauseMs: options.retryPauseMs ?? 5,
+    lambdaHandlers: Object.fromEntries(Object.entries(HANDLERS).map(([key, handler]) => [arns[key] as string, handler])),
+  });
+  const stateMachineArn = local.stateMachineArn(ORDER_STATE_MACHINE);
+  // The regulatory wait resumes and fails lines through Step Functions' API: this endpoint's.
+  const handlersSfn = createSfnClient({ SFN_ENDPOINT: local.endpoint });
+  setSfnClient(handlersSfn);
+  const sfn = new SFNClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+
+  const start = async (orderId: string, deps?: WorkflowDeps): Promise<string> => {
+    if (deps) depsByOrder.set(orderId, deps);
+    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: orderId, input: JSON.stringify({ orderId }) }));
+    if (!started.executionArn) throw new Error(`StartExecution for ${orderId} returned no executionArn`);
+    return started.executionArn;
+  };
+
+  return {
+    local,
+    sfn,
+    start,
+    run: async (orderId, deps) => {
+      const execution = await local.waitForExecution(await start(orderId, deps));
+      return { status: (await env.store.getOrder(orderId)).status, execution };
+    },
+    close: async () => {
+      await local.close();
+      sfn.destroy();
+      handlersSfn.destroy();
+      setSfnClient(undefined);
+      setWorkflowRuntime(undefined);
+      setWebhookRuntime(undefined);
+    },
+  };
+}
