@@ -8,7 +8,7 @@ import { checkCallbackUrl, type HostResolver } from '../lib/webhooks/address-pol
 import { retryDelivery, type WebhookDeps } from '../lib/webhooks/delivery.js';
 import type { DeliveryOwner } from '../lib/webhooks/delivery-store.js';
 import type { WebhookRetry } from './schemas.js';
-import { toWebhookDeliveryView } from './views.js';
+import { toWebhookDeliveryView } from './delivery-view.js';
 
 /** What the webhook routes need: where deliveries are kept, and how a retry is signed and sent. */
 export type OrdersApiWebhooks = Omit<WebhookDeps, 'secret' | 'allowLocalCallbacks'> & {

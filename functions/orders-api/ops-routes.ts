@@ -10,12 +10,12 @@ import { ConfigurationError } from '../lib/errors.js';
 import { HttpError } from '../lib/http/errors.js';
 import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
+import { orderIdSchema } from '../lib/orders/contract.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
 import { OrderNotFoundError, type OrderStore } from '../lib/store/order-store.js';
 import { cancelOrder, OrderTerminalError } from '../lib/workflow/cancel.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
 import { lastReconciliation, LineNotWaitingError, NumbersNotUsableError, type RegulatoryDeps, resolveLine } from '../lib/workflow/regulatory.js';
-import { orderIdSchema } from './schemas.js';
 
 /** What the operations routes need beyond the orders API's own dependencies. */
 export interface OpsDeps {

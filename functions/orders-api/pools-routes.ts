@@ -10,6 +10,7 @@ import { ConfigurationError } from '../lib/errors.js';
 import { HttpError } from '../lib/http/errors.js';
 import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
+import { runListSchema, runRecordSchema, storedPolicySchema } from '../lib/orders/contract.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
 import { PolicyStore, PolicyVersionError, poolPolicySchema } from '../lib/pools/policy.js';
 import { assertPoolExists, getRun, listRuns, PolicyNotFoundError, PoolNotFoundError, RunNotFoundError, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
@@ -19,7 +20,7 @@ import { asWorkflowLogger } from '../lib/runtime/logger.js';
 import { listDeliveries } from '../lib/webhooks/delivery.js';
 import { assertCallbackUrl, type CallbackDeps, retryWebhook, webhooksOf } from './callbacks.js';
 import { deliveryIdSchema, webhookDeliverySchema, webhookRetrySchema } from './schemas.js';
-import { toWebhookDeliveryView } from './views.js';
+import { toWebhookDeliveryView } from './delivery-view.js';
 
 /** What the pool routes need beyond the orders API's own dependencies. */
 export interface PoolsRouteDeps extends CallbackDeps {
@@ -54,42 +55,6 @@ export const putPolicyHeaders = z.object({
 });
 export const rebalanceBody = z.object({ dryRun: z.boolean().default(false) }).strict();
 
-export const storedPolicySchema = z.object({ poolUuid: z.string(), version: z.number().int(), updatedAt: z.string(), policy: z.record(z.string(), z.unknown()) });
-const ruleOutcomeSchema = z.object({
-  rule: z.record(z.string(), z.unknown()),
-  inPool: z.number().int(),
-  inTransit: z.number().int(),
-  min: z.number().int(),
-  target: z.number().int(),
-  max: z.number().int(),
-  decision: z.enum(['ok', 'order', 'release', 'report-surplus', 'capped']),
-  quantity: z.number().int(),
-  wanted: z.number().int().optional(),
-  estimatedMonthly: z.string().optional(),
-  orderId: z.string().optional(),
-  released: z.array(z.object({ number: z.string(), outcome: z.enum(['released', 'failed']), error: z.string().optional() })).optional(),
-  note: z.string().optional(),
-});
-const runWebhookSchema = z.object({ type: z.string(), deliveryId: z.string() });
-export const runRecordSchema = z.object({
-  runId: z.string(),
-  poolUuid: z.string(),
-  policyVersion: z.number().int(),
-  dryRun: z.boolean(),
-  trigger: z.enum(['api', 'schedule']),
-  window: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  rules: z.array(ruleOutcomeSchema),
-  orderId: z.string().optional(),
-  orderIds: z.array(z.string()).optional().meta({ description: 'Every order placed, when the deficit took more than one (an order holds at most 50 lines and 100,000 numbers)' }),
-  orderCreated: z.boolean().optional(),
-  estimatedMonthlyIncrease: z.string(),
-  notes: z.array(z.string()),
-  state: z.enum(['running', 'finished', 'interrupted']).optional().meta({ description: '`running` while it acts; `interrupted`: cut off, finished by a later run from its records' }),
-  webhooks: z.array(runWebhookSchema).optional().meta({ description: 'Webhook deliveries the run recorded (see GET /pools/{poolUuid}/webhooks)' }),
-});
-export const runListSchema = z.object({ poolUuid: z.string(), runs: z.array(runRecordSchema) });
 
 function poolsDeps(deps: PoolsRouteDeps, logger?: WorkflowLogger): PoolsDeps {
   if (!deps.plivo) throw new ConfigurationError('the orders API was built without a Plivo client: pools cannot be counted');

@@ -6,25 +6,18 @@ import { callerScope } from '../lib/http/api-key.js';
 import { HttpError } from '../lib/http/errors.js';
 import { accepted, basePath, json, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
+import type { OrderList, OrderNumbersPage } from '../lib/orders/contract.js';
 import { orderRequestSchema } from '../lib/orders/model.js';
 import { submitOrder } from '../lib/orders/submit.js';
+import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView } from '../lib/orders/views.js';
 import { InvalidCursorError } from '../lib/store/order-store.js';
 import { listDeliveries } from '../lib/webhooks/delivery.js';
 import { assertCallbackUrl, retryWebhook, webhooksOf } from './callbacks.js';
 import { openApiDocument } from './openapi.js';
 import { opsRoutes } from './ops-routes.js';
 import { poolsRoutes, type PoolsRouteDeps } from './pools-routes.js';
-import {
-  createOrderHeaders,
-  deliveryPathParams,
-  listOrdersQuery,
-  orderNumbersQuery,
-  orderPathParams,
-  type OrderList,
-  type OrderNumbersPage,
-  type OrderWebhooks,
-} from './schemas.js';
-import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView, toWebhookDeliveryView } from './views.js';
+import { createOrderHeaders, deliveryPathParams, listOrdersQuery, orderNumbersQuery, orderPathParams, type OrderWebhooks } from './schemas.js';
+import { toWebhookDeliveryView } from './delivery-view.js';
 
 export type { OrdersApiWebhooks } from './callbacks.js';
 
