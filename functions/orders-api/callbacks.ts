@@ -3,7 +3,7 @@
  * `callbackUrl` when it is given, and listing and retrying deliveries.
  */
 import { ConfigurationError } from '../lib/errors.js';
-import { HttpError } from '../lib/http/errors.js';
+import { invalidField } from '../lib/http/errors.js';
 import { checkCallbackUrl, type HostResolver } from '../lib/webhooks/address-policy.js';
 import { retryDelivery, type WebhookDeps } from '../lib/webhooks/delivery.js';
 import type { DeliveryOwner } from '../lib/webhooks/delivery-store.js';
@@ -38,7 +38,7 @@ export async function assertCallbackUrl(url: string | undefined, deps: CallbackD
     allowLocalCallbacks: deps.allowLocalCallbacks ?? false,
     ...(deps.resolveCallbackHost ? { resolve: deps.resolveCallbackHost } : {}),
   });
-  if (!verdict.ok) throw new HttpError(422, `callbackUrl: ${verdict.reason}`, { issues: [{ path: 'callbackUrl', message: verdict.reason }] });
+  if (!verdict.ok) throw invalidField('callbackUrl', verdict.reason);
 }
 
 /** Sends one delivery again, now (the retry routes). */

@@ -1,19 +1,18 @@
 /**
  * Pool rebalancing: the policy of a pool (PUT/GET/DELETE), its state, a run on demand, and the
- * runs' records. The domain lives in functions/lib/pools/; these routes parse, call it, and map its
- * errors to 4xx answers.
+ * runs' records. The domain lives in functions/lib/pools/; these routes call it, and the stack
+ * answers its refusals (functions/lib/http/error-status.ts).
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';
-import { ConfigurationError } from '../lib/errors.js';
-import { HttpError } from '../lib/http/errors.js';
+import { ConfigurationError, HttpError } from '../lib/errors.js';
 import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import { runListSchema, runRecordSchema, storedPolicySchema } from '../lib/orders/contract.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
-import { PolicyStore, PolicyVersionError, poolPolicySchema } from '../lib/pools/policy.js';
-import { assertPoolExists, getRun, listRuns, PolicyNotFoundError, PoolNotFoundError, RunNotFoundError, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
+import { PolicyStore, poolPolicySchema } from '../lib/pools/policy.js';
+import { assertPoolExists, getRun, listRuns, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
 import type { OrderStore } from '../lib/store/order-store.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
 import { asWorkflowLogger } from '../lib/runtime/logger.js';
@@ -64,15 +63,6 @@ function poolsDeps(deps: PoolsRouteDeps, logger?: WorkflowLogger): PoolsDeps {
   };
 }
 
-/** The domain's refusals as HTTP answers. */
-function asHttp(error: unknown): never {
-  if (error instanceof PolicyNotFoundError || error instanceof RunNotFoundError) throw new HttpError(404, error.message, { cause: error });
-  if (error instanceof PolicyVersionError) throw new HttpError(412, `If-Match: ${error.message}`, { cause: error });
-  // Plivo does not know the pool (listing it answered 404): the caller's uuid is at fault.
-  if (error instanceof PoolNotFoundError) throw new HttpError(404, `poolUuid: ${error.message}`, { cause: error });
-  throw error;
-}
-
 const etag = (version: number) => ({ etag: `"${version}"` });
 
 export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
@@ -86,9 +76,9 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
       logger.appendKeys({ poolUuid: params.poolUuid });
       await assertCallbackUrl(body.callbackUrl, deps);
       // A policy for a pool Plivo does not know is refused now, not by every scheduled run later.
-      await assertPoolExists(poolsDeps(deps).plivo, params.poolUuid).catch(asHttp);
+      await assertPoolExists(poolsDeps(deps).plivo, params.poolUuid);
       const ifMatch = headers['if-match'] === undefined ? undefined : Number(headers['if-match'].replace(/\D/g, ''));
-      const stored = await new PolicyStore(deps.store).put(params.poolUuid, body, ifMatch).catch(asHttp);
+      const stored = await new PolicyStore(deps.store).put(params.poolUuid, body, ifMatch);
       logger.info('pool policy stored', { version: stored.version, rules: body.rules.length });
       return ok(stored, etag(stored.version));
     },
@@ -108,7 +98,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     path: '/pools/{poolUuid}/policy',
     params: poolPathParams,
     handler: async ({ params, deps, logger }) => {
-      const deleted = await new PolicyStore(deps.store).delete(params.poolUuid).catch(asHttp);
+      const deleted = await new PolicyStore(deps.store).delete(params.poolUuid);
       if (!deleted) throw new HttpError(404, `pool ${params.poolUuid} has no policy`);
       logger.info('pool policy deleted', { poolUuid: params.poolUuid });
       return ok({ poolUuid: params.poolUuid, deleted: true });
@@ -119,7 +109,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     path: '/pools/{poolUuid}',
     params: poolPathParams,
     handler: async ({ params, deps }) => {
-      const plan = await runRebalance(poolsDeps(deps), params.poolUuid, { preview: true }).catch(asHttp);
+      const plan = await runRebalance(poolsDeps(deps), params.poolUuid, { preview: true });
       return ok(plan);
     },
   }),
@@ -130,7 +120,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     body: rebalanceBody,
     handler: async ({ params, body, deps, logger }) => {
       logger.appendKeys({ poolUuid: params.poolUuid });
-      const run = await runRebalance(poolsDeps(deps, asWorkflowLogger(logger)), params.poolUuid, { dryRun: body.dryRun }).catch(asHttp);
+      const run = await runRebalance(poolsDeps(deps, asWorkflowLogger(logger)), params.poolUuid, { dryRun: body.dryRun });
       return ok(run);
     },
   }),
@@ -144,7 +134,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     method: 'GET',
     path: '/pools/{poolUuid}/runs/{runId}',
     params: runPathParams,
-    handler: async ({ params, deps }) => ok(await getRun(deps.store, params.poolUuid, params.runId).catch(asHttp)),
+    handler: async ({ params, deps }) => ok(await getRun(deps.store, params.poolUuid, params.runId)),
   }),
   route({
     method: 'GET',

@@ -3,8 +3,8 @@
  *
  * 1. logger context: Lambda context and request ids on every log line, one line per request,
  *    keys appended during a request (such as the order id) cleared after it;
- * 2. error handler: `HttpError`s (and whatever `mapError` turns into one) below 500 become
- *    `{"error","issues"?}` answers; anything else is logged once and answered
+ * 2. error handler: `HttpError`s, and the domain errors `error-status.ts` turns into one, below
+ *    500 become `{"error","issues"?}` answers; anything else is logged once and answered
  *    `{"error":"internal error","requestId"}`;
  * 3. routing: header names lower-cased, the route matched (404, or 405 with `Allow`);
  * 4. body parser: JSON bodies for routes that declare one (413, 400, 415);
@@ -12,6 +12,17 @@
  *    body against the route's zod schemas (422, every issue with its field);
  *
  * and last the route's handler, which gets typed, validated input and the dependencies.
+ *
+ * Steps 2 to 4 are our own middlewares, not @middy/http-error-handler, http-router and
+ * http-json-body-parser, because those cannot give the answers this API promises:
+ * - http-error-handler answers with the error's message as the body, sets its own `Content-Type`
+ *   beside ours, cannot put the request id in a 500, and logs every error, 4xx included;
+ * - http-router is the final handler, so it routes after every middleware has run: a request for
+ *   no route would have its body parsed and be refused 413/415/400 instead of 404; it knows no 405
+ *   (its not-found hook would need our own path matching to find the `Allow` methods), and it
+ *   takes path parameters undecoded, preferring the event's own;
+ * - http-json-body-parser checks the content type before the size and the emptiness, answers
+ *   415 for malformed JSON (we answer 400, naming the position), and does not measure the body.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -20,7 +31,9 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { readJsonBody, DEFAULT_MAX_BODY_BYTES } from './body.js';
-import { HttpError, methodNotAllowed, notFound, type ErrorBody } from './errors.js';
+import { ConfigurationError, HttpError } from '../errors.js';
+import { httpErrorOf } from './error-status.js';
+import { methodNotAllowed, notFound, type ErrorBody } from './errors.js';
 import { fieldIssues, summarizeIssues, type IssueSource } from './issues.js';
 import { json } from './responses.js';
 import { Router, type HttpMethod, type RouteKey } from './router.js';
@@ -77,14 +90,10 @@ export function routeBuilder<D>() {
     definition as unknown as HttpRoute<D>;
 }
 
-/** Turns a domain error into an HTTP one (or leaves it: a 500). */
-export type ErrorMapper = (error: unknown) => HttpError | undefined;
-
 export interface HttpHandlerOptions<D> {
   routes: readonly HttpRoute<D>[];
   deps: D;
   logger: Logger;
-  mapError?: ErrorMapper;
   /** Largest body accepted, checked before parsing. @default 262144 (256 KiB) */
   maxBodyBytes?: number;
 }
@@ -130,12 +139,12 @@ function loggerContext(logger: Logger): Middleware {
   };
 }
 
-function errorResponses(logger: Logger, mapError: ErrorMapper | undefined): Middleware {
+function errorResponses(logger: Logger): Middleware {
   return {
     onError: (request) => {
       if (request.response !== undefined && request.response !== null) return;
       const error: unknown = request.error;
-      const http = error instanceof HttpError ? error : mapError?.(error);
+      const http = httpErrorOf(error);
       if (http && http.statusCode < 500) {
         const body: ErrorBody = { error: http.message, ...(http.issues ? { issues: http.issues } : {}) };
         request.response = json(http.statusCode, body, http.headers);
@@ -168,7 +177,7 @@ export function createHttpHandler<D>(options: HttpHandlerOptions<D>): HttpHandle
   const state = new WeakMap<APIGatewayProxyEvent, RequestState<D>>();
   const stateOf = (event: APIGatewayProxyEvent): RequestState<D> => {
     const found = state.get(event);
-    if (!found) throw new Error('request state missing: the routing middleware did not run');
+    if (!found) throw new ConfigurationError('request state missing: the HTTP stack was assembled without its routing middleware');
     return found;
   };
 
@@ -207,7 +216,7 @@ export function createHttpHandler<D>(options: HttpHandlerOptions<D>): HttpHandle
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(loggerContext(options.logger))
-    .use(errorResponses(options.logger, options.mapError))
+    .use(errorResponses(options.logger))
     .use(httpHeaderNormalizer() as Middleware)
     .use(routing)
     .use(bodyParser)

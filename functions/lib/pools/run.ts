@@ -80,8 +80,10 @@ export interface PoolsDeps extends SubmitDeps {
 
 export class PolicyNotFoundError extends NumberOrdersError {}
 export class RunNotFoundError extends NumberOrdersError {}
-/** The pool listing answered 404: the policy names a pool Plivo does not know. */
-export class PoolNotFoundError extends NumberOrdersError {}
+/** Plivo does not know the pool (its listing answered 404): an order's Plan and Assign, and a policy, are refused. */
+export class PoolNotFoundError extends NumberOrdersError {
+  override readonly name = 'PoolNotFoundError' as const;
+}
 
 /** Checks that Plivo knows the pool (one listing of 1), as an order's Plan does. @throws PoolNotFoundError */
 export async function assertPoolExists(plivo: PlivoClient, poolUuid: string): Promise<void> {

@@ -8,7 +8,8 @@ import type { NumberGroup } from '../plivo/schemas.js';
 import type { OrderLine, PlannedGroup } from '../orders/model.js';
 import type { LineItem, OrderItem } from '../store/order-store.js';
 import type { WorkflowDeps } from './deps.js';
-import { PoolNotFoundError, recordOf } from './errors.js';
+import { PoolNotFoundError } from '../pools/run.js';
+import { recordOf } from './errors.js';
 
 export interface PlanResult {
   /** Indexes of the lines to rent (empty when nothing is to be rented). */
