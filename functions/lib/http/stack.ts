@@ -15,12 +15,13 @@
  *
  * Steps 2 to 4 are our own middlewares, not @middy/http-error-handler, http-router and
  * http-json-body-parser, because those cannot give the answers this API promises:
- * - http-error-handler answers with the error's message as the body, sets its own `Content-Type`
- *   beside ours, cannot put the request id in a 500, and logs every error, 4xx included;
- * - http-router is the final handler, so it routes after every middleware has run: a request for
- *   no route would have its body parsed and be refused 413/415/400 instead of 404; it knows no 405
- *   (its not-found hook would need our own path matching to find the `Allow` methods), and it
- *   takes path parameters undecoded, preferring the event's own;
+ * - http-error-handler answers with the error's message as the body and overwrites the content
+ *   type with its own `Content-Type: application/json` (no charset); a 500's body is one fixed
+ *   string, so it cannot carry the request id: shaping our bodies first would leave it nothing to do;
+ * - http-router is the final handler, so it routes after every middleware has run: body parsing and
+ *   validation would have to move into one middy stack per route to keep 404 ahead of 413/415/400;
+ *   it knows no 405 (its not-found hook would still need our own path matching to find the `Allow`
+ *   methods), and it takes path parameters undecoded, preferring the event's own;
  * - http-json-body-parser checks the content type before the size and the emptiness, answers
  *   415 for malformed JSON (we answer 400, naming the position), and does not measure the body.
  */
@@ -30,8 +31,8 @@ import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { readJsonBody, DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { ConfigurationError, HttpError } from '../errors.js';
+import { readJsonBody, DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { httpErrorOf } from './error-status.js';
 import { methodNotAllowed, notFound, type ErrorBody } from './errors.js';
 import { fieldIssues, summarizeIssues, type IssueSource } from './issues.js';
