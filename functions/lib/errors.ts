@@ -30,6 +30,14 @@ export class InvalidStepInputError extends NumberOrdersError {
   override readonly name = 'InvalidStepInputError' as const;
 }
 
+/**
+ * Plivo does not know the number pool (its listing answered 404): an order's Plan and Assign stop
+ * (nothing is rented for a pool that cannot take it), and a pool policy naming it is refused.
+ */
+export class PoolNotFoundError extends NumberOrdersError {
+  override readonly name = 'PoolNotFoundError' as const;
+}
+
 /** Stored records contradict each other (a rent intent naming a group its line's plan does not hold): a bug, not a retryable fault. */
 export class InconsistentRecordError extends NumberOrdersError {
   override readonly name = 'InconsistentRecordError' as const;

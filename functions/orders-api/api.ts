@@ -6,6 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createHttpHandler, type HttpHandler } from '../lib/http/stack.js';
 import { LIMITS } from '../lib/orders/model.js';
+import { ordersApiErrorStatus } from './error-status.js';
 import { ordersApiRoutes, type OrdersApiDeps, type OrdersApiWebhooks } from './routes.js';
 
 export type { OrdersApiDeps, OrdersApiWebhooks };
@@ -31,6 +32,7 @@ export function createOrdersApi(options: OrdersApiOptions): HttpHandler {
       ...(deps.rebalanceWindowSeconds ? { rebalanceWindowSeconds: deps.rebalanceWindowSeconds } : {}),
     },
     logger,
+    mapError: ordersApiErrorStatus,
     maxBodyBytes: LIMITS.maxBodyBytes,
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Pool rebalancing: the policy of a pool (PUT/GET/DELETE), its state, a run on demand, and the
  * runs' records. The domain lives in functions/lib/pools/; these routes call it, and the stack
- * answers its refusals (functions/lib/http/error-status.ts).
+ * answers its refusals (error-status.ts).
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ZodOpenApiOperationObject } from 'zod-openapi';

@@ -1,7 +1,7 @@
 /**
  * The orders API's routes: each parses nothing itself (the stack validates its input against the
  * schemas named here), calls the domain, and shapes the answer. The domain's refusals go up as
- * they are: the stack answers them (functions/lib/http/error-status.ts).
+ * they are: the stack answers them (error-status.ts).
  */
 import { callerScope } from '../lib/http/api-key.js';
 import { HttpError } from '../lib/errors.js';

@@ -2,7 +2,7 @@
  * The answers of the HTTP layer itself: the body of every error answer, and the errors the stack
  * raises before a route runs (malformed, oversized or mistyped bodies, unknown routes). The class
  * they are made of, `HttpError`, is in the one errors module (functions/lib/errors.ts); turning
- * domain errors into answers is `error-status.ts`.
+ * domain errors into answers is the API's (functions/orders-api/error-status.ts).
  */
 import { HttpError, type FieldIssue } from '../errors.js';
 

@@ -3,8 +3,8 @@
  *
  * 1. logger context: Lambda context and request ids on every log line, one line per request,
  *    keys appended during a request (such as the order id) cleared after it;
- * 2. error handler: `HttpError`s, and the domain errors `error-status.ts` turns into one, below
- *    500 become `{"error","issues"?}` answers; anything else is logged once and answered
+ * 2. error handler: `HttpError`s, and the domain errors the API's `mapError` turns into one,
+ *    below 500 become `{"error","issues"?}` answers; anything else is logged once and answered
  *    `{"error":"internal error","requestId"}`;
  * 3. routing: header names lower-cased, the route matched (404, or 405 with `Allow`);
  * 4. body parser: JSON bodies for routes that declare one (413, 400, 415);
@@ -33,7 +33,6 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { z } from 'zod';
 import { ConfigurationError, HttpError } from '../errors.js';
 import { readJsonBody, DEFAULT_MAX_BODY_BYTES } from './body.js';
-import { httpErrorOf } from './error-status.js';
 import { methodNotAllowed, notFound, type ErrorBody } from './errors.js';
 import { fieldIssues, summarizeIssues, type IssueSource } from './issues.js';
 import { json } from './responses.js';
@@ -91,10 +90,15 @@ export function routeBuilder<D>() {
     definition as unknown as HttpRoute<D>;
 }
 
+/** Turns the domain's errors into HTTP ones (or leaves them: a 500). An API has exactly one. */
+export type ErrorMapper = (error: unknown) => HttpError | undefined;
+
 export interface HttpHandlerOptions<D> {
   routes: readonly HttpRoute<D>[];
   deps: D;
   logger: Logger;
+  /** @default none: only `HttpError`s are answered below 500 */
+  mapError?: ErrorMapper;
   /** Largest body accepted, checked before parsing. @default 262144 (256 KiB) */
   maxBodyBytes?: number;
 }
@@ -140,12 +144,12 @@ function loggerContext(logger: Logger): Middleware {
   };
 }
 
-function errorResponses(logger: Logger): Middleware {
+function errorResponses(logger: Logger, mapError: ErrorMapper | undefined): Middleware {
   return {
     onError: (request) => {
       if (request.response !== undefined && request.response !== null) return;
       const error: unknown = request.error;
-      const http = httpErrorOf(error);
+      const http = error instanceof HttpError ? error : mapError?.(error);
       if (http && http.statusCode < 500) {
         const body: ErrorBody = { error: http.message, ...(http.issues ? { issues: http.issues } : {}) };
         request.response = json(http.statusCode, body, http.headers);
@@ -217,7 +221,7 @@ export function createHttpHandler<D>(options: HttpHandlerOptions<D>): HttpHandle
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(loggerContext(options.logger))
-    .use(errorResponses(options.logger))
+    .use(errorResponses(options.logger, options.mapError))
     .use(httpHeaderNormalizer() as Middleware)
     .use(routing)
     .use(bodyParser)

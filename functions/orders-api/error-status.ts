@@ -1,7 +1,9 @@
 /**
  * Domain errors as HTTP answers: the one place that decides which refusal of the domain is which
- * status, for every route of every API. Routes throw the domain's errors as they come; what is
- * not listed here (and is not already an `HttpError`) is our fault, a 500.
+ * status (the HTTP stack applies it to every route of the orders API). Routes throw the domain's
+ * errors as they come; what is not listed here (and is not already an `HttpError`) is our fault,
+ * a 500. It lives with the API, not in functions/lib/http/, so that the stack stays free of the
+ * domain and a handler that maps nothing (the Plivo webhooks) bundles none of it.
  */
 import {
   DeliveryBusyError,
@@ -10,17 +12,18 @@ import {
   LineNotWaitingError,
   NumbersNotUsableError,
   OrderTerminalError,
-} from '../errors.js';
-import { PolicyVersionError } from '../pools/policy.js';
-import { PolicyNotFoundError, PoolNotFoundError, RunNotFoundError } from '../pools/run.js';
-import { IdempotencyConflictError, InvalidCursorError, OrderNotFoundError } from '../store/order-store.js';
-import { invalidField } from './errors.js';
+  PoolNotFoundError,
+} from '../lib/errors.js';
+import { invalidField } from '../lib/http/errors.js';
+import { PolicyVersionError } from '../lib/pools/policy.js';
+import { PolicyNotFoundError, RunNotFoundError } from '../lib/pools/run.js';
+import { IdempotencyConflictError, InvalidCursorError, OrderNotFoundError } from '../lib/store/order-store.js';
 
 /** The caller sent a cursor that does not belong to the list it asked for (or none we gave out). */
 const FOREIGN_CURSOR = 'is not a cursor this API gave out for this list';
 
 /** The answer for an error a route let through, or undefined for a 500. */
-export function httpErrorOf(error: unknown): HttpError | undefined {
+export function ordersApiErrorStatus(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   const cause = { cause: error };
   if (error instanceof OrderNotFoundError || error instanceof DeliveryNotFoundError) return new HttpError(404, error.message, cause);
