@@ -23,6 +23,95 @@ export class ConfigurationError extends NumberOrdersError {
   override readonly name = 'ConfigurationError' as const;
 }
 
+// ---- workflow steps -----------------------------------------------------------------------
+
+/** A step got input it cannot work with (a bug or a hand-started execution). */
+export class InvalidStepInputError extends NumberOrdersError {
+  override readonly name = 'InvalidStepInputError' as const;
+}
+
+/**
+ * Plivo does not know the number pool (its listing answered 404): an order's Plan and Assign stop
+ * (nothing is rented for a pool that cannot take it), and a pool policy naming it is refused.
+ */
+export class PoolNotFoundError extends NumberOrdersError {
+  override readonly name = 'PoolNotFoundError' as const;
+}
+
+/** Stored records contradict each other (a rent intent naming a group its line's plan does not hold): a bug, not a retryable fault. */
+export class InconsistentRecordError extends NumberOrdersError {
+  override readonly name = 'InconsistentRecordError' as const;
+}
+
+// ---- operations on running orders (the API answers 409 or 422) ---------------------------
+
+/** Cancel asked of an order that has already ended. */
+export class OrderTerminalError extends NumberOrdersError {
+  override readonly name = 'OrderTerminalError' as const;
+}
+
+/** A line resolved by hand is not waiting on address regulations. */
+export class LineNotWaitingError extends NumberOrdersError {
+  override readonly name = 'LineNotWaitingError' as const;
+}
+
+/** Numbers given to resolve a line cannot serve it (not in the account, owned, or of another kind). */
+export class NumbersNotUsableError extends NumberOrdersError {
+  override readonly name = 'NumbersNotUsableError' as const;
+}
+
+// ---- customer webhooks (none of them ever carries the signing secret) ---------------------
+
+/** No delivery with this id for this order or pool. */
+export class DeliveryNotFoundError extends NumberOrdersError {
+  override readonly name = 'DeliveryNotFoundError' as const;
+}
+
+/** Another attempt of this delivery is under way (its lease has not ended), or it was tried too often. */
+export class DeliveryBusyError extends NumberOrdersError {
+  override readonly name = 'DeliveryBusyError' as const;
+}
+
+/** The webhook secret is missing or is not a Standard Webhooks `whsec_` secret. */
+export class WebhookSecretError extends NumberOrdersError {
+  override readonly name = 'WebhookSecretError' as const;
+}
+
+// ---- HTTP answers -------------------------------------------------------------------------
+
+/** One problem with one field of the request, as the API reports it. */
+export interface FieldIssue {
+  /** Dotted path of the field, e.g. `lines.0.quantity`; `""` for the whole body. */
+  path: string;
+  message: string;
+}
+
+export interface HttpErrorOptions extends ErrorOptionsWithCause {
+  /** Field-level problems; the first one is also named by the message. */
+  issues?: FieldIssue[];
+  /** Extra response headers (e.g. `Allow` on a 405). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * What an API answers when a request cannot be served. A status below 500 is shown to the caller
+ * with its message (which says what was wrong and which field); anything else is answered as a
+ * bare "internal error" and logged once.
+ */
+export class HttpError extends NumberOrdersError {
+  override readonly name = 'HttpError' as const;
+  readonly statusCode: number;
+  readonly issues: FieldIssue[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(statusCode: number, message: string, options: HttpErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.statusCode = statusCode;
+    this.issues = options.issues;
+    this.headers = options.headers ?? {};
+  }
+}
+
 /** What a Plivo error knows about the call that failed. Never holds credentials. */
 export interface PlivoCallInfo {
   /** HTTP method of the call. */

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { announceOrderStatus, deliverDue, type DeliverDueResult } from '../lib/webhooks/delivery.js';
 import type { WebhookEventType } from '../lib/webhooks/events.js';
 import { webhookRuntime } from '../lib/webhooks/runtime.js';
-import { InvalidStepInputError } from '../lib/workflow/errors.js';
+import { InvalidStepInputError } from '../lib/errors.js';
 
 export const notifyInput = z.object({
   orderId: z.string().min(1).max(80),

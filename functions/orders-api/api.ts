@@ -4,11 +4,9 @@
  * tests and the local stack apply it to their own.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { HttpError } from '../lib/http/errors.js';
 import { createHttpHandler, type HttpHandler } from '../lib/http/stack.js';
 import { LIMITS } from '../lib/orders/model.js';
-import { IdempotencyConflictError, InvalidCursorError, OrderNotFoundError } from '../lib/store/order-store.js';
-import { DeliveryBusyError, DeliveryNotFoundError } from '../lib/webhooks/errors.js';
+import { ordersApiErrorStatus } from './error-status.js';
 import { ordersApiRoutes, type OrdersApiDeps, type OrdersApiWebhooks } from './routes.js';
 
 export type { OrdersApiDeps, OrdersApiWebhooks };
@@ -17,18 +15,6 @@ export { ordersApiRoutes };
 export interface OrdersApiOptions extends OrdersApiDeps {
   /** @default a Powertools Logger with service name "orders-api" */
   logger?: Logger;
-}
-
-/** Domain errors that are the caller's doing, as HTTP answers; everything else is a 500. */
-export function mapOrdersError(error: unknown): HttpError | undefined {
-  if (error instanceof OrderNotFoundError) return new HttpError(404, error.message, { cause: error });
-  if (error instanceof IdempotencyConflictError) return new HttpError(409, error.message, { cause: error });
-  if (error instanceof DeliveryNotFoundError) return new HttpError(404, error.message, { cause: error });
-  if (error instanceof DeliveryBusyError) return new HttpError(409, error.message, { cause: error });
-  if (error instanceof InvalidCursorError) {
-    return new HttpError(422, `query parameter cursor: ${error.message}`, { issues: [{ path: 'cursor', message: error.message }], cause: error });
-  }
-  return undefined;
 }
 
 export function createOrdersApi(options: OrdersApiOptions): HttpHandler {
@@ -46,7 +32,7 @@ export function createOrdersApi(options: OrdersApiOptions): HttpHandler {
       ...(deps.rebalanceWindowSeconds ? { rebalanceWindowSeconds: deps.rebalanceWindowSeconds } : {}),
     },
     logger,
-    mapError: mapOrdersError,
+    mapError: ordersApiErrorStatus,
     maxBodyBytes: LIMITS.maxBodyBytes,
   });
 }

@@ -3,12 +3,12 @@
  * `callbackUrl` when it is given, and listing and retrying deliveries.
  */
 import { ConfigurationError } from '../lib/errors.js';
-import { HttpError } from '../lib/http/errors.js';
+import { invalidField } from '../lib/http/errors.js';
 import { checkCallbackUrl, type HostResolver } from '../lib/webhooks/address-policy.js';
 import { retryDelivery, type WebhookDeps } from '../lib/webhooks/delivery.js';
 import type { DeliveryOwner } from '../lib/webhooks/delivery-store.js';
 import type { WebhookRetry } from './schemas.js';
-import { toWebhookDeliveryView } from './views.js';
+import { toWebhookDeliveryView } from './delivery-view.js';
 
 /** What the webhook routes need: where deliveries are kept, and how a retry is signed and sent. */
 export type OrdersApiWebhooks = Omit<WebhookDeps, 'secret' | 'allowLocalCallbacks'> & {
@@ -38,7 +38,7 @@ export async function assertCallbackUrl(url: string | undefined, deps: CallbackD
     allowLocalCallbacks: deps.allowLocalCallbacks ?? false,
     ...(deps.resolveCallbackHost ? { resolve: deps.resolveCallbackHost } : {}),
   });
-  if (!verdict.ok) throw new HttpError(422, `callbackUrl: ${verdict.reason}`, { issues: [{ path: 'callbackUrl', message: verdict.reason }] });
+  if (!verdict.ok) throw invalidField('callbackUrl', verdict.reason);
 }
 
 /** Sends one delivery again, now (the retry routes). */

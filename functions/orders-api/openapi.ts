@@ -7,21 +7,23 @@ import { createDocument, type ZodOpenApiObject, type ZodOpenApiOperationObject, 
 import { z } from 'zod';
 import { LIMITS, orderRequestSchema, type OrderRequestInput } from '../lib/orders/model.js';
 import {
-  createOrderHeaders,
-  deliveryPathParams,
   errorResponseSchema,
-  healthSchema,
-  listOrdersQuery,
   orderAcceptedSchema,
   orderListSchema,
   orderNumbersPageSchema,
-  orderNumbersQuery,
-  orderPathParams,
   orderViewSchema,
-  orderWebhooksSchema,
-  webhookRetrySchema,
   type OrderAccepted,
   type OrderView,
+} from '../lib/orders/contract.js';
+import {
+  createOrderHeaders,
+  deliveryPathParams,
+  healthSchema,
+  listOrdersQuery,
+  orderNumbersQuery,
+  orderPathParams,
+  orderWebhooksSchema,
+  webhookRetrySchema,
   type OrderWebhooks,
   type WebhookRetry,
 } from './schemas.js';

@@ -1,21 +1,20 @@
 /**
  * Operations on running orders: cancel, resolve a line waiting on address regulations, and the
  * reconciler's last report. The domain lives in functions/lib/workflow/ (cancel.ts,
- * regulatory.ts); these routes parse, call it, and map its errors to 4xx answers.
+ * regulatory.ts); these routes call it, and the stack answers its refusals (error-status.ts).
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';
-import { ConfigurationError } from '../lib/errors.js';
-import { HttpError } from '../lib/http/errors.js';
+import { ConfigurationError, HttpError } from '../lib/errors.js';
 import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
+import { orderIdSchema } from '../lib/orders/contract.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
-import { OrderNotFoundError, type OrderStore } from '../lib/store/order-store.js';
-import { cancelOrder, OrderTerminalError } from '../lib/workflow/cancel.js';
+import type { OrderStore } from '../lib/store/order-store.js';
+import { cancelOrder } from '../lib/workflow/cancel.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
-import { lastReconciliation, LineNotWaitingError, NumbersNotUsableError, type RegulatoryDeps, resolveLine } from '../lib/workflow/regulatory.js';
-import { orderIdSchema } from './schemas.js';
+import { lastReconciliation, type RegulatoryDeps, resolveLine } from '../lib/workflow/regulatory.js';
 
 /** What the operations routes need beyond the orders API's own dependencies. */
 export interface OpsDeps {
@@ -67,14 +66,6 @@ function regulatoryDeps(deps: OpsDeps): RegulatoryDeps {
   return { store: deps.store, sfn: deps.sfn, plivo: deps.plivo, logger: silent };
 }
 
-/** The domain's refusals as HTTP answers. */
-function asHttp(error: unknown): never {
-  if (error instanceof OrderNotFoundError) throw new HttpError(404, error.message, { cause: error });
-  if (error instanceof OrderTerminalError || error instanceof LineNotWaitingError) throw new HttpError(409, error.message, { cause: error });
-  if (error instanceof NumbersNotUsableError) throw new HttpError(422, `numbers: ${error.message}`, { issues: [{ path: 'numbers', message: error.message }], cause: error });
-  throw error;
-}
-
 export const opsRoutes: readonly HttpRoute<OpsDeps>[] = [
   route({
     method: 'POST',
@@ -83,7 +74,7 @@ export const opsRoutes: readonly HttpRoute<OpsDeps>[] = [
     handler: async ({ params, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId });
       // Cancel needs no Plivo call: the execution releases the numbers.
-      const order = await cancelOrder({ store: deps.store, sfn: deps.sfn, logger: silent }, params.orderId).catch(asHttp);
+      const order = await cancelOrder({ store: deps.store, sfn: deps.sfn, logger: silent }, params.orderId);
       logger.info('order cancel requested');
       return accepted({ orderId: order.orderId, status: order.status, cancelRequested: true as const });
     },
@@ -97,7 +88,7 @@ export const opsRoutes: readonly HttpRoute<OpsDeps>[] = [
       logger.appendKeys({ orderId: params.orderId });
       const needsPlivo = 'numbers' in body;
       const domain = needsPlivo ? regulatoryDeps(deps) : ({ store: deps.store, sfn: deps.sfn, logger: silent } as RegulatoryDeps);
-      const result = await resolveLine(domain, params.orderId, params.lineId, body).catch(asHttp);
+      const result = await resolveLine(domain, params.orderId, params.lineId, body);
       logger.info('regulatory line resolved by hand', { line: params.lineId, claimed: result.claimed.length, resumed: result.resumed, rejected: result.rejected });
       return ok(result);
     },

@@ -1,25 +1,25 @@
 /**
  * Pool rebalancing: the policy of a pool (PUT/GET/DELETE), its state, a run on demand, and the
- * runs' records. The domain lives in functions/lib/pools/; these routes parse, call it, and map its
- * errors to 4xx answers.
+ * runs' records. The domain lives in functions/lib/pools/; these routes call it, and the stack
+ * answers its refusals (error-status.ts).
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';
-import { ConfigurationError } from '../lib/errors.js';
-import { HttpError } from '../lib/http/errors.js';
+import { ConfigurationError, HttpError } from '../lib/errors.js';
 import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
+import { runListSchema, runRecordSchema, storedPolicySchema } from '../lib/orders/contract.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
-import { PolicyStore, PolicyVersionError, poolPolicySchema } from '../lib/pools/policy.js';
-import { assertPoolExists, getRun, listRuns, PolicyNotFoundError, PoolNotFoundError, RunNotFoundError, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
+import { PolicyStore, poolPolicySchema } from '../lib/pools/policy.js';
+import { assertPoolExists, getRun, listRuns, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
 import type { OrderStore } from '../lib/store/order-store.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
 import { asWorkflowLogger } from '../lib/runtime/logger.js';
 import { listDeliveries } from '../lib/webhooks/delivery.js';
 import { assertCallbackUrl, type CallbackDeps, retryWebhook, webhooksOf } from './callbacks.js';
 import { deliveryIdSchema, webhookDeliverySchema, webhookRetrySchema } from './schemas.js';
-import { toWebhookDeliveryView } from './views.js';
+import { toWebhookDeliveryView } from './delivery-view.js';
 
 /** What the pool routes need beyond the orders API's own dependencies. */
 export interface PoolsRouteDeps extends CallbackDeps {
@@ -54,42 +54,6 @@ export const putPolicyHeaders = z.object({
 });
 export const rebalanceBody = z.object({ dryRun: z.boolean().default(false) }).strict();
 
-export const storedPolicySchema = z.object({ poolUuid: z.string(), version: z.number().int(), updatedAt: z.string(), policy: z.record(z.string(), z.unknown()) });
-const ruleOutcomeSchema = z.object({
-  rule: z.record(z.string(), z.unknown()),
-  inPool: z.number().int(),
-  inTransit: z.number().int(),
-  min: z.number().int(),
-  target: z.number().int(),
-  max: z.number().int(),
-  decision: z.enum(['ok', 'order', 'release', 'report-surplus', 'capped']),
-  quantity: z.number().int(),
-  wanted: z.number().int().optional(),
-  estimatedMonthly: z.string().optional(),
-  orderId: z.string().optional(),
-  released: z.array(z.object({ number: z.string(), outcome: z.enum(['released', 'failed']), error: z.string().optional() })).optional(),
-  note: z.string().optional(),
-});
-const runWebhookSchema = z.object({ type: z.string(), deliveryId: z.string() });
-export const runRecordSchema = z.object({
-  runId: z.string(),
-  poolUuid: z.string(),
-  policyVersion: z.number().int(),
-  dryRun: z.boolean(),
-  trigger: z.enum(['api', 'schedule']),
-  window: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  rules: z.array(ruleOutcomeSchema),
-  orderId: z.string().optional(),
-  orderIds: z.array(z.string()).optional().meta({ description: 'Every order placed, when the deficit took more than one (an order holds at most 50 lines and 100,000 numbers)' }),
-  orderCreated: z.boolean().optional(),
-  estimatedMonthlyIncrease: z.string(),
-  notes: z.array(z.string()),
-  state: z.enum(['running', 'finished', 'interrupted']).optional().meta({ description: '`running` while it acts; `interrupted`: cut off, finished by a later run from its records' }),
-  webhooks: z.array(runWebhookSchema).optional().meta({ description: 'Webhook deliveries the run recorded (see GET /pools/{poolUuid}/webhooks)' }),
-});
-export const runListSchema = z.object({ poolUuid: z.string(), runs: z.array(runRecordSchema) });
 
 function poolsDeps(deps: PoolsRouteDeps, logger?: WorkflowLogger): PoolsDeps {
   if (!deps.plivo) throw new ConfigurationError('the orders API was built without a Plivo client: pools cannot be counted');
@@ -97,15 +61,6 @@ function poolsDeps(deps: PoolsRouteDeps, logger?: WorkflowLogger): PoolsDeps {
     ...(deps.rebalanceWindowSeconds ? { windowSeconds: deps.rebalanceWindowSeconds } : {}),
     ...(logger ? { logger } : {}),
   };
-}
-
-/** The domain's refusals as HTTP answers. */
-function asHttp(error: unknown): never {
-  if (error instanceof PolicyNotFoundError || error instanceof RunNotFoundError) throw new HttpError(404, error.message, { cause: error });
-  if (error instanceof PolicyVersionError) throw new HttpError(412, `If-Match: ${error.message}`, { cause: error });
-  // Plivo does not know the pool (listing it answered 404): the caller's uuid is at fault.
-  if (error instanceof PoolNotFoundError) throw new HttpError(404, `poolUuid: ${error.message}`, { cause: error });
-  throw error;
 }
 
 const etag = (version: number) => ({ etag: `"${version}"` });
@@ -121,9 +76,9 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
       logger.appendKeys({ poolUuid: params.poolUuid });
       await assertCallbackUrl(body.callbackUrl, deps);
       // A policy for a pool Plivo does not know is refused now, not by every scheduled run later.
-      await assertPoolExists(poolsDeps(deps).plivo, params.poolUuid).catch(asHttp);
+      await assertPoolExists(poolsDeps(deps).plivo, params.poolUuid);
       const ifMatch = headers['if-match'] === undefined ? undefined : Number(headers['if-match'].replace(/\D/g, ''));
-      const stored = await new PolicyStore(deps.store).put(params.poolUuid, body, ifMatch).catch(asHttp);
+      const stored = await new PolicyStore(deps.store).put(params.poolUuid, body, ifMatch);
       logger.info('pool policy stored', { version: stored.version, rules: body.rules.length });
       return ok(stored, etag(stored.version));
     },
@@ -143,7 +98,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     path: '/pools/{poolUuid}/policy',
     params: poolPathParams,
     handler: async ({ params, deps, logger }) => {
-      const deleted = await new PolicyStore(deps.store).delete(params.poolUuid).catch(asHttp);
+      const deleted = await new PolicyStore(deps.store).delete(params.poolUuid);
       if (!deleted) throw new HttpError(404, `pool ${params.poolUuid} has no policy`);
       logger.info('pool policy deleted', { poolUuid: params.poolUuid });
       return ok({ poolUuid: params.poolUuid, deleted: true });
@@ -154,7 +109,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     path: '/pools/{poolUuid}',
     params: poolPathParams,
     handler: async ({ params, deps }) => {
-      const plan = await runRebalance(poolsDeps(deps), params.poolUuid, { preview: true }).catch(asHttp);
+      const plan = await runRebalance(poolsDeps(deps), params.poolUuid, { preview: true });
       return ok(plan);
     },
   }),
@@ -165,7 +120,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     body: rebalanceBody,
     handler: async ({ params, body, deps, logger }) => {
       logger.appendKeys({ poolUuid: params.poolUuid });
-      const run = await runRebalance(poolsDeps(deps, asWorkflowLogger(logger)), params.poolUuid, { dryRun: body.dryRun }).catch(asHttp);
+      const run = await runRebalance(poolsDeps(deps, asWorkflowLogger(logger)), params.poolUuid, { dryRun: body.dryRun });
       return ok(run);
     },
   }),
@@ -179,7 +134,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     method: 'GET',
     path: '/pools/{poolUuid}/runs/{runId}',
     params: runPathParams,
-    handler: async ({ params, deps }) => ok(await getRun(deps.store, params.poolUuid, params.runId).catch(asHttp)),
+    handler: async ({ params, deps }) => ok(await getRun(deps.store, params.poolUuid, params.runId)),
   }),
   route({
     method: 'GET',

@@ -1,30 +1,24 @@
 /**
  * The orders API's routes: each parses nothing itself (the stack validates its input against the
- * schemas named here), calls the domain, and shapes the answer.
+ * schemas named here), calls the domain, and shapes the answer. The domain's refusals go up as
+ * they are: the stack answers them (error-status.ts).
  */
 import { callerScope } from '../lib/http/api-key.js';
-import { HttpError } from '../lib/http/errors.js';
+import { HttpError } from '../lib/errors.js';
+import { invalidField } from '../lib/http/errors.js';
 import { accepted, basePath, json, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
+import type { OrderList, OrderNumbersPage } from '../lib/orders/contract.js';
 import { orderRequestSchema } from '../lib/orders/model.js';
 import { submitOrder } from '../lib/orders/submit.js';
-import { InvalidCursorError } from '../lib/store/order-store.js';
+import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView } from '../lib/orders/views.js';
 import { listDeliveries } from '../lib/webhooks/delivery.js';
 import { assertCallbackUrl, retryWebhook, webhooksOf } from './callbacks.js';
 import { openApiDocument } from './openapi.js';
 import { opsRoutes } from './ops-routes.js';
 import { poolsRoutes, type PoolsRouteDeps } from './pools-routes.js';
-import {
-  createOrderHeaders,
-  deliveryPathParams,
-  listOrdersQuery,
-  orderNumbersQuery,
-  orderPathParams,
-  type OrderList,
-  type OrderNumbersPage,
-  type OrderWebhooks,
-} from './schemas.js';
-import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView, toWebhookDeliveryView } from './views.js';
+import { createOrderHeaders, deliveryPathParams, listOrdersQuery, orderNumbersQuery, orderPathParams, type OrderWebhooks } from './schemas.js';
+import { toWebhookDeliveryView } from './delivery-view.js';
 
 export type { OrdersApiWebhooks } from './callbacks.js';
 
@@ -38,22 +32,6 @@ export type OrdersApiDeps = PoolsRouteDeps;
 const route = routeBuilder<OrdersApiDeps>();
 
 const orderNotFound = (orderId: string) => new HttpError(404, `order ${orderId} does not exist`);
-
-/**
- * Runs a paged store read. DynamoDB refuses a start key from another list (another order's
- * numbers, or the order list) with a ValidationException: that is the caller's cursor at fault.
- */
-async function withCursor<T>(cursor: string | undefined, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (cursor !== undefined && (error instanceof InvalidCursorError || (error instanceof Error && error.name === 'ValidationException'))) {
-      const message = 'is not a cursor this API gave out for this list';
-      throw new HttpError(422, `query parameter cursor: ${message}`, { issues: [{ path: 'cursor', message }], cause: error });
-    }
-    throw error;
-  }
-}
 
 const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
   route({
@@ -100,7 +78,7 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     path: '/orders',
     query: listOrdersQuery,
     handler: async ({ query, event, deps }) => {
-      const page = await withCursor(query.cursor, () => deps.store.listOrders(query));
+      const page = await deps.store.listOrders(query);
       const prefix = basePath(event);
       const answer: OrderList = {
         orders: page.items.map((order) => toOrderSummary(order, prefix)),
@@ -133,9 +111,9 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
       if (!order) throw orderNotFound(params.orderId);
       if (query.line !== undefined && query.line >= order.lineCount) {
         const message = `must be below ${order.lineCount}: the order has ${order.lineCount} ${order.lineCount === 1 ? 'line' : 'lines'}`;
-        throw new HttpError(422, `query parameter line: ${message}`, { issues: [{ path: 'line', message }] });
+        throw invalidField('line', message, { label: 'query parameter ' });
       }
-      const page = await withCursor(query.cursor, () => deps.store.pageOrderNumbers(params.orderId, query));
+      const page = await deps.store.pageOrderNumbers(params.orderId, query);
       const answer: OrderNumbersPage = {
         orderId: params.orderId,
         numbers: page.items.map(toOrderNumber),

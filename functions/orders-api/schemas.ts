@@ -1,20 +1,16 @@
 /**
- * The orders API's schemas beyond the order request itself (which is `orderRequestSchema`, in
- * the domain model): path, query and header parameters, and every answer. The router validates
- * with them, the views are typed by them, and the OpenAPI document is generated from them.
+ * The orders API's own schemas: path, query and header parameters, and the answers only the API
+ * gives (health, webhook deliveries). The order request is `orderRequestSchema` (the domain
+ * model); the answers clients read are the public contract (functions/lib/orders/contract.ts).
+ * The router validates with these, and the OpenAPI document is generated from them.
  */
 import { z } from 'zod';
-import { LIMITS, lineStatuses, numberStatuses, orderLineSchema, orderStatuses } from '../lib/orders/model.js';
+import { orderIdSchema, timestampSchema as timestamp } from '../lib/orders/contract.js';
+import { LIMITS, orderStatuses } from '../lib/orders/model.js';
 import { attemptOutcomes, deliveryStatuses } from '../lib/webhooks/delivery-store.js';
 import { WEBHOOK_EVENT_TYPES } from '../lib/webhooks/events.js';
 
 // ---- parameters ---------------------------------------------------------------------------
-
-/** Order ids are UUIDs (`submitOrder` makes them); anything else names no order. */
-export const orderIdSchema = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'is not an order id (order ids are UUIDs)')
-  .meta({ description: 'Order id (a UUID)', example: '0b6c3c52-8a39-4d0e-9b7a-2f1f3d0c6e11' });
 
 export const orderPathParams = z.object({ orderId: orderIdSchema });
 
@@ -76,135 +72,7 @@ export const idempotencyKeySchema = z
 /** Headers, by lower-case name (the handler normalises them). */
 export const createOrderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema.optional() });
 
-// ---- answers ------------------------------------------------------------------------------
-
-export const fieldIssueSchema = z.object({
-  path: z.string().meta({ description: 'Dotted path of the field, e.g. `lines.0.quantity`; empty for the whole body' }),
-  message: z.string(),
-});
-
-export const errorResponseSchema = z
-  .object({
-    error: z.string().meta({ description: 'What was wrong; for a validation error, the first field and its problem' }),
-    issues: z.array(fieldIssueSchema).optional().meta({ description: 'Every problem found, one per field (422)' }),
-    requestId: z.string().optional().meta({ description: 'Only on a 500: quote it when asking for help' }),
-  })
-  .meta({ example: { error: 'lines.0.quantity: must be a whole number', issues: [{ path: 'lines.0.quantity', message: 'must be a whole number' }] } });
-
-const timestamp = z.string().meta({ description: 'ISO 8601, UTC', example: '2026-11-23T10:15:30.123Z' });
-
-export const orderLinksSchema = z.object({
-  self: z.string().meta({ example: '/orders/0b6c3c52-8a39-4d0e-9b7a-2f1f3d0c6e11' }),
-  numbers: z.string().meta({ example: '/orders/0b6c3c52-8a39-4d0e-9b7a-2f1f3d0c6e11/numbers' }),
-});
-
-export const orderAcceptedSchema = z.object({
-  orderId: orderIdSchema,
-  status: z.literal('RECEIVED').meta({ description: 'The status the order was accepted in; GET the order for its current status' }),
-  requested: z.number().int().meta({ description: 'Numbers asked for, over all lines' }),
-  lineCount: z.number().int(),
-  dryRun: z.boolean(),
-  executionArn: z.string().optional().meta({ description: 'The Step Functions execution (named after the order id)' }),
-  createdAt: timestamp,
-  links: orderLinksSchema,
-});
-
-export const lineCountsSchema = z.object({
-  requested: z.number().int(),
-  planned: z.number().int(),
-  rented: z.number().int(),
-  assigned: z.number().int(),
-  verified: z.number().int(),
-  failed: z.number().int(),
-  released: z.number().int(),
-  leaked: z.number().int().meta({ description: 'Rented, not usable and not unrented after retries: alarmed' }),
-});
-
-export const recordedErrorSchema = z.object({
-  at: timestamp,
-  line: z.number().int().optional(),
-  name: z.string().meta({ example: 'PlivoBadRequestError' }),
-  message: z.string(),
-  plivoMessage: z.string().optional().meta({ description: "Plivo's own error text, when Plivo refused" }),
-  apiId: z.string().optional().meta({ description: "Plivo's api_id of the failed call" }),
-});
-
-export const plannedGroupSchema = z.object({
-  groupId: z.string(),
-  quantity: z.number().int(),
-  prefix: z.string().nullable(),
-  region: z.string().nullable(),
-  numberType: z.string(),
-  setupRate: z.string().nullable().meta({ description: 'USD' }),
-  rentalRate: z.string().nullable().meta({ description: 'USD per month' }),
-});
-
-export const orderLineViewSchema = z.object({
-  line: z.number().int().meta({ description: '0-based index into the request lines' }),
-  request: orderLineSchema,
-  status: z.enum(lineStatuses),
-  counts: lineCountsSchema,
-  plan: z.array(plannedGroupSchema),
-  errors: z.array(recordedErrorSchema),
-  pendingDetails: z.string().optional().meta({ description: "Plivo's details of a rent pending regulatory approval" }),
-  updatedAt: timestamp,
-});
-
-export const orderViewSchema = z.object({
-  orderId: orderIdSchema,
-  status: z.enum(orderStatuses),
-  executionArn: z.string().optional(),
-  poolUuid: z.string(),
-  service: z.enum(['sms', 'mms']),
-  partialAllowed: z.boolean(),
-  dryRun: z.boolean(),
-  maxMonthlyRate: z.string().optional(),
-  maxSetupRate: z.string().optional(),
-  callbackUrl: z.string().optional(),
-  reference: z.string().optional(),
-  rollback: z.enum(['all', 'unusable']).optional().meta({ description: 'Set when the order is being (or was) rolled back' }),
-  requested: z.number().int(),
-  totals: lineCountsSchema.meta({ description: 'The line counts summed' }),
-  lines: z.array(orderLineViewSchema),
-  errors: z.array(recordedErrorSchema),
-  createdAt: timestamp,
-  updatedAt: timestamp,
-  links: orderLinksSchema,
-});
-
-export const orderSummarySchema = z.object({
-  orderId: orderIdSchema,
-  status: z.enum(orderStatuses),
-  poolUuid: z.string(),
-  reference: z.string().optional(),
-  dryRun: z.boolean(),
-  requested: z.number().int(),
-  lineCount: z.number().int(),
-  executionArn: z.string().optional(),
-  createdAt: timestamp,
-  updatedAt: timestamp,
-  links: orderLinksSchema,
-});
-
-export const orderListSchema = z.object({
-  orders: z.array(orderSummarySchema).meta({ description: 'Newest first' }),
-  nextCursor: z.string().optional().meta({ description: 'Absent on the last page' }),
-});
-
-export const orderNumberSchema = z.object({
-  number: z.string().meta({ example: '15125550123' }),
-  line: z.number().int(),
-  status: z.enum(numberStatuses),
-  groupId: z.string(),
-  error: z.string().optional(),
-  updatedAt: timestamp,
-});
-
-export const orderNumbersPageSchema = z.object({
-  orderId: orderIdSchema,
-  numbers: z.array(orderNumberSchema),
-  nextCursor: z.string().optional().meta({ description: 'Absent on the last page' }),
-});
+// ---- answers only the API gives ----------------------------------------------------------
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 
@@ -245,14 +113,6 @@ export const webhookRetrySchema = z.object({
   delivery: webhookDeliverySchema,
 });
 
-export type OrderAccepted = z.infer<typeof orderAcceptedSchema>;
-export type OrderView = z.infer<typeof orderViewSchema>;
-export type OrderLineView = z.infer<typeof orderLineViewSchema>;
-export type OrderSummary = z.infer<typeof orderSummarySchema>;
-export type OrderList = z.infer<typeof orderListSchema>;
-export type OrderNumber = z.infer<typeof orderNumberSchema>;
-export type OrderNumbersPage = z.infer<typeof orderNumbersPageSchema>;
-export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 export type WebhookAttemptView = z.infer<typeof webhookAttemptSchema>;
 export type WebhookDeliveryView = z.infer<typeof webhookDeliverySchema>;
 export type OrderWebhooks = z.infer<typeof orderWebhooksSchema>;

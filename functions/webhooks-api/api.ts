@@ -7,7 +7,8 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { HttpError } from '../lib/http/errors.js';
+import { HttpError } from '../lib/errors.js';
+import { invalidField } from '../lib/http/errors.js';
 import { ok } from '../lib/http/responses.js';
 import { createHttpHandler, type HttpHandler, type HttpRoute, routeBuilder } from '../lib/http/stack.js';
 import { type PlivoInboundDeps, receivePlivoCallback, type StoredPlivoCallback } from '../lib/webhooks/plivo-inbound.js';
@@ -59,7 +60,7 @@ export const plivoWebhooksApiRoutes: readonly HttpRoute<PlivoWebhooksApiDeps>[] 
         case 'unsupported-media-type':
           throw new HttpError(415, `content-type must be application/x-www-form-urlencoded; got ${result.contentType ? `"${result.contentType}"` : 'none'}`);
         case 'invalid':
-          throw new HttpError(422, `${result.field}: ${result.message}`, { issues: [{ path: result.field, message: result.message }] });
+          throw invalidField(result.field, result.message);
         case 'duplicate':
           logger.info('plivo callback repeated', { apiId: result.callback.apiId });
           return ok({ status: 'duplicate', apiId: result.callback.apiId });

@@ -5,25 +5,24 @@
  */
 import { z } from 'zod';
 import type { OrderRequestInput, OrderStatus } from '../../functions/lib/orders/model.js';
-import { runListSchema, runRecordSchema, storedPolicySchema } from '../../functions/orders-api/pools-routes.js';
 import {
   errorResponseSchema,
   orderAcceptedSchema,
   orderListSchema,
   orderNumbersPageSchema,
   orderViewSchema,
+  runListSchema,
+  runRecordSchema,
+  storedPolicySchema,
   type ErrorResponse,
   type OrderAccepted,
   type OrderList,
   type OrderNumbersPage,
   type OrderView,
-} from '../../functions/orders-api/schemas.js';
-
-/** A pool's policy as stored, with its version (`GET`/`PUT /pools/{uuid}/policy`). */
-export type StoredPolicyView = z.output<typeof storedPolicySchema>;
-/** A rebalance run (`POST /pools/{uuid}/rebalance`), or the plan of the next one (`GET /pools/{uuid}`). */
-export type PoolRunView = z.output<typeof runRecordSchema>;
-export type PoolRunList = z.output<typeof runListSchema>;
+  type PoolRunList,
+  type PoolRunView,
+  type StoredPolicyView,
+} from '../../functions/lib/orders/contract.js';
 const policyDeletedSchema = z.object({ poolUuid: z.string(), deleted: z.literal(true) });
 
 /** The API answered with an error. */

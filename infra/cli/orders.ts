@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { orderStatuses, type OrderRequestInput, type OrderStatus } from '../../functions/lib/orders/model.js';
-import type { OrderView } from '../../functions/orders-api/schemas.js';
+import type { OrderView } from '../../functions/lib/orders/contract.js';
 import { ApiError, OrdersClient, UnreachableError } from './client.js';
 import { LineSpecError, LINE_SPEC_SYNTAX, parseLineSpec } from './line-spec.js';
 import { renderPolicy, renderPoolState, renderRun, renderRuns } from './pool-view.js';

@@ -4,7 +4,7 @@
  * client returns them. The table headings are the API's field names, so text and `--json` read
  * alike.
  */
-import type { PoolRunView, StoredPolicyView } from './client.js';
+import type { PoolRunView, StoredPolicyView } from '../../functions/lib/orders/contract.js';
 
 type RuleOutcomeView = PoolRunView['rules'][number];
 

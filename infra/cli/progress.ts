@@ -4,7 +4,7 @@
  * the CLI and the local stack's demo show the same thing.
  */
 import { terminalOrderStatuses, type OrderStatus } from '../../functions/lib/orders/model.js';
-import type { OrderLineView, OrderView } from '../../functions/orders-api/schemas.js';
+import type { OrderLineView, OrderView } from '../../functions/lib/orders/contract.js';
 
 export interface ProgressOptions {
   /** Bars and colours (a terminal) or plain lines. */

@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorResponseSchema } from '../../functions/orders-api/schemas.js';
+import { errorResponseSchema } from '../../functions/lib/orders/contract.js';
 import { createOrdersApi } from '../../functions/orders-api/api.js';
 import { STATE_MACHINE_ARN, startApiHarness, validOrder, type ApiHarness } from './support/harness.js';
 

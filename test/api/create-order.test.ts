@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { errorResponseSchema, orderAcceptedSchema } from '../../functions/orders-api/schemas.js';
+import { errorResponseSchema, orderAcceptedSchema } from '../../functions/lib/orders/contract.js';
 import { API_KEY, STATE_MACHINE_ARN, startApiHarness, stubStartExecution, validOrder, type ApiHarness } from './support/harness.js';
 
 let api: ApiHarness;

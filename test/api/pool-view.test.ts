@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PoolRunView, StoredPolicyView } from '../../infra/cli/client.js';
+import type { PoolRunView, StoredPolicyView } from '../../functions/lib/orders/contract.js';
 import { describeRule, renderPolicy, renderPoolState, renderRun, renderRuns, summarizeRun } from '../../infra/cli/pool-view.js';
 
 const ORDER = '0b6c3c52-8a39-4d0e-9b7a-2f1f3d0c6e11';

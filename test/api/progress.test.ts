@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { orderViewExample } from '../../functions/orders-api/openapi.js';
-import type { OrderView } from '../../functions/orders-api/schemas.js';
+import type { OrderView } from '../../functions/lib/orders/contract.js';
 import { isTerminal, progressState, renderProgress, renderSummary } from '../../infra/cli/progress.js';
 
 const order: OrderView = orderViewExample;

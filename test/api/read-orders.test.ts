@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorResponseSchema, orderAcceptedSchema, orderListSchema, orderNumbersPageSchema, orderViewSchema } from '../../functions/orders-api/schemas.js';
+import { errorResponseSchema, orderAcceptedSchema, orderListSchema, orderNumbersPageSchema, orderViewSchema } from '../../functions/lib/orders/contract.js';
 import { startApiHarness, validOrder, type ApiHarness } from './support/harness.js';
 
 let api: ApiHarness;

@@ -2,6 +2,10 @@
  * Reading a JSON request body, in the order that gives the most useful answer: too large (413,
  * measured before anything is parsed), empty (400), not JSON by its content type (415), not
  * valid JSON (400).
+ *
+ * Not @middy/http-json-body-parser: it checks the content type first (case-sensitively), answers
+ * 415 "Invalid or malformed JSON" for a body that does not parse and for an absent one, and never
+ * measures the body; wrapping it to restore the answers above would leave it only `JSON.parse`.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from './errors.js';

@@ -4,7 +4,7 @@
  * messages our schemas set themselves ("must be a whole number") are kept.
  */
 import type { z } from 'zod';
-import type { FieldIssue } from './errors.js';
+import type { FieldIssue } from '../errors.js';
 
 type Issue = z.core.$ZodIssue;
 

@@ -1,7 +1,12 @@
 /**
  * Route matching on method and path templates (`/orders/{orderId}`), knowing the difference
  * between "no such resource" (404) and "no such method on it" (405, with the methods there are).
+ *
+ * Not @middy/http-router: that one matches per method only, so it cannot tell a 405 from a 404
+ * nor list the `Allow` methods; it runs as the final handler, after body parsing (see stack.ts);
+ * and it leaves %-escapes in path parameters (a malformed one must name no resource: 404).
  */
+import { ConfigurationError } from '../errors.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -44,7 +49,7 @@ export class Router<R extends RouteKey> {
     const seen = new Set<string>();
     for (const route of routes) {
       const key = `${route.method} ${route.path}`;
-      if (seen.has(key)) throw new Error(`route ${key} is defined twice`);
+      if (seen.has(key)) throw new ConfigurationError(`route ${key} is defined twice`);
       seen.add(key);
     }
     this.compiled = routes.map(compile);

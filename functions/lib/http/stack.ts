@@ -3,8 +3,8 @@
  *
  * 1. logger context: Lambda context and request ids on every log line, one line per request,
  *    keys appended during a request (such as the order id) cleared after it;
- * 2. error handler: `HttpError`s (and whatever `mapError` turns into one) below 500 become
- *    `{"error","issues"?}` answers; anything else is logged once and answered
+ * 2. error handler: `HttpError`s, and the domain errors the API's `mapError` turns into one,
+ *    below 500 become `{"error","issues"?}` answers; anything else is logged once and answered
  *    `{"error":"internal error","requestId"}`;
  * 3. routing: header names lower-cased, the route matched (404, or 405 with `Allow`);
  * 4. body parser: JSON bodies for routes that declare one (413, 400, 415);
@@ -12,6 +12,18 @@
  *    body against the route's zod schemas (422, every issue with its field);
  *
  * and last the route's handler, which gets typed, validated input and the dependencies.
+ *
+ * Steps 2 to 4 are our own middlewares, not @middy/http-error-handler, http-router and
+ * http-json-body-parser, because those cannot give the answers this API promises:
+ * - http-error-handler answers with the error's message as the body and overwrites the content
+ *   type with its own `Content-Type: application/json` (no charset); a 500's body is one fixed
+ *   string, so it cannot carry the request id: shaping our bodies first would leave it nothing to do;
+ * - http-router is the final handler, so it routes after every middleware has run: body parsing and
+ *   validation would have to move into one middy stack per route to keep 404 ahead of 413/415/400;
+ *   it knows no 405 (its not-found hook would still need our own path matching to find the `Allow`
+ *   methods), and it takes path parameters undecoded, preferring the event's own;
+ * - http-json-body-parser checks the content type before the size and the emptiness, answers
+ *   415 for malformed JSON (we answer 400, naming the position), and does not measure the body.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -19,8 +31,9 @@ import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { ConfigurationError, HttpError } from '../errors.js';
 import { readJsonBody, DEFAULT_MAX_BODY_BYTES } from './body.js';
-import { HttpError, methodNotAllowed, notFound, type ErrorBody } from './errors.js';
+import { methodNotAllowed, notFound, type ErrorBody } from './errors.js';
 import { fieldIssues, summarizeIssues, type IssueSource } from './issues.js';
 import { json } from './responses.js';
 import { Router, type HttpMethod, type RouteKey } from './router.js';
@@ -77,13 +90,14 @@ export function routeBuilder<D>() {
     definition as unknown as HttpRoute<D>;
 }
 
-/** Turns a domain error into an HTTP one (or leaves it: a 500). */
+/** Turns the domain's errors into HTTP ones (or leaves them: a 500). An API has exactly one. */
 export type ErrorMapper = (error: unknown) => HttpError | undefined;
 
 export interface HttpHandlerOptions<D> {
   routes: readonly HttpRoute<D>[];
   deps: D;
   logger: Logger;
+  /** @default none: only `HttpError`s are answered below 500 */
   mapError?: ErrorMapper;
   /** Largest body accepted, checked before parsing. @default 262144 (256 KiB) */
   maxBodyBytes?: number;
@@ -168,7 +182,7 @@ export function createHttpHandler<D>(options: HttpHandlerOptions<D>): HttpHandle
   const state = new WeakMap<APIGatewayProxyEvent, RequestState<D>>();
   const stateOf = (event: APIGatewayProxyEvent): RequestState<D> => {
     const found = state.get(event);
-    if (!found) throw new Error('request state missing: the routing middleware did not run');
+    if (!found) throw new ConfigurationError('request state missing: the HTTP stack was assembled without its routing middleware');
     return found;
   };
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { QueryCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { NumberOrdersError, PlivoNotFoundError } from '../errors.js';
+import { NumberOrdersError, PlivoNotFoundError, PoolNotFoundError } from '../errors.js';
 import { LIMITS, orderRequestSchema, terminalOrderStatuses, type OrderStatus } from '../orders/model.js';
 import { submitOrder, type SubmitDeps } from '../orders/submit.js';
 import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
@@ -80,8 +80,6 @@ export interface PoolsDeps extends SubmitDeps {
 
 export class PolicyNotFoundError extends NumberOrdersError {}
 export class RunNotFoundError extends NumberOrdersError {}
-/** The pool listing answered 404: the policy names a pool Plivo does not know. */
-export class PoolNotFoundError extends NumberOrdersError {}
 
 /** Checks that Plivo knows the pool (one listing of 1), as an order's Plan does. @throws PoolNotFoundError */
 export async function assertPoolExists(plivo: PlivoClient, poolUuid: string): Promise<void> {

@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { type Budget, budgetOf } from '../workflow/deps.js';
 import type { WorkflowDeps } from '../workflow/deps.js';
-import { InvalidStepInputError } from '../workflow/errors.js';
+import { InvalidStepInputError } from '../errors.js';
 import { workflowRuntime } from './workflow-runtime.js';
 
 /** Leaves room for the last writes after the step stops starting work. */

@@ -8,6 +8,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { InconsistentRecordError } from '../errors.js';
 import { TABLE_KEYS } from '../store/table.js';
 import type { WebhookEventType } from './events.js';
 
@@ -44,7 +45,7 @@ export function ownerPk(owner: DeliveryOwner): string {
 export function ownerOf(delivery: Pick<DeliveryItem, 'orderId' | 'poolUuid'>): DeliveryOwner {
   if (delivery.orderId !== undefined) return { orderId: delivery.orderId };
   if (delivery.poolUuid !== undefined) return { poolUuid: delivery.poolUuid };
-  throw new Error('a webhook delivery has neither an order nor a pool');
+  throw new InconsistentRecordError('a webhook delivery has neither an order nor a pool');
 }
 
 export interface DeliveryItem {

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pMap from 'p-map';
+import { DeliveryBusyError, DeliveryNotFoundError } from '../errors.js';
 import { type LineItem, type OrderItem, OrderStore } from '../store/order-store.js';
 import { silentLogger, type WorkflowLogger } from '../workflow/deps.js';
 import { type HostResolver } from './address-policy.js';
@@ -19,7 +20,6 @@ import {
   type DeliveryStoreDeps,
   ownerOf,
 } from './delivery-store.js';
-import { DeliveryBusyError, DeliveryNotFoundError } from './errors.js';
 import { buildOrderEvent, type OrderEventType, orderEventTypeFor, webhookIdFor, type WebhookEventType } from './events.js';
 import { createWebhookSender, type SendResult, type WebhookSend } from './http-sender.js';
 import { nextDelayMs, type RetrySchedule, retrySchedule } from './schedule.js';

@@ -26,7 +26,7 @@ export {
   type DeliveryStatus,
   type DeliveryStoreDeps,
 } from './delivery-store.js';
-export { DeliveryBusyError, DeliveryNotFoundError, WebhookSecretError } from './errors.js';
+export { DeliveryBusyError, DeliveryNotFoundError, WebhookSecretError } from '../errors.js';
 export {
   buildOrderEvent,
   ORDER_EVENT_TYPES,

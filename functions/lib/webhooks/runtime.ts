@@ -16,9 +16,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient } from '../aws-clients.js';
 import { type Env, positiveInteger, required } from '../config.js';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, WebhookSecretError } from '../errors.js';
 import type { WebhookDeps } from './delivery.js';
-import { WebhookSecretError } from './errors.js';
 import { assertWebhookSecret } from './signing.js';
 
 export interface WebhookRuntime {

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { WebhookSecretError } from './errors.js';
+import { WebhookSecretError } from '../errors.js';
 
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 const MIN_SECRET_BYTES = 24;

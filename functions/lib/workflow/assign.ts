@@ -10,10 +10,10 @@ import {
   PlivoError,
   PlivoNotFoundError,
   PlivoOutcomeUnknownError,
+  PoolNotFoundError,
 } from '../errors.js';
 import type { LineItem, OrderItem } from '../store/order-store.js';
 import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './deps.js';
-import { PoolNotFoundError } from './errors.js';
 import { isTollfree } from './numbering.js';
 import { BatchedTransition } from './batched-transition.js';
 

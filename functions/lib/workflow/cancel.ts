@@ -5,14 +5,10 @@
  * Doing it inside the execution (rather than StopExecution) keeps one writer per order and lets
  * the rollback peel the layers as it always does.
  */
-import { NumberOrdersError } from '../errors.js';
+import { OrderTerminalError } from '../errors.js';
 import { terminalOrderStatuses } from '../orders/model.js';
 import type { OrderItem } from '../store/order-store.js';
 import { failWait, type WaitDeps } from './regulatory.js';
-
-export class OrderTerminalError extends NumberOrdersError {
-  override readonly name = 'OrderTerminalError' as const;
-}
 
 export async function cancelOrder(deps: WaitDeps, orderId: string): Promise<OrderItem> {
   const order = await deps.store.getOrder(orderId);

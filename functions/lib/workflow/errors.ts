@@ -1,16 +1,9 @@
-/** Errors of the workflow steps (names matched by the state machine). */
-import { NumberOrdersError, PlivoError } from '../errors.js';
+/**
+ * Errors as orders and lines record them. The error classes themselves are in the one errors
+ * module (functions/lib/errors.ts).
+ */
+import { PlivoError } from '../errors.js';
 import type { RecordedError } from '../store/order-store.js';
-
-/** The order's pool does not exist at Plivo: nothing can be assigned, so nothing is rented. */
-export class PoolNotFoundError extends NumberOrdersError {
-  override readonly name = 'PoolNotFoundError' as const;
-}
-
-/** A step got input it cannot work with (a bug or a hand-started execution). */
-export class InvalidStepInputError extends NumberOrdersError {
-  override readonly name = 'InvalidStepInputError' as const;
-}
 
 /** An error as an order or line records it, keeping Plivo's api_id and text. */
 export function recordOf(error: unknown, line?: number): RecordedError {

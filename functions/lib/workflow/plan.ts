@@ -3,12 +3,12 @@
  * the order's rate caps and having the services asked for, and plan group → quantity until the
  * line is covered. The plan is recorded on the line; `dryRun` orders stop here, priced.
  */
-import { PlivoNotFoundError } from '../errors.js';
+import { PlivoNotFoundError, PoolNotFoundError } from '../errors.js';
 import type { NumberGroup } from '../plivo/schemas.js';
 import type { OrderLine, PlannedGroup } from '../orders/model.js';
 import type { LineItem, OrderItem } from '../store/order-store.js';
 import type { WorkflowDeps } from './deps.js';
-import { PoolNotFoundError, recordOf } from './errors.js';
+import { recordOf } from './errors.js';
 
 export interface PlanResult {
   /** Indexes of the lines to rent (empty when nothing is to be rented). */

@@ -7,7 +7,7 @@
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, TaskDoesNotExist, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { NumberOrdersError, PlivoNotFoundError, type WaitErrorName } from '../errors.js';
+import { LineNotWaitingError, NumbersNotUsableError, PlivoNotFoundError, type WaitErrorName } from '../errors.js';
 import type { AccountNumber } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/order-store.js';
 import { keys } from '../store/table.js';
@@ -25,13 +25,6 @@ export type WaitDeps = Pick<RegulatoryDeps, 'store' | 'sfn' | 'logger'>;
 
 /** What resumes a waiting line's branch (the state machine goes on to AssignToPool). */
 export const RESUME_OUTPUT = { next: 'assign' } as const;
-
-export class LineNotWaitingError extends NumberOrdersError {
-  override readonly name = 'LineNotWaitingError' as const;
-}
-export class NumbersNotUsableError extends NumberOrdersError {
-  override readonly name = 'NumbersNotUsableError' as const;
-}
 
 async function sendQuietly(sfn: SFNClient, command: SendTaskSuccessCommand | SendTaskFailureCommand): Promise<boolean> {
   try {

@@ -5,6 +5,7 @@
  * reconciled against the account's numbers first (DESIGN.md, invariant 2).
  */
 import {
+  InconsistentRecordError,
   PlivoAuthError,
   PlivoBadRequestError,
   PlivoError,
@@ -92,7 +93,7 @@ async function* accountCandidates(deps: WorkflowDeps, line: LineItem, group: Pla
  */
 export async function reconcileIntent(deps: WorkflowDeps, line: LineItem, intent: IntentItem): Promise<number> {
   const group = line.plan.find((g) => g.groupId === intent.groupId);
-  if (!group) throw new Error(`intent ${intent.seq} of line ${line.line} names group ${intent.groupId}, which is not in the plan`);
+  if (!group) throw new InconsistentRecordError(`intent ${intent.seq} of line ${line.line} names group ${intent.groupId}, which is not in the plan`);
   const claimed: string[] = [];
   for await (const page of accountCandidates(deps, line, group)) {
     const owned = new Set((await deps.store.owners(page)).map((owner) => owner.number));

@@ -1,11 +1,10 @@
 /**
- * What the API shows of the stored order: plain functions from store items to the answer
- * shapes of `schemas.ts`, usable without Lambda (the CLI's and the local stack's progress views).
+ * What the API shows of a stored order, and the webhooks carry of it: plain functions from store
+ * items to the answer shapes of the public contract (`contract.ts`), usable without Lambda.
  */
-import { emptyCounts, type LineCounts } from '../lib/orders/model.js';
-import type { LineItem, NumberItem, OrderItem } from '../lib/store/order-store.js';
-import type { DeliveryItem } from '../lib/webhooks/delivery-store.js';
-import type { OrderAccepted, OrderLineView, OrderNumber, OrderSummary, OrderView, WebhookDeliveryView } from './schemas.js';
+import type { OrderAccepted, OrderLineView, OrderNumber, OrderSummary, OrderView } from './contract.js';
+import { emptyCounts, type LineCounts } from './model.js';
+import type { LineItem, NumberItem, OrderItem } from '../store/order-store.js';
 
 const COUNT_NAMES = ['requested', 'planned', 'rented', 'assigned', 'verified', 'failed', 'released', 'leaked'] as const satisfies readonly (keyof LineCounts)[];
 
@@ -101,29 +100,5 @@ export function toOrderNumber(item: NumberItem): OrderNumber {
     groupId: item.groupId,
     ...(item.error !== undefined ? { error: item.error } : {}),
     updatedAt: item.updatedAt,
-  };
-}
-
-/** One webhook delivery with its attempts (`GET /orders/{id}/webhooks`); the body sent is not shown. */
-export function toWebhookDeliveryView(delivery: DeliveryItem): WebhookDeliveryView {
-  return {
-    deliveryId: delivery.deliveryId,
-    type: delivery.type,
-    status: delivery.status,
-    url: delivery.url,
-    scheduledAttempts: delivery.scheduledAttempts,
-    ...(delivery.nextAttemptAt !== undefined ? { nextAttemptAt: delivery.nextAttemptAt } : {}),
-    ...(delivery.deliveredAt !== undefined ? { deliveredAt: delivery.deliveredAt } : {}),
-    attempts: delivery.attempts.map((attempt) => ({
-      attempt: attempt.attempt,
-      at: attempt.at,
-      durationMs: attempt.durationMs,
-      ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
-      ...(attempt.error !== undefined ? { error: attempt.error } : {}),
-      outcome: attempt.outcome,
-      trigger: attempt.trigger,
-    })),
-    createdAt: delivery.createdAt,
-    updatedAt: delivery.updatedAt,
   };
 }
