@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { HttpError } from '../lib/http/errors.js';
 import { createHttpHandler, type HttpHandler } from '../lib/http/stack.js';
 import { LIMITS } from '../lib/orders/model.js';
-import { IdempotencyConflictError, InvalidCursorError, OrderNotFoundError } from '../lib/store/order-store.js';
+import { IdempotencyConflictError, InvalidCursorError, OrderNotFoundError } from '../lib/errors.js';
 import { DeliveryBusyError, DeliveryNotFoundError } from '../lib/webhooks/errors.js';
 import { ordersApiRoutes, type OrdersApiDeps, type OrdersApiWebhooks } from './routes.js';
 

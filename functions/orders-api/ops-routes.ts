@@ -11,7 +11,8 @@ import { HttpError } from '../lib/http/errors.js';
 import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
-import { OrderNotFoundError, type OrderStore } from '../lib/store/order-store.js';
+import { OrderNotFoundError } from '../lib/errors.js';
+import type { Stores } from '../lib/store/stores.js';
 import { cancelOrder, OrderTerminalError } from '../lib/workflow/cancel.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
 import { lastReconciliation, LineNotWaitingError, NumbersNotUsableError, type RegulatoryDeps, resolveLine } from '../lib/workflow/regulatory.js';
@@ -19,7 +20,7 @@ import { orderIdSchema } from './schemas.js';
 
 /** What the operations routes need beyond the orders API's own dependencies. */
 export interface OpsDeps {
-  store: OrderStore;
+  store: Stores;
   sfn: SFNClient;
   /** Needed to check numbers given to resolve a line. */
   plivo?: PlivoClient;

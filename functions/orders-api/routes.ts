@@ -8,7 +8,7 @@ import { accepted, basePath, json, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import { orderRequestSchema } from '../lib/orders/model.js';
 import { submitOrder } from '../lib/orders/submit.js';
-import { InvalidCursorError } from '../lib/store/order-store.js';
+import { InvalidCursorError } from '../lib/errors.js';
 import { listDeliveries } from '../lib/webhooks/delivery.js';
 import { assertCallbackUrl, retryWebhook, webhooksOf } from './callbacks.js';
 import { openApiDocument } from './openapi.js';
@@ -100,7 +100,7 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     path: '/orders',
     query: listOrdersQuery,
     handler: async ({ query, event, deps }) => {
-      const page = await withCursor(query.cursor, () => deps.store.listOrders(query));
+      const page = await withCursor(query.cursor, () => deps.store.orders.list(query));
       const prefix = basePath(event);
       const answer: OrderList = {
         orders: page.items.map((order) => toOrderSummary(order, prefix)),
@@ -116,7 +116,7 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     params: orderPathParams,
     handler: async ({ params, event, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId });
-      const [order, lines] = await Promise.all([deps.store.findOrder(params.orderId), deps.store.getLines(params.orderId)]);
+      const [order, lines] = await Promise.all([deps.store.orders.find(params.orderId), deps.store.lines.list(params.orderId)]);
       if (!order) throw orderNotFound(params.orderId);
       return ok(toOrderView(order, lines, basePath(event)));
     },
@@ -129,13 +129,13 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     query: orderNumbersQuery,
     handler: async ({ params, query, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId });
-      const order = await deps.store.findOrder(params.orderId);
+      const order = await deps.store.orders.find(params.orderId);
       if (!order) throw orderNotFound(params.orderId);
       if (query.line !== undefined && query.line >= order.lineCount) {
         const message = `must be below ${order.lineCount}: the order has ${order.lineCount} ${order.lineCount === 1 ? 'line' : 'lines'}`;
         throw new HttpError(422, `query parameter line: ${message}`, { issues: [{ path: 'line', message }] });
       }
-      const page = await withCursor(query.cursor, () => deps.store.pageOrderNumbers(params.orderId, query));
+      const page = await withCursor(query.cursor, () => deps.store.numbers.page(params.orderId, query));
       const answer: OrderNumbersPage = {
         orderId: params.orderId,
         numbers: page.items.map(toOrderNumber),
@@ -152,7 +152,7 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     handler: async ({ params, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId });
       const webhooks = webhooksOf(deps);
-      const order = await deps.store.findOrder(params.orderId);
+      const order = await deps.store.orders.find(params.orderId);
       if (!order) throw orderNotFound(params.orderId);
       const deliveries = await listDeliveries(webhooks, params.orderId);
       const answer: OrderWebhooks = { orderId: params.orderId, deliveries: deliveries.map(toWebhookDeliveryView) };
@@ -166,7 +166,7 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     params: deliveryPathParams,
     handler: async ({ params, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId, deliveryId: params.deliveryId });
-      const order = await deps.store.findOrder(params.orderId);
+      const order = await deps.store.orders.find(params.orderId);
       if (!order) throw orderNotFound(params.orderId);
       return accepted(await retryWebhook(deps, { orderId: params.orderId }, params.deliveryId));
     },

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { LIMITS, lineStatuses, numberStatuses, orderLineSchema, orderStatuses } from '../lib/orders/model.js';
-import { attemptOutcomes, deliveryStatuses } from '../lib/webhooks/delivery-store.js';
+import { attemptOutcomes, deliveryStatuses } from '../lib/store/deliveries.js';
 import { WEBHOOK_EVENT_TYPES } from '../lib/webhooks/events.js';
 
 // ---- parameters ---------------------------------------------------------------------------

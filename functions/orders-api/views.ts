@@ -3,8 +3,8 @@
  * shapes of `schemas.ts`, usable without Lambda (the CLI's and the local stack's progress views).
  */
 import { emptyCounts, type LineCounts } from '../lib/orders/model.js';
-import type { LineItem, NumberItem, OrderItem } from '../lib/store/order-store.js';
-import type { DeliveryItem } from '../lib/webhooks/delivery-store.js';
+import type { LineItem, NumberItem, OrderItem } from '../lib/store/items.js';
+import type { DeliveryItem } from '../lib/store/deliveries.js';
 import type { OrderAccepted, OrderLineView, OrderNumber, OrderSummary, OrderView, WebhookDeliveryView } from './schemas.js';
 
 const COUNT_NAMES = ['requested', 'planned', 'rented', 'assigned', 'verified', 'failed', 'released', 'leaked'] as const satisfies readonly (keyof LineCounts)[];

@@ -70,7 +70,7 @@ it('reads the account whole for the orphan report, then nothing while no line wa
     { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 2 },
   ]);
   const deadline = Date.now() + 30_000;
-  while ((await stack.store.waitingLines()).every((l) => l.orderId !== orderId)) {
+  while ((await stack.store.lines.waiting()).every((l) => l.orderId !== orderId)) {
     if (Date.now() > deadline) throw new Error('the FR line never waited');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -84,5 +84,5 @@ it('reads the account whole for the orphan report, then nothing while no line wa
   expect(found.report).toMatchObject({ scan: 'waiting-lines', accountNumbers: 2, claimed: 2, resumed: 1, orphanCount: 1 });
   expect(found.calls).toBe(1);
   await stack.stepFunctions.waitForExecution(executionArn);
-  expect((await stack.store.getOrder(orderId)).status).toBe('COMPLETED');
+  expect((await stack.store.orders.get(orderId)).status).toBe('COMPLETED');
 }, 60_000);

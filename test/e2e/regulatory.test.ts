@@ -67,7 +67,7 @@ async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeo
 /** Numbers of this order still in the account (rented and not given back). */
 async function stillRented(orderId: string): Promise<string[]> {
   const inAccount = new Set(sandbox().snapshot().numbers.map((n) => n.number));
-  return (await stack.store.lineNumbers(orderId, undefined)).map((n) => n.number).filter((n) => inAccount.has(n));
+  return (await stack.store.numbers.list(orderId, undefined)).map((n) => n.number).filter((n) => inAccount.has(n));
 }
 
 describe('lines pending under address regulations', () => {
@@ -78,8 +78,8 @@ describe('lines pending under address regulations', () => {
         { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 5 },
       ],
     });
-    await until(() => stack.store.getOrder(orderId), (o) => o.status === 'PENDING_REGULATORY');
-    const lines = await until(() => stack.store.getLines(orderId), (ls) => ls[0]?.taskToken !== undefined && ls[1]?.verified === 5);
+    await until(() => stack.store.orders.get(orderId), (o) => o.status === 'PENDING_REGULATORY');
+    const lines = await until(() => stack.store.lines.list(orderId), (ls) => ls[0]?.taskToken !== undefined && ls[1]?.verified === 5);
     expect(lines[0]?.status).toBe('PENDING_REGULATORY');
     // The execution is parked, not polling: its history stays small while it waits.
     const waitingHistory = stack.stepFunctions.stats(executionArn).historyEvents;
@@ -92,9 +92,9 @@ describe('lines pending under address regulations', () => {
     const view = await stack.stepFunctions.waitForExecution(executionArn);
     const elapsed = (Date.now() - approvedAt) / 1000;
     expect(view.status).toBe('SUCCEEDED');
-    const order = await stack.store.getOrder(orderId);
+    const order = await stack.store.orders.get(orderId);
     expect(order.status).toBe('COMPLETED');
-    const numbers = await stack.store.lineNumbers(orderId, undefined);
+    const numbers = await stack.store.numbers.list(orderId, undefined);
     expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(8);
     const members = new Set(sandbox().snapshot().pools[poolUuid]?.members.map((m) => m.number));
     expect(numbers.every((n) => members.has(n.number))).toBe(true);
@@ -111,9 +111,9 @@ describe('lines pending under address regulations', () => {
       ],
     });
     await stack.stepFunctions.waitForExecution(executionArn);
-    const order = await stack.store.getOrder(orderId);
+    const order = await stack.store.orders.get(orderId);
     expect(order.status).toBe('PARTIAL');
-    const lines = await stack.store.getLines(orderId);
+    const lines = await stack.store.lines.list(orderId);
     expect(lines.map((l) => l.status)).toEqual(['FAILED', 'COMPLETED']);
     expect(lines[0]?.errors.map((e) => e.name)).toContain('RegulatoryDeadlinePassed');
     sandbox().rejectPending();
@@ -129,14 +129,14 @@ describe('lines pending under address regulations', () => {
       ],
     });
     await stack.stepFunctions.waitForExecution(executionArn);
-    expect((await stack.store.getOrder(orderId)).status).toBe('ROLLED_BACK');
+    expect((await stack.store.orders.get(orderId)).status).toBe('ROLLED_BACK');
     expect(await stillRented(orderId)).toEqual([]);
     sandbox().rejectPending();
   });
 
   it('ops resolve a waiting line with numbers the account holds, or reject it', async () => {
     const first = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 2 }] });
-    await until(() => stack.store.getLine(first.orderId, 0), (l) => l.taskToken !== undefined);
+    await until(() => stack.store.lines.get(first.orderId, 0), (l) => l.taskToken !== undefined);
     // The regulator delivered to the account; ops point the line at those numbers by hand
     // (the reconciler is held so that it does not find them first).
     stack.reconciler.pause();
@@ -146,14 +146,14 @@ describe('lines pending under address regulations', () => {
     stack.reconciler.resume();
     expect(result).toMatchObject({ claimed: delivered.slice(0, 2), resumed: true });
     await stack.stepFunctions.waitForExecution(first.executionArn);
-    expect((await stack.store.getOrder(first.orderId)).status).toBe('COMPLETED');
+    expect((await stack.store.orders.get(first.orderId)).status).toBe('COMPLETED');
 
     const second = await place({ lines: [{ countryIso: 'DE', numberType: 'local', quantity: 1 }] });
-    await until(() => stack.store.getLine(second.orderId, 0), (l) => l.taskToken !== undefined);
+    await until(() => stack.store.lines.get(second.orderId, 0), (l) => l.taskToken !== undefined);
     const rejection = await resolveLine(deps, second.orderId, 0, { outcome: 'rejected', reason: 'address proof refused' });
     expect(rejection.rejected).toBe(true);
     await stack.stepFunctions.waitForExecution(second.executionArn);
-    const line = await stack.store.getLine(second.orderId, 0);
+    const line = await stack.store.lines.get(second.orderId, 0);
     expect(line.status).toBe('FAILED');
     expect(line.errors.map((e) => e.message)).toContain('address proof refused');
     sandbox().rejectPending();
@@ -164,22 +164,22 @@ describe('cancel', () => {
   it('cancels during assignment: the order ends CANCELLED with zero numbers left rented', async () => {
     sandbox().setFaults([{ method: 'POST', path: 'NumberPool', latencyMs: 40 }]);
     const { orderId, executionArn } = await place({ lines: [{ countryIso: 'US', numberType: 'local', prefix: '305', quantity: 120 }] });
-    await until(() => stack.store.getLine(orderId, 0), (l) => l.assigned > 0, 60_000);
+    await until(() => stack.store.lines.get(orderId, 0), (l) => l.assigned > 0, 60_000);
     await cancelOrder(deps, orderId);
     await stack.stepFunctions.waitForExecution(executionArn);
     sandbox().setFaults([]);
-    expect((await stack.store.getOrder(orderId)).status).toBe('CANCELLED');
+    expect((await stack.store.orders.get(orderId)).status).toBe('CANCELLED');
     expect(await stillRented(orderId)).toEqual([]);
     const members = new Set(sandbox().snapshot().pools[poolUuid]?.members.map((m) => m.number));
-    expect((await stack.store.lineNumbers(orderId, undefined)).filter((n) => members.has(n.number))).toEqual([]);
+    expect((await stack.store.numbers.list(orderId, undefined)).filter((n) => members.has(n.number))).toEqual([]);
   });
 
   it('cancels an order waiting on regulations, and refuses to cancel an order that has ended', async () => {
     const { orderId, executionArn } = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 1 }] });
-    await until(() => stack.store.getLine(orderId, 0), (l) => l.taskToken !== undefined);
+    await until(() => stack.store.lines.get(orderId, 0), (l) => l.taskToken !== undefined);
     await cancelOrder(deps, orderId);
     await stack.stepFunctions.waitForExecution(executionArn);
-    expect((await stack.store.getOrder(orderId)).status).toBe('CANCELLED');
+    expect((await stack.store.orders.get(orderId)).status).toBe('CANCELLED');
     await expect(cancelOrder(deps, orderId)).rejects.toBeInstanceOf(OrderTerminalError);
     sandbox().rejectPending();
   });

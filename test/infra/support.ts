@@ -91,21 +91,29 @@ export function importClosure(entry: string): Set<string> {
   return seen;
 }
 
-const STORE_MODULE = 'functions/lib/store/order-store.ts';
+const STORE_DIR = join('functions', 'lib', 'store');
+const isStoreModule = (file: string) => file.startsWith(`${STORE_DIR}/`);
 
 /** `new DeleteCommand(`, or a transaction's `Delete` item. */
 const sendsDelete = (code: string) => /new DeleteCommand\(/.test(code) || (/TransactWriteCommand/.test(code) && /\bDelete: \{/.test(code));
 
-/** The store's methods, by name: the text from each method's first line to the next method's. */
+/** The repositories' methods, by name: the text from each method's first line to the next method's. */
 function storeMethods(): Map<string, string> {
-  const source = readFileSync(STORE_MODULE, 'utf8');
-  const starts = [...source.matchAll(/^ {2}(?:(?:async|private|public|static|get|set)\s+)*(\w+)\s*[(<]/gm)];
-  return new Map(starts.map((match, index) => [match[1] as string, source.slice(match.index, starts[index + 1]?.index ?? source.length)]));
+  const methods = new Map<string, string>();
+  for (const file of readdirSync(STORE_DIR).filter((f) => f.endsWith('.ts'))) {
+    const source = readFileSync(join(STORE_DIR, file), 'utf8');
+    const starts = [...source.matchAll(/^ {2}(?:(?:async|private|public|static|get|set)\s+)*(\w+)\s*[(<]/gm)];
+    for (const [index, match] of starts.entries()) {
+      const name = match[1] as string;
+      methods.set(name, (methods.get(name) ?? '') + source.slice(match.index, starts[index + 1]?.index ?? source.length));
+    }
+  }
+  return methods;
 }
 
 /**
  * The modules of functions/ whose code can delete a table item: those that send a delete — except
- * the store, which every function imports: it is read method by method, and the modules that
+ * the store's repositories, which every function imports: they are read method by method, and the modules that
  * call one of its deleting methods (directly or through another of its methods) count instead.
  */
 export function deletingModules(): Set<string> {
@@ -123,7 +131,7 @@ export function deletingModules(): Set<string> {
   const files = (readdirSync('functions', { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join('functions', f));
   return new Set(
     files.filter((file) => {
-      if (file === STORE_MODULE) return false;
+      if (isStoreModule(file)) return false;
       const source = readFileSync(file, 'utf8');
       return sendsDelete(source) || [...deleting].some((name) => source.includes(`.${name}(`));
     }),

@@ -3,7 +3,8 @@
  * faults injected: the invariants of DESIGN.md hold on every path.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { NumberRepository } from '../../functions/lib/store/numbers.js';
+import { createStores } from '../../functions/lib/store/stores.js';
 import { driveOrder } from '../support/drive-order.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
@@ -24,7 +25,7 @@ const threeLines = {
 
 /** Every number the order rented is verified in the pool, or released, or leaked; the sandbox agrees. */
 async function expectNoLeak(orderId: string) {
-  const numbers = await env.store.lineNumbers(orderId, undefined);
+  const numbers = await env.store.numbers.list(orderId, undefined);
   const truth = env.sandbox.snapshot();
   const inAccount = new Set(truth.numbers.map((n) => n.number));
   const inPool = new Set((truth.pools[env.poolUuid]?.members ?? []).map((m) => m.number));
@@ -34,7 +35,7 @@ async function expectNoLeak(orderId: string) {
     if (item.status === 'RELEASED') expect(inAccount.has(item.number)).toBe(false);
   }
   // No number in the account that no order owns (nothing rented and forgotten).
-  const owners = new Set((await env.store.owners([...inAccount])).map((o) => o.number));
+  const owners = new Set((await env.store.numbers.owners([...inAccount])).map((o) => o.number));
   expect([...inAccount].filter((n) => !owners.has(n))).toEqual([]);
   return numbers;
 }
@@ -48,13 +49,13 @@ describe('order workflow (steps driven in-process)', () => {
     expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(60);
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
     expect(added).toHaveLength(60);
-    const lines = await env.store.getLines('wf-happy');
+    const lines = await env.store.lines.list('wf-happy');
     expect(lines.map((l) => [l.status, l.requested, l.rented, l.assigned, l.verified])).toEqual([
       ['COMPLETED', 25, 25, 25, 25],
       ['COMPLETED', 20, 20, 20, 20],
       ['COMPLETED', 15, 15, 15, 15],
     ]);
-    expect((await env.store.getOrder('wf-happy')).status).toBe('COMPLETED');
+    expect((await env.store.orders.get('wf-happy')).status).toBe('COMPLETED');
   });
 
   it('survives 500s and 429s on pool adds, rents applied-but-500, and 503s on pool listing: still exactly 60', async () => {
@@ -71,7 +72,7 @@ describe('order workflow (steps driven in-process)', () => {
     await expectNoLeak('wf-faults');
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
     expect(added).toHaveLength(60);
-    const verified = (await env.store.lineNumbers('wf-faults', undefined)).filter((n) => n.status === 'VERIFIED');
+    const verified = (await env.store.numbers.list('wf-faults', undefined)).filter((n) => n.status === 'VERIFIED');
     expect(verified).toHaveLength(60);
   });
 
@@ -127,7 +128,7 @@ describe('order workflow (steps driven in-process)', () => {
       ],
     });
     expect(await driveOrder(env.deps, 'wf-pending')).toBe('PENDING_REGULATORY');
-    const lines = await env.store.getLines('wf-pending');
+    const lines = await env.store.lines.list('wf-pending');
     expect(lines.map((l) => l.status)).toEqual(['COMPLETED', 'PENDING_REGULATORY']);
     expect(lines[1]?.pendingDetails).toMatch(/initiated/);
   });
@@ -137,7 +138,7 @@ describe('order workflow (steps driven in-process)', () => {
     const before = env.sandbox.snapshot().numbers.length;
     expect(await driveOrder(env.deps, 'wf-dry')).toBe('PLANNED');
     expect(env.sandbox.snapshot().numbers.length).toBe(before);
-    const [line] = await env.store.getLines('wf-dry');
+    const [line] = await env.store.lines.list('wf-dry');
     expect(line?.planned).toBe(30);
     expect(line?.plan[0]?.rentalRate).toMatch(/^\d+\.\d+$/);
   });
@@ -147,35 +148,36 @@ describe('order workflow (steps driven in-process)', () => {
     const before = env.sandbox.snapshot().numbers.length;
     expect(await driveOrder(env.deps, 'wf-nopool')).toBe('FAILED');
     expect(env.sandbox.snapshot().numbers.length).toBe(before);
-    expect((await env.store.getOrder('wf-nopool')).errors[0]?.name).toBe('PoolNotFoundError');
+    expect((await env.store.orders.get('wf-nopool')).errors[0]?.name).toBe('PoolNotFoundError');
   });
 });
 
 describe('a crash between rent and record', () => {
   it('is reconciled on the retry: no second rent, the numbers found and used', async () => {
-    class CrashingStore extends OrderStore {
+    class CrashingNumbers extends NumberRepository {
       crashes = 1;
-      override async claimNumbers(...args: Parameters<OrderStore['claimNumbers']>) {
+      override async claim(...args: Parameters<NumberRepository['claim']>) {
         if (this.crashes > 0) {
           this.crashes--;
           const crash = new Error('process died after Plivo rented, before DynamoDB recorded');
           crash.name = 'SimulatedCrash';
           throw crash;
         }
-        return super.claimNumbers(...args);
+        return super.claim(...args);
       }
     }
-    const store = new CrashingStore(env.db, env.tableName);
-    const deps = { ...env.deps, store };
+    const stores = createStores(env.db, env.tableName);
+    const numbers = new CrashingNumbers({ db: env.db, tableName: env.tableName, now: () => new Date() });
+    const deps = { ...env.deps, store: { ...stores, numbers } };
     await env.createOrder('wf-crash', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '617', quantity: 7 }] });
     const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
     env.calls.reset();
     expect(await driveOrder(deps, 'wf-crash')).toBe('COMPLETED');
-    expect(store.crashes).toBe(0);
+    expect(numbers.crashes).toBe(0);
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
     expect(added).toHaveLength(7);
     expect(env.calls.snapshot().byRoute['POST AvailableNumberGroup/{group_id}/']).toBe(1);
-    const intents = await env.store.listIntents('wf-crash', 0);
+    const intents = await env.store.intents.list('wf-crash', 0);
     expect(intents.map((i) => [i.status, i.rented])).toEqual([['DONE', 7]]);
     await expectNoLeak('wf-crash');
   });

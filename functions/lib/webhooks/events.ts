@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { OrderStatus } from '../orders/model.js';
-import type { LineItem, OrderItem } from '../store/order-store.js';
+import type { LineItem, OrderItem } from '../store/items.js';
 import { toOrderSummary, toOrderView } from '../../orders-api/views.js';
 import type { OrderLineView, OrderSummary, OrderView } from '../../orders-api/schemas.js';
 

@@ -1,6 +1,6 @@
 /** Errors of the workflow steps (names matched by the state machine). */
 import { NumberOrdersError, PlivoError } from '../errors.js';
-import type { RecordedError } from '../store/order-store.js';
+import type { RecordedError } from '../store/items.js';
 
 /** The order's pool does not exist at Plivo: nothing can be assigned, so nothing is rented. */
 export class PoolNotFoundError extends NumberOrdersError {
