@@ -14,7 +14,7 @@ import type { PlivoClient } from '../lib/plivo/client.js';
 import { PolicyNotFoundError, PolicyVersionError, PoolNotFoundError, RunNotFoundError } from '../lib/errors.js';
 import { assertPoolExists } from '../lib/pools/counting.js';
 import { poolPolicySchema } from '../lib/pools/policy.js';
-import type { PoolsDeps } from '../lib/pools/run-record.js';
+import type { PoolsDeps } from '../lib/pools/deps.js';
 import { runRebalance } from '../lib/pools/run.js';
 import type { Stores } from '../lib/store/stores.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';

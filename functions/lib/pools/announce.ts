@@ -1,7 +1,8 @@
 /** A run's news, after its state: its webhooks recorded in the outbox, then its record saved with them. */
 import type { DeliveryItem } from '../store/deliveries.js';
 import { recordPoolEvents } from './events.js';
-import type { PoolsDeps, RunRecord } from './run-record.js';
+import type { PoolsDeps } from './deps.js';
+import type { RunRecord } from './run-record.js';
 
 /**
  * Records the run's webhooks (state before news: the run is saved already; the delivery ids are

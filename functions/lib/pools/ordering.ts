@@ -9,7 +9,8 @@ import type { PlivoClient } from '../plivo/client.js';
 import type { StoredPolicy } from '../store/pool-policies.js';
 import { toUnits } from './decide.js';
 import type { PoolRule } from './policy.js';
-import type { PoolsDeps, RuleOutcome, RunRecord } from './run-record.js';
+import type { PoolsDeps } from './deps.js';
+import type { RuleOutcome, RunRecord } from './run-record.js';
 
 /** The cheapest monthly rental Plivo offers for the rule (units), or undefined when no stock. */
 export async function rentalRate(plivo: PlivoClient, rule: PoolRule, service: string): Promise<number | undefined> {

@@ -8,7 +8,8 @@ import type { StoredPolicy } from '../store/pool-policies.js';
 import { callingCode } from '../workflow/numbering.js';
 import { announce } from './announce.js';
 import { runOrderKey, splitIntoOrders } from './ordering.js';
-import { type PoolsDeps, rulesToOrder, type RunRecord } from './run-record.js';
+import type { PoolsDeps } from './deps.js';
+import { rulesToOrder, type RunRecord } from './run-record.js';
 
 /** A run still `running` after this long was cut off (above Lambda's 15 minutes). */
 const STALE_RUN_MS = 16 * 60_000;

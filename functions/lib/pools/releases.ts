@@ -15,7 +15,8 @@ import type { Stores } from '../store/stores.js';
 import { callingCode } from '../workflow/numbering.js';
 import { poolNumbers, type Transit } from './counting.js';
 import type { PoolPolicy, PoolRule } from './policy.js';
-import type { PoolsDeps, RuleOutcome, RunRecord } from './run-record.js';
+import type { PoolsDeps } from './deps.js';
+import type { RuleOutcome, RunRecord } from './run-record.js';
 
 /**
  * Time kept back before the lock's lease ends: no release starts later than this. A release is at

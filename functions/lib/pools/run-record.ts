@@ -1,10 +1,7 @@
 /**
- * What a rebalance run decides and records, rule by rule, and what it needs to run: types only,
- * shared by the run, its steps, its webhooks and its store.
+ * What a rebalance run decides and records, rule by rule: shared by the run, its steps, its
+ * webhooks and its store (which therefore imports nothing of the run's dependencies).
  */
-import type { SubmitDeps } from '../orders/submit.js';
-import type { PlivoClient } from '../plivo/client.js';
-import type { WorkflowLogger } from '../workflow/deps.js';
 import type { PoolRule } from './policy.js';
 
 export type Decision = 'ok' | 'order' | 'release' | 'report-surplus' | 'capped';
@@ -54,18 +51,6 @@ export interface RunRecord {
    * store and the account say it did.
    */
   state?: 'running' | 'finished' | 'interrupted';
-}
-
-export interface PoolsDeps extends SubmitDeps {
-  plivo: PlivoClient;
-  /** Length of the schedule window for the idempotency key. @default 3600 s */
-  windowSeconds?: number;
-  now?: () => Date;
-  /** How long a run may hold the pool's release lock. @default 15 minutes */
-  releaseLeaseMs?: number;
-  /** A run still `running` after this long was cut off (above Lambda's 15 minutes). @default 16 minutes */
-  staleRunMs?: number;
-  logger?: WorkflowLogger;
 }
 
 /** The rules that order: `order` or `capped`, with something left to order. */

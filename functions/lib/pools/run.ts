@@ -11,7 +11,8 @@ import { decide, needsRate, type RuleCount } from './decide.js';
 import { placeOrders, rentalRate } from './ordering.js';
 import { finishInterruptedRuns } from './recovery.js';
 import { releaseSurplus, settleOpenReleases, type ToRelease } from './releases.js';
-import { type PoolsDeps, rulesToOrder, type RunRecord } from './run-record.js';
+import type { PoolsDeps } from './deps.js';
+import { rulesToOrder, type RunRecord } from './run-record.js';
 
 export interface RunOptions {
   dryRun?: boolean;
