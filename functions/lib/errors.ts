@@ -233,3 +233,40 @@ export type PlivoErrorName = (typeof PLIVO_ERROR_NAMES)[number];
  */
 export const WAIT_ERROR_NAMES = ['RegulatoryDeadlinePassed', 'RegulatoryRejected', 'OrderCancelled'] as const;
 export type WaitErrorName = (typeof WAIT_ERROR_NAMES)[number];
+
+// ---- store and pools ---------------------------------------------------------------------------
+
+/** The order (or one of its lines) is not in the store. */
+export class OrderNotFoundError extends NumberOrdersError {
+  override readonly name = 'OrderNotFoundError' as const;
+}
+
+/** An `Idempotency-Key` came back with a different request body. */
+export class IdempotencyConflictError extends NumberOrdersError {
+  override readonly name = 'IdempotencyConflictError' as const;
+}
+
+/** A conditional write found the item in another state than the caller expected. */
+export class StateConflictError extends NumberOrdersError {
+  override readonly name = 'StateConflictError' as const;
+}
+
+/** A paging cursor that this API did not give out (malformed, or refused by DynamoDB). */
+export class InvalidCursorError extends NumberOrdersError {
+  override readonly name = 'InvalidCursorError' as const;
+}
+
+/** The pool has no rebalance policy. */
+export class PolicyNotFoundError extends NumberOrdersError {
+  override readonly name = 'PolicyNotFoundError' as const;
+}
+
+/** The pool has no rebalance run of that id. */
+export class RunNotFoundError extends NumberOrdersError {
+  override readonly name = 'RunNotFoundError' as const;
+}
+
+/** A policy write named a version (`If-Match`) the stored policy is no longer at. */
+export class PolicyVersionError extends NumberOrdersError {
+  override readonly name = 'PolicyVersionError' as const;
+}

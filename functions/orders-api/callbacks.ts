@@ -6,7 +6,7 @@ import { ConfigurationError } from '../lib/errors.js';
 import { invalidField } from '../lib/http/errors.js';
 import { checkCallbackUrl, type HostResolver } from '../lib/webhooks/address-policy.js';
 import { retryDelivery, type WebhookDeps } from '../lib/webhooks/delivery.js';
-import type { DeliveryOwner } from '../lib/webhooks/delivery-store.js';
+import type { DeliveryOwner } from '../lib/store/deliveries.js';
 import type { WebhookRetry } from './schemas.js';
 import { toWebhookDeliveryView } from './delivery-view.js';
 

@@ -2,7 +2,7 @@
  * What the API shows of a webhook delivery. The order views are the public contract's
  * (functions/lib/orders/views.ts); deliveries are shown by the API only.
  */
-import type { DeliveryItem } from '../lib/webhooks/delivery-store.js';
+import type { DeliveryItem } from '../lib/store/deliveries.js';
 import type { WebhookDeliveryView } from './schemas.js';
 
 /** One webhook delivery with its attempts (`GET /orders/{id}/webhooks`); the body sent is not shown. */

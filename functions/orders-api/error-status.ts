@@ -9,15 +9,18 @@ import {
   DeliveryBusyError,
   DeliveryNotFoundError,
   HttpError,
+  IdempotencyConflictError,
+  InvalidCursorError,
   LineNotWaitingError,
   NumbersNotUsableError,
+  OrderNotFoundError,
   OrderTerminalError,
+  PolicyNotFoundError,
+  PolicyVersionError,
   PoolNotFoundError,
+  RunNotFoundError,
 } from '../lib/errors.js';
 import { invalidField } from '../lib/http/errors.js';
-import { PolicyVersionError } from '../lib/pools/policy.js';
-import { PolicyNotFoundError, RunNotFoundError } from '../lib/pools/run.js';
-import { IdempotencyConflictError, InvalidCursorError, OrderNotFoundError } from '../lib/store/order-store.js';
 
 /** The caller sent a cursor that does not belong to the list it asked for (or none we gave out). */
 const FOREIGN_CURSOR = 'is not a cursor this API gave out for this list';
@@ -34,9 +37,9 @@ export function ordersApiErrorStatus(error: unknown): HttpError | undefined {
   if (error instanceof OrderTerminalError || error instanceof LineNotWaitingError) return new HttpError(409, error.message, cause);
   if (error instanceof PolicyVersionError) return new HttpError(412, `If-Match: ${error.message}`, cause);
   if (error instanceof NumbersNotUsableError) return invalidField('numbers', error.message, cause);
-  // Until the paging helper says InvalidCursorError for every bad cursor, DynamoDB's refusal of a
-  // start key from another list is that same fault of the caller.
-  if (error instanceof InvalidCursorError || (error instanceof Error && error.name === 'ValidationException' && /start(ing)? key|ExclusiveStartKey/i.test(error.message))) {
+  // The paging helper turns every cursor it did not give out (DynamoDB's ValidationException for a
+  // start key from another list included) into InvalidCursorError.
+  if (error instanceof InvalidCursorError) {
     return invalidField('cursor', FOREIGN_CURSOR, { label: 'query parameter ', ...cause });
   }
   return undefined;

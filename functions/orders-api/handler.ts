@@ -17,7 +17,7 @@ import { createDocumentClient, createSfnClient } from '../lib/aws-clients.js';
 import { positiveInteger, required } from '../lib/config.js';
 import { PLIVO_CREDENTIALS_SECRET_ARN, withWebhookSecret } from '../lib/runtime/secrets.js';
 import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
-import { OrderStore } from '../lib/store/order-store.js';
+import { createStores } from '../lib/store/stores.js';
 import { createWebhookRuntime } from '../lib/webhooks/runtime.js';
 import { createOrdersApi } from './api.js';
 
@@ -29,7 +29,7 @@ const hasPlivo = Boolean(env[PLIVO_CREDENTIALS_SECRET_ARN]?.trim() || env.PLIVO_
 const webhooks = env.WEBHOOK_SECRET?.trim() ? createWebhookRuntime(env, { db, tableName }).deps : undefined;
 
 export const handler = createOrdersApi({
-  store: new OrderStore(db, tableName),
+  store: createStores(db, tableName),
   sfn: createSfnClient(env),
   stateMachineArn,
   ...(hasPlivo ? { plivo: workflowRuntime().plivo } : {}),

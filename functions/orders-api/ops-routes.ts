@@ -11,14 +11,14 @@ import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import { orderIdSchema } from '../lib/orders/contract.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
-import type { OrderStore } from '../lib/store/order-store.js';
+import type { Stores } from '../lib/store/stores.js';
 import { cancelOrder } from '../lib/workflow/cancel.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
 import { lastReconciliation, type RegulatoryDeps, resolveLine } from '../lib/workflow/regulatory.js';
 
 /** What the operations routes need beyond the orders API's own dependencies. */
 export interface OpsDeps {
-  store: OrderStore;
+  store: Stores;
   sfn: SFNClient;
   /** Needed to check numbers given to resolve a line. */
   plivo?: PlivoClient;

@@ -11,9 +11,11 @@ import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import { runListSchema, runRecordSchema, storedPolicySchema } from '../lib/orders/contract.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
-import { PolicyStore, poolPolicySchema } from '../lib/pools/policy.js';
-import { assertPoolExists, getRun, listRuns, runRebalance, type PoolsDeps } from '../lib/pools/run.js';
-import type { OrderStore } from '../lib/store/order-store.js';
+import { assertPoolExists } from '../lib/pools/counting.js';
+import { poolPolicySchema } from '../lib/pools/policy.js';
+import type { PoolsDeps } from '../lib/pools/deps.js';
+import { runRebalance } from '../lib/pools/run.js';
+import type { Stores } from '../lib/store/stores.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
 import { asWorkflowLogger } from '../lib/runtime/logger.js';
 import { listDeliveries } from '../lib/webhooks/delivery.js';
@@ -23,7 +25,7 @@ import { toWebhookDeliveryView } from './delivery-view.js';
 
 /** What the pool routes need beyond the orders API's own dependencies. */
 export interface PoolsRouteDeps extends CallbackDeps {
-  store: OrderStore;
+  store: Stores;
   sfn: SFNClient;
   stateMachineArn: string;
   plivo?: PlivoClient;
@@ -78,7 +80,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
       // A policy for a pool Plivo does not know is refused now, not by every scheduled run later.
       await assertPoolExists(poolsDeps(deps).plivo, params.poolUuid);
       const ifMatch = headers['if-match'] === undefined ? undefined : Number(headers['if-match'].replace(/\D/g, ''));
-      const stored = await new PolicyStore(deps.store).put(params.poolUuid, body, ifMatch);
+      const stored = await deps.store.pools.policies.put(params.poolUuid, body, ifMatch);
       logger.info('pool policy stored', { version: stored.version, rules: body.rules.length });
       return ok(stored, etag(stored.version));
     },
@@ -88,7 +90,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     path: '/pools/{poolUuid}/policy',
     params: poolPathParams,
     handler: async ({ params, deps }) => {
-      const stored = await new PolicyStore(deps.store).get(params.poolUuid);
+      const stored = await deps.store.pools.policies.get(params.poolUuid);
       if (!stored) throw new HttpError(404, `pool ${params.poolUuid} has no policy`);
       return ok(stored, etag(stored.version));
     },
@@ -98,7 +100,7 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     path: '/pools/{poolUuid}/policy',
     params: poolPathParams,
     handler: async ({ params, deps, logger }) => {
-      const deleted = await new PolicyStore(deps.store).delete(params.poolUuid);
+      const deleted = await deps.store.pools.policies.delete(params.poolUuid);
       if (!deleted) throw new HttpError(404, `pool ${params.poolUuid} has no policy`);
       logger.info('pool policy deleted', { poolUuid: params.poolUuid });
       return ok({ poolUuid: params.poolUuid, deleted: true });
@@ -128,13 +130,13 @@ export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
     method: 'GET',
     path: '/pools/{poolUuid}/runs',
     params: poolPathParams,
-    handler: async ({ params, deps }) => ok({ poolUuid: params.poolUuid, runs: await listRuns(deps.store, params.poolUuid) }),
+    handler: async ({ params, deps }) => ok({ poolUuid: params.poolUuid, runs: await deps.store.pools.runs.list(params.poolUuid) }),
   }),
   route({
     method: 'GET',
     path: '/pools/{poolUuid}/runs/{runId}',
     params: runPathParams,
-    handler: async ({ params, deps }) => ok(await getRun(deps.store, params.poolUuid, params.runId)),
+    handler: async ({ params, deps }) => ok(await deps.store.pools.runs.get(params.poolUuid, params.runId)),
   }),
   route({
     method: 'GET',

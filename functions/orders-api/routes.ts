@@ -78,7 +78,7 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     path: '/orders',
     query: listOrdersQuery,
     handler: async ({ query, event, deps }) => {
-      const page = await deps.store.listOrders(query);
+      const page = await deps.store.orders.list(query);
       const prefix = basePath(event);
       const answer: OrderList = {
         orders: page.items.map((order) => toOrderSummary(order, prefix)),
@@ -94,7 +94,7 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     params: orderPathParams,
     handler: async ({ params, event, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId });
-      const [order, lines] = await Promise.all([deps.store.findOrder(params.orderId), deps.store.getLines(params.orderId)]);
+      const [order, lines] = await Promise.all([deps.store.orders.find(params.orderId), deps.store.lines.list(params.orderId)]);
       if (!order) throw orderNotFound(params.orderId);
       return ok(toOrderView(order, lines, basePath(event)));
     },
@@ -107,13 +107,13 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     query: orderNumbersQuery,
     handler: async ({ params, query, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId });
-      const order = await deps.store.findOrder(params.orderId);
+      const order = await deps.store.orders.find(params.orderId);
       if (!order) throw orderNotFound(params.orderId);
       if (query.line !== undefined && query.line >= order.lineCount) {
         const message = `must be below ${order.lineCount}: the order has ${order.lineCount} ${order.lineCount === 1 ? 'line' : 'lines'}`;
         throw invalidField('line', message, { label: 'query parameter ' });
       }
-      const page = await deps.store.pageOrderNumbers(params.orderId, query);
+      const page = await deps.store.numbers.page(params.orderId, query);
       const answer: OrderNumbersPage = {
         orderId: params.orderId,
         numbers: page.items.map(toOrderNumber),
@@ -130,7 +130,7 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     handler: async ({ params, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId });
       const webhooks = webhooksOf(deps);
-      const order = await deps.store.findOrder(params.orderId);
+      const order = await deps.store.orders.find(params.orderId);
       if (!order) throw orderNotFound(params.orderId);
       const deliveries = await listDeliveries(webhooks, params.orderId);
       const answer: OrderWebhooks = { orderId: params.orderId, deliveries: deliveries.map(toWebhookDeliveryView) };
@@ -144,7 +144,7 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
     params: deliveryPathParams,
     handler: async ({ params, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId, deliveryId: params.deliveryId });
-      const order = await deps.store.findOrder(params.orderId);
+      const order = await deps.store.orders.find(params.orderId);
       if (!order) throw orderNotFound(params.orderId);
       return accepted(await retryWebhook(deps, { orderId: params.orderId }, params.deliveryId));
     },

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { orderIdSchema, timestampSchema as timestamp } from '../lib/orders/contract.js';
 import { LIMITS, orderStatuses } from '../lib/orders/model.js';
-import { attemptOutcomes, deliveryStatuses } from '../lib/webhooks/delivery-store.js';
+import { attemptOutcomes, deliveryStatuses } from '../lib/store/deliveries.js';
 import { WEBHOOK_EVENT_TYPES } from '../lib/webhooks/events.js';
 
 // ---- parameters ---------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import { formatRateLimit, parseRateLimit, type RateLimit } from '../../functions
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/lib/aws-clients.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
-import { listRuns } from '../../functions/lib/pools/run.js';
 
 export const HELP = `Usage: npm run bench -- [options]
 
@@ -215,8 +214,8 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     if (response.status !== 202) throw new Error(`order refused (${response.status}): ${accepted.error ?? ''}`);
     const execution = await stack.stepFunctions.waitForExecution(accepted.executionArn);
     const wallSeconds = (Date.now() - started) / 1000;
-    const order = await stack.store.getOrder(accepted.orderId);
-    const orderLines = await stack.store.getLines(accepted.orderId);
+    const order = await stack.store.orders.get(accepted.orderId);
+    const orderLines = await stack.store.lines.list(accepted.orderId);
     const stats = stack.stepFunctions.stats(accepted.executionArn);
     const calls = counter.snapshot();
     const windowMs = options.rateLimit?.windowMs ?? 1_000;
@@ -239,7 +238,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       }
       const inAccount = new Set(truth.numbers.map((n) => n.number));
       const inPool = new Set((truth.pools[poolUuid]?.members ?? []).map((m) => m.number));
-      const numbers = await stack.store.lineNumbers(accepted.orderId, undefined);
+      const numbers = await stack.store.numbers.list(accepted.orderId, undefined);
       numbersLost = numbers.filter(
         (n) => !((n.status === 'VERIFIED' && inPool.has(n.number)) || (n.status === 'RELEASED' && !inAccount.has(n.number))),
       ).length;
@@ -337,13 +336,13 @@ async function runRebalanceBench(stack: LocalStack, counter: PlivoCallCounter, p
   await stack.rebalancer.runOnce();
   const wallSeconds = (Date.now() - started) / 1000;
   const calls = counter.snapshot();
-  const [run] = await listRuns(stack.store, poolUuid, 1);
+  const [run] = await stack.store.pools.runs.list(poolUuid, 1);
   const ordered = (run?.rules ?? []).reduce((sum, r) => sum + (r.decision === 'order' || r.decision === 'capped' ? r.quantity : 0), 0);
   let orderStatus: string | null = null;
   if (run?.orderId) {
-    const placed = await stack.store.getOrder(run.orderId);
+    const placed = await stack.store.orders.get(run.orderId);
     await stack.stepFunctions.waitForExecution(placed.executionArn ?? '');
-    orderStatus = (await stack.store.getOrder(run.orderId)).status;
+    orderStatus = (await stack.store.orders.get(run.orderId)).status;
   }
   const poolNumbers = [...byPrefix.values()].reduce((a, b) => a + b, 0);
   return {

@@ -16,7 +16,7 @@ import type { PlivoAttempt } from '../../functions/lib/plivo/http.js';
 import { formatRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
 import { createWorkflowRuntime, setWorkflowRuntime, workflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
-import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { tableDefinition } from '../../functions/lib/store/table.js';
 import { createOrdersApi, ordersApiPublicPaths, ordersApiResources } from '../../functions/orders-api/api.js';
 import { createWebhookRuntime, setWebhookRuntime, startWebhookDispatcher, webhookRuntime } from '../../functions/lib/webhooks/index.js';
@@ -117,7 +117,7 @@ export interface LocalStack {
   reconciler: { runOnce(): Promise<unknown>; pause(): void; resume(): void };
   /** The scheduler loop's rebalance of every pool with a policy: run it now. */
   rebalancer: { runOnce(): Promise<unknown> };
-  store: OrderStore;
+  store: Stores;
   close(): Promise<void>;
 }
 
@@ -300,7 +300,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(async () => dispatcher.stop());
 
     const apiEnv: Env = { ...env, SFN_ENDPOINT: stepFunctions.endpoint };
-    const store = new OrderStore(createDocumentClient(apiEnv), tableName);
+    const store = createStores(createDocumentClient(apiEnv), tableName);
     const logLevel = (options.logLevel ?? 'WARN') as LogLevel;
     const apiDb = createDocumentClient(apiEnv);
     const ordersApi = createOrdersApi({

@@ -68,7 +68,7 @@ export const STEP_SPECS: Partial<Record<OrderFunctionKey, StepSpec>> = {
   // Parks a line on its task token, and ends the wait itself if the numbers are already in; a
   // cancelled order's wait ends the order.
   AwaitRegulatoryFunctionArn: { taskResponse: true, endsOrders: true },
-  // Their code can set an order's final status (OrderStore.setOrderStatus, which then drops the
+  // Their code can set an order's final status (the orders repository's setStatus, which then drops the
   // pool's active-order marker): finalize does; the others reach it through shared workflow code.
   // test/infra derives this list from the code, so a grant never lags behind what can run.
   SearchFunctionArn: { endsOrders: true },

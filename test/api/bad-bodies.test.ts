@@ -101,7 +101,7 @@ describe('POST /orders with a bad body', () => {
   it('started no execution and wrote nothing for any of them', async () => {
     expect(api.sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect(await api.scan()).toEqual([]);
-    expect((await api.store.listOrders()).items).toEqual([]);
+    expect((await api.store.orders.list()).items).toEqual([]);
   });
 
   it('logged no body and no error for any of them', () => {

@@ -115,7 +115,7 @@ describe('pool commands through the local stack', () => {
     expect(orderId, real.stdout).not.toBe('');
     expect(real.stdout).toMatch(new RegExp(`^run \\S+ of pool ${poolUuid}: applied \\(policy version 1, api, `));
     expect(real.stdout).toMatch(row(0, 'US local prefix 512', 3, 0, 5, 10, 15, 'order', 7, orderId));
-    const order = await stack.store.getOrder(orderId);
+    const order = await stack.store.orders.get(orderId);
     expect(order.requested).toBe(7);
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
 

@@ -45,9 +45,9 @@ describe('the orders CLI', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(EXIT.ok);
     expect(run.stdout).toMatch(/^order [0-9a-f-]{36} accepted: 50 numbers in 3 lines\nexecution arn:aws:states:/);
-    const stored = await api.store.getOrder(orderIdIn(run.stdout));
+    const stored = await api.store.orders.get(orderIdIn(run.stdout));
     expect(stored.request).toMatchObject({ poolUuid: 'pool-cli', partialAllowed: false, reference: 'cli-1', service: 'sms', dryRun: false });
-    expect((await api.store.getLines(stored.orderId)).map((l) => l.spec)).toEqual([
+    expect((await api.store.lines.list(stored.orderId)).map((l) => l.spec)).toEqual([
       { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 25 },
       { countryIso: 'CA', numberType: 'local', quantity: 15 },
       { countryIso: 'US', numberType: 'local', region: 'Texas', quantity: 10 },
@@ -96,8 +96,8 @@ describe('the orders CLI', () => {
   it('gets an order, lists orders by status, and lists numbers', async () => {
     const created = await cli(['create', '--pool', 'pool-get', '--line', 'US:local:512:3']);
     const orderId = orderIdIn(created.stdout);
-    await api.store.claimNumbers(orderId, 0, 'g-512', ['15125550001', '15125550002']);
-    await api.store.setOrderStatus(orderId, 'IN_PROGRESS');
+    await api.store.numbers.claim(orderId, 0, 'g-512', ['15125550001', '15125550002']);
+    await api.store.orders.setStatus(orderId, 'IN_PROGRESS');
 
     const get = await cli(['get', orderId]);
     expect(get.code).toBe(EXIT.ok);
@@ -121,10 +121,10 @@ describe('the orders CLI', () => {
     const created = await cli(['create', '--pool', 'pool-watch', '--line', 'US:local:512:2']);
     const orderId = orderIdIn(created.stdout);
     const steps = [
-      () => api.store.setOrderStatus(orderId, 'IN_PROGRESS'),
-      () => api.store.claimNumbers(orderId, 0, 'g', ['15125550101', '15125550102']),
+      () => api.store.orders.setStatus(orderId, 'IN_PROGRESS'),
+      () => api.store.numbers.claim(orderId, 0, 'g', ['15125550101', '15125550102']),
       async () => undefined, // nothing changes: nothing printed
-      () => api.store.setOrderStatus(orderId, 'COMPLETED'),
+      () => api.store.orders.setStatus(orderId, 'COMPLETED'),
     ];
     const run = await cli(['watch', orderId], { sleep: async () => (await steps.shift()?.()) ?? undefined });
     expect(run.code).toBe(EXIT.ok);
@@ -143,8 +143,8 @@ describe('the orders CLI', () => {
     const created = await cli(['create', '--pool', 'pool-watch', '--line', 'US:local:512:2', '--watch'], {
       tty: true,
       sleep: async () => {
-        const { items } = await api.store.listOrders({ limit: 1 });
-        await api.store.setOrderStatus(items[0]?.orderId as string, 'FAILED');
+        const { items } = await api.store.orders.list({ limit: 1 });
+        await api.store.orders.setStatus(items[0]?.orderId as string, 'FAILED');
       },
     });
     expect(created.code).toBe(EXIT.orderNotCompleted);

@@ -44,9 +44,9 @@ describe('POST /orders', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]?.args[0].input).toEqual({ stateMachineArn: STATE_MACHINE_ARN, name: accepted.orderId, input: JSON.stringify({ orderId: accepted.orderId }) });
 
-    const stored = await api.store.getOrder(accepted.orderId);
+    const stored = await api.store.orders.get(accepted.orderId);
     expect(stored).toMatchObject({ status: 'RECEIVED', requested: 40, executionArn: accepted.executionArn, request: { reference: 'happy-path', partialAllowed: true } });
-    expect((await api.store.getLines(accepted.orderId)).map((line) => line.spec)).toEqual(body.lines);
+    expect((await api.store.lines.list(accepted.orderId)).map((line) => line.spec)).toEqual(body.lines);
   });
 
   it('logs the acceptance as JSON with the order id, and never the API key', async () => {
@@ -152,7 +152,7 @@ describe('concurrent requests with one Idempotency-Key', () => {
     // order id) makes Step Functions run one execution whichever call lands first.
     const names = new Set(api.sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name));
     expect([...names]).toEqual([...ids]);
-    const { items } = await api.store.listOrders({ limit: 100 });
+    const { items } = await api.store.orders.list({ limit: 100 });
     expect(items.filter((o) => o.request.reference === 'race')).toHaveLength(1);
   });
 });
@@ -196,8 +196,8 @@ describe('a failure inside', () => {
   it('logs the order id with the error when the order is known', async () => {
     const created = orderAcceptedSchema.parse((await api.call('POST', '/orders', { body: validOrder() })).json);
     api.logger.clear();
-    const original = api.store.getLines.bind(api.store);
-    api.store.getLines = async () => {
+    const original = api.store.lines.list.bind(api.store.lines);
+    api.store.lines.list = async () => {
       throw new Error('DynamoDB said no: internal detail');
     };
     try {
@@ -205,7 +205,7 @@ describe('a failure inside', () => {
       expect(answer.status).toBe(500);
       expect(answer.json).toEqual({ error: 'internal error', requestId: expect.any(String) });
     } finally {
-      api.store.getLines = original;
+      api.store.lines.list = original;
     }
     const errors = api.logger.entries.filter((entry) => entry.level === 'ERROR');
     expect(errors).toHaveLength(1);

@@ -19,14 +19,14 @@ beforeAll(async () => {
   for (let i = 0; i < 5; i++) created.push(await createOrder({ reference: `order-${i}` }));
   busy = created[2] as string;
   const { store } = api;
-  await store.setOrderStatus(busy, 'IN_PROGRESS');
-  await store.savePlan(busy, 0, [{ groupId: '51200', quantity: 25, prefix: '512', region: 'Texas', numberType: 'local', setupRate: '0.00000', rentalRate: '0.80000' }], 'RENTING');
+  await store.orders.setStatus(busy, 'IN_PROGRESS');
+  await store.lines.savePlan(busy, 0, [{ groupId: '51200', quantity: 25, prefix: '512', region: 'Texas', numberType: 'local', setupRate: '0.00000', rentalRate: '0.80000' }], 'RENTING');
   const numbers = Array.from({ length: 12 }, (_, i) => `1512555${String(i).padStart(4, '0')}`);
-  await store.claimNumbers(busy, 0, '51200', numbers);
-  await store.transition(busy, 0, numbers.slice(0, 8), 'RENTED', 'ASSIGNED');
-  await store.transition(busy, 0, numbers.slice(0, 5), 'ASSIGNED', 'VERIFIED');
-  await store.claimNumbers(busy, 1, '41600', ['14165550001', '14165550002']);
-  await store.recordLineError(busy, 1, {
+  await store.numbers.claim(busy, 0, '51200', numbers);
+  await store.numbers.transition(busy, 0, numbers.slice(0, 8), 'RENTED', 'ASSIGNED');
+  await store.numbers.transition(busy, 0, numbers.slice(0, 5), 'ASSIGNED', 'VERIFIED');
+  await store.numbers.claim(busy, 1, '41600', ['14165550001', '14165550002']);
+  await store.lines.recordError(busy, 1, {
     at: new Date().toISOString(),
     line: 1,
     name: 'PlivoBadRequestError',
@@ -34,8 +34,8 @@ beforeAll(async () => {
     plivoMessage: 'quantity exceeds stock for group 41600',
     apiId: 'api-123',
   });
-  await store.setOrderStatus(created[4] as string, 'COMPLETED');
-  await store.setOrderStatus(created[1] as string, 'COMPLETED');
+  await store.orders.setStatus(created[4] as string, 'COMPLETED');
+  await store.orders.setStatus(created[1] as string, 'COMPLETED');
 });
 afterAll(() => api.close());
 

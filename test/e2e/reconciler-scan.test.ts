@@ -70,7 +70,7 @@ it('reads the account whole for the orphan report, then nothing while no line wa
     { countryIso: 'FR', numberType: 'local', quantity: 2 },
     { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 2 },
   ]);
-  await until('the FR line to wait', () => stack.store.waitingLines(), (lines) => lines.some((l) => l.orderId === orderId), { timeoutMs: 30_000, intervalMs: 100 });
+  await until('the FR line to wait', () => stack.store.lines.waiting(), (lines) => lines.some((l) => l.orderId === orderId), { timeoutMs: 30_000, intervalMs: 100 });
   const waiting = await reconcile();
   expect(waiting.report).toMatchObject({ scan: 'waiting-lines', waitingLines: 1, accountNumbers: 0, claimed: 0 });
   expect(waiting.calls).toBe(1);
@@ -81,5 +81,5 @@ it('reads the account whole for the orphan report, then nothing while no line wa
   expect(found.report).toMatchObject({ scan: 'waiting-lines', accountNumbers: 2, claimed: 2, resumed: 1, orphanCount: 1 });
   expect(found.calls).toBe(1);
   await stack.stepFunctions.waitForExecution(executionArn);
-  expect((await stack.store.getOrder(orderId)).status).toBe('COMPLETED');
+  expect((await stack.store.orders.get(orderId)).status).toBe('COMPLETED');
 }, 60_000);

@@ -61,7 +61,7 @@ async function place(order: Record<string, unknown>): Promise<{ orderId: string;
 /** Numbers of this order still in the account (rented and not given back). */
 async function stillRented(orderId: string): Promise<string[]> {
   const inAccount = new Set(sandbox().snapshot().numbers.map((n) => n.number));
-  return (await stack.store.lineNumbers(orderId, undefined)).map((n) => n.number).filter((n) => inAccount.has(n));
+  return (await stack.store.numbers.list(orderId, undefined)).map((n) => n.number).filter((n) => inAccount.has(n));
 }
 
 describe('lines pending under address regulations', () => {
@@ -72,10 +72,10 @@ describe('lines pending under address regulations', () => {
         { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 5 },
       ],
     });
-    await until('the order to be PENDING_REGULATORY', () => stack.store.getOrder(orderId), (o) => o.status === 'PENDING_REGULATORY', WAIT);
+    await until('the order to be PENDING_REGULATORY', () => stack.store.orders.get(orderId), (o) => o.status === 'PENDING_REGULATORY', WAIT);
     const lines = await until(
       'the FR line to hold its token, the US line to be verified',
-      () => stack.store.getLines(orderId),
+      () => stack.store.lines.list(orderId),
       (ls) => ls[0]?.taskToken !== undefined && ls[1]?.verified === 5,
       WAIT,
     );
@@ -94,9 +94,9 @@ describe('lines pending under address regulations', () => {
     const view = await stack.stepFunctions.waitForExecution(executionArn);
     const elapsed = (Date.now() - approvedAt) / 1000;
     expect(view.status).toBe('SUCCEEDED');
-    const order = await stack.store.getOrder(orderId);
+    const order = await stack.store.orders.get(orderId);
     expect(order.status).toBe('COMPLETED');
-    const numbers = await stack.store.lineNumbers(orderId, undefined);
+    const numbers = await stack.store.numbers.list(orderId, undefined);
     expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(8);
     const members = new Set(sandbox().snapshot().pools[poolUuid]?.members.map((m) => m.number));
     expect(numbers.every((n) => members.has(n.number))).toBe(true);
@@ -113,9 +113,9 @@ describe('lines pending under address regulations', () => {
       ],
     });
     await stack.stepFunctions.waitForExecution(executionArn);
-    const order = await stack.store.getOrder(orderId);
+    const order = await stack.store.orders.get(orderId);
     expect(order.status).toBe('PARTIAL');
-    const lines = await stack.store.getLines(orderId);
+    const lines = await stack.store.lines.list(orderId);
     expect(lines.map((l) => l.status)).toEqual(['FAILED', 'COMPLETED']);
     expect(lines[0]?.errors.map((e) => e.name)).toContain('RegulatoryDeadlinePassed');
     sandbox().rejectPending();
@@ -131,14 +131,14 @@ describe('lines pending under address regulations', () => {
       ],
     });
     await stack.stepFunctions.waitForExecution(executionArn);
-    expect((await stack.store.getOrder(orderId)).status).toBe('ROLLED_BACK');
+    expect((await stack.store.orders.get(orderId)).status).toBe('ROLLED_BACK');
     expect(await stillRented(orderId)).toEqual([]);
     sandbox().rejectPending();
   });
 
   it('ops resolve a waiting line with numbers the account holds, or reject it', async () => {
     const first = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 2 }] });
-    await until('the FR line to hold its token', () => stack.store.getLine(first.orderId, 0), (l) => l.taskToken !== undefined, WAIT);
+    await until('the FR line to hold its token', () => stack.store.lines.get(first.orderId, 0), (l) => l.taskToken !== undefined, WAIT);
     // The regulator delivered to the account; ops point the line at those numbers by hand
     // (the reconciler is held so that it does not find them first).
     stack.reconciler.pause();
@@ -148,14 +148,14 @@ describe('lines pending under address regulations', () => {
     stack.reconciler.resume();
     expect(result).toMatchObject({ claimed: delivered.slice(0, 2), resumed: true });
     await stack.stepFunctions.waitForExecution(first.executionArn);
-    expect((await stack.store.getOrder(first.orderId)).status).toBe('COMPLETED');
+    expect((await stack.store.orders.get(first.orderId)).status).toBe('COMPLETED');
 
     const second = await place({ lines: [{ countryIso: 'DE', numberType: 'local', quantity: 1 }] });
-    await until('the DE line to hold its token', () => stack.store.getLine(second.orderId, 0), (l) => l.taskToken !== undefined, WAIT);
+    await until('the DE line to hold its token', () => stack.store.lines.get(second.orderId, 0), (l) => l.taskToken !== undefined, WAIT);
     const rejection = await resolveLine(deps, second.orderId, 0, { outcome: 'rejected', reason: 'address proof refused' });
     expect(rejection.rejected).toBe(true);
     await stack.stepFunctions.waitForExecution(second.executionArn);
-    const line = await stack.store.getLine(second.orderId, 0);
+    const line = await stack.store.lines.get(second.orderId, 0);
     expect(line.status).toBe('FAILED');
     expect(line.errors.map((e) => e.message)).toContain('address proof refused');
     sandbox().rejectPending();
@@ -166,22 +166,22 @@ describe('cancel', () => {
   it('cancels during assignment: the order ends CANCELLED with zero numbers left rented', async () => {
     sandbox().setFaults([{ method: 'POST', path: 'NumberPool', latencyMs: 40 }]);
     const { orderId, executionArn } = await place({ lines: [{ countryIso: 'US', numberType: 'local', prefix: '305', quantity: 120 }] });
-    await until('the first numbers to be assigned', () => stack.store.getLine(orderId, 0), (l) => l.assigned > 0, { ...WAIT, timeoutMs: 60_000 });
+    await until('the first numbers to be assigned', () => stack.store.lines.get(orderId, 0), (l) => l.assigned > 0, { ...WAIT, timeoutMs: 60_000 });
     await cancelOrder(deps, orderId);
     await stack.stepFunctions.waitForExecution(executionArn);
     sandbox().setFaults([]);
-    expect((await stack.store.getOrder(orderId)).status).toBe('CANCELLED');
+    expect((await stack.store.orders.get(orderId)).status).toBe('CANCELLED');
     expect(await stillRented(orderId)).toEqual([]);
     const members = new Set(sandbox().snapshot().pools[poolUuid]?.members.map((m) => m.number));
-    expect((await stack.store.lineNumbers(orderId, undefined)).filter((n) => members.has(n.number))).toEqual([]);
+    expect((await stack.store.numbers.list(orderId, undefined)).filter((n) => members.has(n.number))).toEqual([]);
   });
 
   it('cancels an order waiting on regulations, and refuses to cancel an order that has ended', async () => {
     const { orderId, executionArn } = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 1 }] });
-    await until('the FR line to hold its token', () => stack.store.getLine(orderId, 0), (l) => l.taskToken !== undefined, WAIT);
+    await until('the FR line to hold its token', () => stack.store.lines.get(orderId, 0), (l) => l.taskToken !== undefined, WAIT);
     await cancelOrder(deps, orderId);
     await stack.stepFunctions.waitForExecution(executionArn);
-    expect((await stack.store.getOrder(orderId)).status).toBe('CANCELLED');
+    expect((await stack.store.orders.get(orderId)).status).toBe('CANCELLED');
     await expect(cancelOrder(deps, orderId)).rejects.toBeInstanceOf(OrderTerminalError);
     sandbox().rejectPending();
   });

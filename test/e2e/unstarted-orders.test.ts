@@ -28,9 +28,9 @@ const request = () => orderRequestSchema.parse({ poolUuid, lines: [{ countryIso:
 const unreachable = new SFNClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
 
 async function recordWithoutStart(): Promise<string> {
-  const before = new Set((await stack.store.listOrders({ limit: 100 })).items.map((o) => o.orderId));
+  const before = new Set((await stack.store.orders.list({ limit: 100 })).items.map((o) => o.orderId));
   await expect(submitOrder({ store: stack.store, sfn: unreachable, stateMachineArn: stack.stateMachineArn }, { request: request(), rawBody: {} })).rejects.toThrow();
-  const [order] = (await stack.store.listOrders({ limit: 100 })).items.filter((o) => !before.has(o.orderId));
+  const [order] = (await stack.store.orders.list({ limit: 100 })).items.filter((o) => !before.has(o.orderId));
   expect(order).toMatchObject({ status: 'RECEIVED' });
   expect(order?.executionArn).toBeUndefined();
   return order?.orderId ?? '';
@@ -44,10 +44,10 @@ it('the sweep starts an order left unstarted, after its grace, once; the order c
   expect(await startUnstarted(deps, { graceMs: 60_000 })).toEqual([]);
   expect(await startUnstarted(deps, { graceMs: 0 })).toEqual([orderId]);
   expect(await startUnstarted(deps, { graceMs: 0 })).toEqual([]);
-  const order = await stack.store.getOrder(orderId);
+  const order = await stack.store.orders.get(orderId);
   expect(order.executionArn).toBeDefined();
   await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
-  expect((await stack.store.getOrder(orderId)).status).toBe('COMPLETED');
+  expect((await stack.store.orders.get(orderId)).status).toBe('COMPLETED');
 }, 60_000);
 
 it('the reconciler runs the sweep (UNSTARTED_GRACE_SECONDS), and started orders are not swept again', async () => {
@@ -62,11 +62,11 @@ it('the reconciler runs the sweep (UNSTARTED_GRACE_SECONDS), and started orders 
     if (previous === undefined) delete process.env.UNSTARTED_GRACE_SECONDS;
     else process.env.UNSTARTED_GRACE_SECONDS = previous;
   }
-  const order = await stack.store.getOrder(orderId);
+  const order = await stack.store.orders.get(orderId);
   await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
-  expect((await stack.store.getOrder(orderId)).status).toBe('COMPLETED');
+  expect((await stack.store.orders.get(orderId)).status).toBe('COMPLETED');
   // Orders placed normally never linger on the list.
-  expect(await stack.store.unstartedOrders(new Date(Date.now() + 1000).toISOString())).toEqual([]);
+  expect(await stack.store.orders.unstarted(new Date(Date.now() + 1000).toISOString())).toEqual([]);
 }, 60_000);
 
 it('one order that cannot start does not stop the sweep: the others start, it waits for the next sweep', async () => {
@@ -83,7 +83,7 @@ it('one order that cannot start does not stop the sweep: the others start, it wa
   expect(failed).toEqual([stuck]);
   expect(await startUnstarted({ store: stack.store, sfn: real, stateMachineArn: stack.stateMachineArn }, { graceMs: 0 })).toEqual([stuck]);
   for (const orderId of [stuck, other]) {
-    const order = await stack.store.getOrder(orderId);
+    const order = await stack.store.orders.get(orderId);
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
   }
 }, 60_000);

@@ -91,22 +91,41 @@ export function importClosure(entry: string): Set<string> {
   return seen;
 }
 
-const STORE_MODULE = 'functions/lib/store/order-store.ts';
+const STORE_DIR = join('functions', 'lib', 'store');
+const isStoreModule = (file: string) => file.startsWith(`${STORE_DIR}/`);
 
 /** `new DeleteCommand(`, or a transaction's `Delete` item. */
 const sendsDelete = (code: string) => /new DeleteCommand\(/.test(code) || (/TransactWriteCommand/.test(code) && /\bDelete: \{/.test(code));
 
-/** The store's methods, by name: the text from each method's first line to the next method's. */
+const METHOD_START = /^ {2}(?:(?:async|private|public|static|get|set)\s+)*(\w+)\s*[(<]/gm;
+
+/**
+ * The repositories' methods, by `key.method` (the repository's key in createStores, so that two
+ * repositories' methods of one name stay apart): the text from each method's first line to the next.
+ */
 function storeMethods(): Map<string, string> {
-  const source = readFileSync(STORE_MODULE, 'utf8');
-  const starts = [...source.matchAll(/^ {2}(?:(?:async|private|public|static|get|set)\s+)*(\w+)\s*[(<]/gm)];
-  return new Map(starts.map((match, index) => [match[1] as string, source.slice(match.index, starts[index + 1]?.index ?? source.length)]));
+  const factory = readFileSync(join(STORE_DIR, 'stores.ts'), 'utf8');
+  const keyOf = new Map([...factory.matchAll(/(\w+): new (\w+)\(/g)].map((m) => [m[2] as string, m[1] as string]));
+  const methods = new Map<string, string>();
+  for (const file of readdirSync(STORE_DIR).filter((f) => f.endsWith('.ts'))) {
+    const source = readFileSync(join(STORE_DIR, file), 'utf8');
+    for (const declared of source.matchAll(/^export class (\w+)/gm)) {
+      const key = keyOf.get(declared[1] as string);
+      if (key === undefined) continue;
+      const end = source.indexOf('\n}\n', declared.index);
+      const body = source.slice(declared.index, end === -1 ? source.length : end);
+      const starts = [...body.matchAll(METHOD_START)];
+      for (const [index, match] of starts.entries()) methods.set(`${key}.${match[1] as string}`, body.slice(match.index, starts[index + 1]?.index ?? body.length));
+    }
+  }
+  return methods;
 }
 
 /**
  * The modules of functions/ whose code can delete a table item: those that send a delete — except
- * the store, which every function imports: it is read method by method, and the modules that
- * call one of its deleting methods (directly or through another of its methods) count instead.
+ * the store's repositories, which every function imports: they are read method by method, and the
+ * modules that call one of their deleting methods (directly or through another method of the same
+ * repository) count instead.
  */
 export function deletingModules(): Set<string> {
   const methods = storeMethods();
@@ -114,7 +133,8 @@ export function deletingModules(): Set<string> {
   for (let grown = true; grown; ) {
     grown = false;
     for (const [name, body] of methods) {
-      if (!deleting.has(name) && [...deleting].some((d) => body.includes(`this.${d}(`))) {
+      const key = `${name.split('.')[0] ?? ''}.`;
+      if (!deleting.has(name) && [...deleting].some((d) => d.startsWith(key) && body.includes(`this.${d.slice(key.length)}(`))) {
         deleting.add(name);
         grown = true;
       }
@@ -123,7 +143,7 @@ export function deletingModules(): Set<string> {
   const files = (readdirSync('functions', { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join('functions', f));
   return new Set(
     files.filter((file) => {
-      if (file === STORE_MODULE) return false;
+      if (isStoreModule(file)) return false;
       const source = readFileSync(file, 'utf8');
       return sendsDelete(source) || [...deleting].some((name) => source.includes(`.${name}(`));
     }),

@@ -21,7 +21,7 @@ it('runs the demo order and one rebalance run to the end, showing both', async (
   const result = await runDemo(stack, { tty: false, write: (text) => (out += text), pollMs: 50 });
   expect(result.status).toBe('COMPLETED');
   expect(result.rebalance?.status).toBe('COMPLETED');
-  const run = await stack.store.getOrder(result.rebalance?.orderId ?? '');
+  const run = await stack.store.orders.get(result.rebalance?.orderId ?? '');
   expect(run.request.reference).toBe(`rebalance:${result.rebalance?.runId ?? ''}`);
   expect(out).toMatch(/US local prefix 512\s+25\s+0\s+30\s+35\s+40\s+order\s+10/);
   expect(out).toMatch(/CA local\s+15\s+0\s+5\s+10\s+12\s+report-surplus\s+5/);

@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
-import { PolicyStore, poolPolicySchema } from '../../functions/lib/pools/policy.js';
-import { rebalanceAll, splitIntoOrders } from '../../functions/lib/pools/run.js';
+import { splitIntoOrders } from '../../functions/lib/pools/ordering.js';
+import { poolPolicySchema } from '../../functions/lib/pools/policy.js';
+import { rebalanceAll } from '../../functions/lib/pools/run.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { until } from '../support/until.js';
@@ -71,7 +72,7 @@ async function fill(poolUuid: string, quantity: number, prefix = '512'): Promise
   });
   expect(placed.status).toBe(202);
   await stack.stepFunctions.waitForExecution(placed.body.executionArn);
-  expect((await stack.store.getOrder(placed.body.orderId)).status).toBe('COMPLETED');
+  expect((await stack.store.orders.get(placed.body.orderId)).status).toBe('COMPLETED');
 }
 
 const members = (poolUuid: string) => sandbox().snapshot().pools[poolUuid]?.members.length ?? 0;
@@ -122,7 +123,7 @@ describe('deficit', () => {
     expect(first.status).toBe(200);
     expect(first.body.rules[0]).toMatchObject({ inPool: 3, inTransit: 0, decision: 'order', quantity: 7 });
     expect(first.body.orderId).toBeDefined();
-    const order = await stack.store.getOrder(first.body.orderId ?? '');
+    const order = await stack.store.orders.get(first.body.orderId ?? '');
     expect(order.requested).toBe(7);
     expect(order.request.reference).toBe(`rebalance:${first.body.runId}`);
 
@@ -137,7 +138,7 @@ describe('deficit', () => {
     const third = await rebalance(poolUuid);
     expect(third.body.rules[0]).toMatchObject({ inPool: 10, inTransit: 0, decision: 'ok', quantity: 0 });
     // Ended orders leave the pool's active list once a run has seen them ended.
-    expect(await stack.store.activeOrderIds(poolUuid)).toEqual([]);
+    expect(await stack.store.orders.activeInPool(poolUuid)).toEqual([]);
 
     const runs = await call<{ runs: Run[] }>('GET', `/pools/${poolUuid}/runs`);
     expect(runs.body.runs.map((r) => r.runId)).toEqual([third.body.runId, second.body.runId, first.body.runId]);
@@ -154,7 +155,7 @@ describe('deficit', () => {
     const orderIds = new Set(runs.map((r) => r.body.orderId).filter((id) => id !== undefined));
     expect(orderIds.size).toBe(1);
     expect(runs.map((r) => r.body.orderCreated).filter(Boolean)).toHaveLength(1);
-    const order = await stack.store.getOrder([...orderIds][0] ?? '');
+    const order = await stack.store.orders.get([...orderIds][0] ?? '');
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
     expect(members(poolUuid)).toBe(4);
   }, 60_000);
@@ -188,7 +189,7 @@ describe('deficit', () => {
     await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(5, 10, 15)], maxMonthlyIncrease: (rate * 3.5).toFixed(5) });
     const some = await rebalance(poolUuid);
     expect(some.body.rules[0]).toMatchObject({ decision: 'capped', quantity: 3, wanted: 10 });
-    const order = await stack.store.getOrder(some.body.orderId ?? '');
+    const order = await stack.store.orders.get(some.body.orderId ?? '');
     expect(order.requested).toBe(3);
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
   }, 60_000);
@@ -201,7 +202,7 @@ describe('in transit', () => {
     const first = await rebalance(poolUuid);
     expect(first.body.rules[0]).toMatchObject({ inPool: 0, inTransit: 0, decision: 'order', quantity: 3 });
     const orderId = first.body.orderId ?? '';
-    await until('the FR order to wait on regulations', () => stack.store.getOrder(orderId), (o) => o.status === 'PENDING_REGULATORY', { timeoutMs: 20_000, intervalMs: 100 });
+    await until('the FR order to wait on regulations', () => stack.store.orders.get(orderId), (o) => o.status === 'PENDING_REGULATORY', { timeoutMs: 20_000, intervalMs: 100 });
     const second = await rebalance(poolUuid);
     expect(second.body.rules[0]).toMatchObject({ inPool: 0, inTransit: 3, decision: 'ok' });
     expect(second.body.orderId).toBeUndefined();
@@ -225,7 +226,7 @@ describe('more deficit rules than one order holds', () => {
     expect(run.status).toBe(200);
     const orderIds = (run.body as Run & { orderIds?: string[] }).orderIds ?? [];
     expect(orderIds).toHaveLength(2);
-    const orders = await Promise.all(orderIds.map((id) => stack.store.getOrder(id)));
+    const orders = await Promise.all(orderIds.map((id) => stack.store.orders.get(id)));
     expect(orders.map((o) => o.lineCount)).toEqual([50, 1]);
     // The same window again: the same two orders, nothing new.
     const again = await rebalance(poolUuid);
@@ -240,12 +241,12 @@ describe('in transit, numbers already in the pool', () => {
     const poolUuid = await newPool('assigned-not-verified');
     // An order caught between AssignToPool and Verify: 3 requested, 2 rented, claimed and in the pool.
     const orderId = `assigning-${poolUuid}`;
-    await stack.store.createOrder({ orderId, request: orderRequestSchema.parse({ poolUuid, lines: [{ countryIso: 'US', numberType: 'local', prefix: '512', quantity: 3 }] }) });
-    await stack.store.setOrderStatus(orderId, 'IN_PROGRESS');
+    await stack.store.orders.create({ orderId, request: orderRequestSchema.parse({ poolUuid, lines: [{ countryIso: 'US', numberType: 'local', prefix: '512', quantity: 3 }] }) });
+    await stack.store.orders.setStatus(orderId, 'IN_PROGRESS');
     const group = (await plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local', prefix: '512', services: 'sms', limit: 1 })).objects[0];
     const rented = await plivo.rentFromGroup(group?.group_id ?? '', { quantity: 2 });
     const numbers = rented.status === 'fulfilled' ? rented.rented : [];
-    await stack.store.claimNumbers(orderId, 0, group?.group_id ?? '', numbers);
+    await stack.store.numbers.claim(orderId, 0, group?.group_id ?? '', numbers);
     for (const number of numbers) await plivo.addToPool(poolUuid, number, { service: 'sms' });
 
     await call('PUT', `/pools/${poolUuid}/policy`, { rules: [rule(5, 6, 10)] });
@@ -305,7 +306,7 @@ describe('the schedule', () => {
     expect(refused.status).toBe(404);
     expect(refused.body.error).toMatch(/^poolUuid: /);
     // …and a pool deleted at Plivo after its policy was stored fails only its own run.
-    await new PolicyStore(stack.store).put('no-such-pool', poolPolicySchema.parse({ rules: [rule(1, 2, 3)] }));
+    await stack.store.pools.policies.put('no-such-pool', poolPolicySchema.parse({ rules: [rule(1, 2, 3)] }));
     const result = (await stack.rebalancer.runOnce()) as { results: { poolUuid: string; runId?: string; error?: string }[] };
     expect(result.results.find((r) => r.poolUuid === 'no-such-pool')?.error).toBeDefined();
     const mine = result.results.find((r) => r.poolUuid === poolUuid);
@@ -316,7 +317,7 @@ describe('the schedule', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatch(/^poolUuid: /);
     await call('DELETE', '/pools/no-such-pool/policy');
-    const order = await stack.store.getOrder(run.body.orderId ?? '');
+    const order = await stack.store.orders.get(run.body.orderId ?? '');
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
   }, 60_000);
 });

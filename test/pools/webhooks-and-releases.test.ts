@@ -9,9 +9,8 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
-import { ReleaseStore } from '../../functions/lib/pools/releases.js';
 import { runRebalance } from '../../functions/lib/pools/run.js';
-import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { createStores } from '../../functions/lib/store/stores.js';
 import { deliverDue, webhookRuntime } from '../../functions/lib/webhooks/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { startReceiver, type Receiver } from '../webhooks/support.js';
@@ -92,7 +91,7 @@ function poolEvents(poolUuid: string): PoolEventBody[] {
  * `dies` picks; everything else goes to the stack's table. `store` is the one that dies.
  */
 function dyingOn(dies: (put: PutCommand['input']) => boolean) {
-  const store = new OrderStore(
+  const store = createStores(
     {
       send: (command: unknown) =>
         command instanceof PutCommand && dies(command.input) ? Promise.reject(new Error('Lambda timed out')) : stack.store.db.send(command as PutCommand),
@@ -130,7 +129,7 @@ describe('pool webhooks', () => {
     expect(new Set(receiver.requests.filter((r) => r.body.includes(poolUuid)).map((r) => r.headers['webhook-id'])).size).toBe(1);
     expect((await call('POST', `/pools/${poolUuid}/webhooks/msg_nosuchdelivery/retry`)).status).toBe(404);
 
-    const order = await stack.store.getOrder(run.body.orderId ?? '');
+    const order = await stack.store.orders.get(run.body.orderId ?? '');
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
   }, 60_000);
 
@@ -182,7 +181,7 @@ describe('pool webhooks', () => {
     // A pass of the dispatcher over the pool's deliveries: the second run recorded nothing to send.
     expect(await deliverDue(webhookRuntime().deps, { poolUuid })).toMatchObject({ attempted: 0 });
     expect(poolEvents(poolUuid)).toHaveLength(1);
-    const order = await stack.store.getOrder(finished.orderId ?? '');
+    const order = await stack.store.orders.get(finished.orderId ?? '');
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
   }, 60_000);
 
@@ -201,7 +200,7 @@ describe('pool webhooks', () => {
     expect(finished.webhooks?.map((w) => w.type)).toEqual(['pool.rebalanced']);
     await until('pool event 1 to arrive', () => poolEvents(poolUuid).length === 1, Boolean, { timeoutMs: 15_000, intervalMs: 50 });
     expect(poolEvents(poolUuid)[0]).toMatchObject({ type: 'pool.rebalanced', data: { runId: cut?.runId } });
-    const order = await stack.store.getOrder(cut?.orderId ?? '');
+    const order = await stack.store.orders.get(cut?.orderId ?? '');
     await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
   }, 60_000);
 
@@ -216,7 +215,7 @@ describe('releases', () => {
   it('records each released number; a release cut off before its record is settled from the account by the next run', async () => {
     const poolUuid = await newPool('release-records', 8);
     renewToday(poolUuid);
-    const releases = new ReleaseStore(stack.store);
+    const releases = stack.store.pools.releases;
     // A run that died between its intent and Plivo's answer: one number really gone, one not.
     const [gone, kept] = members(poolUuid);
     await plivo.removeFromPool(poolUuid, gone ?? '', { unrent: true });
@@ -241,7 +240,7 @@ describe('releases', () => {
 
   it('every run settles open releases first, even one with no surplus; Plivo\'s answer overrides a FAILED a settle wrote', async () => {
     const poolUuid = await newPool('settle-always', 3);
-    const releases = new ReleaseStore(stack.store);
+    const releases = stack.store.pools.releases;
     const [gone] = members(poolUuid);
     await plivo.removeFromPool(poolUuid, gone ?? '', { unrent: true });
     await releases.begin({ poolUuid, runId: '0000000000001-cafecafe', number: gone ?? '', renewalDate: '2026-01-01', startedAt: new Date().toISOString() });
@@ -268,7 +267,7 @@ describe('releases', () => {
     sandbox().setFaults([{ method: 'DELETE', path: 'NumberPool', status: 500, when: 'after', rate: 1 }]);
     const run = await rebalance(poolUuid).finally(() => sandbox().setFaults([]));
     expect(run.body.rules[0]).toMatchObject({ decision: 'release', quantity: 2 });
-    const records = await new ReleaseStore(stack.store).forRun(poolUuid, run.body.runId);
+    const records = await stack.store.pools.releases.forRun(poolUuid, run.body.runId);
     expect(records.map((r) => r.status)).toEqual(['RELEASED', 'RELEASED']);
     expect(members(poolUuid)).toHaveLength(3);
   }, 60_000);

@@ -111,7 +111,7 @@ export async function startOrderMachine(env: WorkflowEnv, options: OrderMachineO
     start,
     run: async (orderId, deps) => {
       const execution = await local.waitForExecution(await start(orderId, deps));
-      return { status: (await env.store.getOrder(orderId)).status, execution };
+      return { status: (await env.store.orders.get(orderId)).status, execution };
     },
     close: async () => {
       await local.close();

@@ -29,7 +29,7 @@ function describeValue(value: unknown): string {
  * Reads `read()` until `ok` holds for its value (by default: the value is truthy) and returns that
  * value. `what` says what is awaited, in words: it is the failure message's subject.
  *
- * @example await until('the order to be waiting', () => store.getOrder(id), (o) => o.status === 'PENDING_REGULATORY');
+ * @example await until('the order to be waiting', () => store.orders.get(id), (o) => o.status === 'PENDING_REGULATORY');
  * @example await until('the slow handler to be called', () => slow.calls === 1);
  */
 export async function until<T>(

@@ -5,7 +5,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PlivoCallCounter, PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { orderRequestSchema, type OrderRequestInput } from '../../functions/lib/orders/model.js';
-import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { silentLogger, type WorkflowDeps } from '../../functions/lib/workflow/deps.js';
 import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from '../../infra/local/plivo-sandbox/index.js';
 import { createTestTable } from './dynamodb.js';
@@ -13,7 +13,7 @@ import { createTestTable } from './dynamodb.js';
 export interface WorkflowEnv {
   sandbox: PlivoSandbox;
   db: DynamoDBDocumentClient;
-  store: OrderStore;
+  store: Stores;
   plivo: PlivoClient;
   deps: WorkflowDeps;
   calls: PlivoCallCounter;
@@ -37,7 +37,7 @@ export async function startWorkflowEnv(options: SandboxOptions = {}): Promise<Wo
     timeoutMs: 5_000,
     onAttempt: calls.record,
   });
-  const store = new OrderStore(table.db, table.tableName);
+  const store = createStores(table.db, table.tableName);
   const deps: WorkflowDeps = { store, plivo, logger: silentLogger, concurrency: 8 };
   const poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'workflow-test' }));
   calls.reset();
@@ -52,7 +52,7 @@ export async function startWorkflowEnv(options: SandboxOptions = {}): Promise<Wo
     tableName: table.tableName,
     dynamodbEndpoint: table.endpoint,
     async createOrder(orderId, request) {
-      await store.createOrder({ orderId, request: orderRequestSchema.parse({ poolUuid, ...request }) });
+      await store.orders.create({ orderId, request: orderRequestSchema.parse({ poolUuid, ...request }) });
     },
     async close() {
       await sandbox.close();

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import {
   DEFAULT_RETRY_SCHEDULE,
   delayCeilingMs,
@@ -27,7 +27,7 @@ import { createOrder, scanTable, startReceiver, type Receiver, type Table } from
 
 const secret = generateWebhookSecret();
 let table: Table;
-let store: OrderStore;
+let store: Stores;
 let receiver: Receiver;
 
 /** Local receivers, retries in milliseconds (the schedule compressed 30,000-fold: first wait under 1 ms). */
@@ -37,7 +37,7 @@ function deps(overrides: Partial<WebhookDeps> = {}): WebhookDeps {
 
 beforeAll(async () => {
   table = await createTestTable();
-  store = new OrderStore(table.db, table.tableName);
+  store = createStores(table.db, table.tableName);
   receiver = await startReceiver();
 });
 afterAll(async () => {
@@ -56,7 +56,7 @@ function verify(request: { body: string; headers: Record<string, unknown> }): Or
 describe('recording an event', () => {
   it('writes one delivery per order and event type, with a stable webhook-id, however often it is recorded', async () => {
     const order = await createOrder(store, { callbackUrl: receiver.url }, 'COMPLETED');
-    const lines = await store.getLines(order.orderId);
+    const lines = await store.lines.list(order.orderId);
     const first = await recordOrderEvent(deps(), { order, lines, type: 'order.completed' });
     const again = await recordOrderEvent(deps(), { order, lines, type: 'order.completed' });
     expect(first?.deliveryId).toBe(webhookIdFor(order.orderId, 'order.completed'));
@@ -82,10 +82,10 @@ describe('recording an event', () => {
 describe('delivering', () => {
   it('sends every event once per attempt, signed so that standardwebhooks verifies it', async () => {
     const order = await createOrder(store, { callbackUrl: receiver.url, reference: 'ref-1' });
-    const lines = await store.getLines(order.orderId);
+    const lines = await store.lines.list(order.orderId);
     const received = await recordOrderEvent(deps(), { order, lines, type: 'order.received' });
-    await store.setOrderStatus(order.orderId, 'COMPLETED');
-    const completed = await recordOrderEvent(deps(), { order: await store.getOrder(order.orderId), lines, type: 'order.completed' });
+    await store.orders.setStatus(order.orderId, 'COMPLETED');
+    const completed = await recordOrderEvent(deps(), { order: await store.orders.get(order.orderId), lines, type: 'order.completed' });
 
     expect(await deliverDue(deps(), { orderId: order.orderId })).toEqual({ attempted: 2, delivered: 2, failed: 0, gaveUp: 0 });
     expect(await deliverDue(deps(), { orderId: order.orderId })).toEqual({ attempted: 0, delivered: 0, failed: 0, gaveUp: 0 });
@@ -120,7 +120,7 @@ describe('delivering', () => {
   it('retries a receiver that fails twice and gets it through on the third try, with the same webhook-id and body', async () => {
     receiver.script([500, 500], 200);
     const order = await createOrder(store, { callbackUrl: receiver.url }, 'PARTIAL');
-    const delivery = await recordOrderEvent(deps(), { order, lines: await store.getLines(order.orderId), type: 'order.partial' });
+    const delivery = await recordOrderEvent(deps(), { order, lines: await store.lines.list(order.orderId), type: 'order.partial' });
     // The dispatcher (the local stack's loop; in AWS a scheduled Lambda) finds it on the due index.
     const dispatcher = startWebhookDispatcher(deps(), { intervalMs: 10 });
     try {

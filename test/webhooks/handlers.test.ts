@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { ConfigurationError } from '../../functions/lib/errors.js';
-import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { createWebhookRuntime, generateWebhookSecret, listDeliveries, setWebhookRuntime, webhookIdFor } from '../../functions/lib/webhooks/index.js';
 import { handler as notify } from '../../functions/notify/handler.js';
 import { dispatchDueWebhooks, handler as dispatch } from '../../functions/webhook-dispatcher/handler.js';
@@ -15,12 +15,12 @@ import { createOrder, lambdaContext, startReceiver, type Receiver, type Table } 
 
 const secret = generateWebhookSecret();
 let table: Table;
-let store: OrderStore;
+let store: Stores;
 let receiver: Receiver;
 
 beforeAll(async () => {
   table = await createTestTable();
-  store = new OrderStore(table.db, table.tableName);
+  store = createStores(table.db, table.tableName);
   receiver = await startReceiver();
   setWebhookRuntime(createWebhookRuntime(handlersEnv(), { db: table.db }));
 });

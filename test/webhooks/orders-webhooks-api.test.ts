@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { OrderStore } from '../../functions/lib/store/order-store.js';
-import { DeliveryStore } from '../../functions/lib/webhooks/delivery-store.js';
+import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { announceOrderStatus, deliverDue, generateWebhookSecret, type WebhookDeps } from '../../functions/lib/webhooks/index.js';
 import type { OrderWebhooks, WebhookRetry } from '../../functions/orders-api/schemas.js';
 import { orderWebhooksSchema, webhookRetrySchema } from '../../functions/orders-api/schemas.js';
@@ -16,14 +15,14 @@ import { createOrder, orderBody, startOrdersApi, startReceiver, type OrdersApiUn
 
 const secret = generateWebhookSecret();
 let table: Table;
-let store: OrderStore;
+let store: Stores;
 let api: OrdersApiUnderTest;
 let receiver: Receiver;
 let deps: WebhookDeps;
 
 beforeAll(async () => {
   table = await createTestTable();
-  store = new OrderStore(table.db, table.tableName);
+  store = createStores(table.db, table.tableName);
   receiver = await startReceiver();
   deps = { db: table.db, tableName: table.tableName, secret, allowLocalCallbacks: true, schedule: { compress: 30_000 } };
   api = await startOrdersApi(table, { allowLocalCallbacks: true, webhooks: { db: table.db, tableName: table.tableName, secret, schedule: { compress: 30_000 } } });
@@ -43,7 +42,7 @@ describe('GET /orders/{id}/webhooks', () => {
     // What the workflow does: the state first, then the news.
     await announceOrderStatus(deps, orderId);
     expect(await deliverDue(deps, { orderId })).toMatchObject({ attempted: 1, failed: 1 });
-    await store.setOrderStatus(orderId, 'COMPLETED');
+    await store.orders.setStatus(orderId, 'COMPLETED');
     await announceOrderStatus(deps, orderId);
     // A minute on, order.received's retry is due (the schedule is compressed to well under that).
     const minuteLater = () => new Date(Date.now() + 60_000);
@@ -118,7 +117,7 @@ describe('POST /orders/{id}/webhooks/{deliveryId}/retry', () => {
     expect((await api.call('POST', `/orders/${randomUUID()}/webhooks/${delivery?.deliveryId}/retry`)).status).toBe(404);
 
     const now = new Date();
-    const held = await new DeliveryStore(table.db, table.tableName).claim({ orderId: order.orderId }, delivery!.deliveryId, {
+    const held = await store.deliveries.claim({ orderId: order.orderId }, delivery!.deliveryId, {
       now: now.toISOString(),
       leaseUntil: new Date(now.getTime() + 60_000).toISOString(),
       token: 'someone-else',

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import {
   checkCallbackUrl,
   classifyAddress,
@@ -158,12 +158,12 @@ describe('POST /orders', () => {
 
 describe('delivery', () => {
   let table: Table;
-  let store: OrderStore;
+  let store: Stores;
   let receiver: Receiver;
 
   beforeAll(async () => {
     table = await createTestTable();
-    store = new OrderStore(table.db, table.tableName);
+    store = createStores(table.db, table.tableName);
     receiver = await startReceiver();
   });
   afterAll(async () => {

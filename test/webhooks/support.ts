@@ -11,7 +11,8 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import { orderRequestSchema, type OrderRequestInput, type OrderStatus } from '../../functions/lib/orders/model.js';
-import { OrderStore, type OrderItem } from '../../functions/lib/store/order-store.js';
+import type { OrderItem } from '../../functions/lib/store/items.js';
+import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { createOrdersApi, ordersApiPublicPaths, ordersApiResources, type OrdersApiDeps } from '../../functions/orders-api/api.js';
 import { startLocalApiGateway, type LocalApiGateway } from '../../infra/local/api-gateway.js';
 import { CapturingLogger } from '../api/support/capture-logger.js';
@@ -83,11 +84,11 @@ export function orderBody(overrides: Partial<OrderRequestInput> = {}): OrderRequ
 }
 
 /** An order written straight into the store (no API, no workflow), optionally moved to a status. */
-export async function createOrder(store: OrderStore, overrides: Partial<OrderRequestInput> = {}, status?: OrderStatus): Promise<OrderItem> {
-  const { order } = await store.createOrder({ orderId: randomUUID(), request: orderRequestSchema.parse(orderBody(overrides)) });
+export async function createOrder(store: Stores, overrides: Partial<OrderRequestInput> = {}, status?: OrderStatus): Promise<OrderItem> {
+  const { order } = await store.orders.create({ orderId: randomUUID(), request: orderRequestSchema.parse(orderBody(overrides)) });
   if (status && status !== order.status) {
-    await store.setOrderStatus(order.orderId, status);
-    return store.getOrder(order.orderId);
+    await store.orders.setStatus(order.orderId, status);
+    return store.orders.get(order.orderId);
   }
   return order;
 }
@@ -116,7 +117,7 @@ export async function startOrdersApi(table: Table, extra: Omit<OrdersApiDeps, 's
   }));
   const logger = new CapturingLogger('orders-api');
   const handler = createOrdersApi({
-    store: new OrderStore(table.db, table.tableName),
+    store: createStores(table.db, table.tableName),
     sfn,
     stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:number-orders-order',
     logger,

@@ -5,7 +5,8 @@
  * invariants hold on every path.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OrderStore } from '../../functions/lib/store/order-store.js';
+import { NumberRepository } from '../../functions/lib/store/numbers.js';
+import { createStores } from '../../functions/lib/store/stores.js';
 import type { WorkflowDeps } from '../../functions/lib/workflow/deps.js';
 import { resolveLine } from '../../functions/lib/workflow/regulatory.js';
 import { startOrderMachine, type OrderMachine } from '../support/order-machine.js';
@@ -42,7 +43,7 @@ const threeLines = {
 
 /** Every number the order rented is verified in the pool, or released, or leaked; the sandbox agrees. */
 async function expectNoLeak(orderId: string) {
-  const numbers = await env.store.lineNumbers(orderId, undefined);
+  const numbers = await env.store.numbers.list(orderId, undefined);
   const truth = env.sandbox.snapshot();
   const inAccount = new Set(truth.numbers.map((n) => n.number));
   const inPool = new Set((truth.pools[env.poolUuid]?.members ?? []).map((m) => m.number));
@@ -52,7 +53,7 @@ async function expectNoLeak(orderId: string) {
     if (item.status === 'RELEASED') expect(inAccount.has(item.number)).toBe(false);
   }
   // No number in the account that no order owns (nothing rented and forgotten).
-  const owners = new Set((await env.store.owners([...inAccount])).map((o) => o.number));
+  const owners = new Set((await env.store.numbers.owners([...inAccount])).map((o) => o.number));
   expect([...inAccount].filter((n) => !owners.has(n))).toEqual([]);
   return numbers;
 }
@@ -66,13 +67,13 @@ describe('order workflow (the real state machine)', () => {
     expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(60);
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
     expect(added).toHaveLength(60);
-    const lines = await env.store.getLines('wf-happy');
+    const lines = await env.store.lines.list('wf-happy');
     expect(lines.map((l) => [l.status, l.requested, l.rented, l.assigned, l.verified])).toEqual([
       ['COMPLETED', 25, 25, 25, 25],
       ['COMPLETED', 20, 20, 20, 20],
       ['COMPLETED', 15, 15, 15, 15],
     ]);
-    expect((await env.store.getOrder('wf-happy')).status).toBe('COMPLETED');
+    expect((await env.store.orders.get('wf-happy')).status).toBe('COMPLETED');
   });
 
   it('survives 500s and 429s on pool adds, rents applied-but-500, and 503s on pool listing: still exactly 60', async () => {
@@ -89,7 +90,7 @@ describe('order workflow (the real state machine)', () => {
     await expectNoLeak('wf-faults');
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
     expect(added).toHaveLength(60);
-    const verified = (await env.store.lineNumbers('wf-faults', undefined)).filter((n) => n.status === 'VERIFIED');
+    const verified = (await env.store.numbers.list('wf-faults', undefined)).filter((n) => n.status === 'VERIFIED');
     expect(verified).toHaveLength(60);
   });
 
@@ -147,10 +148,10 @@ describe('order workflow (the real state machine)', () => {
     // The FR line's branch parks on its task token (the wait lasts until the regulator answers):
     // the order shows PENDING_REGULATORY while the execution waits, the US line already done.
     const executionArn = await machine.start('wf-pending');
-    await until('wf-pending to be PENDING_REGULATORY', () => env.store.getOrder('wf-pending'), (o) => o.status === 'PENDING_REGULATORY');
+    await until('wf-pending to be PENDING_REGULATORY', () => env.store.orders.get('wf-pending'), (o) => o.status === 'PENDING_REGULATORY');
     // (Lines get their final status from Finalize, after every branch: until then the US line
     // is the one whose numbers are all verified.)
-    const lines = await until('the FR line to wait on its token, the US line to be verified', () => env.store.getLines('wf-pending'), (ls) =>
+    const lines = await until('the FR line to wait on its token, the US line to be verified', () => env.store.lines.list('wf-pending'), (ls) =>
       ls[1]?.taskToken !== undefined && ls[0]?.verified === 2,
     );
     expect(lines[1]?.status).toBe('PENDING_REGULATORY');
@@ -163,8 +164,8 @@ describe('order workflow (the real state machine)', () => {
     const deps = { ...env.deps, sfn: machine.sfn };
     expect(await resolveLine(deps, 'wf-pending', 1, { numbers: delivered })).toMatchObject({ resumed: true });
     expect((await machine.local.waitForExecution(executionArn)).status).toBe('SUCCEEDED');
-    expect((await env.store.getOrder('wf-pending')).status).toBe('COMPLETED');
-    expect((await env.store.getLines('wf-pending')).map((l) => l.status)).toEqual(['COMPLETED', 'COMPLETED']);
+    expect((await env.store.orders.get('wf-pending')).status).toBe('COMPLETED');
+    expect((await env.store.lines.list('wf-pending')).map((l) => l.status)).toEqual(['COMPLETED', 'COMPLETED']);
   });
 
   it('plans a dry run with prices and rents nothing', async () => {
@@ -172,7 +173,7 @@ describe('order workflow (the real state machine)', () => {
     const before = env.sandbox.snapshot().numbers.length;
     expect(await runOrder('wf-dry')).toBe('PLANNED');
     expect(env.sandbox.snapshot().numbers.length).toBe(before);
-    const [line] = await env.store.getLines('wf-dry');
+    const [line] = await env.store.lines.list('wf-dry');
     expect(line?.planned).toBe(30);
     expect(line?.plan[0]?.rentalRate).toMatch(/^\d+\.\d+$/);
   });
@@ -182,15 +183,15 @@ describe('order workflow (the real state machine)', () => {
     const before = env.sandbox.snapshot().numbers.length;
     expect(await runOrder('wf-nopool')).toBe('FAILED');
     expect(env.sandbox.snapshot().numbers.length).toBe(before);
-    expect((await env.store.getOrder('wf-nopool')).errors[0]?.name).toBe('PoolNotFoundError');
+    expect((await env.store.orders.get('wf-nopool')).errors[0]?.name).toBe('PoolNotFoundError');
   });
 });
 
 describe('a crash between rent and record', () => {
   it('is reconciled on the retry: no second rent, the numbers found and used', async () => {
-    class CrashingStore extends OrderStore {
+    class CrashingNumbers extends NumberRepository {
       crashes = 1;
-      override async claimNumbers(...args: Parameters<OrderStore['claimNumbers']>) {
+      override async claim(...args: Parameters<NumberRepository['claim']>) {
         if (this.crashes > 0) {
           this.crashes--;
           // A Lambda that dies mid-invocation never answers: Step Functions sees the Task time
@@ -199,20 +200,21 @@ describe('a crash between rent and record', () => {
           crash.name = 'States.Timeout';
           throw crash;
         }
-        return super.claimNumbers(...args);
+        return super.claim(...args);
       }
     }
-    const store = new CrashingStore(env.db, env.tableName);
-    const deps = { ...env.deps, store };
+    const stores = createStores(env.db, env.tableName);
+    const numbers = new CrashingNumbers({ db: env.db, tableName: env.tableName, now: () => new Date() });
+    const deps = { ...env.deps, store: { ...stores, numbers } };
     await env.createOrder('wf-crash', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '617', quantity: 7 }] });
     const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));
     env.calls.reset();
     expect(await runOrder('wf-crash', deps)).toBe('COMPLETED');
-    expect(store.crashes).toBe(0);
+    expect(numbers.crashes).toBe(0);
     const added = env.sandbox.snapshot().numbers.filter((n) => !before.has(n.number));
     expect(added).toHaveLength(7);
     expect(env.calls.snapshot().byRoute['POST AvailableNumberGroup/{group_id}/']).toBe(1);
-    const intents = await env.store.listIntents('wf-crash', 0);
+    const intents = await env.store.intents.list('wf-crash', 0);
     expect(intents.map((i) => [i.status, i.rented])).toEqual([['DONE', 7]]);
     await expectNoLeak('wf-crash');
   });

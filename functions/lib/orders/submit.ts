@@ -4,11 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { bodyHash, type OrderItem, type OrderStore } from '../store/order-store.js';
+import { bodyHash } from '../store/body-hash.js';
+import type { OrderItem } from '../store/items.js';
+import type { Stores } from '../store/stores.js';
 import type { OrderRequest } from './model.js';
 
 export interface SubmitDeps {
-  store: OrderStore;
+  store: Stores;
   sfn: SFNClient;
   stateMachineArn: string;
 }
@@ -33,7 +35,7 @@ export function executionArnFor(stateMachineArn: string, orderId: string): strin
 
 export async function submitOrder(deps: SubmitDeps, input: SubmitInput): Promise<SubmitResult> {
   const orderId = randomUUID();
-  const { created, order } = await deps.store.createOrder({
+  const { created, order } = await deps.store.orders.create({
     orderId,
     request: input.request,
     ...(input.idempotency ? { idempotency: { ...input.idempotency, bodyHash: bodyHash(input.rawBody) } } : {}),
@@ -42,7 +44,7 @@ export async function submitOrder(deps: SubmitDeps, input: SubmitInput): Promise
   // (the order id) guarantees there is never a second one.
   if (created || !order.executionArn) {
     const executionArn = await startExecution(deps, order.orderId);
-    await deps.store.setExecutionArn(order.orderId, executionArn);
+    await deps.store.orders.setExecutionArn(order.orderId, executionArn);
     order.executionArn = executionArn;
   }
   return { order, created };
@@ -60,15 +62,15 @@ export async function startUnstarted(
 ): Promise<string[]> {
   const before = new Date((options.now ?? new Date()).getTime() - (options.graceMs ?? 60_000)).toISOString();
   const started: string[] = [];
-  for (const { orderId } of await deps.store.unstartedOrders(before)) {
+  for (const { orderId } of await deps.store.orders.unstarted(before)) {
     // Each order on its own: one that cannot start now (throttled, say) waits for the next sweep.
     try {
-      const order = await deps.store.findOrder(orderId);
+      const order = await deps.store.orders.find(orderId);
       if (!order || order.executionArn) {
-        await deps.store.forgetUnstarted(orderId);
+        await deps.store.orders.forgetUnstarted(orderId);
         continue;
       }
-      await deps.store.setExecutionArn(orderId, await startExecution(deps, orderId));
+      await deps.store.orders.setExecutionArn(orderId, await startExecution(deps, orderId));
       started.push(orderId);
     } catch (error) {
       options.onError?.(orderId, error);

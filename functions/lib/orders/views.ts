@@ -4,7 +4,7 @@
  */
 import type { OrderAccepted, OrderLineView, OrderNumber, OrderSummary, OrderView } from './contract.js';
 import { emptyCounts, type LineCounts } from './model.js';
-import type { LineItem, NumberItem, OrderItem } from '../store/order-store.js';
+import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 
 const COUNT_NAMES = ['requested', 'planned', 'rented', 'assigned', 'verified', 'failed', 'released', 'leaked'] as const satisfies readonly (keyof LineCounts)[];
 

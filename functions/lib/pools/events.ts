@@ -9,9 +9,9 @@
  *   window does not say it twice.
  */
 import { recordEvent, type WebhookStoreDeps } from '../webhooks/delivery.js';
-import type { DeliveryItem } from '../webhooks/delivery-store.js';
+import type { DeliveryItem } from '../store/deliveries.js';
 import { webhookIdOf, type PoolEventType } from '../webhooks/events.js';
-import type { RuleOutcome, RunRecord } from './run.js';
+import type { RuleOutcome, RunRecord } from './run-record.js';
 
 /** A rule as a pool event shows it. */
 export interface PoolEventRule extends Pick<RuleOutcome, 'inPool' | 'inTransit' | 'min' | 'target' | 'max' | 'decision' | 'quantity' | 'orderId'> {

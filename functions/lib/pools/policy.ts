@@ -1,13 +1,9 @@
 /**
  * Pool policies: what a pool must hold per rule (min/target/max) and what a rebalance may do.
- * Stored in the one table under `POOL#{uuid}` / `POLICY`, with a version for `If-Match`.
+ * Stored with a version for `If-Match` (store/pool-policies.ts).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { NumberOrdersError } from '../errors.js';
 import { orderLineSchema } from '../orders/model.js';
-import type { OrderStore } from '../store/order-store.js';
 
 export const MAX_RULES = 100;
 
@@ -65,99 +61,3 @@ export const poolPolicySchema = z
     });
   });
 export type PoolPolicy = z.infer<typeof poolPolicySchema>;
-
-export interface StoredPolicy {
-  poolUuid: string;
-  version: number;
-  policy: PoolPolicy;
-  updatedAt: string;
-}
-
-export class PolicyVersionError extends NumberOrdersError {}
-
-export const poolKeys = {
-  policy: (poolUuid: string) => ({ pk: `POOL#${poolUuid}`, sk: 'POLICY' }),
-  run: (poolUuid: string, runId: string) => ({ pk: `POOL#${poolUuid}`, sk: `RUN#${runId}` }),
-  runPrefix: 'RUN#',
-  /** Pools with a policy, on gsi1 (for the scheduled run). */
-  policiesIndexPk: 'POOL_POLICIES',
-} as const;
-
-export class PolicyStore {
-  constructor(readonly store: Pick<OrderStore, 'db' | 'tableName'>) {}
-
-  async get(poolUuid: string): Promise<StoredPolicy | undefined> {
-    const item = await this.read(poolUuid);
-    if (!item || item.deleted) return undefined;
-    const { poolUuid: uuid, version, policy, updatedAt } = item;
-    return { poolUuid: uuid, version, policy, updatedAt };
-  }
-
-  /** The item as stored: a deleted policy stays as a tombstone, so its version keeps counting. */
-  private async read(poolUuid: string): Promise<(StoredPolicy & { deleted?: boolean }) | undefined> {
-    const result = await this.store.db.send(new GetCommand({ TableName: this.store.tableName, Key: poolKeys.policy(poolUuid), ConsistentRead: true }));
-    return result.Item as (StoredPolicy & { deleted?: boolean }) | undefined;
-  }
-
-  /** Writes the policy; with `ifMatch`, only over that version (else PolicyVersionError). */
-  async put(poolUuid: string, policy: PoolPolicy, ifMatch?: number): Promise<StoredPolicy> {
-    const current = await this.read(poolUuid);
-    if (ifMatch !== undefined && (current?.deleted || current?.version !== ifMatch)) throw new PolicyVersionError(`the policy is at version ${current?.version ?? 'none'}, not ${ifMatch}`);
-    const version = (current?.version ?? 0) + 1;
-    const item: StoredPolicy = { poolUuid, version, policy, updatedAt: new Date().toISOString() };
-    try {
-      await this.store.db.send(
-        new PutCommand({
-          TableName: this.store.tableName,
-          Item: { ...poolKeys.policy(poolUuid), gsi1pk: poolKeys.policiesIndexPk, gsi1sk: poolUuid, ...item },
-          ConditionExpression: current ? 'version = :v' : 'attribute_not_exists(pk)',
-          ...(current ? { ExpressionAttributeValues: { ':v': current.version } } : {}),
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new PolicyVersionError('the policy changed meanwhile', { cause: error });
-      throw error;
-    }
-    return item;
-  }
-
-  /** Stops rebalancing the pool (a tombstone, out of the policies index); false when it had no policy. */
-  async delete(poolUuid: string): Promise<boolean> {
-    const current = await this.read(poolUuid);
-    if (!current || current.deleted) return false;
-    try {
-      await this.store.db.send(
-        new PutCommand({
-          TableName: this.store.tableName,
-          Item: { ...poolKeys.policy(poolUuid), poolUuid, version: current.version, deleted: true, updatedAt: new Date().toISOString() },
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':v': current.version },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new PolicyVersionError('the policy changed meanwhile', { cause: error });
-      throw error;
-    }
-    return true;
-  }
-
-  /** Every pool with a policy. */
-  async poolsWithPolicy(): Promise<string[]> {
-    const pools: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.store.db.send(
-        new QueryCommand({
-          TableName: this.store.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': poolKeys.policiesIndexPk },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) pools.push(String(item.poolUuid));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return pools;
-  }
-}

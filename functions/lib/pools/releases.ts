@@ -1,133 +1,37 @@
 /**
- * Surplus releases, one record per number (like a rollback's), and the pool lock that keeps two
- * runs from releasing the same surplus twice.
+ * Releasing a pool's surplus, number by number, holding the pool's lock so that two runs never
+ * release the same surplus twice.
  *
- * A release is an intent: the record is written RELEASING before Plivo is asked to remove the
- * number from the pool with `unrent=true`, and finished RELEASED or FAILED after. A run cut off
- * in between leaves RELEASING; the next run that takes the lock settles it from Plivo's account
- * (gone: RELEASED; still there: FAILED, nothing lost) before it counts anything.
- *
- * Keys (docs/data-model.md): `POOL#{uuid}` / `RELEASE#{runId}#{number}`; while RELEASING also on
- * `gsi1` under `POOL_RELEASING`, sort key `{uuid}#{number}`. The lock is `POOL#{uuid}` / `LOCK`.
+ * A release is an intent (store/pool-releases.ts): recorded RELEASING before Plivo is asked to
+ * remove the number from the pool with `unrent=true`, and finished RELEASED or FAILED after. A run
+ * cut off in between leaves RELEASING; the next run that takes the lock settles it from Plivo's
+ * account (gone: RELEASED; still there: FAILED, nothing lost) before it counts anything.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
 import { PlivoNotFoundError, PlivoOutcomeUnknownError } from '../errors.js';
-import type { LineNumberType } from '../orders/model.js';
+import { type LineNumberType, terminalOrderStatuses } from '../orders/model.js';
 import type { PlivoClient } from '../plivo/client.js';
-import type { OrderStore } from '../store/order-store.js';
-import { TABLE_KEYS } from '../store/table.js';
+import type { ReleaseItem } from '../store/pool-releases.js';
+import type { Stores } from '../store/stores.js';
+import { callingCode } from '../workflow/numbering.js';
+import { poolNumbers, type Transit } from './counting.js';
+import type { PoolPolicy, PoolRule } from './policy.js';
+import type { PoolsDeps } from './deps.js';
+import type { RuleOutcome, RunRecord } from './run-record.js';
 
-export type ReleaseStatus = 'RELEASING' | 'RELEASED' | 'FAILED';
+/**
+ * Time kept back before the lock's lease ends: no release starts later than this. A release is at
+ * most two Plivo calls (the remove, and an account read when its outcome is unknown), each up to
+ * 170 s with every retry (PlivoHttp.worstCaseMs), then a DynamoDB write: a release under way always
+ * ends before another run can take the lock and settle it.
+ */
+const LOCK_MARGIN_MS = 400_000;
+/** The pool lock's lease: Lambda's longest run, which leaves 500 s in which releases may start. */
+const RELEASE_LEASE_MS = 900_000;
 
-export interface ReleaseItem {
-  poolUuid: string;
-  runId: string;
-  number: string;
-  status: ReleaseStatus;
-  /** The number's renewal date when the run chose it. */
-  renewalDate: string;
-  startedAt: string;
-  finishedAt?: string;
-  error?: string;
-}
-
-const RELEASING_INDEX_PK = 'POOL_RELEASING';
-
-export const releaseKeys = {
-  release: (poolUuid: string, runId: string, number: string) => ({ pk: `POOL#${poolUuid}`, sk: `RELEASE#${runId}#${number}` }),
-  lock: (poolUuid: string) => ({ pk: `POOL#${poolUuid}`, sk: 'LOCK' }),
-} as const;
-
-type Db = Pick<OrderStore, 'db' | 'tableName'>;
-
-const strip = (item: Record<string, unknown>): ReleaseItem => {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest as unknown as ReleaseItem;
-};
-
-export class ReleaseStore {
-  constructor(private readonly store: Db) {}
-
-  /** Records the intent before the call; false when this run already recorded the number. */
-  async begin(item: Omit<ReleaseItem, 'status' | 'finishedAt' | 'error'>): Promise<boolean> {
-    try {
-      await this.store.db.send(
-        new PutCommand({
-          TableName: this.store.tableName,
-          Item: {
-            ...releaseKeys.release(item.poolUuid, item.runId, item.number),
-            ...item,
-            status: 'RELEASING',
-            gsi1pk: RELEASING_INDEX_PK,
-            gsi1sk: `${item.poolUuid}#${item.number}`,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  /**
-   * RELEASING → RELEASED or FAILED (and off the index). RELEASED also overrides a FAILED that a
-   * settle wrote meanwhile (Plivo's answer is the truth); FAILED never overrides a settled record.
-   */
-  async finish(item: Pick<ReleaseItem, 'poolUuid' | 'runId' | 'number'>, status: 'RELEASED' | 'FAILED', error?: string): Promise<void> {
-    try {
-      await this.store.db.send(
-        new UpdateCommand({
-          TableName: this.store.tableName,
-          Key: releaseKeys.release(item.poolUuid, item.runId, item.number),
-          UpdateExpression:
-            status === 'RELEASED'
-              ? 'SET #status = :to, finishedAt = :now REMOVE gsi1pk, gsi1sk, #error'
-              : `SET #status = :to, finishedAt = :now${error === undefined ? '' : ', #error = :error'} REMOVE gsi1pk, gsi1sk`,
-          ConditionExpression: status === 'RELEASED' ? '#status IN (:releasing, :failed)' : '#status = :releasing',
-          ExpressionAttributeNames: { '#status': 'status', ...(error === undefined && status !== 'RELEASED' ? {} : { '#error': 'error' }) },
-          ExpressionAttributeValues: {
-            ':to': status,
-            ':now': new Date().toISOString(),
-            ':releasing': 'RELEASING',
-            ...(status === 'RELEASED' ? { ':failed': 'FAILED' } : {}),
-            ...(error === undefined || status === 'RELEASED' ? {} : { ':error': error }),
-          },
-        }),
-      );
-    } catch (cause) {
-      if (!(cause instanceof ConditionalCheckFailedException)) throw cause; // settled already
-    }
-  }
-
-  /** Releases of the pool left RELEASING (a run cut off between Plivo and DynamoDB). */
-  async unfinished(poolUuid: string): Promise<ReleaseItem[]> {
-    const result = await this.store.db.send(
-      new QueryCommand({
-        TableName: this.store.tableName,
-        IndexName: TABLE_KEYS.gsi1.name,
-        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :pool)',
-        ExpressionAttributeValues: { ':pk': RELEASING_INDEX_PK, ':pool': `${poolUuid}#` },
-      }),
-    );
-    return (result.Items ?? []).map(strip);
-  }
-
-  /** A run's releases, by number. */
-  async forRun(poolUuid: string, runId: string): Promise<ReleaseItem[]> {
-    const result = await this.store.db.send(
-      new QueryCommand({
-        TableName: this.store.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
-        ExpressionAttributeValues: { ':pk': `POOL#${poolUuid}`, ':run': `RELEASE#${runId}#` },
-        ConsistentRead: true,
-      }),
-    );
-    return (result.Items ?? []).map(strip);
-  }
+/** A rule to release, and its surplus when the run decided. */
+export interface ToRelease {
+  outcome: RuleOutcome;
+  excess: number;
 }
 
 /**
@@ -156,8 +60,8 @@ async function stillRented(plivo: PlivoClient, number: string): Promise<boolean>
 }
 
 /** Settles releases a cut-off run left RELEASING. Call it holding the pool lock. */
-export async function settleUnfinished(store: Db, plivo: PlivoClient, poolUuid: string): Promise<ReleaseItem[]> {
-  const releases = new ReleaseStore(store);
+export async function settleUnfinished(store: Stores, plivo: PlivoClient, poolUuid: string): Promise<ReleaseItem[]> {
+  const releases = store.pools.releases;
   const settled: ReleaseItem[] = [];
   for (const item of await releases.unfinished(poolUuid)) {
     const rented = await stillRented(plivo, item.number);
@@ -169,48 +73,118 @@ export async function settleUnfinished(store: Db, plivo: PlivoClient, poolUuid: 
   return settled;
 }
 
-/** A lease on the pool's releases: one run at a time may release a pool's surplus. */
-export class PoolLock {
-  private constructor(
-    private readonly store: Db,
-    readonly poolUuid: string,
-    private readonly token: string,
-    readonly until: Date,
-  ) {}
+/**
+ * Settles the pool's releases left RELEASING by a run that was cut off (holding the lock, so no
+ * release is under way): gone from the account → RELEASED, still there → FAILED. Cheap when there
+ * are none (one index query); left to a later run when another holds the lock.
+ */
+export async function settleOpenReleases(deps: PoolsDeps, record: RunRecord, poolUuid: string): Promise<void> {
+  if (!(await deps.store.pools.releases.unfinished(poolUuid)).length) return;
+  const lock = await deps.store.pools.locks.acquire(poolUuid, deps.releaseLeaseMs ?? RELEASE_LEASE_MS, new Date());
+  if (!lock) return;
+  try {
+    const settled = await settleUnfinished(deps.store, deps.plivo, poolUuid);
+    if (settled.length) record.notes.push(`settled ${settled.length} release(s) a cut-off run left open`);
+  } finally {
+    await lock.release();
+  }
+}
 
-  /** The lock, or undefined while another run holds it. */
-  static async acquire(store: Db, poolUuid: string, leaseMs: number, now = new Date()): Promise<PoolLock | undefined> {
-    const token = randomUUID();
-    const until = new Date(now.getTime() + leaseMs);
-    try {
-      await store.db.send(
-        new PutCommand({
-          TableName: store.tableName,
-          Item: { ...releaseKeys.lock(poolUuid), token, leaseUntil: until.toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': now.toISOString() },
-        }),
-      );
-      return new PoolLock(store, poolUuid, token, until);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+/**
+ * Releases the surplus of the rules that asked for it, holding the pool's lock: settles what a
+ * cut-off run left, counts the pool again (another run may have released meanwhile), then
+ * releases number by number, each recorded before and after its Plivo call.
+ */
+export async function releaseSurplus(deps: PoolsDeps, record: RunRecord, policy: PoolPolicy, transit: readonly Transit[], toRelease: readonly ToRelease[], now: Date): Promise<void> {
+  const { poolUuid } = record;
+  const lock = await deps.store.pools.locks.acquire(poolUuid, deps.releaseLeaseMs ?? RELEASE_LEASE_MS, new Date());
+  if (!lock) {
+    for (const { outcome } of toRelease) {
+      outcome.quantity = 0;
+      outcome.note = 'another run is releasing this pool: nothing released by this one';
     }
+    return;
   }
+  try {
+    // Holding the lock: what a cut-off run left open is settled first (settleOpenReleases may
+    // have found the lock taken); after it no release of the pool is open.
+    const settled = await settleUnfinished(deps.store, deps.plivo, poolUuid);
+    if (settled.length) record.notes.push(`settled ${settled.length} release(s) a cut-off run left open`);
+    // Numbers an order is still working on are never released.
+    const busy = new Set<string>();
+    for (const { numbers } of transit) for (const n of numbers) busy.add(n.number);
+    for (const { outcome, excess } of toRelease) {
+      const numbers = await poolNumbers(deps.plivo, poolUuid, policy, outcome.rule);
+      const wanted = Math.min(excess, Math.max(0, numbers.length - outcome.target));
+      outcome.released = await release(deps, { poolUuid, runId: record.runId, lockUntil: lock.until }, outcome.rule, numbers, busy, wanted, policy.releaseWithinDaysOfRenewal, now);
+      outcome.quantity = outcome.released.filter((r) => r.outcome === 'released').length;
+      if (outcome.quantity < excess) outcome.note = `${excess - outcome.quantity} of ${excess} not released: outside ${policy.releaseWithinDaysOfRenewal} days of renewal, busy, or already released`;
+    }
+  } finally {
+    await lock.release();
+  }
+}
 
-  async release(): Promise<void> {
-    await this.store.db
-      .send(
-        new DeleteCommand({
-          TableName: this.store.tableName,
-          Key: releaseKeys.lock(this.poolUuid),
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':token': this.token },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error; // the lease ran out and another run took it
-      });
+/**
+ * The account's numbers of the rule that renew by `limit` (YYYY-MM-DD), with their renewal date:
+ * one listing filtered by Plivo on `renewal_date__lte` and `number_startswith` (calling code and
+ * prefix), pages of 20 — not one call per pool number.
+ */
+async function renewingBy(plivo: PlivoClient, rule: PoolRule, limit: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  // Local rules take local and fixed numbers alike: no type filter. The others name their type.
+  const type = rule.numberType === 'local' ? {} : { type: rule.numberType };
+  for await (const number of plivo.allAccountNumbers({ numberStartsWith: `${callingCode(rule.countryIso)}${rule.prefix ?? ''}`, renewalDate: { lte: limit }, ...type })) {
+    const renewal = number.renewal_date?.slice(0, 10);
+    if (renewal && renewal <= limit) found.set(number.number, renewal);
   }
+  return found;
+}
+
+async function release(
+  deps: PoolsDeps,
+  run: { poolUuid: string; runId: string; lockUntil: Date },
+  rule: PoolRule,
+  numbers: readonly string[],
+  busy: ReadonlySet<string>,
+  wanted: number,
+  withinDays: number,
+  now: Date,
+): Promise<NonNullable<RuleOutcome['released']>> {
+  const limit = new Date(now.getTime() + withinDays * 86_400_000).toISOString().slice(0, 10);
+  const renewing = await renewingBy(deps.plivo, rule, limit);
+  // Inside the window only, soonest renewal first (the least prepaid rental given up).
+  const candidates = numbers.filter((n) => renewing.has(n)).sort((a, b) => ((renewing.get(a) ?? '') < (renewing.get(b) ?? '') ? -1 : 1));
+  const owners = new Map((await deps.store.numbers.owners(candidates)).map((o) => [o.number, o.orderId]));
+  const releases = deps.store.pools.releases;
+  const done: NonNullable<RuleOutcome['released']> = [];
+  let released = 0;
+  for (const number of candidates) {
+    if (released >= wanted) break;
+    if (Date.now() > run.lockUntil.getTime() - LOCK_MARGIN_MS) break; // the rest waits for the next run
+    if (busy.has(number)) continue;
+    const owner = owners.get(number);
+    if (owner) {
+      const order = await deps.store.orders.find(owner);
+      if (order && !terminalOrderStatuses.includes(order.status)) continue;
+    }
+    const renewalDate = renewing.get(number) ?? limit;
+    if (!(await releases.begin({ poolUuid: run.poolUuid, runId: run.runId, number, renewalDate, startedAt: new Date().toISOString() }))) continue;
+    let error: string | undefined;
+    try {
+      await releaseNumber(deps.plivo, run.poolUuid, number, rule.numberType);
+    } catch (cause) {
+      error = cause instanceof Error ? cause.message : String(cause);
+    }
+    // What Plivo did is the outcome; a record that cannot be finished now stays RELEASING and is
+    // settled from the account by the next run that takes the lock.
+    await releases.finish({ ...run, number }, error === undefined ? 'RELEASED' : 'FAILED', error).catch((cause: unknown) =>
+      deps.logger?.warn('release record left open', { poolUuid: run.poolUuid, number, error: cause instanceof Error ? cause.message : String(cause) }),
+    );
+    if (error === undefined) {
+      done.push({ number, outcome: 'released' });
+      released++;
+    } else done.push({ number, outcome: 'failed', error });
+  }
+  return done;
 }

@@ -15,12 +15,12 @@ import { PlivoClient } from '../plivo/client.js';
 import { unlimited, type RateLimiter } from '../plivo/rate-limit.js';
 import type { PlivoAttempt } from '../plivo/http.js';
 import { LeasedRateLimiter } from '../store/leased-rate-limiter.js';
-import { OrderStore } from '../store/order-store.js';
+import { createStores, type Stores } from '../store/stores.js';
 import type { WorkflowDeps } from '../workflow/deps.js';
 import { withPlivoCredentials } from './secrets.js';
 
 export interface WorkflowRuntime {
-  store: OrderStore;
+  store: Stores;
   plivo: PlivoClient;
   logger: Logger;
   concurrency: number;
@@ -39,7 +39,7 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
   const plivoConfig = readPlivoConfig(env);
   const concurrency = positiveInteger(env, 'PLIVO_CONCURRENCY', 16);
   const db = createDocumentClient(env);
-  const store = new OrderStore(db, tableName);
+  const store = createStores(db, tableName);
   const limiter: RateLimiter = plivoConfig.rateLimit
     ? new LeasedRateLimiter({ db, tableName, account: plivoConfig.authId, limit: plivoConfig.rateLimit })
     : unlimited;

@@ -1,8 +1,19 @@
 /**
- * The one DynamoDB table (single-table design). The same definition creates the table in the
- * local stack and in CDK. Key schema and item types: docs/data-model.md.
+ * The one DynamoDB table (single-table design) and its key design: every item's keys come from
+ * `keys` here, so the repositories of different aggregates that write into one transaction agree
+ * on them. The same definition creates the table in the local stack and in CDK. Key schema and
+ * item types: docs/data-model.md.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** What every repository works on: the document client, the table, and the clock it stamps items with. */
+export interface Table {
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** @default () => new Date() */
+  readonly now: () => Date;
+}
 
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -61,11 +72,59 @@ export const keys = {
   activeOrderPrefix: 'ACTIVE#',
   /** Orders, newest first, on gsi1. */
   ordersIndexPk: 'ORDERS',
+  ordersIndexSk: (createdAt: string, orderId: string) => `${createdAt}#${orderId}`,
   /** Lines waiting on address regulations, oldest order first, on gsi1 (sparse). */
   waitingIndexPk: 'WAITING',
+  waitingIndexSk: (orderCreatedAt: string, orderId: string, line: number) => `${orderCreatedAt}#${orderId}#${pad(line)}`,
   /** The reconciler's last report. */
   reconciliation: { pk: 'RECONCILIATION', sk: 'LATEST' },
+
+  // ---- pools: policy, runs, surplus releases and the release lock, under `POOL#{uuid}` ----
+  policy: (poolUuid: string) => ({ pk: `POOL#${poolUuid}`, sk: 'POLICY' }),
+  /** Pools with a policy, on gsi1 (for the scheduled run). */
+  policiesIndexPk: 'POOL_POLICIES',
+  run: (poolUuid: string, runId: string) => ({ pk: `POOL#${poolUuid}`, sk: `RUN#${runId}` }),
+  runPrefix: 'RUN#',
+  /** Runs still acting (or not yet announced), on gsi1 (sparse), sort key `{uuid}#{runId}`. */
+  openRunsIndexPk: 'POOL_RUNS_OPEN',
+  release: (poolUuid: string, runId: string, number: string) => ({ pk: `POOL#${poolUuid}`, sk: `RELEASE#${runId}#${number}` }),
+  releasePrefix: (runId: string) => `RELEASE#${runId}#`,
+  /** Releases left RELEASING, on gsi1 (sparse), sort key `{uuid}#{number}`. */
+  releasingIndexPk: 'POOL_RELEASING',
+  poolLock: (poolUuid: string) => ({ pk: `POOL#${poolUuid}`, sk: 'LOCK' }),
+
+  // ---- webhook deliveries, with their owner (an order or a pool) ----
+  delivery: (owner: KeyOwner, deliveryId: string) => ({ pk: ownerPk(owner), sk: `${DELIVERY_SK_PREFIX}${deliveryId}` }),
+  deliveryPrefix: 'WEBHOOK#',
+  /** Deliveries waiting for an attempt, on gsi1 (sparse), sorted by when they are due. */
+  dueIndexPk: 'WEBHOOKS_DUE',
+  dueSortKey: (nextAttemptAt: string, owner: KeyOwner, deliveryId: string) => `${nextAttemptAt}#${ownerPk(owner)}#${deliveryId}`,
+
+  // ---- Plivo's asynchronous callbacks and the nonces of their signatures ----
+  plivoCallback: (apiId: string) => ({ pk: `PLIVO_CALLBACK#${apiId}`, sk: '#CALLBACK' }),
+  plivoNonce: (nonce: string) => ({ pk: `PLIVO_NONCE#${nonce}`, sk: '#NONCE' }),
 } as const;
+
+const DELIVERY_SK_PREFIX = 'WEBHOOK#';
+
+/** Whose items a key names: an order's or a pool's. */
+export type KeyOwner = { orderId: string; poolUuid?: undefined } | { poolUuid: string; orderId?: undefined };
+
+/** The partition key of the owner's items (`ORDER#{id}` or `POOL#{uuid}`). */
+export function ownerPk(owner: KeyOwner): string {
+  return owner.orderId !== undefined ? `ORDER#${owner.orderId}` : `POOL#${owner.poolUuid}`;
+}
+
+/** An item without its key and index attributes (and its TTL), as repositories return it. */
+export function stripKeys<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, expiresAt: _e, ...rest } = item;
+  return rest as T;
+}
+
+/** Seconds since the epoch, as DynamoDB's TTL reads them. */
+export function epochSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
 
 function pad(line: number): string {
   return String(line).padStart(2, '0');

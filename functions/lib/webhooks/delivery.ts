@@ -7,25 +7,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import pMap from 'p-map';
-import { DeliveryBusyError, DeliveryNotFoundError } from '../errors.js';
-import { type LineItem, type OrderItem, OrderStore } from '../store/order-store.js';
-import { silentLogger, type WorkflowLogger } from '../workflow/deps.js';
-import { type HostResolver } from './address-policy.js';
 import {
   type DeliveryAttempt,
   type DeliveryItem,
   type DeliveryOwner,
+  type DeliveryRepository,
   type DeliveryStatus,
-  DeliveryStore,
-  type DeliveryStoreDeps,
   ownerOf,
-} from './delivery-store.js';
+} from '../store/deliveries.js';
+import type { LineItem, OrderItem } from '../store/items.js';
+import { storesOf, type TableRef } from '../store/stores.js';
+import { silentLogger, type WorkflowLogger } from '../workflow/deps.js';
+import { type HostResolver } from './address-policy.js';
+import { DeliveryBusyError, DeliveryNotFoundError } from '../errors.js';
 import { buildOrderEvent, type OrderEventType, orderEventTypeFor, webhookIdFor, type WebhookEventType } from './events.js';
 import { createWebhookSender, type SendResult, type WebhookSend } from './http-sender.js';
 import { nextDelayMs, type RetrySchedule, retrySchedule } from './schedule.js';
 import { assertWebhookSecret, signWebhook } from './signing.js';
 
-export interface WebhookStoreDeps extends DeliveryStoreDeps {
+export interface WebhookStoreDeps extends TableRef {
   /** @default () => new Date() */
   now?: () => Date;
 }
@@ -76,7 +76,7 @@ export interface OutboxEvent<T extends WebhookEventType = WebhookEventType> {
 export async function recordEvent(deps: WebhookStoreDeps, event: OutboxEvent): Promise<DeliveryItem> {
   const at = (deps.now ?? (() => new Date()))();
   const stamp = at.toISOString();
-  const { delivery } = await DeliveryStore.of(deps).create({
+  const { delivery } = await storesOf(deps).deliveries.create({
     deliveryId: event.deliveryId,
     ...event.owner,
     ...(event.runId !== undefined ? { runId: event.runId } : {}),
@@ -115,17 +115,17 @@ export async function recordOrderEvent(deps: WebhookStoreDeps, input: RecordOrde
  * status is no news (IN_PROGRESS, PLANNED), or it has no `callbackUrl`.
  */
 export async function announceOrderStatus(deps: WebhookStoreDeps, orderId: string): Promise<DeliveryItem | null> {
-  const store = new OrderStore(deps.db, deps.tableName);
-  const order = await store.findOrder(orderId);
+  const store = storesOf(deps);
+  const order = await store.orders.find(orderId);
   if (!order?.request.callbackUrl) return null;
   const type = orderEventTypeFor(order.status);
   if (type === null) return null;
-  return recordOrderEvent(deps, { order, lines: await store.getLines(orderId), type });
+  return recordOrderEvent(deps, { order, lines: await store.lines.list(orderId), type });
 }
 
 /** An order's deliveries (an order id), or a pool's (an owner), oldest first. */
-export async function listDeliveries(deps: DeliveryStoreDeps, owner: string | DeliveryOwner): Promise<DeliveryItem[]> {
-  return DeliveryStore.of(deps).listFor(typeof owner === 'string' ? { orderId: owner } : owner);
+export async function listDeliveries(deps: TableRef, owner: string | DeliveryOwner): Promise<DeliveryItem[]> {
+  return storesOf(deps).deliveries.listFor(typeof owner === 'string' ? { orderId: owner } : owner);
 }
 
 export interface DeliverDueOptions {
@@ -154,7 +154,7 @@ export interface DeliverDueResult {
 const LEASE_MARGIN_MS = 30_000;
 
 interface Resolved {
-  store: DeliveryStore;
+  store: DeliveryRepository;
   now: () => Date;
   send: WebhookSend;
   schedule: RetrySchedule;
@@ -165,7 +165,7 @@ interface Resolved {
 
 function resolve(deps: WebhookDeps): Resolved {
   return {
-    store: DeliveryStore.of(deps),
+    store: storesOf(deps).deliveries,
     now: deps.now ?? (() => new Date()),
     send: deps.send ?? createWebhookSender({ allowLocalCallbacks: deps.allowLocalCallbacks ?? false, ...(deps.resolve ? { resolve: deps.resolve } : {}) }),
     schedule: retrySchedule(deps.schedule),

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { OrderStatus } from '../orders/model.js';
 import type { OrderLineView, OrderSummary, OrderView } from '../orders/contract.js';
 import { toOrderSummary, toOrderView } from '../orders/views.js';
-import type { LineItem, OrderItem } from '../store/order-store.js';
+import type { LineItem, OrderItem } from '../store/items.js';
 
 export const ORDER_EVENT_TYPES = [
   'order.received',

@@ -24,8 +24,7 @@ export {
   type DeliveryItem,
   type DeliveryOwner,
   type DeliveryStatus,
-  type DeliveryStoreDeps,
-} from './delivery-store.js';
+} from '../store/deliveries.js';
 export { DeliveryBusyError, DeliveryNotFoundError, WebhookSecretError } from '../errors.js';
 export {
   buildOrderEvent,

@@ -10,15 +10,11 @@
  * check but still changes nothing, because a callback is stored once per `api_id`.
  * Nothing is written for a request that fails any check.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SIGNATURE_MA_V3_HEADER, SIGNATURE_NONCE_HEADER, SIGNATURE_V3_HEADER, verifyPlivoCallback } from '../plivo/signature.js';
-import type { DeliveryStoreDeps } from './delivery-store.js';
+import type { StoredPlivoCallback } from '../store/plivo-callbacks.js';
+import { storesOf, type TableRef } from '../store/stores.js';
 
-export const plivoInboundKeys = {
-  callback: (apiId: string) => ({ pk: `PLIVO_CALLBACK#${apiId}`, sk: '#CALLBACK' }),
-  nonce: (nonce: string) => ({ pk: `PLIVO_NONCE#${nonce}`, sk: '#NONCE' }),
-} as const;
+export type { StoredPlivoCallback } from '../store/plivo-callbacks.js';
 
 /** A nonce is remembered this long. @default 7 days */
 export const DEFAULT_NONCE_TTL_SECONDS = 7 * 24 * 3600;
@@ -28,7 +24,7 @@ export const DEFAULT_CALLBACK_TTL_SECONDS = 30 * 24 * 3600;
 const MAX_NONCE_LENGTH = 256;
 const MAX_API_ID_LENGTH = 256;
 
-export interface PlivoCallbackStoreDeps extends DeliveryStoreDeps {
+export interface PlivoCallbackStoreDeps extends TableRef {
   /** @default () => new Date() */
   now?: () => Date;
   /** @default DEFAULT_CALLBACK_TTL_SECONDS */
@@ -46,16 +42,6 @@ export interface PlivoInboundDeps extends PlivoCallbackStoreDeps {
   nonceTtlSeconds?: number;
 }
 
-/** A callback as stored and looked up. */
-export interface StoredPlivoCallback {
-  apiId: string;
-  /** The HTTP status the asynchronous call would have answered with. */
-  statusCode?: number;
-  /** The call's JSON answer, as Plivo sent it (text). */
-  responseText: string;
-  receivedAt: string;
-}
-
 /** The answer of a stored callback, parsed (its shape is the call's own: check it with that call's schema). */
 export function callbackResponse(callback: StoredPlivoCallback): unknown {
   return JSON.parse(callback.responseText) as unknown;
@@ -65,10 +51,6 @@ export interface PlivoCallbackInput {
   apiId: string;
   statusCode?: number | undefined;
   responseText: string;
-}
-
-function epochSeconds(date: Date): number {
-  return Math.floor(date.getTime() / 1000);
 }
 
 /**
@@ -83,34 +65,12 @@ export async function recordPlivoCallback(deps: PlivoCallbackStoreDeps, input: P
     responseText: input.responseText,
     receivedAt: now.toISOString(),
   };
-  try {
-    await deps.db.send(
-      new PutCommand({
-        TableName: deps.tableName,
-        Item: { ...plivoInboundKeys.callback(input.apiId), ...callback, expiresAt: epochSeconds(now) + (deps.callbackTtlSeconds ?? DEFAULT_CALLBACK_TTL_SECONDS) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return { recorded: true, callback };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const existing = await findPlivoCallback(deps, input.apiId);
-    if (!existing) throw error;
-    return { recorded: false, callback: existing };
-  }
+  return storesOf(deps).plivoCallbacks.record(callback, deps.callbackTtlSeconds ?? DEFAULT_CALLBACK_TTL_SECONDS);
 }
 
 /** The callback of an asynchronous call, by the `api_id` its spawn answer gave; undefined until it arrives. */
-export async function findPlivoCallback(deps: DeliveryStoreDeps, apiId: string): Promise<StoredPlivoCallback | undefined> {
-  const result = await deps.db.send(new GetCommand({ TableName: deps.tableName, Key: plivoInboundKeys.callback(apiId), ConsistentRead: true }));
-  if (!result.Item) return undefined;
-  const { apiId: id, statusCode, responseText, receivedAt } = result.Item as Record<string, unknown>;
-  return {
-    apiId: String(id),
-    ...(typeof statusCode === 'number' ? { statusCode } : {}),
-    responseText: String(responseText),
-    receivedAt: String(receivedAt),
-  };
+export async function findPlivoCallback(deps: TableRef, apiId: string): Promise<StoredPlivoCallback | undefined> {
+  return storesOf(deps).plivoCallbacks.find(apiId);
 }
 
 /** An incoming request, as the HTTP layer hands it over. */
@@ -191,17 +151,8 @@ export async function receivePlivoCallback(deps: PlivoInboundDeps, request: Pliv
   }
 
   const now = (deps.now ?? (() => new Date()))();
-  try {
-    await deps.db.send(
-      new PutCommand({
-        TableName: deps.tableName,
-        Item: { ...plivoInboundKeys.nonce(nonce), apiId, usedAt: now.toISOString(), expiresAt: epochSeconds(now) + (deps.nonceTtlSeconds ?? DEFAULT_NONCE_TTL_SECONDS) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return { kind: 'unauthorized', reason: 'the nonce was already used: a replayed request' };
-    throw error;
+  if (!(await storesOf(deps).plivoCallbacks.useNonce(nonce, apiId, now, deps.nonceTtlSeconds ?? DEFAULT_NONCE_TTL_SECONDS))) {
+    return { kind: 'unauthorized', reason: 'the nonce was already used: a replayed request' };
   }
   const { recorded, callback } = await recordPlivoCallback(deps, { apiId, statusCode, responseText });
   return recorded ? { kind: 'accepted', callback } : { kind: 'duplicate', callback };

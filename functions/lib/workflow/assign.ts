@@ -12,7 +12,7 @@ import {
   PlivoOutcomeUnknownError,
   PoolNotFoundError,
 } from '../errors.js';
-import type { LineItem, OrderItem } from '../store/order-store.js';
+import type { LineItem, OrderItem } from '../store/items.js';
 import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './deps.js';
 import { isTollfree } from './numbering.js';
 import { BatchedTransition } from './batched-transition.js';
@@ -80,10 +80,10 @@ async function addOne(deps: WorkflowDeps, ops: ReturnType<typeof poolOps>, numbe
 }
 
 export async function assignLine(deps: WorkflowDeps, orderId: string, lineIndex: number, budget: Budget): Promise<StepResult> {
-  const order = await deps.store.getOrder(orderId);
-  const line = await deps.store.getLine(orderId, lineIndex);
+  const order = await deps.store.orders.get(orderId);
+  const line = await deps.store.lines.get(orderId, lineIndex);
   if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false };
-  const rented = await deps.store.lineNumbers(orderId, lineIndex, ['RENTED']);
+  const rented = await deps.store.numbers.list(orderId, lineIndex, ['RENTED']);
   const ops = poolOps(deps, order, line);
   const assigned = new BatchedTransition(deps.store, orderId, lineIndex, 'RENTED', 'ASSIGNED');
   const cancelled = cancellationWatch(deps, orderId);
@@ -112,12 +112,12 @@ export async function assignLine(deps: WorkflowDeps, orderId: string, lineIndex:
   // Cancelled midway: stop here; Finalize releases everything.
   if (await cancelled()) return { more: false };
   for (const failure of failures) {
-    await deps.store.transition(orderId, lineIndex, [failure.number], 'RENTED', 'FAILED', { error: failure.reason });
+    await deps.store.numbers.transition(orderId, lineIndex, [failure.number], 'RENTED', 'FAILED', { error: failure.reason });
   }
   if (failures.length > 0) deps.logger.warn('numbers could not be added to the pool', { orderId, line: lineIndex, failures: failures.slice(0, 20), count: failures.length });
   // Nothing at all went through this time: let Step Functions back off and retry the step.
   if (later > 0 && assigned.count === 0 && failures.length === 0 && lastError !== undefined) throw lastError;
-  if (later === 0) await deps.store.setLineStatus(orderId, lineIndex, 'VERIFYING');
+  if (later === 0) await deps.store.lines.setStatus(orderId, lineIndex, 'VERIFYING');
   deps.logger.info('pool adds done', { orderId, line: lineIndex, assigned: assigned.count, failed: failures.length, left: later });
   return { more: later > 0 };
 }

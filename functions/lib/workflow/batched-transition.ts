@@ -4,7 +4,7 @@
  * serialized so counters move once per number.
  */
 import type { NumberStatus } from '../orders/model.js';
-import type { OrderStore } from '../store/order-store.js';
+import type { Stores } from '../store/stores.js';
 
 export class BatchedTransition {
   private pending: string[] = [];
@@ -12,7 +12,7 @@ export class BatchedTransition {
   private moved = 0;
 
   constructor(
-    private readonly store: OrderStore,
+    private readonly store: Stores,
     private readonly orderId: string,
     private readonly line: number,
     private readonly from: NumberStatus,
@@ -35,7 +35,7 @@ export class BatchedTransition {
     this.pending = [];
     this.writing = this.writing.then(async () => {
       if (batch.length === 0) return;
-      const moved = await this.store.transition(this.orderId, this.line, batch, this.from, this.to);
+      const moved = await this.store.numbers.transition(this.orderId, this.line, batch, this.from, this.to);
       this.moved += moved.length;
     });
     return this.writing;

@@ -7,17 +7,17 @@
  */
 import { OrderTerminalError } from '../errors.js';
 import { terminalOrderStatuses } from '../orders/model.js';
-import type { OrderItem } from '../store/order-store.js';
+import type { OrderItem } from '../store/items.js';
 import { failWait, type WaitDeps } from './regulatory.js';
 
 export async function cancelOrder(deps: WaitDeps, orderId: string): Promise<OrderItem> {
-  const order = await deps.store.getOrder(orderId);
-  if (!(await deps.store.requestCancel(orderId, terminalOrderStatuses))) {
+  const order = await deps.store.orders.get(orderId);
+  if (!(await deps.store.orders.requestCancel(orderId, terminalOrderStatuses))) {
     throw new OrderTerminalError(`order ${orderId} has already ended (${order.status}); it cannot be cancelled`);
   }
-  for (const line of await deps.store.getLines(orderId)) {
+  for (const line of await deps.store.lines.list(orderId)) {
     if (line.taskToken) await failWait(deps, orderId, line.line, 'OrderCancelled', 'the order was cancelled');
   }
   deps.logger.info('order cancel requested', { orderId });
-  return deps.store.getOrder(orderId);
+  return deps.store.orders.get(orderId);
 }

@@ -3,7 +3,7 @@
  * code runs in Lambda, in the local stack and in tests.
  */
 import type { PlivoClient } from '../plivo/client.js';
-import type { OrderStore } from '../store/order-store.js';
+import type { Stores } from '../store/stores.js';
 
 /** Minimal structured logger (Powertools Logger satisfies it). */
 export interface WorkflowLogger {
@@ -13,7 +13,7 @@ export interface WorkflowLogger {
 }
 
 export interface WorkflowDeps {
-  store: OrderStore;
+  store: Stores;
   plivo: PlivoClient;
   logger: WorkflowLogger;
   /** Plivo calls in flight at once per step invocation. @default 16 */
@@ -50,7 +50,7 @@ export function cancellationWatch(deps: Pick<WorkflowDeps, 'store'>, orderId: st
   return async () => {
     if (stopped || Date.now() - checkedAt < everyMs) return stopped;
     checkedAt = Date.now();
-    const order = await deps.store.getOrder(orderId);
+    const order = await deps.store.orders.get(orderId);
     stopped = Boolean(order.cancelRequested) || order.rollback === 'all';
     return stopped;
   };

@@ -3,7 +3,7 @@
  * module (functions/lib/errors.ts).
  */
 import { PlivoError } from '../errors.js';
-import type { RecordedError } from '../store/order-store.js';
+import type { RecordedError } from '../store/items.js';
 
 /** An error as an order or line records it, keeping Plivo's api_id and text. */
 export function recordOf(error: unknown, line?: number): RecordedError {

@@ -5,7 +5,7 @@
  */
 import type { LineStatus, NumberStatus, OrderStatus } from '../orders/model.js';
 import { terminalOrderStatuses } from '../orders/model.js';
-import type { LineItem, OrderItem, RecordedError } from '../store/order-store.js';
+import type { LineItem, OrderItem, RecordedError } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { releasableStatuses, type ReleaseMode } from './release.js';
 
@@ -34,21 +34,21 @@ function orderOutcome(order: OrderItem, lines: LineItem[], rolledBack: boolean):
 }
 
 export async function finalizeOrder(deps: WorkflowDeps, orderId: string): Promise<FinalizeResult> {
-  const order = await deps.store.getOrder(orderId);
+  const order = await deps.store.orders.get(orderId);
   if (terminalOrderStatuses.includes(order.status)) return { release: 'none', status: order.status };
-  const lines = await deps.store.getLines(orderId);
+  const lines = await deps.store.lines.list(orderId);
 
   // All or nothing: any line short (and not waiting on regulators) rolls the whole order back.
   const short = lines.some((line) => line.status !== 'PENDING_REGULATORY' && line.verified < line.requested);
   let rollback = order.rollback;
   if (!order.request.partialAllowed && short && rollback !== 'all' && !order.request.dryRun) {
-    await deps.store.requestRollback(orderId, 'all');
+    await deps.store.orders.requestRollback(orderId, 'all');
     rollback = 'all';
   }
   const mode: ReleaseMode = rollback === 'all' ? 'all' : 'unusable';
-  const unreleased = await deps.store.lineNumbers(orderId, undefined, mode === 'all' ? releasableStatuses('all') : IN_FLIGHT);
+  const unreleased = await deps.store.numbers.list(orderId, undefined, mode === 'all' ? releasableStatuses('all') : IN_FLIGHT);
   if (unreleased.length > 0) {
-    if (mode === 'unusable') await deps.store.requestRollback(orderId, 'unusable');
+    if (mode === 'unusable') await deps.store.orders.requestRollback(orderId, 'unusable');
     deps.logger.info('numbers to release before the order ends', { orderId, mode, count: unreleased.length });
     return { release: mode, status: order.status };
   }
@@ -56,10 +56,10 @@ export async function finalizeOrder(deps: WorkflowDeps, orderId: string): Promis
   const rolledBack = rollback === 'all';
   for (const line of lines) {
     const outcome = lineOutcome(line, rolledBack);
-    if (outcome !== line.status) await deps.store.setLineStatus(orderId, line.line, outcome);
+    if (outcome !== line.status) await deps.store.lines.setStatus(orderId, line.line, outcome);
   }
   const status = orderOutcome(order, lines, rolledBack);
-  await deps.store.setOrderStatus(orderId, status);
+  await deps.store.orders.setStatus(orderId, status);
   const totals = lines.reduce(
     (sum, line) => ({
       requested: sum.requested + line.requested,
@@ -76,16 +76,16 @@ export async function finalizeOrder(deps: WorkflowDeps, orderId: string): Promis
 
 /** A line's branch failed beyond its retries (a Catch in the state machine): record it. */
 export async function recordLineFailure(deps: WorkflowDeps, orderId: string, line: number, error: RecordedError): Promise<void> {
-  await deps.store.recordLineError(orderId, line, error);
-  await deps.store.recordOrderError(orderId, error);
-  const current = await deps.store.getLine(orderId, line);
-  if (current.status !== 'PENDING_REGULATORY') await deps.store.setLineStatus(orderId, line, 'FAILED');
+  await deps.store.lines.recordError(orderId, line, error);
+  await deps.store.orders.recordError(orderId, error);
+  const current = await deps.store.lines.get(orderId, line);
+  if (current.status !== 'PENDING_REGULATORY') await deps.store.lines.setStatus(orderId, line, 'FAILED');
   deps.logger.error('line failed', { orderId, line, error });
 }
 
 /** The order failed outside any line (plan, or the state machine itself): roll it all back. */
 export async function recordOrderFailure(deps: WorkflowDeps, orderId: string, error: RecordedError): Promise<void> {
-  await deps.store.recordOrderError(orderId, error);
-  await deps.store.requestRollback(orderId, 'all');
+  await deps.store.orders.recordError(orderId, error);
+  await deps.store.orders.requestRollback(orderId, 'all');
   deps.logger.error('order failed', { orderId, error });
 }

@@ -6,7 +6,7 @@
 import { PlivoNotFoundError, PoolNotFoundError } from '../errors.js';
 import type { NumberGroup } from '../plivo/schemas.js';
 import type { OrderLine, PlannedGroup } from '../orders/model.js';
-import type { LineItem, OrderItem } from '../store/order-store.js';
+import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
 
@@ -85,19 +85,19 @@ async function checkPool(deps: WorkflowDeps, order: OrderItem): Promise<void> {
 }
 
 export async function planOrder(deps: WorkflowDeps, orderId: string): Promise<PlanResult> {
-  const order = await deps.store.getOrder(orderId);
-  await deps.store.setOrderStatus(orderId, 'IN_PROGRESS', ['RECEIVED', 'IN_PROGRESS']);
-  const lines = await deps.store.getLines(orderId);
+  const order = await deps.store.orders.get(orderId);
+  await deps.store.orders.setStatus(orderId, 'IN_PROGRESS', ['RECEIVED', 'IN_PROGRESS']);
+  const lines = await deps.store.lines.list(orderId);
   if (!order.request.dryRun) await checkPool(deps, order);
   const covered: number[] = [];
   let short = false;
   for (const line of lines) {
     const plan = await planLine(deps, order, line);
     const planned = plan.reduce((sum, group) => sum + group.quantity, 0);
-    await deps.store.savePlan(orderId, line.line, plan, 'PLANNED');
+    await deps.store.lines.savePlan(orderId, line.line, plan, 'PLANNED');
     if (planned < line.spec.quantity) {
       short = true;
-      await deps.store.recordLineError(
+      await deps.store.lines.recordError(
         orderId,
         line.line,
         recordOf(new Error(`only ${planned} of ${line.spec.quantity} numbers are available within the order's constraints`), line.line),

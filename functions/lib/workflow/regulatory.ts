@@ -9,8 +9,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, TaskDoe
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { LineNotWaitingError, NumbersNotUsableError, PlivoNotFoundError, type WaitErrorName } from '../errors.js';
 import type { AccountNumber } from '../plivo/schemas.js';
-import type { LineItem, OrderItem } from '../store/order-store.js';
-import { keys } from '../store/table.js';
+import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { callingCode } from './numbering.js';
 import { regulatoryDeadline } from './rent.js';
@@ -39,10 +38,10 @@ async function sendQuietly(sfn: SFNClient, command: SendTaskSuccessCommand | Sen
 
 /** Resumes a line whose numbers are all in (the one caller that takes the token sends it). */
 async function resume(deps: WaitDeps, orderId: string, line: number): Promise<boolean> {
-  const token = await deps.store.takeWaitToken(orderId, line, 'ASSIGNING');
+  const token = await deps.store.lines.takeWaitToken(orderId, line, 'ASSIGNING');
   if (!token) return false;
-  const waiting = (await deps.store.waitingLines()).some((w) => w.orderId === orderId);
-  if (!waiting) await deps.store.setOrderStatus(orderId, 'IN_PROGRESS', ['PENDING_REGULATORY']);
+  const waiting = (await deps.store.lines.waiting()).some((w) => w.orderId === orderId);
+  if (!waiting) await deps.store.orders.setStatus(orderId, 'IN_PROGRESS', ['PENDING_REGULATORY']);
   await sendQuietly(deps.sfn, new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(RESUME_OUTPUT) }));
   deps.logger.info('regulatory line resumed', { orderId, line });
   return true;
@@ -50,7 +49,7 @@ async function resume(deps: WaitDeps, orderId: string, line: number): Promise<bo
 
 /** Ends a line's wait with an error the state machine catches (rejected, cancelled). */
 export async function failWait(deps: WaitDeps, orderId: string, line: number, error: WaitErrorName, cause: string): Promise<boolean> {
-  const token = await deps.store.takeWaitToken(orderId, line, 'FAILED');
+  const token = await deps.store.lines.takeWaitToken(orderId, line, 'FAILED');
   if (!token) return false;
   await sendQuietly(deps.sfn, new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32_000) }));
   return true;
@@ -61,9 +60,9 @@ export async function failWait(deps: WaitDeps, orderId: string, line: number, er
  * reconciler was quicker), or the order was cancelled meanwhile, it ends the wait at once.
  */
 export async function awaitRegulatory(deps: RegulatoryDeps, orderId: string, line: number, taskToken: string): Promise<{ waiting: boolean }> {
-  const order = await deps.store.getOrder(orderId);
-  await deps.store.setWaiting(orderId, line, order.createdAt, taskToken, regulatoryDeadline(order).toISOString());
-  const current = await deps.store.getLine(orderId, line);
+  const order = await deps.store.orders.get(orderId);
+  await deps.store.lines.setWaiting(orderId, line, order.createdAt, taskToken, regulatoryDeadline(order).toISOString());
+  const current = await deps.store.lines.get(orderId, line);
   if (order.rollback === 'all' || order.cancelRequested) {
     await failWait(deps, orderId, line, 'OrderCancelled', 'the order was cancelled or is rolling back');
     return { waiting: false };
@@ -152,12 +151,12 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   // Lines past their order's deadline stop waiting first: they get no numbers.
   const now = clock().toISOString();
   let expired = 0;
-  for (const line of await deps.store.waitingLines()) {
+  for (const line of await deps.store.lines.waiting()) {
     if (line.deadlineAt && line.deadlineAt <= now) {
       if (await failWait(deps, line.orderId, line.line, 'RegulatoryDeadlinePassed', `the regulatory deadline (${line.deadlineAt}) passed before the numbers arrived`)) expired++;
     }
   }
-  const waiting = await deps.store.waitingLines();
+  const waiting = await deps.store.lines.waiting();
   const previous = await lastReconciliation(deps);
   const lastScan = previous?.orphansCheckedAt ? Date.parse(previous.orphansCheckedAt) : undefined;
   const full = lastScan === undefined || clock().getTime() - lastScan >= (options.orphanScanIntervalMs ?? 0);
@@ -169,7 +168,7 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   const needs = new Map(waiting.map((line) => [`${line.orderId}#${line.line}`, line.requested - line.rented]));
   const page: AccountNumber[] = [];
   const settle = async () => {
-    const owners = new Set((await deps.store.owners(page.map((n) => n.number))).map((o) => o.number));
+    const owners = new Set((await deps.store.numbers.owners(page.map((n) => n.number))).map((o) => o.number));
     for (const number of page) {
       if (owners.has(number.number)) continue;
       const line = waiting.find((candidate) => (needs.get(`${candidate.orderId}#${candidate.line}`) ?? 0) > 0 && matchesLine(candidate, number));
@@ -177,7 +176,7 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
         if (full) orphans.push(number.number);
         continue;
       }
-      const result = await deps.store.claimNumbers(line.orderId, line.line, 'regulatory', [number.number]);
+      const result = await deps.store.numbers.claim(line.orderId, line.line, 'regulatory', [number.number]);
       if (result.claimed.length > 0) {
         claimed++;
         const key = `${line.orderId}#${line.line}`;
@@ -198,7 +197,7 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
 
   let resumed = 0;
   for (const line of waiting) {
-    const current = await deps.store.getLine(line.orderId, line.line);
+    const current = await deps.store.lines.get(line.orderId, line.line);
     if (current.rented >= current.requested && (await resume(deps, line.orderId, line.line))) resumed++;
   }
   const report: ReconciliationReport = {
@@ -217,7 +216,7 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
           ...(previous?.orphansCheckedAt ? { orphansCheckedAt: previous.orphansCheckedAt } : {}),
         }),
   };
-  await deps.store.putRecord(keys.reconciliation, { ...report });
+  await deps.store.reconciliation.save(report);
   // Every run says the orphan count (as of the last whole read), so the alarm's metric, which
   // comes from this line, has a value each run, not once a day.
   if (report.orphanCount > 0) {
@@ -228,7 +227,7 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
 }
 
 export async function lastReconciliation(deps: Pick<WorkflowDeps, 'store'>): Promise<ReconciliationReport | undefined> {
-  return deps.store.getRecord<ReconciliationReport>(keys.reconciliation);
+  return deps.store.reconciliation.latest<ReconciliationReport>();
 }
 
 export type ResolveRequest = { numbers: string[] } | { outcome: 'rejected'; reason: string };
@@ -238,10 +237,10 @@ export type ResolveRequest = { numbers: string[] } | { outcome: 'rejected'; reas
  * line; the line resumes once complete), or as rejected by the regulator (the line fails).
  */
 export async function resolveLine(deps: RegulatoryDeps, orderId: string, lineIndex: number, request: ResolveRequest): Promise<{ claimed: string[]; resumed: boolean; rejected: boolean }> {
-  const line = await deps.store.getLine(orderId, lineIndex);
+  const line = await deps.store.lines.get(orderId, lineIndex);
   if (line.status !== 'PENDING_REGULATORY') throw new LineNotWaitingError(`line ${lineIndex} of order ${orderId} is not waiting on regulations (it is ${line.status})`);
   if ('outcome' in request) {
-    await deps.store.recordLineError(orderId, lineIndex, { at: new Date().toISOString(), line: lineIndex, name: 'RegulatoryRejected', message: request.reason });
+    await deps.store.lines.recordError(orderId, lineIndex, { at: new Date().toISOString(), line: lineIndex, name: 'RegulatoryRejected', message: request.reason });
     const rejected = await failWait(deps, orderId, lineIndex, 'RegulatoryRejected', request.reason);
     return { claimed: [], resumed: false, rejected };
   }
@@ -257,18 +256,18 @@ export async function resolveLine(deps: RegulatoryDeps, orderId: string, lineInd
   }
   if (unusable.length > 0) throw new NumbersNotUsableError(`numbers cannot serve this line: ${unusable.join(', ')}`);
   const room = line.requested - line.rented;
-  const { claimed, conflicts } = await deps.store.claimNumbers(orderId, lineIndex, 'resolved', request.numbers.slice(0, Math.max(0, room)));
+  const { claimed, conflicts } = await deps.store.numbers.claim(orderId, lineIndex, 'resolved', request.numbers.slice(0, Math.max(0, room)));
   if (conflicts.length > 0) throw new NumbersNotUsableError(`numbers already belong to other orders: ${conflicts.map((c) => c.number).join(', ')}`);
-  const current = await deps.store.getLine(orderId, lineIndex);
+  const current = await deps.store.lines.get(orderId, lineIndex);
   const resumed = current.rented >= current.requested ? await resume(deps, orderId, lineIndex) : false;
   return { claimed, resumed, rejected: false };
 }
 
 /** The wait timed out at the deadline (a Catch in the state machine): the line fails. */
 export async function expireLine(deps: WorkflowDeps, order: Pick<OrderItem, 'orderId'>, line: number): Promise<void> {
-  await deps.store.takeWaitToken(order.orderId, line, 'FAILED');
-  await deps.store.setLineStatus(order.orderId, line, 'FAILED');
-  await deps.store.recordLineError(order.orderId, line, {
+  await deps.store.lines.takeWaitToken(order.orderId, line, 'FAILED');
+  await deps.store.lines.setStatus(order.orderId, line, 'FAILED');
+  await deps.store.lines.recordError(order.orderId, line, {
     at: new Date().toISOString(),
     line,
     name: 'RegulatoryDeadlinePassed',

@@ -10,7 +10,7 @@
 import pMap from 'p-map';
 import { PlivoError, PlivoNotFoundError, PlivoOutcomeUnknownError } from '../errors.js';
 import type { NumberStatus } from '../orders/model.js';
-import type { LineItem, NumberItem, OrderItem } from '../store/order-store.js';
+import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
 import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { reconcileOpenIntents } from './rent.js';
@@ -54,11 +54,11 @@ async function releaseWithRetries(deps: WorkflowDeps, ops: ReturnType<typeof poo
 }
 
 export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: ReleaseMode, budget: Budget): Promise<StepResult> {
-  const order: OrderItem = await deps.store.getOrder(orderId);
-  const lines = await deps.store.getLines(orderId);
+  const order: OrderItem = await deps.store.orders.get(orderId);
+  const lines = await deps.store.lines.list(orderId);
   // A rent that was cut off between Plivo and DynamoDB must be found before anything is given back.
   for (const line of lines) await reconcileOpenIntents(deps, orderId, line);
-  const targets = await deps.store.lineNumbers(orderId, undefined, releasableStatuses(mode));
+  const targets = await deps.store.numbers.list(orderId, undefined, releasableStatuses(mode));
   const byLine = new Map<number, LineItem>(lines.map((line) => [line.line, line]));
   let left = 0;
   let released = 0;
@@ -74,10 +74,10 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
       if (!line) return;
       const error = await releaseWithRetries(deps, poolOps(deps, order, line), item);
       if (error === undefined) {
-        await deps.store.transition(orderId, item.line, [item.number], item.status, 'RELEASED');
+        await deps.store.numbers.transition(orderId, item.line, [item.number], item.status, 'RELEASED');
         released++;
       } else {
-        await deps.store.transition(orderId, item.line, [item.number], item.status, 'LEAKED', {
+        await deps.store.numbers.transition(orderId, item.line, [item.number], item.status, 'LEAKED', {
           error: error instanceof Error ? error.message : String(error),
         });
         leaked++;

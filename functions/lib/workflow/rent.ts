@@ -14,7 +14,7 @@ import {
   PlivoRateLimitedError,
 } from '../errors.js';
 import type { PlannedGroup } from '../orders/model.js';
-import type { IntentItem, LineItem, OrderItem } from '../store/order-store.js';
+import type { IntentItem, LineItem, OrderItem } from '../store/items.js';
 import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
 import { accountTypeOf, callingCode } from './numbering.js';
@@ -96,15 +96,15 @@ export async function reconcileIntent(deps: WorkflowDeps, line: LineItem, intent
   if (!group) throw new InconsistentRecordError(`intent ${intent.seq} of line ${line.line} names group ${intent.groupId}, which is not in the plan`);
   const claimed: string[] = [];
   for await (const page of accountCandidates(deps, line, group)) {
-    const owned = new Set((await deps.store.owners(page)).map((owner) => owner.number));
+    const owned = new Set((await deps.store.numbers.owners(page)).map((owner) => owner.number));
     const unowned = page.filter((number) => !owned.has(number)).slice(0, intent.quantity - claimed.length);
     if (unowned.length > 0) {
-      const result = await deps.store.claimNumbers(intent.orderId, intent.line, intent.groupId, unowned);
+      const result = await deps.store.numbers.claim(intent.orderId, intent.line, intent.groupId, unowned);
       claimed.push(...result.claimed);
     }
     if (claimed.length >= intent.quantity) break;
   }
-  await deps.store.finishIntent(intent, claimed.length > 0 ? 'DONE' : 'NOT_APPLIED', { rented: claimed.length, failed: 0 });
+  await deps.store.intents.finish(intent, claimed.length > 0 ? 'DONE' : 'NOT_APPLIED', { rented: claimed.length, failed: 0 });
   deps.logger.warn('rent with unknown outcome reconciled', {
     orderId: intent.orderId,
     line: intent.line,
@@ -117,13 +117,13 @@ export async function reconcileIntent(deps: WorkflowDeps, line: LineItem, intent
 
 /** Reconciles every intent of a line that is still open (after a crash or an unknown outcome). */
 export async function reconcileOpenIntents(deps: WorkflowDeps, orderId: string, line: LineItem): Promise<void> {
-  for (const intent of await deps.store.listIntents(orderId, line.line)) {
+  for (const intent of await deps.store.intents.list(orderId, line.line)) {
     if (intent.status === 'STARTED') await reconcileIntent(deps, line, intent);
   }
 }
 
 async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, group: PlannedGroup, quantity: number): Promise<'rented' | 'pending' | 'unknown' | 'rejected'> {
-  const intent = await deps.store.startIntent(order.orderId, line.line, group.groupId, quantity);
+  const intent = await deps.store.intents.start(order.orderId, line.line, group.groupId, quantity);
   let result;
   try {
     result = await deps.plivo.rentFromGroup(group.groupId, { quantity });
@@ -134,12 +134,12 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
     }
     if (error instanceof PlivoRateLimitedError || error instanceof PlivoAuthError) {
       // Plivo did nothing: close the intent, and let Step Functions retry later (or fail the order).
-      await deps.store.finishIntent(intent, 'NOT_APPLIED', { rented: 0, failed: 0 });
+      await deps.store.intents.finish(intent, 'NOT_APPLIED', { rented: 0, failed: 0 });
       throw error;
     }
     if (error instanceof PlivoBadRequestError || error instanceof PlivoNotFoundError) {
-      await deps.store.finishIntent(intent, 'REJECTED', { rented: 0, failed: 0 });
-      await deps.store.recordLineError(order.orderId, line.line, recordOf(error, line.line));
+      await deps.store.intents.finish(intent, 'REJECTED', { rented: 0, failed: 0 });
+      await deps.store.lines.recordError(order.orderId, line.line, recordOf(error, line.line));
       return 'rejected';
     }
     if (error instanceof PlivoError) {
@@ -150,15 +150,15 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
     throw error;
   }
   if (result.status === 'pending') {
-    await deps.store.finishIntent(intent, 'DONE', { rented: 0, failed: 0 });
-    await deps.store.setLineStatus(order.orderId, line.line, 'PENDING_REGULATORY', { pendingDetails: result.details ?? result.message ?? '' });
+    await deps.store.intents.finish(intent, 'DONE', { rented: 0, failed: 0 });
+    await deps.store.lines.setStatus(order.orderId, line.line, 'PENDING_REGULATORY', { pendingDetails: result.details ?? result.message ?? '' });
     deps.logger.info('rent pending under address regulations', { orderId: order.orderId, line: line.line, groupId: group.groupId, details: result.details });
     return 'pending';
   }
-  const { claimed, conflicts } = await deps.store.claimNumbers(order.orderId, line.line, group.groupId, result.rented);
-  await deps.store.finishIntent(intent, 'DONE', { rented: claimed.length, failed: result.failed.length });
+  const { claimed, conflicts } = await deps.store.numbers.claim(order.orderId, line.line, group.groupId, result.rented);
+  await deps.store.intents.finish(intent, 'DONE', { rented: claimed.length, failed: result.failed.length });
   if (result.failed.length > 0) {
-    await deps.store.recordLineError(
+    await deps.store.lines.recordError(
       order.orderId,
       line.line,
       recordOf(new Error(`${result.failed.length} of ${quantity} numbers failed at rent (${result.failed[0]?.status ?? 'failed'})`), line.line),
@@ -171,18 +171,18 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
 }
 
 export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: number, budget: Budget): Promise<RentResult> {
-  const order = await deps.store.getOrder(orderId);
-  let line = await deps.store.getLine(orderId, lineIndex);
+  const order = await deps.store.orders.get(orderId);
+  let line = await deps.store.lines.get(orderId, lineIndex);
   if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false, next: 'done' };
   if (line.status === 'PENDING_REGULATORY') return WAIT;
   await reconcileOpenIntents(deps, orderId, line);
-  await deps.store.setLineStatus(orderId, lineIndex, 'RENTING');
+  await deps.store.lines.setStatus(orderId, lineIndex, 'RENTING');
 
   for (;;) {
-    line = await deps.store.getLine(orderId, lineIndex);
+    line = await deps.store.lines.get(orderId, lineIndex);
     const remaining = line.requested - line.rented;
     if (remaining <= 0) break;
-    const intents = await deps.store.listIntents(orderId, lineIndex);
+    const intents = await deps.store.intents.list(orderId, lineIndex);
     const candidate = line.plan
       .map((group) => ({ group, ...consumedFrom(intents, group.groupId) }))
       .find(({ group, consumed, notApplied, rejected }) => !rejected && notApplied < MAX_NOT_APPLIED_PER_GROUP && consumed < group.quantity);
@@ -192,7 +192,7 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
       if (replans >= MAX_REPLANS || !hasTime(budget)) break;
       const rejected = new Set(intents.filter((i) => i.status === 'REJECTED').map((i) => i.groupId));
       const extra = await planLine(deps, order, { ...line, spec: { ...line.spec, quantity: remaining } }, rejected);
-      await deps.store.savePlan(orderId, lineIndex, mergePlans(line.plan, extra), 'RENTING', replans + 1);
+      await deps.store.lines.savePlan(orderId, lineIndex, mergePlans(line.plan, extra), 'RENTING', replans + 1);
       if (extra.length === 0) break;
       continue;
     }
@@ -200,16 +200,16 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
     const quantity = Math.min(candidate.group.quantity - candidate.consumed, remaining);
     const outcome = await rentOnce(deps, order, line, candidate.group, quantity);
     if (outcome === 'pending') {
-      await deps.store.setOrderStatus(orderId, 'PENDING_REGULATORY', ['IN_PROGRESS']);
+      await deps.store.orders.setStatus(orderId, 'PENDING_REGULATORY', ['IN_PROGRESS']);
       return WAIT;
     }
   }
 
-  line = await deps.store.getLine(orderId, lineIndex);
+  line = await deps.store.lines.get(orderId, lineIndex);
   if (line.rented === 0) {
-    await deps.store.setLineStatus(orderId, lineIndex, 'FAILED');
+    await deps.store.lines.setStatus(orderId, lineIndex, 'FAILED');
     return { more: false, next: 'done' };
   }
-  await deps.store.setLineStatus(orderId, lineIndex, 'ASSIGNING');
+  await deps.store.lines.setStatus(orderId, lineIndex, 'ASSIGNING');
   return { more: false, next: 'assign' };
 }

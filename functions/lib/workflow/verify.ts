@@ -6,7 +6,7 @@
  */
 import { PlivoBadRequestError, PlivoError, PlivoOutcomeUnknownError } from '../errors.js';
 import type { PoolNumber } from '../plivo/schemas.js';
-import type { LineItem, NumberItem, OrderItem } from '../store/order-store.js';
+import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
 import { BatchedTransition } from './batched-transition.js';
 import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
@@ -43,10 +43,10 @@ function listings(deps: WorkflowDeps, order: OrderItem, line: LineItem, numbers:
 }
 
 export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex: number, budget: Budget): Promise<StepResult> {
-  const order = await deps.store.getOrder(orderId);
-  const line = await deps.store.getLine(orderId, lineIndex);
+  const order = await deps.store.orders.get(orderId);
+  const line = await deps.store.lines.get(orderId, lineIndex);
   if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false };
-  const waiting = await deps.store.lineNumbers(orderId, lineIndex, ['ASSIGNED']);
+  const waiting = await deps.store.numbers.list(orderId, lineIndex, ['ASSIGNED']);
   if (waiting.length === 0) return { more: false };
 
   const expected = new Map(waiting.map((item) => [item.number, item]));
@@ -70,7 +70,7 @@ export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex:
   let readded = 0;
   for (const item of expected.values()) {
     if (item.readds >= 1) {
-      await deps.store.transition(orderId, lineIndex, [item.number], 'ASSIGNED', 'FAILED', { error: 'not in the pool after a re-add' });
+      await deps.store.numbers.transition(orderId, lineIndex, [item.number], 'ASSIGNED', 'FAILED', { error: 'not in the pool after a re-add' });
       continue;
     }
     try {
@@ -79,7 +79,7 @@ export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex:
       const maybeThere = error instanceof PlivoOutcomeUnknownError || error instanceof PlivoBadRequestError;
       if (!maybeThere && !(error instanceof PlivoError)) throw error;
     }
-    await deps.store.setReadds(orderId, lineIndex, [item.number], item.readds + 1);
+    await deps.store.numbers.setReadds(orderId, lineIndex, [item.number], item.readds + 1);
     readded++;
   }
   deps.logger.info('pool verified', { orderId, line: lineIndex, verified: verified.count, readded, failed: expected.size - readded });

@@ -1,12 +1,12 @@
 /**
  * The orders API as the tests drive it: the real handler behind the real local gateway, over
- * HTTP, on the real `OrderStore` in DynamoDB Local, with the Step Functions client mocked.
+ * HTTP, on the real repositories (`createStores`) in DynamoDB Local, with the Step Functions client mocked.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { createOrdersApi, ordersApiPublicPaths, ordersApiResources } from '../../../functions/orders-api/api.js';
-import { OrderStore } from '../../../functions/lib/store/order-store.js';
+import { createStores, type Stores } from '../../../functions/lib/store/stores.js';
 import { startLocalApiGateway, type LocalApiGateway } from '../../../infra/local/api-gateway.js';
 import { createTestTable } from '../../support/dynamodb.js';
 import { CapturingLogger } from './capture-logger.js';
@@ -17,7 +17,7 @@ export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMac
 export interface ApiHarness {
   url: string;
   gateway: LocalApiGateway;
-  store: OrderStore;
+  store: Stores;
   sfn: SFNClient;
   sfnMock: AwsClientStub<SFNClient>;
   logger: CapturingLogger;
@@ -55,7 +55,7 @@ export function stubStartExecution(sfnMock: ApiHarness['sfnMock']): void {
 
 export async function startApiHarness(): Promise<ApiHarness> {
   const table = await createTestTable();
-  const store = new OrderStore(table.db, table.tableName);
+  const store = createStores(table.db, table.tableName);
   const sfn = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const sfnMock = mockClient(sfn);
   stubStartExecution(sfnMock);

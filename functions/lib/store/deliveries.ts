@@ -7,10 +7,11 @@
  * Keys and attributes: docs/data-model.md ("Webhook deliveries").
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InconsistentRecordError } from '../errors.js';
-import { TABLE_KEYS } from '../store/table.js';
-import type { WebhookEventType } from './events.js';
+import type { WebhookEventType } from '../webhooks/events.js';
+import { queryAll } from './paging.js';
+import { keys, type KeyOwner, TABLE_KEYS, type Table } from './table.js';
 
 export const deliveryStatuses = ['PENDING', 'DELIVERED', 'FAILED', 'GONE'] as const;
 /** PENDING: more attempts to come; DELIVERED: a 2xx; FAILED: every attempt failed; GONE: the receiver answered 410. */
@@ -34,12 +35,7 @@ export interface DeliveryAttempt {
 }
 
 /** Whose delivery it is: an order's events live with the order, a pool's with the pool. */
-export type DeliveryOwner = { orderId: string; poolUuid?: undefined } | { poolUuid: string; orderId?: undefined };
-
-/** The partition key of the owner's items (`ORDER#{id}` or `POOL#{uuid}`). */
-export function ownerPk(owner: DeliveryOwner): string {
-  return owner.orderId !== undefined ? `ORDER#${owner.orderId}` : `POOL#${owner.poolUuid}`;
-}
+export type DeliveryOwner = KeyOwner;
 
 /** The owner of a delivery, for logs and keys. */
 export function ownerOf(delivery: Pick<DeliveryItem, 'orderId' | 'poolUuid'>): DeliveryOwner {
@@ -81,15 +77,8 @@ interface StoredDelivery extends DeliveryItem {
   leaseUntil?: string;
 }
 
-export const DELIVERY_SK_PREFIX = 'WEBHOOK#';
-export const DUE_INDEX_PK = 'WEBHOOKS_DUE';
 /** Attempts one delivery may record in all; a manual retry beyond it is refused. */
 export const MAX_RECORDED_ATTEMPTS = 100;
-
-export const deliveryKeys = {
-  delivery: (owner: DeliveryOwner, deliveryId: string) => ({ pk: ownerPk(owner), sk: `${DELIVERY_SK_PREFIX}${deliveryId}` }),
-  dueSortKey: (nextAttemptAt: string, owner: DeliveryOwner, deliveryId: string) => `${nextAttemptAt}#${ownerPk(owner)}#${deliveryId}`,
-} as const;
 
 /** A delivery's address: its owner and id. */
 export type DeliveryRef = DeliveryOwner & { deliveryId: string };
@@ -98,11 +87,6 @@ function toDelivery(item: Record<string, unknown> | undefined): DeliveryItem | u
   if (!item) return undefined;
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, leaseToken: _t, leaseUntil: _u, expiresAt: _e, ...rest } = item as unknown as StoredDelivery & { expiresAt?: number };
   return rest;
-}
-
-export interface DeliveryStoreDeps {
-  db: DynamoDBDocumentClient;
-  tableName: string;
 }
 
 /** What comes after an attempt. */
@@ -115,29 +99,22 @@ export interface AttemptResult {
   scheduled: boolean;
 }
 
-export class DeliveryStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    readonly tableName: string,
-  ) {}
-
-  static of(deps: DeliveryStoreDeps): DeliveryStore {
-    return new DeliveryStore(deps.db, deps.tableName);
-  }
+export class DeliveryRepository {
+  constructor(private readonly table: Table) {}
 
   /** Writes the delivery unless it exists; returns what is stored either way. */
   async create(delivery: DeliveryItem): Promise<{ created: boolean; delivery: DeliveryItem }> {
     const owner = ownerOf(delivery);
-    const key = deliveryKeys.delivery(owner, delivery.deliveryId);
+    const key = keys.delivery(owner, delivery.deliveryId);
     const due = delivery.status === 'PENDING' && delivery.nextAttemptAt !== undefined;
     try {
-      await this.db.send(
+      await this.table.db.send(
         new PutCommand({
-          TableName: this.tableName,
+          TableName: this.table.tableName,
           Item: {
             ...key,
             ...delivery,
-            ...(due ? { gsi1pk: DUE_INDEX_PK, gsi1sk: deliveryKeys.dueSortKey(delivery.nextAttemptAt as string, owner, delivery.deliveryId) } : {}),
+            ...(due ? { gsi1pk: keys.dueIndexPk, gsi1sk: keys.dueSortKey(delivery.nextAttemptAt as string, owner, delivery.deliveryId) } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -152,28 +129,17 @@ export class DeliveryStore {
   }
 
   async find(owner: DeliveryOwner, deliveryId: string): Promise<DeliveryItem | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: deliveryKeys.delivery(owner, deliveryId), ConsistentRead: true }));
+    const result = await this.table.db.send(new GetCommand({ TableName: this.table.tableName, Key: keys.delivery(owner, deliveryId), ConsistentRead: true }));
     return toDelivery(result.Item);
   }
 
   /** An order's or a pool's deliveries, oldest first (consistent read). */
   async listFor(owner: DeliveryOwner): Promise<DeliveryItem[]> {
-    const items: DeliveryItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': ownerPk(owner), ':prefix': DELIVERY_SK_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) items.push(toDelivery(item) as DeliveryItem);
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return items.sort((a, b) => (a.createdAt === b.createdAt ? a.deliveryId.localeCompare(b.deliveryId) : a.createdAt < b.createdAt ? -1 : 1));
+    const items = await queryAll<StoredDelivery>(this.table, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.delivery(owner, '').pk, ':prefix': keys.deliveryPrefix },
+    });
+    return items.map((item) => toDelivery(item as unknown as Record<string, unknown>) as DeliveryItem).sort((a, b) => (a.createdAt === b.createdAt ? a.deliveryId.localeCompare(b.deliveryId) : a.createdAt < b.createdAt ? -1 : 1));
   }
 
   /**
@@ -184,13 +150,13 @@ export class DeliveryStore {
     const found: DeliveryRef[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const result = await this.db.send(
+      const result = await this.table.db.send(
         new QueryCommand({
-          TableName: this.tableName,
+          TableName: this.table.tableName,
           IndexName: TABLE_KEYS.gsi1.name,
           KeyConditionExpression: 'gsi1pk = :due AND gsi1sk < :bound',
           // '#' < '$': every sort key that starts with a time at or before `now`.
-          ExpressionAttributeValues: { ':due': DUE_INDEX_PK, ':bound': `${now}$` },
+          ExpressionAttributeValues: { ':due': keys.dueIndexPk, ':bound': `${now}$` },
           ProjectionExpression: 'orderId, poolUuid, deliveryId',
           Limit: limit - found.length,
           ExclusiveStartKey: startKey,
@@ -218,10 +184,10 @@ export class DeliveryStore {
         ? `attribute_exists(pk) AND #status = :pending AND nextAttemptAt <= :now AND ${free}`
         : `attribute_exists(pk) AND ${free} AND size(attempts) < :max`;
     try {
-      const result = await this.db.send(
+      const result = await this.table.db.send(
         new UpdateCommand({
-          TableName: this.tableName,
-          Key: deliveryKeys.delivery(owner, deliveryId),
+          TableName: this.table.tableName,
+          Key: keys.delivery(owner, deliveryId),
           UpdateExpression: 'SET leaseUntil = :until, leaseToken = :token',
           ConditionExpression: condition,
           ExpressionAttributeNames: claim.mode === 'scheduled' ? { '#status': 'status' } : undefined,
@@ -261,17 +227,17 @@ export class DeliveryStore {
       if (result.nextAttemptAt !== undefined) {
         sets.push('nextAttemptAt = :next', 'gsi1pk = :due', 'gsi1sk = :dueKey');
         values[':next'] = result.nextAttemptAt;
-        values[':due'] = DUE_INDEX_PK;
-        values[':dueKey'] = deliveryKeys.dueSortKey(result.nextAttemptAt, ownerOf(delivery), delivery.deliveryId);
+        values[':due'] = keys.dueIndexPk;
+        values[':dueKey'] = keys.dueSortKey(result.nextAttemptAt, ownerOf(delivery), delivery.deliveryId);
       }
     } else {
       removes.push('nextAttemptAt', 'gsi1pk', 'gsi1sk');
     }
     try {
-      const answer = await this.db.send(
+      const answer = await this.table.db.send(
         new UpdateCommand({
-          TableName: this.tableName,
-          Key: deliveryKeys.delivery(ownerOf(delivery), delivery.deliveryId),
+          TableName: this.table.tableName,
+          Key: keys.delivery(ownerOf(delivery), delivery.deliveryId),
           UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: 'leaseToken = :token',
           ExpressionAttributeNames: { '#status': 'status' },

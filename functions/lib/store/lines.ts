@@ -1,0 +1,123 @@
+/**
+ * An order's lines: plan, status, errors, and the wait on address regulations (the task token
+ * that resumes the line, on the sparse `WAITING` index while it waits). A line's counters move
+ * with its numbers, in the numbers repository's transactions.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { OrderNotFoundError } from '../errors.js';
+import type { LineStatus, PlannedGroup } from '../orders/model.js';
+import type { LineItem, RecordedError } from './items.js';
+import { queryAll } from './paging.js';
+import { keys, stripKeys, TABLE_KEYS, type Table } from './table.js';
+
+export class LineRepository {
+  constructor(private readonly table: Table) {}
+
+  /** The order's lines, by index (consistent). */
+  async list(orderId: string): Promise<LineItem[]> {
+    return queryAll<LineItem>(this.table, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.order(orderId).pk, ':prefix': keys.linePrefix },
+    });
+  }
+
+  /** @throws OrderNotFoundError */
+  async get(orderId: string, line: number): Promise<LineItem> {
+    const result = await this.table.db.send(new GetCommand({ TableName: this.table.tableName, Key: keys.line(orderId, line), ConsistentRead: true }));
+    if (!result.Item) throw new OrderNotFoundError(`order ${orderId} has no line ${line}`);
+    return stripKeys<LineItem>(result.Item);
+  }
+
+  async savePlan(orderId: string, line: number, plan: PlannedGroup[], status: LineStatus, replans = 0): Promise<void> {
+    await this.update(orderId, line, {
+      UpdateExpression: 'SET #plan = :plan, planned = :planned, #status = :status, replans = :replans, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':plan': plan,
+        ':planned': plan.reduce((sum, group) => sum + group.quantity, 0),
+        ':status': status,
+        ':replans': replans,
+        ':now': this.stamp(),
+      },
+    });
+  }
+
+  async setStatus(orderId: string, line: number, status: LineStatus, extra: { pendingDetails?: string } = {}): Promise<void> {
+    await this.update(orderId, line, {
+      UpdateExpression: `SET #status = :status, updatedAt = :now${extra.pendingDetails !== undefined ? ', pendingDetails = :details' : ''}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': status,
+        ':now': this.stamp(),
+        ...(extra.pendingDetails !== undefined ? { ':details': extra.pendingDetails } : {}),
+      },
+    });
+  }
+
+  async recordError(orderId: string, line: number, recorded: RecordedError): Promise<void> {
+    await this.update(orderId, line, {
+      UpdateExpression: 'SET errors = list_append(if_not_exists(errors, :empty), :error), updatedAt = :now',
+      ExpressionAttributeValues: { ':error': [recorded], ':empty': [], ':now': this.stamp() },
+    });
+  }
+
+  /**
+   * Marks a line as waiting, with the token that resumes it, and puts it on the waiting index
+   * (gsi1 `WAITING`, oldest order first).
+   */
+  async setWaiting(orderId: string, line: number, orderCreatedAt: string, taskToken: string, deadlineAt: string): Promise<void> {
+    await this.update(orderId, line, {
+      UpdateExpression: 'SET taskToken = :token, deadlineAt = :deadline, #status = :status, gsi1pk = :waiting, gsi1sk = :sort, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':token': taskToken,
+        ':deadline': deadlineAt,
+        ':status': 'PENDING_REGULATORY',
+        ':waiting': keys.waitingIndexPk,
+        ':sort': keys.waitingIndexSk(orderCreatedAt, orderId, line),
+        ':now': this.stamp(),
+      },
+    });
+  }
+
+  /**
+   * Takes the line off the waiting index and returns its task token, once: of two callers racing
+   * to resume (or fail) the same line, exactly one gets the token.
+   */
+  async takeWaitToken(orderId: string, line: number, status: LineStatus): Promise<string | undefined> {
+    try {
+      const result = await this.update(orderId, line, {
+        UpdateExpression: 'REMOVE taskToken, gsi1pk, gsi1sk SET #status = :status, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(taskToken)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':now': this.stamp() },
+        ReturnValues: 'ALL_OLD',
+      });
+      return result.Attributes?.taskToken as string | undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Lines waiting on address regulations, oldest order first (the index is eventually consistent). */
+  async waiting(): Promise<LineItem[]> {
+    return queryAll<LineItem>(this.table, {
+      IndexName: TABLE_KEYS.gsi1.name,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.waitingIndexPk },
+    });
+  }
+
+  private update(orderId: string, line: number, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>) {
+    return this.table.db.send(new UpdateCommand({ TableName: this.table.tableName, Key: keys.line(orderId, line), ...input }));
+  }
+
+  private stamp(): string {
+    return this.table.now().toISOString();
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * An order's numbers and their owners (one owner per number, ever). Every status change is
+ * conditional on the status before it, and moves the line's counters in the same transaction, so
+ * counts never drift from the numbers; the line's counter update is built here from the table's
+ * key functions.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { LineCounts, NumberStatus } from '../orders/model.js';
+import type { NumberItem, OwnerItem } from './items.js';
+import { type Page, queryAll, queryPage } from './paging.js';
+import { keys, stripKeys, type Table } from './table.js';
+
+type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+type Deltas = Partial<Record<keyof LineCounts, number>>;
+
+const TRANSACTION_LIMIT = 100;
+
+/** Counter that moves when a number goes from one status to another. */
+function counterDeltas(from: NumberStatus | null, to: NumberStatus): Deltas {
+  const deltas: Deltas = {};
+  if (from === null && to === 'RENTED') deltas.rented = 1;
+  if (to === 'ASSIGNED') deltas.assigned = 1;
+  if (to === 'VERIFIED') deltas.verified = 1;
+  if (from === 'VERIFIED' && to !== 'VERIFIED') deltas.verified = -1;
+  if (to === 'FAILED') deltas.failed = 1;
+  if (to === 'RELEASED') deltas.released = 1;
+  if (to === 'LEAKED') deltas.leaked = 1;
+  return deltas;
+}
+
+export class NumberRepository {
+  constructor(private readonly table: Table) {}
+
+  /**
+   * Claims numbers for an order line: each gets an owner item and an order-number item in status
+   * RENTED, and the line's `rented` count moves with them. Numbers another order already owns are
+   * returned as conflicts; numbers this line already owns count as claimed (a retried claim is
+   * harmless).
+   */
+  async claim(orderId: string, line: number, groupId: string, numbers: readonly string[]): Promise<{ claimed: string[]; conflicts: OwnerItem[] }> {
+    const claimed: string[] = [];
+    const conflicts: OwnerItem[] = [];
+    const perTransaction = Math.floor((TRANSACTION_LIMIT - 1) / 2);
+    for (let start = 0; start < numbers.length; start += perTransaction) {
+      const chunk = numbers.slice(start, start + perTransaction);
+      try {
+        await this.transact(this.claimItems(orderId, line, groupId, chunk));
+        claimed.push(...chunk);
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        // Someone owns one of them (or a retry finds its own claim): settle them one by one.
+        for (const number of chunk) {
+          try {
+            await this.transact(this.claimItems(orderId, line, groupId, [number]));
+            claimed.push(number);
+          } catch (single) {
+            if (!(single instanceof TransactionCanceledException)) throw single;
+            const [owner] = await this.owners([number]);
+            if (owner && owner.orderId === orderId && owner.line === line) claimed.push(number);
+            else if (owner) conflicts.push(owner);
+            else throw single;
+          }
+        }
+      }
+    }
+    return { claimed, conflicts };
+  }
+
+  /**
+   * Moves numbers of one line from status `from` to `to`, each only if it is still in `from`, and
+   * moves the line's counters in the same transaction. Returns the numbers that moved; a number
+   * that was no longer in `from` (someone else moved it) is left alone.
+   */
+  async transition(
+    orderId: string,
+    line: number,
+    numbers: readonly string[],
+    from: NumberStatus,
+    to: NumberStatus,
+    extra: { error?: string; readds?: number } = {},
+  ): Promise<string[]> {
+    const moved: string[] = [];
+    const deltas = counterDeltas(from, to);
+    const perTransaction = TRANSACTION_LIMIT - (Object.keys(deltas).length > 0 ? 1 : 0);
+    for (let start = 0; start < numbers.length; start += perTransaction) {
+      const chunk = numbers.slice(start, start + perTransaction);
+      try {
+        await this.transact(this.transitionItems(orderId, line, chunk, from, to, deltas, extra));
+        moved.push(...chunk);
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        for (const number of chunk) {
+          try {
+            await this.transact(this.transitionItems(orderId, line, [number], from, to, deltas, extra));
+            moved.push(number);
+          } catch (single) {
+            if (!(single instanceof TransactionCanceledException)) throw single;
+          }
+        }
+      }
+    }
+    return moved;
+  }
+
+  /** Sets the re-add count of numbers without changing their status. */
+  async setReadds(orderId: string, line: number, numbers: readonly string[], readds: number): Promise<void> {
+    for (const number of numbers) {
+      await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.orderNumber(orderId, line, number),
+          UpdateExpression: 'SET readds = :readds, updatedAt = :now',
+          ExpressionAttributeValues: { ':readds': readds, ':now': this.stamp() },
+        }),
+      );
+    }
+  }
+
+  /** Numbers of one line (or of the whole order), optionally only some statuses; consistent reads. */
+  async list(orderId: string, line: number | undefined, statuses?: readonly NumberStatus[]): Promise<NumberItem[]> {
+    const values: Record<string, unknown> = { ':pk': keys.order(orderId).pk, ':prefix': keys.orderNumbersPrefix(line) };
+    let filter: string | undefined;
+    if (statuses && statuses.length > 0) {
+      filter = `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`;
+      statuses.forEach((status, i) => (values[`:s${i}`] = status));
+    }
+    return queryAll<NumberItem>(this.table, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: values,
+      ...(filter ? { FilterExpression: filter } : {}),
+      ProjectionExpression: 'orderId, line, #n, #status, groupId, readds, updatedAt, #error',
+      ExpressionAttributeNames: { '#status': 'status', '#n': 'number', '#error': 'error' },
+    });
+  }
+
+  /** One page of an order's numbers, for the API. @throws InvalidCursorError */
+  async page(orderId: string, options: { line?: number; limit?: number; cursor?: string } = {}): Promise<Page<NumberItem>> {
+    return queryPage<NumberItem>(
+      this.table,
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.order(orderId).pk, ':prefix': keys.orderNumbersPrefix(options.line) },
+      },
+      { limit: options.limit ?? 100, cursor: options.cursor },
+    );
+  }
+
+  /** Owners of the given numbers (absent from the result when no order owns one). */
+  async owners(numbers: readonly string[]): Promise<OwnerItem[]> {
+    const { tableName } = this.table;
+    const found: OwnerItem[] = [];
+    for (let start = 0; start < numbers.length; start += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+        [tableName]: { Keys: numbers.slice(start, start + 100).map((n) => keys.owner(n)), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const result: BatchGetCommandOutput = await this.table.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[tableName] ?? []) found.push(stripKeys<OwnerItem>(item));
+        const unprocessed: { Keys?: Record<string, unknown>[] } | undefined = result.UnprocessedKeys?.[tableName];
+        request = unprocessed?.Keys?.length ? { [tableName]: { Keys: unprocessed.Keys, ConsistentRead: true } } : undefined;
+      }
+    }
+    return found;
+  }
+
+  private async transact(items: TransactItems): Promise<void> {
+    await this.table.db.send(new TransactWriteCommand({ TransactItems: items }));
+  }
+
+  private claimItems(orderId: string, line: number, groupId: string, numbers: readonly string[]): TransactItems {
+    const at = this.stamp();
+    const TableName = this.table.tableName;
+    return [
+      ...numbers.flatMap((number) => [
+        { Put: { TableName, Item: { ...keys.owner(number), number, orderId, line, claimedAt: at }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName,
+            Item: {
+              ...keys.orderNumber(orderId, line, number),
+              orderId,
+              line,
+              number,
+              status: 'RENTED',
+              groupId,
+              readds: 0,
+              updatedAt: at,
+            } satisfies NumberItem & Record<string, unknown>,
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ]),
+      this.counterUpdate(orderId, line, { rented: numbers.length }),
+    ];
+  }
+
+  private transitionItems(
+    orderId: string,
+    line: number,
+    numbers: readonly string[],
+    from: NumberStatus,
+    to: NumberStatus,
+    deltas: Deltas,
+    extra: { error?: string; readds?: number },
+  ): TransactItems {
+    let update = 'SET #status = :to, updatedAt = :now';
+    const values: Record<string, unknown> = { ':to': to, ':from': from, ':now': this.stamp() };
+    if (extra.error !== undefined) {
+      update += ', #error = :error';
+      values[':error'] = extra.error;
+    }
+    if (extra.readds !== undefined) {
+      update += ', readds = :readds';
+      values[':readds'] = extra.readds;
+    }
+    const items: TransactItems = numbers.map((number) => ({
+      Update: {
+        TableName: this.table.tableName,
+        Key: keys.orderNumber(orderId, line, number),
+        UpdateExpression: update,
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeNames: { '#status': 'status', ...(extra.error !== undefined ? { '#error': 'error' } : {}) },
+        ExpressionAttributeValues: values,
+      },
+    }));
+    if (Object.keys(deltas).length > 0) {
+      const scaled = Object.fromEntries(Object.entries(deltas).map(([name, delta]) => [name, (delta ?? 0) * numbers.length]));
+      items.push(this.counterUpdate(orderId, line, scaled));
+    }
+    return items;
+  }
+
+  /** The line's counters, moved by `deltas` (an item of the line, in the numbers' transaction). */
+  private counterUpdate(orderId: string, line: number, deltas: Deltas) {
+    const names = Object.keys(deltas) as (keyof LineCounts)[];
+    return {
+      Update: {
+        TableName: this.table.tableName,
+        Key: keys.line(orderId, line),
+        UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :c${i}`).join(', ')} SET updatedAt = :now`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#c${i}`, name])),
+        ExpressionAttributeValues: { ...Object.fromEntries(names.map((name, i) => [`:c${i}`, deltas[name]])), ':now': this.stamp() },
+      },
+    };
+  }
+
+  private stamp(): string {
+    return this.table.now().toISOString();
+  }
+}

@@ -1,0 +1,18 @@
+/** The reconciler's last report: one item, replaced by every run (the next run reads the orphans it found). */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys, stripKeys, type Table } from './table.js';
+
+export class ReconciliationRepository {
+  constructor(private readonly table: Table) {}
+
+  /** Replaces the last report. */
+  async save(report: object): Promise<void> {
+    await this.table.db.send(new PutCommand({ TableName: this.table.tableName, Item: { ...keys.reconciliation, ...report } }));
+  }
+
+  /** The last report, if a run has saved one. `T` is the report's shape, which the reconciler owns. */
+  async latest<T extends object>(): Promise<T | undefined> {
+    const result = await this.table.db.send(new GetCommand({ TableName: this.table.tableName, Key: keys.reconciliation, ConsistentRead: true }));
+    return result.Item ? stripKeys<T>(result.Item) : undefined;
+  }
+}
