@@ -23,4 +23,6 @@ export default tseslint.config(
       ],
     },
   },
+  // dependency-cruiser loads its configuration with require(): CommonJS.
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
 );
