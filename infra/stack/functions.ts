@@ -1,7 +1,7 @@
 /**
- * The workflow Lambdas: one per entry of `ORDER_FUNCTIONS` (the substitution name in the ASL → the
- * function's name, shared with the local stack), each at `functions/<name without
- * "number-orders-">/handler.ts`. A step the workflow gains there is deployed here as a Plivo step
+ * The workflow Lambdas: one per entry of `ORDER_FUNCTIONS` (statemachines/order-functions.ts: the
+ * substitution name in the ASL → the function's name and handler module, shared with the local
+ * stack). A step the workflow gains there is deployed here as a Plivo step
  * (the workflow runtime: table, Plivo secret, 300 s) unless `STEP_SPECS` says otherwise; the
  * state machine construct fails the synth if a step's timeout does not fit its tasks.
  *
@@ -24,15 +24,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ORDER_FUNCTIONS } from '../local/stack.js';
+import { ORDER_ASL_FILE, ORDER_FUNCTIONS, type OrderFunctionKey } from '../../statemachines/order-functions.js';
 import { PlivoHttp } from '../../functions/lib/plivo/http.js';
 import { NodeFunction } from './node-function.js';
 import { grantTaskResponse } from './grants.js';
 import type { Secrets } from './secrets.js';
 import type { OrdersTable } from './table.js';
-
-/** A substitution name of the order state machine's ASL, e.g. `RentFunctionArn`. */
-export type OrderFunctionKey = keyof typeof ORDER_FUNCTIONS;
 
 /** Every workflow function's timeout (see the module comment). */
 export const WORKFLOW_FUNCTION_TIMEOUT = Duration.seconds(300);
@@ -117,11 +114,11 @@ export class WorkflowFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowFunctionsProps) {
     super(scope, id);
-    const entries = Object.entries(ORDER_FUNCTIONS) as [OrderFunctionKey, string][];
+    const entries = Object.entries(ORDER_FUNCTIONS) as [OrderFunctionKey, (typeof ORDER_FUNCTIONS)[OrderFunctionKey]][];
     const timeouts: Partial<Record<OrderFunctionKey, Duration>> = {};
     const plivoSteps: NodeFunction[] = [];
     this.bySubstitution = Object.fromEntries(
-      entries.map(([key, functionName]) => {
+      entries.map(([key, { functionName, handler }]) => {
         const spec = STEP_SPECS[key] ?? {};
         const plivo = spec.plivo ?? true;
         const timeout = spec.timeout ?? WORKFLOW_FUNCTION_TIMEOUT;
@@ -131,8 +128,8 @@ export class WorkflowFunctions extends Construct {
         const directory = functionDirectory(functionName);
         const reserved = PLIVO_HEAVY_FUNCTIONS.includes(key) ? props.reservedConcurrency : undefined;
         const fn = new NodeFunction(this, constructId(directory), {
-          entry: `functions/${directory}/handler.ts`,
-          description: `number-orders workflow step ${directory} (${key.replace(/FunctionArn$/, '')} in statemachines/order.asl.json)`,
+          entry: handler,
+          description: `number-orders workflow step ${directory} (${key.replace(/FunctionArn$/, '')} in ${ORDER_ASL_FILE})`,
           timeout,
           memorySize: 512,
           ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),

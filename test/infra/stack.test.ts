@@ -13,11 +13,11 @@ import { ordersApiRoutes } from '../../functions/orders-api/api.js';
 import { plivoWebhooksApiRoutes } from '../../functions/webhooks-api/api.js';
 import { LEAKED_NUMBER_LOG_MESSAGE, REBALANCE_FAILED_LOG_MESSAGE } from '../../infra/stack/alarms.js';
 import { REBALANCE_FUNCTION_TIMEOUT } from '../../infra/stack/background.js';
-import { PLIVO_HEAVY_FUNCTIONS, PLIVO_WORST_CALL_MS, STEP_SPECS, WORKFLOW_FUNCTION_TIMEOUT, type OrderFunctionKey } from '../../infra/stack/functions.js';
+import { PLIVO_HEAVY_FUNCTIONS, PLIVO_WORST_CALL_MS, STEP_SPECS, WORKFLOW_FUNCTION_TIMEOUT } from '../../infra/stack/functions.js';
 import { taskTimeoutProblems } from '../../infra/stack/state-machine.js';
 import type { NodeFunction } from '../../infra/stack/node-function.js';
 import { DELETE_DATA_ACTIONS, STORE_DATA_ACTIONS } from '../../infra/stack/table.js';
-import { ORDER_ASL_PATH, ORDER_FUNCTIONS } from '../../infra/local/stack.js';
+import { ORDER_ASL_PATH, ORDER_FUNCTION_KEYS, type OrderFunctionKey } from '../../statemachines/order-functions.js';
 import { actionsOf, deletingModules, importClosure, referencedId, resourcesOf, statementsOfRole, synth, type PolicyStatementJson, type Synthesized } from './support.js';
 
 /** A resource's `Properties` as the assertions library returns them (untyped JSON). */
@@ -39,7 +39,7 @@ interface Needs {
   deletes: boolean;
 }
 
-const workflowKeys = Object.keys(ORDER_FUNCTIONS) as OrderFunctionKey[];
+const workflowKeys = ORDER_FUNCTION_KEYS;
 const otherFunctions: Record<string, Needs> = {
   Api: { plivoSecret: true, plivoSettings: true, webhookSecret: true, taskResponse: true, startExecution: true, deletes: true },
   PlivoWebhooks: { plivoSecret: true, plivoSettings: false, webhookSecret: false, taskResponse: false, startExecution: false, deletes: false },
