@@ -86,6 +86,8 @@ export interface LocalStackOptions {
    * only where a waiting line could find its numbers). @default 0: every run (a local account is small; AWS: 24)
    */
   orphanScanHours?: number;
+  /** Seconds an order recorded but never started waits before the reconciler starts it. @default 60 (as in AWS) */
+  unstartedGraceSeconds?: number;
   /** Seconds between scheduled rebalance runs of every pool with a policy. 0 = never. @default 0 */
   rebalanceIntervalSeconds?: number;
   /** Local Step Functions only: pause this long before every Retry instead of the ASL's intervals (tests). */
@@ -267,7 +269,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const reconciler = scheduledJob({
       label: 'Reconciler',
       everySeconds: options.reconcileIntervalSeconds ?? 60,
-      run: () => reconcilerModule.handler({ stateMachineArn, orphanScanHours: options.orphanScanHours ?? 0 }, scheduledContext('number-orders-reconciler')),
+      run: () =>
+        reconcilerModule.handler(
+          {
+            stateMachineArn,
+            orphanScanHours: options.orphanScanHours ?? 0,
+            ...(options.unstartedGraceSeconds === undefined ? {} : { unstartedGraceSeconds: options.unstartedGraceSeconds }),
+          },
+          scheduledContext('number-orders-reconciler'),
+        ),
       say,
     });
     closers.push(() => reconciler.stop());

@@ -55,7 +55,8 @@ export interface StepSpec {
   timeout?: Duration;
   /**
    * Ends orders (a terminal status takes the order off its pool's active list: a DeleteItem).
-   * `test/infra` checks this against the code. @default false
+   * The declaration the DeleteItem grant follows: a step that gains a path to a terminal status
+   * must say so here. @default false
    */
   endsOrders?: boolean;
 }
@@ -66,8 +67,8 @@ export const STEP_SPECS: Partial<Record<OrderFunctionKey, StepSpec>> = {
   // cancelled order's wait ends the order.
   AwaitRegulatoryFunctionArn: { taskResponse: true, endsOrders: true },
   // Their code can set an order's final status (OrderStore.setOrderStatus, which then drops the
-  // pool's active-order marker): finalize does; the others reach it through shared workflow code.
-  // test/infra derives this list from the code, so a grant never lags behind what can run.
+  // pool's active-order marker): finalize does; the others reach it through shared workflow code
+  // (a failed plan, rent or release ends the order).
   SearchFunctionArn: { endsOrders: true },
   RentFunctionArn: { endsOrders: true },
   RollbackUnrentFunctionArn: { endsOrders: true },

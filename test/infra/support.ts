@@ -5,8 +5,7 @@
  * sets CDK's own `aws:cdk:bundling-stacks` context to none (what `cdk deploy --exclusively` uses
  * for stacks it skips): assets then point at the sources, nothing is built.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type NumberOrdersStack } from '../../infra/stack/number-orders-stack.js';
@@ -70,62 +69,4 @@ export function statementsOfRole(template: Template, roleId: string): PolicyStat
   return Object.values(policies)
     .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => referencedId(role) === roleId))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as PolicyStatementJson[]);
-}
-
-/** The repository modules `file` imports (relative imports only; `./x.js` → `dir/x.ts`). */
-function importsOf(file: string): string[] {
-  const source = readFileSync(file, 'utf8');
-  const specifiers = [...source.matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*)'(\.{1,2}\/[^']+)'/g)].map((match) => match[1] as string);
-  return specifiers.map((specifier) => normalize(join(dirname(file), specifier.replace(/\.js$/, '.ts')))).filter((path) => existsSync(path));
-}
-
-/** `entry` (a path from the repository root, e.g. `functions/rebalance/handler.ts`) and every module it imports, transitively. */
-export function importClosure(entry: string): Set<string> {
-  const seen = new Set<string>();
-  const pending = [normalize(entry)];
-  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
-    if (seen.has(file)) continue;
-    seen.add(file);
-    pending.push(...importsOf(file));
-  }
-  return seen;
-}
-
-const STORE_MODULE = 'functions/lib/store/order-store.ts';
-
-/** `new DeleteCommand(`, or a transaction's `Delete` item. */
-const sendsDelete = (code: string) => /new DeleteCommand\(/.test(code) || (/TransactWriteCommand/.test(code) && /\bDelete: \{/.test(code));
-
-/** The store's methods, by name: the text from each method's first line to the next method's. */
-function storeMethods(): Map<string, string> {
-  const source = readFileSync(STORE_MODULE, 'utf8');
-  const starts = [...source.matchAll(/^ {2}(?:(?:async|private|public|static|get|set)\s+)*(\w+)\s*[(<]/gm)];
-  return new Map(starts.map((match, index) => [match[1] as string, source.slice(match.index, starts[index + 1]?.index ?? source.length)]));
-}
-
-/**
- * The modules of functions/ whose code can delete a table item: those that send a delete — except
- * the store, which every function imports: it is read method by method, and the modules that
- * call one of its deleting methods (directly or through another of its methods) count instead.
- */
-export function deletingModules(): Set<string> {
-  const methods = storeMethods();
-  const deleting = new Set([...methods].filter(([, body]) => sendsDelete(body)).map(([name]) => name));
-  for (let grown = true; grown; ) {
-    grown = false;
-    for (const [name, body] of methods) {
-      if (!deleting.has(name) && [...deleting].some((d) => body.includes(`this.${d}(`))) {
-        deleting.add(name);
-        grown = true;
-      }
-    }
-  }
-  const files = (readdirSync('functions', { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join('functions', f));
-  return new Set(
-    files.filter((file) => {
-      if (file === STORE_MODULE) return false;
-      const source = readFileSync(file, 'utf8');
-      return sendsDelete(source) || [...deleting].some((name) => source.includes(`.${name}(`));
-    }),
-  );
 }
