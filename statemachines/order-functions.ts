@@ -15,7 +15,7 @@ export const ORDER_ASL_PATH = new URL('./order.asl.json', import.meta.url);
 export const ORDER_ASL_FILE = 'statemachines/order.asl.json';
 
 /** One workflow function. */
-export interface OrderFunction {
+interface OrderFunction {
   /** The Lambda function's name (locally, the last part of its ARN). */
   functionName: string;
   /** The module whose `handler` export the function runs, from the repository root. */

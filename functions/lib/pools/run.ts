@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { QueryCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { NumberOrdersError, PlivoNotFoundError } from '../errors.js';
+import { REBALANCE_FAILED_LOG_MESSAGE } from '../log-messages.js';
 import { LIMITS, orderRequestSchema, terminalOrderStatuses, type OrderStatus } from '../orders/model.js';
 import { submitOrder, type SubmitDeps } from '../orders/submit.js';
 import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
@@ -673,7 +674,7 @@ export async function rebalanceAll(deps: PoolsDeps, budget: { remainingMs?: () =
       results.push({ poolUuid, runId: run.runId });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      deps.logger?.error('pool rebalance failed', { poolUuid, error: message });
+      deps.logger?.error(REBALANCE_FAILED_LOG_MESSAGE, { poolUuid, error: message });
       results.push({ poolUuid, error: message });
     }
   }

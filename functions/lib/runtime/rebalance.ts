@@ -20,7 +20,7 @@ export const rebalanceEvent = z
   })
   .nullish()
   .transform((event) => event ?? {});
-export type RebalanceEvent = z.output<typeof rebalanceEvent>;
+type RebalanceEvent = z.output<typeof rebalanceEvent>;
 
 export async function runScheduledRebalance(config: RebalanceConfig, event: RebalanceEvent, remainingMs: () => number) {
   const runtime = workflowRuntime();

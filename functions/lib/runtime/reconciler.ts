@@ -22,7 +22,7 @@ export const reconcilerEvent = z
   })
   .nullish()
   .transform((event) => event ?? {});
-export type ReconcilerEvent = z.output<typeof reconcilerEvent>;
+type ReconcilerEvent = z.output<typeof reconcilerEvent>;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
