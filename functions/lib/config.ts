@@ -14,6 +14,12 @@ export function required(env: Env, name: string): string {
   return value;
 }
 
+/** The value, or `undefined` when unset or blank (an optional setting). */
+export function optional(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
 export function positiveInteger(env: Env, name: string, fallback: number): number {
   const text = env[name];
   if (text === undefined || text.trim() === '') return fallback;
@@ -60,5 +66,41 @@ export function readPlivoConfig(env: Env = process.env): PlivoConfig {
     baseUrl,
     rateLimit: env.PLIVO_RATE_LIMIT === undefined ? PLIVO_DEFAULT_RATE_LIMIT : parseRateLimit(env.PLIVO_RATE_LIMIT),
     timeoutMs: positiveInteger(env, 'PLIVO_TIMEOUT_MS', 10_000),
+  };
+}
+
+/** The reconciler's settings (`functions/reconciler`). */
+export interface ReconcilerConfig {
+  /** `STATE_MACHINE_ARN`: where orders left unstarted are started; unset, that sweep is skipped. */
+  stateMachineArn: string | undefined;
+  /** `UNSTARTED_GRACE_SECONDS`: how old an unstarted order must be before the sweep starts it. @default 60 */
+  unstartedGraceSeconds: number;
+  /** `ORPHAN_SCAN_HOURS`: hours between whole-account reads for the orphan report. @default 24 */
+  orphanScanHours: number;
+}
+
+export function readReconcilerConfig(env: Env): ReconcilerConfig {
+  return {
+    stateMachineArn: optional(env, 'STATE_MACHINE_ARN'),
+    unstartedGraceSeconds: nonNegativeNumber(env, 'UNSTARTED_GRACE_SECONDS', 60),
+    orphanScanHours: nonNegativeNumber(env, 'ORPHAN_SCAN_HOURS', 24),
+  };
+}
+
+/** The scheduled pool rebalance's settings (`functions/rebalance`). */
+export interface RebalanceConfig {
+  /**
+   * `STATE_MACHINE_ARN`: where the orders a run places are started. Optional here because a
+   * scheduled event may name the state machine itself; a run with neither fails naming the variable.
+   */
+  stateMachineArn: string | undefined;
+  /** `REBALANCE_WINDOW_SECONDS`: the schedule's interval, the window of a run's idempotency key. @default 3600 */
+  windowSeconds: number;
+}
+
+export function readRebalanceConfig(env: Env): RebalanceConfig {
+  return {
+    stateMachineArn: optional(env, 'STATE_MACHINE_ARN'),
+    windowSeconds: positiveInteger(env, 'REBALANCE_WINDOW_SECONDS', 3600),
   };
 }

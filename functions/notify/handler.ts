@@ -12,40 +12,12 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
-import { announceOrderStatus, deliverDue, type DeliverDueResult } from '../lib/webhooks/delivery.js';
-import type { WebhookEventType } from '../lib/webhooks/events.js';
-import { webhookRuntime } from '../lib/webhooks/runtime.js';
-import { InvalidStepInputError } from '../lib/errors.js';
+import { notifyInput, notifyOrder, type NotifyResult } from '../lib/runtime/notify.js';
+import { parseStepInput } from '../lib/runtime/step-input.js';
 
-export const notifyInput = z.object({
-  orderId: z.string().min(1).max(80),
-  /** Record the event of the order's current status first. @default true */
-  announce: z.boolean().optional(),
-});
-export type NotifyInput = z.infer<typeof notifyInput>;
-
-export interface NotifyResult extends DeliverDueResult {
-  orderId: string;
-  /** The event recorded for the current status, if any (null: none, or no callbackUrl). */
-  announced: WebhookEventType | null;
-}
-
-/** What the handler does, without middy: the local stack may call it directly. */
-export async function notifyOrder(input: NotifyInput, remainingMs?: () => number): Promise<NotifyResult> {
-  const { deps, logger } = webhookRuntime();
-  const announced = input.announce === false ? null : await announceOrderStatus(deps, input.orderId);
-  const result = await deliverDue(deps, { orderId: input.orderId, ...(remainingMs ? { remainingMs } : {}) });
-  if (result.attempted > 0) logger.info('notify', { orderId: input.orderId, announced: announced?.type ?? null, ...result });
-  return { orderId: input.orderId, announced: announced?.type ?? null, ...result };
-}
-
-export const handler = middy<unknown, NotifyResult, Error, Context>().handler(async (event, context) => {
-  const parsed = notifyInput.safeParse(event);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidStepInputError(`notify: input ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'is invalid'}`);
-  }
-  const remaining = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : undefined;
-  return notifyOrder(parsed.data, remaining);
-});
+export const handler = middy<unknown, NotifyResult, Error, Context>().handler(async (event, context) =>
+  notifyOrder(
+    parseStepInput('notify', notifyInput, event),
+    context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : undefined,
+  ),
+);

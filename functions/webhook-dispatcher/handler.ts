@@ -9,6 +9,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { positiveInteger } from '../lib/config.js';
+import { WEBHOOK_DISPATCH_LOG_MESSAGE } from '../lib/log-messages.js';
 import { deliverDue, type DeliverDueResult } from '../lib/webhooks/delivery.js';
 import { webhookRuntime } from '../lib/webhooks/runtime.js';
 
@@ -18,7 +19,7 @@ const limit = positiveInteger(process.env, 'WEBHOOK_DISPATCH_LIMIT', 200);
 export async function dispatchDueWebhooks(options: { limit?: number; remainingMs?: () => number } = {}): Promise<DeliverDueResult> {
   const { deps, logger } = webhookRuntime();
   const result = await deliverDue(deps, { limit: options.limit ?? limit, ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}) });
-  if (result.attempted > 0) logger.info('webhook dispatch', { ...result });
+  if (result.attempted > 0) logger.info(WEBHOOK_DISPATCH_LOG_MESSAGE, { ...result });
   return result;
 }
 

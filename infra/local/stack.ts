@@ -6,6 +6,7 @@
  * endpoints only from configuration, as in AWS.
  */
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -26,23 +27,18 @@ import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
 import { localLambdaContext } from './lambda-context.js';
 import { startPlivoSandbox, type PlivoSandbox } from './plivo-sandbox/index.js';
 import { lambdaFunctionArn, startLocalStepFunctions, substituteDefinition, type LocalStepFunctions } from './stepfunctions/index.js';
+import {
+  handlerModuleUrl,
+  ORDER_ASL_FILE,
+  ORDER_ASL_PATH,
+  ORDER_FUNCTION_KEYS,
+  ORDER_FUNCTIONS,
+  type OrderFunctionKey,
+} from '../../statemachines/order-functions.js';
 
 export const ORDER_STATE_MACHINE = 'number-orders-order';
 /** The local stack's default webhook signing secret: a development value, like the API key `local-dev-key`. */
 export const LOCAL_WEBHOOK_SECRET = `whsec_${Buffer.from('number-orders local development secret').toString('base64')}`;
-export const ORDER_ASL_PATH = new URL('../../statemachines/order.asl.json', import.meta.url);
-
-/** The Lambda functions of the order state machine: substitution name → function name. */
-export const ORDER_FUNCTIONS = {
-  SearchFunctionArn: 'number-orders-search',
-  RentFunctionArn: 'number-orders-rent',
-  AssignToPoolFunctionArn: 'number-orders-assign-to-pool',
-  VerifyFunctionArn: 'number-orders-verify',
-  RollbackUnrentFunctionArn: 'number-orders-rollback-unrent',
-  FinalizeFunctionArn: 'number-orders-finalize',
-  AwaitRegulatoryFunctionArn: 'number-orders-await-regulatory',
-  NotifyFunctionArn: 'number-orders-notify',
-} as const;
 
 export interface LocalStackOptions {
   /** @default 3000 (0 = free port) */
@@ -90,6 +86,8 @@ export interface LocalStackOptions {
    * only where a waiting line could find its numbers). @default 0: every run (a local account is small; AWS: 24)
    */
   orphanScanHours?: number;
+  /** Seconds an order recorded but never started waits before the reconciler starts it. @default 60 (as in AWS) */
+  unstartedGraceSeconds?: number;
   /** Seconds between scheduled rebalance runs of every pool with a policy. 0 = never. @default 0 */
   rebalanceIntervalSeconds?: number;
   /** Local Step Functions only: pause this long before every Retry instead of the ASL's intervals (tests). */
@@ -158,6 +156,22 @@ function scheduledJob(job: { label: string; everySeconds: number; run: () => Pro
       await running?.catch(() => undefined);
     },
   };
+}
+
+/** A Lambda handler as the local Step Functions endpoint invokes it. */
+type OrderHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** Every workflow function's `handler`, from the modules `ORDER_FUNCTIONS` names. */
+export async function loadOrderHandlers(): Promise<Record<OrderFunctionKey, OrderHandler>> {
+  const loaded = await Promise.all(
+    ORDER_FUNCTION_KEYS.map(async (key) => {
+      const module = (await import(fileURLToPath(handlerModuleUrl(key)))) as { handler?: unknown };
+      if (typeof module.handler !== 'function') throw new Error(`${ORDER_FUNCTIONS[key].handler} exports no handler function (${key})`);
+      const handler = module.handler as OrderHandler;
+      return [key, (event: unknown, context: Context) => handler(event, context)] as const;
+    }),
+  );
+  return Object.fromEntries(loaded) as Record<OrderFunctionKey, OrderHandler>;
 }
 
 async function ensureTable(endpoint: string, tableName: string): Promise<void> {
@@ -236,35 +250,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     setWebhookRuntime(createWebhookRuntime(env));
 
     // Imported after the runtime is set: the handler modules are the very ones Lambda runs.
-    const [search, rent, assign, verify, rollback, finalize, awaitRegulatory, notify] = await Promise.all([
-      import('../../functions/search/handler.js'),
-      import('../../functions/rent/handler.js'),
-      import('../../functions/assign-to-pool/handler.js'),
-      import('../../functions/verify/handler.js'),
-      import('../../functions/rollback-unrent/handler.js'),
-      import('../../functions/finalize/handler.js'),
-      import('../../functions/await-regulatory/handler.js'),
-      import('../../functions/notify/handler.js'),
-    ]);
-    const handlers = {
-      SearchFunctionArn: search.handler,
-      RentFunctionArn: rent.handler,
-      AssignToPoolFunctionArn: assign.handler,
-      VerifyFunctionArn: verify.handler,
-      RollbackUnrentFunctionArn: rollback.handler,
-      FinalizeFunctionArn: finalize.handler,
-      AwaitRegulatoryFunctionArn: awaitRegulatory.handler,
-      NotifyFunctionArn: notify.handler,
-    };
-    const arns = Object.fromEntries(Object.entries(ORDER_FUNCTIONS).map(([key, name]) => [key, lambdaFunctionArn(name)]));
-    const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), arns);
+    const handlers = await loadOrderHandlers();
+    const arns = Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [key, lambdaFunctionArn(ORDER_FUNCTIONS[key].functionName)]));
+    const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), arns, ORDER_ASL_FILE);
     const stepFunctions = await startLocalStepFunctions({
       port: options.sfnPort ?? 4020,
       stateMachines: [{ name: ORDER_STATE_MACHINE, definition }],
       ...(options.retryPauseMs === undefined ? {} : { retryPauseMs: options.retryPauseMs }),
-      lambdaHandlers: Object.fromEntries(
-        Object.entries(handlers).map(([key, handler]) => [arns[key] as string, (event: unknown, context) => handler(event, context)]),
-      ),
+      lambdaHandlers: Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [arns[key] as string, handlers[key]])),
     });
     closers.push(() => stepFunctions.close());
     const stateMachineArn = stepFunctions.stateMachineArn(ORDER_STATE_MACHINE);
@@ -276,7 +269,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const reconciler = scheduledJob({
       label: 'Reconciler',
       everySeconds: options.reconcileIntervalSeconds ?? 60,
-      run: () => reconcilerModule.handler({ stateMachineArn, orphanScanHours: options.orphanScanHours ?? 0 }, scheduledContext('number-orders-reconciler')),
+      run: () =>
+        reconcilerModule.handler(
+          {
+            stateMachineArn,
+            orphanScanHours: options.orphanScanHours ?? 0,
+            ...(options.unstartedGraceSeconds === undefined ? {} : { unstartedGraceSeconds: options.unstartedGraceSeconds }),
+          },
+          scheduledContext('number-orders-reconciler'),
+        ),
       say,
     });
     closers.push(() => reconciler.stop());

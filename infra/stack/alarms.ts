@@ -12,19 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-
-/**
- * The ERROR line `functions/lib/workflow/release.ts` logs (Powertools Logger, JSON) for each number
- * that could not be unrented after retries: the number is then LEAKED (DESIGN.md invariant 1).
- * test/infra checks that the source still logs exactly this.
- */
-export const LEAKED_NUMBER_LOG_MESSAGE = 'number could not be released: LEAKED';
-
-/**
- * The ERROR line `rebalanceAll` (`functions/lib/pools/run.ts`) logs for each pool whose scheduled
- * run failed (the other pools still run). test/infra checks that the source still logs exactly this.
- */
-export const REBALANCE_FAILED_LOG_MESSAGE = 'pool rebalance failed';
+import { LEAKED_NUMBER_LOG_MESSAGE } from '../../functions/lib/log-messages.js';
 
 export interface AlarmSpec {
   /** Construct id, also the alarm's name suffix. */

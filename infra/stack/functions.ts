@@ -1,7 +1,7 @@
 /**
- * The workflow Lambdas: one per entry of `ORDER_FUNCTIONS` (the substitution name in the ASL → the
- * function's name, shared with the local stack), each at `functions/<name without
- * "number-orders-">/handler.ts`. A step the workflow gains there is deployed here as a Plivo step
+ * The workflow Lambdas: one per entry of `ORDER_FUNCTIONS` (statemachines/order-functions.ts: the
+ * substitution name in the ASL → the function's name and handler module, shared with the local
+ * stack). A step the workflow gains there is deployed here as a Plivo step
  * (the workflow runtime: table, Plivo secret, 300 s) unless `STEP_SPECS` says otherwise; the
  * state machine construct fails the synth if a step's timeout does not fit its tasks.
  *
@@ -24,15 +24,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ORDER_FUNCTIONS } from '../local/stack.js';
+import { ORDER_ASL_FILE, ORDER_FUNCTIONS, type OrderFunctionKey } from '../../statemachines/order-functions.js';
 import { PlivoHttp } from '../../functions/lib/plivo/http.js';
 import { NodeFunction } from './node-function.js';
 import { grantTaskResponse } from './grants.js';
 import type { Secrets } from './secrets.js';
 import type { OrdersTable } from './table.js';
-
-/** A substitution name of the order state machine's ASL, e.g. `RentFunctionArn`. */
-export type OrderFunctionKey = keyof typeof ORDER_FUNCTIONS;
 
 /** Every workflow function's timeout (see the module comment). */
 export const WORKFLOW_FUNCTION_TIMEOUT = Duration.seconds(300);
@@ -58,7 +55,8 @@ export interface StepSpec {
   timeout?: Duration;
   /**
    * Ends orders (a terminal status takes the order off its pool's active list: a DeleteItem).
-   * `test/infra` checks this against the code. @default false
+   * The declaration the DeleteItem grant follows: a step that gains a path to a terminal status
+   * must say so here. @default false
    */
   endsOrders?: boolean;
 }
@@ -68,9 +66,9 @@ export const STEP_SPECS: Partial<Record<OrderFunctionKey, StepSpec>> = {
   // Parks a line on its task token, and ends the wait itself if the numbers are already in; a
   // cancelled order's wait ends the order.
   AwaitRegulatoryFunctionArn: { taskResponse: true, endsOrders: true },
-  // Their code can set an order's final status (the orders repository's setStatus, which then drops the
-  // pool's active-order marker): finalize does; the others reach it through shared workflow code.
-  // test/infra derives this list from the code, so a grant never lags behind what can run.
+  // Their code can set an order's final status (the orders repository's setStatus, which then drops
+  // the pool's active-order marker): finalize does; the others reach it through shared workflow code
+  // (a failed plan, rent or release ends the order).
   SearchFunctionArn: { endsOrders: true },
   RentFunctionArn: { endsOrders: true },
   RollbackUnrentFunctionArn: { endsOrders: true },
@@ -117,11 +115,11 @@ export class WorkflowFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowFunctionsProps) {
     super(scope, id);
-    const entries = Object.entries(ORDER_FUNCTIONS) as [OrderFunctionKey, string][];
+    const entries = Object.entries(ORDER_FUNCTIONS) as [OrderFunctionKey, (typeof ORDER_FUNCTIONS)[OrderFunctionKey]][];
     const timeouts: Partial<Record<OrderFunctionKey, Duration>> = {};
     const plivoSteps: NodeFunction[] = [];
     this.bySubstitution = Object.fromEntries(
-      entries.map(([key, functionName]) => {
+      entries.map(([key, { functionName, handler }]) => {
         const spec = STEP_SPECS[key] ?? {};
         const plivo = spec.plivo ?? true;
         const timeout = spec.timeout ?? WORKFLOW_FUNCTION_TIMEOUT;
@@ -131,8 +129,8 @@ export class WorkflowFunctions extends Construct {
         const directory = functionDirectory(functionName);
         const reserved = PLIVO_HEAVY_FUNCTIONS.includes(key) ? props.reservedConcurrency : undefined;
         const fn = new NodeFunction(this, constructId(directory), {
-          entry: `functions/${directory}/handler.ts`,
-          description: `number-orders workflow step ${directory} (${key.replace(/FunctionArn$/, '')} in statemachines/order.asl.json)`,
+          entry: handler,
+          description: `number-orders workflow step ${directory} (${key.replace(/FunctionArn$/, '')} in ${ORDER_ASL_FILE})`,
           timeout,
           memorySize: 512,
           ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),

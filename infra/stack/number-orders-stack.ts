@@ -10,8 +10,14 @@
 import { App, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import {
+  NOTIFY_LOG_MESSAGE,
+  ORPHANED_NUMBERS_LOG_MESSAGE,
+  REBALANCE_FAILED_LOG_MESSAGE,
+  WEBHOOK_DISPATCH_LOG_MESSAGE,
+} from '../../functions/lib/log-messages.js';
 import { OrdersApi } from './api.js';
-import { chunks, leakedNumbersMetric, logCountMetric, logValueMetric, MAX_METRICS_PER_ALARM, OperationsAlarms, REBALANCE_FAILED_LOG_MESSAGE, sumOf } from './alarms.js';
+import { chunks, leakedNumbersMetric, logCountMetric, logValueMetric, MAX_METRICS_PER_ALARM, OperationsAlarms, sumOf } from './alarms.js';
 import { BackgroundJobs, rebalanceWindowSeconds } from './background.js';
 import { WorkflowFunctions } from './functions.js';
 import { checkWithCdkNag } from './nag.js';
@@ -120,7 +126,7 @@ export class NumberOrdersStack extends Stack {
         namespace,
         metricName: 'OrphanedNumbers',
         logGroups: [reconciler.logGroup],
-        message: 'orphaned numbers in the account',
+        message: ORPHANED_NUMBERS_LOG_MESSAGE,
         valueField: 'orphanCount',
         statistic: cloudwatch.Stats.MAXIMUM,
         period: Duration.hours(1),
@@ -130,7 +136,7 @@ export class NumberOrdersStack extends Stack {
       namespace,
       metricName: 'WebhookDeliveryFailures',
       logGroups: webhookLogs,
-      message: ['notify', 'webhook dispatch'],
+      message: [NOTIFY_LOG_MESSAGE, WEBHOOK_DISPATCH_LOG_MESSAGE],
       valueField: 'failed',
       statistic: cloudwatch.Stats.SUM,
       period,
@@ -148,7 +154,7 @@ export class NumberOrdersStack extends Stack {
         namespace,
         metricName: 'WebhookDeliveriesAbandoned',
         logGroups: webhookLogs,
-        message: ['notify', 'webhook dispatch'],
+        message: [NOTIFY_LOG_MESSAGE, WEBHOOK_DISPATCH_LOG_MESSAGE],
         valueField: 'gaveUp',
         statistic: cloudwatch.Stats.SUM,
         period,
@@ -157,7 +163,7 @@ export class NumberOrdersStack extends Stack {
     this.alarms.addAlarm({
       id: 'RebalanceFailed',
       description:
-        'Pool rebalancing failed: a pool\'s scheduled run failed (the rebalance log has "pool rebalance failed" with its poolUuid and error; the other pools ran), or the whole run failed or timed out (the function\'s Errors). A pool short of numbers stays short until a run succeeds.',
+        `Pool rebalancing failed: a pool's scheduled run failed (the rebalance log has "${REBALANCE_FAILED_LOG_MESSAGE}" with its poolUuid and error; the other pools ran), or the whole run failed or timed out (the function's Errors). A pool short of numbers stays short until a run succeeds.`,
       metric: sumOf(
         'failed pools + failed runs',
         [

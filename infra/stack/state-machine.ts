@@ -12,7 +12,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ORDER_ASL_PATH } from '../local/stack.js';
+import { ORDER_ASL_PATH } from '../../statemachines/order-functions.js';
 import { explain } from './nag.js';
 
 /** Every `${Name}` placeholder in an ASL text. */

@@ -28,8 +28,8 @@ export const STORE_DATA_ACTIONS = [
  * What a function whose code deletes items adds: the functions that start orders (recording an
  * execution drops the order's UNSTARTED marker), end orders (an ended order leaves its pool's
  * active list) and run pool rebalances (a run deletes its pool's lock and the active-order markers
- * of orders it finds ended). `test/infra` finds the functions
- * whose code can delete (from their imports) and checks that exactly those get it.
+ * of orders it finds ended). Each of them declares it (`connect(fn, { deletes: true })`, or a
+ * workflow step's `endsOrders`); `test/infra` checks that exactly those get it.
  */
 export const DELETE_DATA_ACTIONS = ['dynamodb:DeleteItem'] as const;
 

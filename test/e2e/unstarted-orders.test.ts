@@ -14,7 +14,8 @@ let stack: LocalStack;
 let poolUuid: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 21 });
+  // The reconciler's grace is 0 (the event the scheduler loop sends): its sweep takes an order at once.
+  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, unstartedGraceSeconds: 0, retryPauseMs: 50, seed: 21 });
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'unstarted' }));
 }, 120_000);
@@ -50,18 +51,11 @@ it('the sweep starts an order left unstarted, after its grace, once; the order c
   expect((await stack.store.orders.get(orderId)).status).toBe('COMPLETED');
 }, 60_000);
 
-it('the reconciler runs the sweep (UNSTARTED_GRACE_SECONDS), and started orders are not swept again', async () => {
+it('the reconciler runs the sweep (its grace), and started orders are not swept again', async () => {
   const orderId = await recordWithoutStart();
-  const previous = process.env.UNSTARTED_GRACE_SECONDS;
-  process.env.UNSTARTED_GRACE_SECONDS = '0';
-  try {
-    const report = (await stack.reconciler.runOnce()) as { startedUnstarted: number };
-    expect(report.startedUnstarted).toBe(1);
-    expect(((await stack.reconciler.runOnce()) as { startedUnstarted: number }).startedUnstarted).toBe(0);
-  } finally {
-    if (previous === undefined) delete process.env.UNSTARTED_GRACE_SECONDS;
-    else process.env.UNSTARTED_GRACE_SECONDS = previous;
-  }
+  const report = (await stack.reconciler.runOnce()) as { startedUnstarted: number };
+  expect(report.startedUnstarted).toBe(1);
+  expect(((await stack.reconciler.runOnce()) as { startedUnstarted: number }).startedUnstarted).toBe(0);
   const order = await stack.store.orders.get(orderId);
   await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
   expect((await stack.store.orders.get(orderId)).status).toBe('COMPLETED');

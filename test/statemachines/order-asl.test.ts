@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { PLIVO_ERROR_NAMES, WAIT_ERROR_NAMES } from '../../functions/lib/errors.js';
-import { ORDER_ASL_PATH, ORDER_FUNCTIONS } from '../../infra/local/stack.js';
+import { ORDER_ASL_PATH, ORDER_FUNCTIONS } from '../../statemachines/order-functions.js';
 
 const text = readFileSync(ORDER_ASL_PATH, 'utf8');
 const definition = JSON.parse(text) as { States: Record<string, State> };

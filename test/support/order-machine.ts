@@ -13,36 +13,17 @@ import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
 import { setWorkflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
 import { createWebhookRuntime, setWebhookRuntime } from '../../functions/lib/webhooks/index.js';
 import type { WorkflowDeps } from '../../functions/lib/workflow/deps.js';
-import { handler as assignToPool } from '../../functions/assign-to-pool/handler.js';
-import { handler as awaitRegulatory } from '../../functions/await-regulatory/handler.js';
-import { handler as finalize } from '../../functions/finalize/handler.js';
-import { handler as notify } from '../../functions/notify/handler.js';
-import { handler as rent } from '../../functions/rent/handler.js';
-import { handler as rollbackUnrent } from '../../functions/rollback-unrent/handler.js';
-import { handler as search } from '../../functions/search/handler.js';
-import { handler as verify } from '../../functions/verify/handler.js';
-import { LOCAL_WEBHOOK_SECRET, ORDER_ASL_PATH, ORDER_FUNCTIONS, ORDER_STATE_MACHINE } from '../../infra/local/stack.js';
+import { LOCAL_WEBHOOK_SECRET, loadOrderHandlers, ORDER_STATE_MACHINE } from '../../infra/local/stack.js';
 import {
   lambdaFunctionArn,
   startLocalStepFunctions,
   substituteDefinition,
   type ExecutionView,
-  type LocalLambdaHandler,
   type LocalStepFunctions,
 } from '../../infra/local/stepfunctions/index.js';
+import { ORDER_ASL_PATH, ORDER_FUNCTION_KEYS, ORDER_FUNCTIONS } from '../../statemachines/order-functions.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
-/** Each ASL substitution's handler module, as the local stack binds them. */
-const HANDLERS: Record<keyof typeof ORDER_FUNCTIONS, LocalLambdaHandler> = {
-  SearchFunctionArn: (event, context) => search(event, context),
-  RentFunctionArn: (event, context) => rent(event, context),
-  AssignToPoolFunctionArn: (event, context) => assignToPool(event, context),
-  VerifyFunctionArn: (event, context) => verify(event, context),
-  RollbackUnrentFunctionArn: (event, context) => rollbackUnrent(event, context),
-  FinalizeFunctionArn: (event, context) => finalize(event, context),
-  AwaitRegulatoryFunctionArn: (event, context) => awaitRegulatory(event, context),
-  NotifyFunctionArn: (event, context) => notify(event, context),
-};
 
 export interface OrderRun {
   /** The order's status once the execution ended (what the store says, as the API would). */
@@ -84,13 +65,15 @@ export async function startOrderMachine(env: WorkflowEnv, options: OrderMachineO
     createWebhookRuntime({ TABLE_NAME: env.tableName, WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET, POWERTOOLS_LOG_LEVEL: 'SILENT' }, { db: env.db }),
   );
 
-  const arns = Object.fromEntries(Object.entries(ORDER_FUNCTIONS).map(([key, name]) => [key, lambdaFunctionArn(name)]));
+  const arns = Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [key, lambdaFunctionArn(ORDER_FUNCTIONS[key].functionName)]));
+  // The handler modules Lambda runs, loaded as the local stack loads them.
+  const handlers = await loadOrderHandlers();
   const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), arns);
   const local = await startLocalStepFunctions({
     port: 0,
     stateMachines: [{ name: ORDER_STATE_MACHINE, definition }],
     retryPauseMs: options.retryPauseMs ?? 5,
-    lambdaHandlers: Object.fromEntries(Object.entries(HANDLERS).map(([key, handler]) => [arns[key] as string, handler])),
+    lambdaHandlers: Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [arns[key] as string, handlers[key]])),
   });
   const stateMachineArn = local.stateMachineArn(ORDER_STATE_MACHINE);
   // The regulatory wait resumes and fails lines through Step Functions' API: this endpoint's.

@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { type Budget, budgetOf } from '../workflow/deps.js';
 import type { WorkflowDeps } from '../workflow/deps.js';
-import { InvalidStepInputError } from '../errors.js';
+import { parseStepInput } from './step-input.js';
 import { workflowRuntime } from './workflow-runtime.js';
 
 /** Leaves room for the last writes after the step stops starting work. */
@@ -25,12 +25,7 @@ export function createTaskHandler<S extends z.ZodType<{ orderId: string; line?: 
   run: (deps: WorkflowDeps, input: z.infer<S>, budget: Budget) => Promise<R>,
 ) {
   return middy<unknown, R, Error, Context>().handler(async (event, context) => {
-    const parsed = schema.safeParse(event);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InvalidStepInputError(`${step}: input ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'is invalid'}`);
-    }
-    const input = parsed.data;
+    const input: z.infer<S> = parseStepInput(step, schema, event);
     const deps = workflowRuntime().depsFor({ orderId: input.orderId, step, ...(input.line === undefined ? {} : { line: input.line }) });
     try {
       return await run(deps, input, budgetFromContext(context));

@@ -8,6 +8,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, TaskDoesNotExist, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { LineNotWaitingError, NumbersNotUsableError, PlivoNotFoundError, type WaitErrorName } from '../errors.js';
+import { ORPHANED_NUMBERS_LOG_MESSAGE } from '../log-messages.js';
 import type { AccountNumber } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
@@ -220,7 +221,7 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   // Every run says the orphan count (as of the last whole read), so the alarm's metric, which
   // comes from this line, has a value each run, not once a day.
   if (report.orphanCount > 0) {
-    deps.logger.warn('orphaned numbers in the account', { orphanCount: report.orphanCount, asOf: report.orphansCheckedAt, sample: report.orphans.slice(0, 20) });
+    deps.logger.warn(ORPHANED_NUMBERS_LOG_MESSAGE, { orphanCount: report.orphanCount, asOf: report.orphansCheckedAt, sample: report.orphans.slice(0, 20) });
   }
   deps.logger.info('reconciled', { ...report, orphans: undefined });
   return report;

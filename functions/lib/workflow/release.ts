@@ -9,6 +9,7 @@
  */
 import pMap from 'p-map';
 import { PlivoError, PlivoNotFoundError, PlivoOutcomeUnknownError } from '../errors.js';
+import { LEAKED_NUMBER_LOG_MESSAGE } from '../log-messages.js';
 import type { NumberStatus } from '../orders/model.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
@@ -81,7 +82,7 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
           error: error instanceof Error ? error.message : String(error),
         });
         leaked++;
-        deps.logger.error('number could not be released: LEAKED', {
+        deps.logger.error(LEAKED_NUMBER_LOG_MESSAGE, {
           orderId,
           line: item.line,
           number: item.number,
