@@ -225,7 +225,6 @@ export const PLIVO_ERROR_NAMES = [
   'PlivoResponseShapeError',
   'PlivoOutcomeUnknownError',
 ] as const;
-export type PlivoErrorName = (typeof PLIVO_ERROR_NAMES)[number];
 
 /**
  * Errors that end a line's wait on address regulations (sent with SendTaskFailure, matched by the

@@ -7,9 +7,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createHttpHandler, type HttpHandler } from '../lib/http/stack.js';
 import { LIMITS } from '../lib/orders/model.js';
 import { ordersApiErrorStatus } from './error-status.js';
-import { ordersApiRoutes, type OrdersApiDeps, type OrdersApiWebhooks } from './routes.js';
+import { ordersApiRoutes, type OrdersApiDeps } from './routes.js';
 
-export type { OrdersApiDeps, OrdersApiWebhooks };
+export type { OrdersApiDeps };
 export { ordersApiRoutes };
 
 export interface OrdersApiOptions extends OrdersApiDeps {

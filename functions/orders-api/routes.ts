@@ -20,8 +20,6 @@ import { poolsRoutes, type PoolsRouteDeps } from './pools-routes.js';
 import { createOrderHeaders, deliveryPathParams, listOrdersQuery, orderNumbersQuery, orderPathParams, type OrderWebhooks } from './schemas.js';
 import { toWebhookDeliveryView } from './delivery-view.js';
 
-export type { OrdersApiWebhooks } from './callbacks.js';
-
 /**
  * What every route needs: the store, Step Functions (executions are named after the order id),
  * and optionally customer webhooks, the callbackUrl rules, a Plivo client (resolving regulatory

@@ -113,7 +113,6 @@ export const webhookRetrySchema = z.object({
   delivery: webhookDeliverySchema,
 });
 
-export type WebhookAttemptView = z.infer<typeof webhookAttemptSchema>;
 export type WebhookDeliveryView = z.infer<typeof webhookDeliverySchema>;
 export type OrderWebhooks = z.infer<typeof orderWebhooksSchema>;
 export type WebhookRetry = z.infer<typeof webhookRetrySchema>;

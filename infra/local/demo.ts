@@ -1,7 +1,7 @@
 /**
  * The demo of `npm start`: a Powerpack in the sandbox, then a three-line order through the HTTP
  * API exactly as a customer would place it, followed until it ends, then a summary table. Then
- * one pool rebalance run (issue 8): a policy for the pool, a run that orders one rule's deficit
+ * one pool rebalance run: a policy for the pool, a run that orders one rule's deficit
  * through the same workflow and reports another's surplus, that order followed to its end.
  */
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -9,7 +9,7 @@
  * - the webhook dispatcher (`functions/webhook-dispatcher`): one attempt of every customer webhook
  *   delivery that is due. Its runs take under a minute (it stops starting deliveries when its time
  *   runs low), so runs every minute do not pile up.
- * - pool rebalancing (`functions/rebalance`, issue 8): runs every pool that has a policy, one after
+ * - pool rebalancing (`functions/rebalance`): runs every pool that has a policy, one after
  *   the other (`rebalanceAll`), each isolated. On the workflow runtime (table, Plivo secret and
  *   settings) and starts the orders it places: `STATE_MACHINE_ARN`. `REBALANCE_WINDOW_SECONDS` is
  *   the schedule's interval: runs of one window share the idempotency key of the order they

@@ -19,7 +19,7 @@ import { explain } from './nag.js';
 /** The repository root: NodejsFunction's project root, where package-lock.json and the handlers are. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The runtime the design pins (DESIGN.md: Lambda runs Node.js 22). */
+/** The runtime the design pins (docs/design.md: Lambda runs Node.js 22). */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /**
@@ -117,7 +117,7 @@ export class NodeFunction extends Construct {
     explain(
       this.handler,
       'AwsSolutions-L1',
-      'Node.js 22 is the runtime the design pins (DESIGN.md, issue 7) and the one the handlers are tested for; moving to a newer runtime is a deliberate change of LAMBDA_RUNTIME, not a side effect of upgrading aws-cdk-lib.',
+      'Node.js 22 is the runtime the design pins (docs/design.md) and the one the handlers are tested for; moving to a newer runtime is a deliberate change of LAMBDA_RUNTIME, not a side effect of upgrading aws-cdk-lib.',
     );
   }
 }

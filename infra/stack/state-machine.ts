@@ -108,7 +108,7 @@ export class OrderStateMachine extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromFile(aslPath),
       definitionSubstitutions: Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn])),
-      // Payloads hold ids and counts only (DESIGN.md invariant 6), so execution data may be logged.
+      // Payloads hold ids and counts only (docs/design.md, invariant 6), so execution data may be logged.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });

@@ -40,7 +40,7 @@ describe('Schedules (the slot for the reconciler and pool rebalancing)', () => {
 
   it('invokes a function on its expression, with a role that may invoke only that function, cdk-nag clean', () => {
     const { app, stack } = smallStack();
-    // A stand-in for the reconciler that issue 6 deploys; only its ARN matters here.
+    // A stand-in for the reconciler; only its ARN matters here.
     const target = new lambda.Function(stack, 'Reconciler', {
       runtime: lambda.Runtime.NODEJS_22_X,
       handler: 'index.handler',
@@ -91,7 +91,7 @@ describe('rateSeconds and rebalanceWindowSeconds (REBALANCE_WINDOW_SECONDS from 
   });
 });
 
-describe('OperationsAlarms (alarms take metrics; issue 6 adds webhook and orphan alarms)', () => {
+describe('OperationsAlarms (alarms take metrics: webhook and orphan alarms included)', () => {
   it('notifies the topic on alarm and back to OK, and subscribes the given email', () => {
     const { app, stack } = smallStack();
     const alarms = new OperationsAlarms(stack, 'Alarms', { namePrefix: 'x', email: 'ops@example.com' });

@@ -1,5 +1,5 @@
 /**
- * One DynamoDB Local for the whole test run (DESIGN.md: one instance per run, not per file).
+ * One DynamoDB Local for the whole test run (one instance per run, not per file: its JVM takes seconds to start).
  * Each suite creates its own table in it (see `createTestTable`).
  */
 import type { TestProject } from 'vitest/node';

@@ -36,7 +36,7 @@ import { readJsonBody, DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { methodNotAllowed, notFound, type ErrorBody } from './errors.js';
 import { fieldIssues, summarizeIssues, type IssueSource } from './issues.js';
 import { json } from './responses.js';
-import { Router, type HttpMethod, type RouteKey } from './router.js';
+import { Router, type RouteKey } from './router.js';
 
 type Schema = z.ZodType | undefined;
 type Out<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
@@ -232,4 +232,3 @@ export function createHttpHandler<D>(options: HttpHandlerOptions<D>): HttpHandle
     });
 }
 
-export type { HttpMethod };

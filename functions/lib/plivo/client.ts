@@ -4,7 +4,7 @@
  */
 import { PlivoResponseShapeError } from '../errors.js';
 import { PlivoHttp, type PlivoCall, type PlivoHttpOptions, type QueryValue } from './http.js';
-import { paginate, type PageFetcher, type PaginateOptions } from './paginate.js';
+import { paginate, type PaginateOptions } from './paginate.js';
 import {
   type AccountNumber,
   accountNumberSchema,
@@ -444,8 +444,3 @@ export class PlivoClient {
   }
 }
 
-export function createPlivoClient(options: PlivoClientOptions): PlivoClient {
-  return new PlivoClient(options);
-}
-
-export type { PageFetcher };

@@ -1,5 +1,5 @@
 /**
- * zod schemas of Plivo's answers, as Plivo's reference pages show them (`shared/plivo-docs/`).
+ * zod schemas of Plivo's answers, as Plivo's public reference pages show them (listed in docs/design.md, "Plivo facts").
  * Fields we depend on are required; the rest are optional and nullable, because Plivo's own
  * examples disagree on them (`sms_rate` is `-1` in one and a string in another, `next` is `null`
  * on one page and `""` on another). Unknown fields are dropped.
@@ -54,7 +54,6 @@ export type NumberGroup = z.infer<typeof numberGroupSchema>;
 
 /** One number of a fulfilled rent: `status` is "Success" or a failure text. */
 export const rentedNumberSchema = z.object({ number: z.string(), status: z.string() });
-export type RentedNumber = z.infer<typeof rentedNumberSchema>;
 
 export const rentFulfilledSchema = z.object({
   api_id: z.string().optional(),

@@ -1,6 +1,6 @@
 /**
  * Plivo's rate limit shared by every process of an account: workers lease tokens in batches from
- * one DynamoDB item per account and clock-aligned window (DESIGN.md, "Architecture"), so the
+ * one DynamoDB item per account and clock-aligned window (docs/design.md, invariant 7), so the
  * limit holds across Lambdas for about one conditional write per `leaseSize` Plivo calls.
  * Windows are the same fixed windows the sandbox and the in-memory limiter count.
  */

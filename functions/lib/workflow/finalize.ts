@@ -1,6 +1,6 @@
 /**
  * Finalize: decides how an order ends. Before any terminal status is written, every rented number
- * must be VERIFIED in the pool, RELEASED or LEAKED (DESIGN.md, invariant 1): if some are not,
+ * must be VERIFIED in the pool, RELEASED or LEAKED (docs/design.md, invariant 1): if some are not,
  * Finalize asks for a release first and is called again after it.
  */
 import type { LineStatus, NumberStatus, OrderStatus } from '../orders/model.js';

@@ -2,7 +2,7 @@
  * Rent (one line): rent each planned group's quantity, recording an intent before every rent and
  * claiming the rented numbers (one owner each) right after. A rent whose outcome is unknown (a
  * timeout, a 5xx, a crash between rent and record) is never repeated blindly: the intent is
- * reconciled against the account's numbers first (DESIGN.md, invariant 2).
+ * reconciled against the account's numbers first (docs/design.md, invariant 2).
  */
 import {
   InconsistentRecordError,

@@ -12,11 +12,6 @@ export function toUnits(rate: string): number {
   return Number(match[1]) * UNITS_PER_DOLLAR + Number((match[2] ?? '').padEnd(5, '0'));
 }
 
-/** 50000 → "0.50000" (Plivo's way of writing a price). */
-export function formatUnits(units: number): string {
-  return (units / UNITS_PER_DOLLAR).toFixed(5);
-}
-
 /** 50000 → 0.5 (a JSON number rounded to 5 decimals, for the admin state). */
 export function unitsToNumber(units: number): number {
   return Number((units / UNITS_PER_DOLLAR).toFixed(5));

@@ -11,16 +11,13 @@ import { createOperations } from './operations.js';
 import { startServer } from './server.js';
 import type { ExecutionStats, LocalStepFunctionsLogger, LocalStepFunctionsOptions } from './types.js';
 
-export { lambdaFunctionArn, substituteDefinition, UnboundSubstitutionError, type ArnScope } from './arns.js';
+export { lambdaFunctionArn, substituteDefinition, UnboundSubstitutionError } from './arns.js';
 export { DefinitionError } from './definition.js';
 export type { ExecutionView } from './executions.js';
 export type {
   ExecutionStats,
-  ExecutionStatus,
   LocalLambdaContext,
   LocalLambdaHandler,
-  LocalStateMachine,
-  LocalStepFunctionsLogger,
   LocalStepFunctionsOptions,
   LocalTimers,
 } from './types.js';
