@@ -51,8 +51,11 @@ export class Account {
     return out;
   }
 
-  /** Numbers enter the account (rented, or delivered by an approved pending order) and are charged. */
-  add(group: NumberGroup, numbers: readonly string[], appId: string | null, nowMs: number): AccountNumber[] {
+  /**
+   * Numbers enter the account (rented, or delivered by an approved pending order) and are charged.
+   * Pending numbers (the per-number pending shape) enter inactive and are charged when activated.
+   */
+  add(group: NumberGroup, numbers: readonly string[], appId: string | null, nowMs: number, pending = false): AccountNumber[] {
     const addedMs = Math.max(nowMs, this.lastAddedMs + 1);
     this.lastAddedMs = addedMs;
     const addedAt = new Date(addedMs).toISOString();
@@ -74,20 +77,35 @@ export class Account {
         voiceRate: group.voiceRate,
         smsRate: group.smsRate,
         mmsRate: group.mmsRate,
+        ...(pending ? { pending: true } : {}),
       }),
     );
     for (const record of records) {
       this.numbers.set(record.number, record);
       this.order.push(record.number);
-      this.charges.push({
-        number: record.number,
-        groupId: group.groupId,
-        setupRate: group.setupRate,
-        rentalRate: group.rentalRate,
-        chargedAt: addedAt,
-      });
+      if (!pending) this.charge(group, record.number, addedAt);
     }
     return records;
+  }
+
+  /** Pending numbers become active, and are charged now (as a delivered pending order is). */
+  activate(group: NumberGroup, numbers: readonly string[], nowMs: number): void {
+    const at = new Date(nowMs).toISOString();
+    for (const number of numbers) {
+      const record = this.numbers.get(number);
+      if (!record?.pending) continue;
+      delete record.pending;
+      this.charge(group, number, at);
+    }
+  }
+
+  /** A rejected pending number leaves the account without being recorded as unrented (it never was rented). */
+  withdraw(number: string): void {
+    this.numbers.delete(number);
+  }
+
+  private charge(group: NumberGroup, number: string, chargedAt: string): void {
+    this.charges.push({ number, groupId: group.groupId, setupRate: group.setupRate, rentalRate: group.rentalRate, chargedAt });
   }
 
   update(number: string, changes: Partial<Pick<AccountNumber, 'alias' | 'appId' | 'subaccount'>>): void {
@@ -110,8 +128,9 @@ export class Account {
     return this.unrented;
   }
 
-  createPending(group: NumberGroup, numbers: readonly string[], appId: string | null, nowMs: number): PendingOrder {
+  createPending(group: NumberGroup, numbers: readonly string[], appId: string | null, nowMs: number, inAccount = false): PendingOrder {
     const order: PendingOrder = {
+      ...(inAccount ? { inAccount: true } : {}),
       id: `pending-${this.nextPendingId++}`,
       groupId: group.groupId,
       quantity: numbers.length,

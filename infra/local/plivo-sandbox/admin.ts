@@ -6,8 +6,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { COMPLIANCE_STATUSES } from './compliance.js';
 import { faultRulesSchema, type FaultRule, type FaultRuleReport } from './faults.js';
 import { ApiError, sendJson, type Params } from './http.js';
+import { NUMBER_TYPES } from './model.js';
 import type { SandboxSnapshot } from './snapshot.js';
 
 /** What the admin routes can do to a running sandbox. */
@@ -19,6 +21,8 @@ export interface AdminControl {
   approvePending(id?: string): Record<string, string[]> | undefined;
   /** Order id → numbers returned to stock; undefined when `id` is not a pending order. */
   rejectPending(id?: string): Record<string, string[]> | undefined;
+  /** Creates a compliance application in the given state. */
+  createComplianceApplication(input: ComplianceApplicationInput): { id: string };
   /** @throws ApiError 404 (no such pool) or 400 (already there). */
   addShortcode(input: { poolUuid: string; shortcode: string; countryIso2: string }): Record<string, unknown>;
   reset(): void;
@@ -33,6 +37,7 @@ export const ADMIN_ROUTES = [
   'DELETE /__sandbox/faults                removes every fault rule',
   'POST   /__sandbox/regulatory/approve    {} approves every pending order, {"id":"pending-1"} one',
   'POST   /__sandbox/regulatory/reject     {} rejects every pending order, {"id":"pending-1"} one',
+  'POST   /__sandbox/compliance-applications {"countryIso2","numberType","status":"approved|submitted|rejected"} → {"id"}',
   'POST   /__sandbox/shortcodes            {"poolUuid","shortcode","countryIso2"} adds a shortcode to a pool',
   'PATCH  /__sandbox/numbers/{number}      {"renewal_date":"YYYY-MM-DD"} sets a number\'s renewal date',
   'POST   /__sandbox/reset                 back to the initial state for the seed',
@@ -49,6 +54,16 @@ const shortcodeSchema = z.object({
     .transform((code) => code.toUpperCase())
     .default('US'),
 });
+
+const complianceApplicationSchema = z.object({
+  countryIso2: z
+    .string({ error: 'countryIso2 is required' })
+    .regex(/^[A-Za-z]{2}$/, { error: 'countryIso2 must be a two-letter ISO code' })
+    .transform((code) => code.toUpperCase()),
+  numberType: z.enum(NUMBER_TYPES, { error: `numberType must be one of ${NUMBER_TYPES.join(', ')}` }),
+  status: z.enum(COMPLIANCE_STATUSES, { error: `status must be one of ${COMPLIANCE_STATUSES.join(', ')}` }),
+});
+type ComplianceApplicationInput = z.output<typeof complianceApplicationSchema>;
 
 const renewalSchema = z
   .object({ renewal_date: z.string({ error: 'renewal_date is required' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'renewal_date must be YYYY-MM-DD' }) })
@@ -96,6 +111,8 @@ export function handleAdmin(control: AdminControl, method: string, path: string,
         if (settled === undefined) throw new ApiError(404, `no pending order ${id}`);
         return sendJson(res, 200, approve ? { delivered: settled } : { returnedToStock: settled });
       }
+      case 'POST /compliance-applications':
+        return sendJson(res, 201, control.createComplianceApplication(parse(complianceApplicationSchema, body)));
       case 'POST /shortcodes':
         return sendJson(res, 201, control.addShortcode(parse(shortcodeSchema, body)));
       case 'POST /reset':

@@ -21,7 +21,7 @@ import {
 } from './params.js';
 import type { ApiContext, Operation, RouteSpec } from './router.js';
 
-const CAPABILITIES = ['voice', 'sms', 'mms'] as const;
+export const CAPABILITIES = ['voice', 'sms', 'mms'] as const;
 const SEARCH_TYPES = ['local', 'national', 'tollfree', 'mobile'] as const;
 const ACCOUNT_TYPES = ['local', 'mobile', 'fixed', 'national', 'tollfree'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -29,9 +29,9 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const accountPath = (accountId: string): string => `/v1/Account/${accountId}/`;
 
 /** Plivo writes an unavailable service's rate as the number -1. */
-const rateOrMinusOne = (enabled: boolean, rate: string): string | number => (enabled ? rate : -1);
+export const rateOrMinusOne = (enabled: boolean, rate: string): string | number => (enabled ? rate : -1);
 
-function hasCapabilities(item: { voiceEnabled: boolean; smsEnabled: boolean; mmsEnabled: boolean }, wanted: readonly Capability[]): boolean {
+export function hasCapabilities(item: { voiceEnabled: boolean; smsEnabled: boolean; mmsEnabled: boolean }, wanted: readonly Capability[]): boolean {
   const has: Record<Capability, boolean> = { voice: item.voiceEnabled, sms: item.smsEnabled, mms: item.mmsEnabled };
   return wanted.every((capability) => has[capability]);
 }
@@ -116,6 +116,7 @@ function searchGroups(ctx: ApiContext): Operation {
 const rentSchema = z.object({
   quantity: intParam('quantity', { min: 1, fallback: 1, message: 'quantity must be a positive whole number' }),
   app_id: optionalText('app_id'),
+  compliance_application_id: optionalText('compliance_application_id'),
 });
 
 const pendingDetails = (quantity: number, group: NumberGroup): string =>
@@ -136,11 +137,13 @@ function rentFromGroup(ctx: ApiContext): Operation {
     // rather than filling part of it, so a client never gets fewer numbers than it asked for
     // without being told.
     if (quantity > stock) throw badRequest(`quantity ${quantity} is more than the ${stock} numbers in stock in group ${groupId}`);
-    const outcome = world.rent(group, quantity, p.app_id ?? world.options.defaultAppId, ctx.failNumber);
+    const outcome = world.rent(group, quantity, p.app_id ?? world.options.defaultAppId, ctx.failNumber, p.compliance_application_id);
     if (outcome.kind === 'pending') {
       return { status: 201, body: { status: 'pending', message: 'created', details: pendingDetails(quantity, group) } };
     }
-    return { status: 201, body: { numbers: outcome.numbers, status: 'fulfilled' } };
+    // The per-number pending shape carries "message" as Plivo's "Buy a phone number" answer does.
+    const pending = outcome.numbers.some((entry) => entry.status === 'pending');
+    return { status: 201, body: { ...(pending ? { message: 'created' } : {}), numbers: outcome.numbers, status: 'fulfilled' } };
   };
 }
 
@@ -179,13 +182,16 @@ export function accountNumberObject(record: AccountNumber, accountId: string): R
     voice_enabled: record.voiceEnabled,
     voice_rate: rateOrMinusOne(record.voiceEnabled, record.voiceRate),
     resource_uri: `${accountPath(accountId)}Number/${record.number}/`,
-    cnam_lookup: us ? 'disabled' : null,
+    cnam_lookup: us ? (record.cnamLookup ?? 'disabled') : null,
     cnam: null,
     tendlc_registration_status: us && record.numberType === 'local' && record.smsEnabled ? 'UNREGISTERED' : null,
     tendlc_campaign_id: null,
     toll_free_sms_verification: us && record.numberType === 'tollfree' ? 'UNVERIFIED' : null,
     profile_uuid: null,
     caller_reputation_status: null,
+    // Plivo's AccountPhoneNumber object has no field for "bought, awaiting verification"; the
+    // sandbox borrows the buy answer's per-number "status": "pending" (docs/plivo-sandbox.md).
+    ...(record.pending === true ? { status: 'pending' } : {}),
   };
 }
 

@@ -143,6 +143,10 @@ function addToPool(kind: PoolNumberKind) {
       if (kind === 'tollfree' && record.numberType !== 'tollfree') {
         throw badRequest(`number ${number} is not a toll-free number: add it under NumberPool/{uuid}/Number/`);
       }
+      // Plivo is silent on pooling a number that awaits verification; see docs/plivo-sandbox.md.
+      if (record.pending === true && world.options.inactivePoolAdd === 'reject') {
+        throw badRequest(`number ${number} is not active yet: it awaits verification documents, so it cannot join a pool`);
+      }
       const current = world.pools.poolOf(number);
       if (current !== undefined) {
         throw badRequest(`number ${number} is already in number pool ${current}${current === pool.uuid ? ' (this pool)' : ''}`);

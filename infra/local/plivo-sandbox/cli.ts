@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { formatRateLimit, parseRateLimit, PLIVO_DEFAULT_RATE_LIMIT } from '../../../functions/lib/plivo/rate-limit.js';
 import { ADMIN_ROUTES } from './admin.js';
 import { SANDBOX_DEFAULTS, startPlivoSandbox, type SandboxOptions } from './server.js';
+import { INACTIVE_POOL_ADDS, PENDING_SHAPES } from './world.js';
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -34,6 +35,16 @@ const OPTIONS = {
     type: 'string',
     value: 'LIST',
     help: `countries whose rents answer "pending", comma-separated (default ${D.pendingCountries.join(',')})`,
+  },
+  'pending-shape': {
+    type: 'string',
+    value: 'SHAPE',
+    help: `how a group rent in a pending country answers: order (no numbers, "details") or number (fulfilled, each number "pending", inactive until approved) (default ${D.pendingShape})`,
+  },
+  'inactive-pool-add': {
+    type: 'string',
+    value: 'MODE',
+    help: `a pool add of a number still pending verification: reject (400) or accept (default ${D.inactivePoolAdd})`,
   },
   quiet: { type: 'boolean', help: 'do not log each request' },
   help: { type: 'boolean', help: 'show this help and exit' },
@@ -70,6 +81,11 @@ function wholeNumber(flag: string, text: string | undefined, fallback: number): 
   return Number(text);
 }
 
+function oneOf<const T extends readonly string[]>(flag: string, text: string, allowed: T): T[number] {
+  if (!allowed.includes(text)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${text}"`);
+  return text;
+}
+
 function optionsFromArgs(values: Record<string, string | boolean | undefined>): SandboxOptions {
   const text = (name: keyof typeof OPTIONS): string | undefined => {
     const value = values[name];
@@ -92,6 +108,10 @@ function optionsFromArgs(values: Record<string, string | boolean | undefined>): 
   if (stateFile !== undefined) options.stateFile = stateFile;
   const pending = text('pending-countries');
   if (pending !== undefined) options.pendingCountries = pending.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  const shape = text('pending-shape');
+  if (shape !== undefined) options.pendingShape = oneOf('pending-shape', shape, PENDING_SHAPES);
+  const poolAdd = text('inactive-pool-add');
+  if (poolAdd !== undefined) options.inactivePoolAdd = oneOf('inactive-pool-add', poolAdd, INACTIVE_POOL_ADDS);
   if (values.quiet !== true) options.logger = (message) => console.log(`${new Date().toISOString()} ${message}`);
   return options;
 }

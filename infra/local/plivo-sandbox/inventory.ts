@@ -6,6 +6,11 @@
  * comes back, so a client that tracks which order owns a number can never be fooled by a reissue.
  * Numbers of a rejected pending order never reached the account; they go back to their group and
  * are handed out again first.
+ *
+ * `PhoneNumber/` search shows concrete numbers: they are made when first shown and kept at the head
+ * of their group's hand-out list, so search and group rents draw from one inventory — a number
+ * bought through `PhoneNumber/` leaves its group's stock, and a group rent hands out the numbers
+ * search showed first.
  */
 import { CATALOGUE, COUNTRIES, type NumberGroup } from './catalogue.js';
 import type { Random } from './random.js';
@@ -36,7 +41,7 @@ export class Inventory {
     this.stock.set(group.groupId, available - quantity);
     const returned = this.returned.get(group.groupId) ?? [];
     const numbers = returned.splice(0, quantity);
-    while (numbers.length < quantity) numbers.push(this.generate(group));
+    while (numbers.length < quantity) numbers.push(this.mustGenerate(group));
     return numbers.sort();
   }
 
@@ -44,6 +49,43 @@ export class Inventory {
   giveBack(group: NumberGroup, numbers: readonly string[]): void {
     this.stock.set(group.groupId, this.stockOf(group.groupId) + numbers.length);
     this.returned.set(group.groupId, [...(this.returned.get(group.groupId) ?? []), ...numbers]);
+  }
+
+  /**
+   * The group's next `count` numbers that start with `head` (calling code + digits), made now if
+   * needed, without taking them out of stock: what `PhoneNumber/` search shows.
+   */
+  offer(group: NumberGroup, count: number, head: string): string[] {
+    const list = this.returned.get(group.groupId) ?? [];
+    this.returned.set(group.groupId, list);
+    const matching = list.filter((number) => number.startsWith(head));
+    // Every number in the list is still in stock, so the list never outgrows the stock.
+    let attempts = 0;
+    while (matching.length < count && list.length < this.stockOf(group.groupId) && attempts++ < count * 4) {
+      const number = this.generate(group, head);
+      if (number === undefined) break;
+      list.push(number);
+      matching.push(number);
+    }
+    return matching.slice(0, count);
+  }
+
+  /** The group offering `number`, if search has shown it and it is still in stock. */
+  offeredGroupOf(number: string): string | undefined {
+    for (const [groupId, list] of this.returned) if (list.includes(number)) return groupId;
+    return undefined;
+  }
+
+  /** Takes one offered number out of stock; undefined when no group offers it (taken, or never shown). */
+  takeNumber(number: string): string | undefined {
+    for (const [groupId, list] of this.returned) {
+      const index = list.indexOf(number);
+      if (index < 0) continue;
+      list.splice(index, 1);
+      this.stock.set(groupId, this.stockOf(groupId) - 1);
+      return groupId;
+    }
+    return undefined;
   }
 
   /** Puts `count` back into stock without their numbers (numbers that failed to rent are not reused). */
@@ -70,20 +112,37 @@ export class Inventory {
     this.issued = new Set(data.issued);
   }
 
-  /** E.164 without '+': calling code, the group's prefix, then random digits, unique in the sandbox. */
-  private generate(group: NumberGroup): string {
+  private mustGenerate(group: NumberGroup): string {
+    const number = this.generate(group, '');
+    if (number === undefined) throw new Error(`group ${group.groupId} (prefix ${group.prefix}) ran out of distinct numbers`);
+    return number;
+  }
+
+  /**
+   * E.164 without '+': calling code, the group's prefix, then random digits, unique in the sandbox.
+   * `head` (calling code + digits, possibly beyond the prefix) fixes the first digits: a vanity search.
+   */
+  private generate(group: NumberGroup, head: string): string | undefined {
     const country = COUNTRIES[group.countryIso2];
     if (!country) throw new Error(`no country data for ${group.countryIso2}`);
-    const fill = country.nationalDigits - group.prefix.length;
+    const start = country.callingCode + group.prefix;
+    const fixed = head.length > start.length ? head : start;
+    if (!fixed.startsWith(start) && !start.startsWith(head)) return undefined;
+    const fill = country.callingCode.length + country.nationalDigits - fixed.length;
+    if (fill < 0) return undefined;
+    // NANP: the exchange code after the area code never starts with 0 or 1.
+    const exchangeIndex = start.length;
+    if (country.nanp && fixed.length > exchangeIndex && /[01]/.test(fixed[exchangeIndex] ?? '')) return undefined;
     for (let attempt = 0; attempt < 10_000; attempt++) {
-      // NANP: the exchange code after the area code never starts with 0 or 1.
-      const rest = country.nanp ? String(this.random.int(2, 9)) + this.random.digits(fill - 1) : this.random.digits(fill);
-      const number = country.callingCode + group.prefix + rest;
+      const rest =
+        country.nanp && fixed.length === exchangeIndex && fill > 0 ? String(this.random.int(2, 9)) + this.random.digits(fill - 1) : this.random.digits(fill);
+      const number = fixed + rest;
       if (!this.issued.has(number)) {
         this.issued.add(number);
         return number;
       }
+      if (fill === 0) return undefined;
     }
-    throw new Error(`group ${group.groupId} (prefix ${group.prefix}) ran out of distinct numbers`);
+    return undefined;
   }
 }

@@ -34,6 +34,13 @@ export const accountNumberSchema = z.object({
   mmsRate: z.string(),
   /** Set by `PATCH /__sandbox/numbers/{number}`; else a month after `addedAt`. */
   renewalDate: z.string().optional(),
+  /**
+   * In the account but not active: bought or rented in a country with verification requirements
+   * under the per-number pending shape, until `POST /__sandbox/regulatory/approve`.
+   */
+  pending: z.boolean().optional(),
+  /** Chosen at buy (`PhoneNumber/`); US numbers only. */
+  cnamLookup: z.enum(['enabled', 'disabled']).optional(),
 });
 export type AccountNumber = z.infer<typeof accountNumberSchema>;
 
@@ -53,6 +60,8 @@ export const pendingOrderSchema = z.object({
   numbers: z.array(z.string()),
   appId: z.string().nullable(),
   createdAt: z.string(),
+  /** The numbers are already in the account, inactive (the per-number pending shape); else they enter it on approval. */
+  inAccount: z.boolean().optional(),
 });
 export type PendingOrder = z.infer<typeof pendingOrderSchema>;
 

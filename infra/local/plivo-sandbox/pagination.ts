@@ -25,6 +25,11 @@ export interface PageRequest {
 }
 
 export function paginate<T>(items: readonly T[], request: PageRequest): { objects: T[]; meta: PageMeta } {
+  return { objects: items.slice(request.offset, request.offset + request.limit), meta: pageMeta(items.length, request) };
+}
+
+/** The meta of a page of a list `total` long (for lists too large to build whole). */
+export function pageMeta(total: number, request: PageRequest): PageMeta {
   const { limit, offset } = request;
   const uri = (pageOffset: number): string => {
     const query = new URLSearchParams({ limit: String(limit), offset: String(pageOffset) });
@@ -32,13 +37,10 @@ export function paginate<T>(items: readonly T[], request: PageRequest): { object
     return `${request.basePath}?${query.toString()}`;
   };
   return {
-    objects: items.slice(offset, offset + limit),
-    meta: {
-      limit,
-      offset,
-      total_count: items.length,
-      next: offset + limit < items.length ? uri(offset + limit) : request.none,
-      previous: offset > 0 ? uri(Math.max(0, offset - limit)) : request.none,
-    },
+    limit,
+    offset,
+    total_count: total,
+    next: offset + limit < total ? uri(offset + limit) : request.none,
+    previous: offset > 0 ? uri(Math.max(0, offset - limit)) : request.none,
   };
 }

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PLIVO_DEFAULT_RATE_LIMIT, type RateLimit } from '../../../functions/lib/plivo/rate-limit.js';
 import { handleAdmin, type AdminControl } from './admin.js';
 import { numberRoutes } from './api-numbers.js';
+import { phoneNumberRoutes } from './api-phone-numbers.js';
 import { poolRoutes } from './api-pools.js';
 import { CallbackSender, parseAsyncRequest, type AsyncRequest } from './async-callbacks.js';
 import { ApiError, basicCredentials, isLoopbackAddress, parseBody, parseTarget, readBody, sendEmpty, sendJson, type Params } from './http.js';
@@ -23,7 +24,7 @@ import { AccountRateLimiter } from './rate-limiter.js';
 import { RequestStats } from './request-stats.js';
 import { Router, UNKNOWN_ROUTE, type ApiAnswer, type ApiContext, type Operation, type RouteMatch } from './router.js';
 import { buildSnapshot, type SandboxSnapshot } from './snapshot.js';
-import { SandboxWorld, type WorldOptions } from './world.js';
+import { SandboxWorld, type InactivePoolAdd, type PendingShape, type WorldOptions } from './world.js';
 
 export interface SandboxOptions {
   /** TCP port; 0 picks a free one. @default 4010 */
@@ -49,6 +50,10 @@ export interface SandboxOptions {
   stateFile?: string;
   /** Countries whose rents answer "pending" (address regulations). @default ['FR', 'DE'] */
   pendingCountries?: readonly string[];
+  /** How a group rent in a pending country answers: `order` (no numbers, `details`) or `number` (fulfilled, each number pending). @default 'order' */
+  pendingShape?: PendingShape;
+  /** A pool add of a number still pending verification: `reject` (400) or `accept`. @default 'reject' */
+  inactivePoolAdd?: InactivePoolAdd;
   /** Receives one line per API request and every problem. @default silent */
   logger?: (message: string) => void;
 }
@@ -94,9 +99,11 @@ export const SANDBOX_DEFAULTS = {
   seed: 1,
   latencyMs: 0,
   pendingCountries: ['FR', 'DE'],
+  pendingShape: 'order',
+  inactivePoolAdd: 'reject',
 } as const;
 
-const router = new Router([...numberRoutes, ...poolRoutes]);
+const router = new Router([...numberRoutes, ...phoneNumberRoutes, ...poolRoutes]);
 
 /** An answer on its way out: status, JSON body (none for 204), extra headers. */
 interface Outcome {
@@ -126,6 +133,8 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     pendingCountries: (options.pendingCountries ?? SANDBOX_DEFAULTS.pendingCountries).map((country) => country.toUpperCase()),
     defaultAppId: stableDigits(`default-app:${authId}`, 17),
     now: options.now ?? Date.now,
+    pendingShape: options.pendingShape ?? SANDBOX_DEFAULTS.pendingShape,
+    inactivePoolAdd: options.inactivePoolAdd ?? SANDBOX_DEFAULTS.inactivePoolAdd,
   };
 
   let world = new SandboxWorld(worldOptions);
@@ -300,6 +309,10 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       const settled = world.approvePending(id);
       noteChanges();
       return settled;
+    },
+    createComplianceApplication: (input) => {
+      const application = world.compliance.create(input);
+      return { id: application.id };
     },
     rejectPending: (id) => {
       const settled = world.rejectPending(id);

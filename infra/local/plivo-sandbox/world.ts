@@ -6,6 +6,7 @@
  */
 import { Account, type AccountData } from './account.js';
 import { findGroup, type NumberGroup } from './catalogue.js';
+import { ComplianceApplications } from './compliance.js';
 import { Inventory, type InventoryData } from './inventory.js';
 import type { AccountNumber, PendingOrder } from './model.js';
 import { Pools, type PoolsData } from './pools.js';
@@ -18,9 +19,23 @@ export interface WorldOptions {
   /** The account's default application (numbers rented without app_id are linked to it). */
   defaultAppId: string;
   now: () => number;
+  /**
+   * How a group rent in a pending country answers: `order` (no numbers, a `details` text; they
+   * enter the account on approval) or `number` (fulfilled, each number `pending`, in the account
+   * but inactive until approval). `PhoneNumber/` buys always answer per number.
+   */
+  pendingShape: PendingShape;
+  /** A pool add of a number still pending verification: refused (400) or accepted. */
+  inactivePoolAdd: InactivePoolAdd;
 }
 
-export type RentedNumberStatus = 'Success' | 'Failed';
+export const INACTIVE_POOL_ADDS = ['reject', 'accept'] as const;
+export type InactivePoolAdd = (typeof INACTIVE_POOL_ADDS)[number];
+
+export const PENDING_SHAPES = ['order', 'number'] as const;
+export type PendingShape = (typeof PENDING_SHAPES)[number];
+
+export type RentedNumberStatus = 'Success' | 'Failed' | 'pending';
 
 export type RentOutcome =
   | { kind: 'fulfilled'; numbers: { number: string; status: RentedNumberStatus }[] }
@@ -37,6 +52,8 @@ export class SandboxWorld {
   readonly inventory: Inventory;
   readonly account = new Account();
   readonly pools = new Pools();
+  /** Not saved in the state file: a test creates the applications it needs. */
+  readonly compliance = new ComplianceApplications();
   /** Generated numbers. */
   readonly numbersRandom: Random;
   /** api_ids and callback nonces. */
@@ -83,12 +100,14 @@ export class SandboxWorld {
    * number, whether it fails (a fault rule's `numberFailureRate`): a failed number is neither
    * rented nor charged, and its slot goes back to stock.
    */
-  rent(group: NumberGroup, quantity: number, appId: string | null, failNumber: () => boolean): RentOutcome {
+  rent(group: NumberGroup, quantity: number, appId: string | null, failNumber: () => boolean, complianceId?: string): RentOutcome {
+    const waits = this.mustWait(group, complianceId);
     const numbers = this.inventory.take(group, quantity);
     this.versionCounter++;
-    if (this.isPendingCountry(group.countryIso2)) {
+    if (waits && this.options.pendingShape === 'order') {
       return { kind: 'pending', order: this.account.createPending(group, numbers, appId, this.now()) };
     }
+    if (waits) return this.enterPending(group, numbers, appId);
     const statuses = numbers.map((number) => ({ number, status: failNumber() ? ('Failed' as const) : ('Success' as const) }));
     const rented = statuses.filter((entry) => entry.status === 'Success').map((entry) => entry.number);
     this.inventory.restock(group, numbers.length - rented.length);
@@ -96,16 +115,41 @@ export class SandboxWorld {
     return { kind: 'fulfilled', numbers: statuses };
   }
 
-  /** Approves one pending order (or all): its numbers enter the account now and are charged now. */
+  /**
+   * Buys one number that `PhoneNumber/` search offered. Undefined when it is not on offer (bought
+   * already, rented through its group, or never shown by a search).
+   */
+  buy(number: string, appId: string | null, complianceId?: string): RentOutcome | undefined {
+    const groupId = this.inventory.offeredGroupOf(number);
+    const group = groupId === undefined ? undefined : findGroup(groupId);
+    if (!group) return undefined;
+    const waits = this.mustWait(group, complianceId);
+    this.inventory.takeNumber(number);
+    this.versionCounter++;
+    if (waits) return this.enterPending(group, [number], appId);
+    this.account.add(group, [number], appId, this.now());
+    return { kind: 'fulfilled', numbers: [{ number, status: 'Success' }] };
+  }
+
+  /** Approves one pending order (or all): its numbers enter the account (or become active) now and are charged now. */
   approvePending(id?: string): Record<string, string[]> | undefined {
     return this.settlePending(id, (order, group) => {
-      this.account.add(group, order.numbers, order.appId, this.now());
+      if (order.inAccount) this.account.activate(group, order.numbers, this.now());
+      else this.account.add(group, order.numbers, order.appId, this.now());
     });
   }
 
-  /** Rejects one pending order (or all): its numbers go back to stock. */
+  /** Rejects one pending order (or all): its numbers (leaving the account, if they were in it) go back to stock. */
   rejectPending(id?: string): Record<string, string[]> | undefined {
-    return this.settlePending(id, (order, group) => this.inventory.giveBack(group, order.numbers));
+    return this.settlePending(id, (order, group) => {
+      if (order.inAccount) {
+        for (const number of order.numbers) {
+          this.pools.removeMember(number);
+          this.account.withdraw(number);
+        }
+      }
+      this.inventory.giveBack(group, order.numbers);
+    });
   }
 
   /** Unrents a number: it leaves the account and any pool. */
@@ -143,6 +187,19 @@ export class SandboxWorld {
       pools: this.pools.toData(),
       random: { numbers: this.numbersRandom.state(), ids: this.idsRandom.state(), resources: this.resourcesRandom.state() },
     };
+  }
+
+  /** Whether a rent or buy of `group` waits for verification (a pending country without an approved application). */
+  private mustWait(group: NumberGroup, complianceId: string | undefined): boolean {
+    const verdict = complianceId === undefined ? undefined : this.compliance.verdict(complianceId, group);
+    return this.isPendingCountry(group.countryIso2) && verdict !== 'active';
+  }
+
+  /** The per-number pending shape: the numbers are in the account, inactive, under a pending order. */
+  private enterPending(group: NumberGroup, numbers: readonly string[], appId: string | null): RentOutcome {
+    this.account.add(group, numbers, appId, this.now(), true);
+    this.account.createPending(group, numbers, appId, this.now(), true);
+    return { kind: 'fulfilled', numbers: numbers.map((number) => ({ number, status: 'pending' as const })) };
   }
 
   private settlePending(
