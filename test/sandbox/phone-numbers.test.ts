@@ -135,5 +135,5 @@ describe('PhoneNumber/ buy', () => {
 
 async function createPool(): Promise<string> {
   const created = await api(sandbox, 'POST', 'Powerpack/', { json: { name: `pp-${Date.now()}-${Math.random()}` } });
-  return String(created.body.number_pool).split('/')[5];
+  return String(String(created.body.number_pool).split('/')[5]);
 }

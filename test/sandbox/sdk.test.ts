@@ -129,3 +129,33 @@ describe('plivo SDK: Powerpack and number pool', () => {
     expect(shortcodes.objects[0]?.shortcode).toBe('24680');
   });
 });
+
+describe('plivo SDK: PhoneNumber search and buy', () => {
+  it('searches numbers with filters and buys one, as the SDK calls them', async () => {
+    const found = await client.numbers.search('US', { type: 'local', pattern: '628', services: 'voice,sms', limit: 3 });
+    const offered = found.map((entry) => (entry as unknown as { number: string }).number);
+    expect(offered).toHaveLength(3);
+    for (const number of offered) expect(number).toMatch(/^1628\d{7}$/);
+    expect((found as unknown as { meta: { totalCount: number } }).meta.totalCount).toBeGreaterThan(3);
+
+    const bought = await client.numbers.buy(String(offered[0]));
+    expect(bought).toMatchObject({ message: 'created', status: 'fulfilled', numbers: [{ number: offered[0], status: 'Success' }], statusCode: 201 });
+    expect(sandbox.snapshot().numbers.map((entry) => entry.number)).toContain(offered[0]);
+    await expect(client.numbers.buy(String(offered[0]))).rejects.toThrow(/already/);
+  });
+
+  it('buys with a compliance application through the SDK\'s own parameter', async () => {
+    const application = await fetch(`${sandbox.url}/__sandbox/compliance-applications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ countryIso2: 'FR', numberType: 'local', status: 'approved' }),
+    }).then((response) => response.json() as Promise<{ id: string }>);
+    const [first] = await client.numbers.search('FR', { pattern: '4', limit: 1 });
+    const number = String((first as unknown as { number: string }).number);
+    const bought = await client.numbers.buy(number, undefined, undefined, undefined, application.id);
+    expect(bought).toMatchObject({ status: 'fulfilled', numbers: [{ number, status: 'Success' }] });
+    const pending = await client.numbers.search('FR', { pattern: '1', limit: 1 });
+    const withoutApplication = await client.numbers.buy(String((pending[0] as unknown as { number: string }).number));
+    expect(withoutApplication).toMatchObject({ status: 'fulfilled', numbers: [{ status: 'pending' }] });
+  });
+});
