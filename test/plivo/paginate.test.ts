@@ -36,14 +36,29 @@ describe('paginate', () => {
     expect(list.calls[0]).toEqual({ offset: 10, limit: 20 });
   });
 
-  it('stops on an empty list and on an empty next ("" as pool lists answer)', async () => {
+  it('stops on an empty list', async () => {
     expect(await collect(paginate(fakeList(0).fetchPage))).toEqual([]);
-    const pages = [0, 1];
-    const fetchPage = async (offset: number): Promise<Page<number>> => ({
-      apiId: undefined,
-      meta: { limit: 20, offset, total_count: 99, next: '', previous: '' },
-      objects: pages,
-    });
-    expect(await collect(paginate(fetchPage))).toEqual([0, 1]);
+  });
+
+  it('keeps walking while total_count says more remain, even when next is null or ""', async () => {
+    const calls: number[] = [];
+    const fetchPage = async (offset: number, limit: number): Promise<Page<number>> => {
+      calls.push(offset);
+      const objects = Array.from({ length: Math.max(0, Math.min(limit, 45 - offset)) }, (_, i) => offset + i);
+      return { apiId: undefined, meta: { limit, offset, total_count: 45, next: offset === 0 ? null : '', previous: '' }, objects };
+    };
+    expect(await collect(paginate(fetchPage))).toEqual(Array.from({ length: 45 }, (_, i) => i));
+    expect(calls).toEqual([0, 20, 40]);
+  });
+
+  it('stops at total_count even when next points past the end', async () => {
+    const calls: number[] = [];
+    const fetchPage = async (offset: number, limit: number): Promise<Page<number>> => {
+      calls.push(offset);
+      const objects = Array.from({ length: Math.max(0, Math.min(limit, 30 - offset)) }, (_, i) => offset + i);
+      return { apiId: undefined, meta: { limit, offset, total_count: 30, next: `/next?offset=${offset + limit}`, previous: null }, objects };
+    };
+    expect(await collect(paginate(fetchPage))).toHaveLength(30);
+    expect(calls).toEqual([0, 20]);
   });
 });

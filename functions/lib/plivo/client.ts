@@ -4,7 +4,9 @@
  */
 import { PlivoResponseShapeError } from '../errors.js';
 import { PlivoHttp, type PlivoCall, type PlivoHttpOptions, type QueryValue } from './http.js';
+import { type NumberStatuses, splitNumberStatuses } from './number-statuses.js';
 import { paginate, type PaginateOptions } from './paginate.js';
+import { buyPhoneNumber, type BuyPhoneNumberOptions, type BuyPhoneNumberResult, searchPhoneNumbers, type SearchPhoneNumbersParams } from './phone-numbers.js';
 import {
   type AccountNumber,
   accountNumberSchema,
@@ -15,6 +17,7 @@ import {
   numberGroupSchema,
   type Page,
   pageSchema,
+  type PhoneNumber,
   type PoolNumber,
   poolNumberSchema,
   type PoolShortcode,
@@ -78,13 +81,9 @@ export interface PoolNumberFilters extends ListOptions {
 }
 
 /** A rent that Plivo carried out; some numbers may still have failed (`status` not "Success"). */
-export interface RentFulfilled {
+export interface RentFulfilled extends NumberStatuses {
   status: 'fulfilled';
   apiId: string | undefined;
-  /** Numbers that Plivo rented. */
-  rented: string[];
-  /** Numbers that failed, with Plivo's status text for each. */
-  failed: { number: string; status: string }[];
 }
 
 /** Address regulations: no numbers and no order id now; they may appear in the account later. */
@@ -101,6 +100,8 @@ export interface RentOptions {
   /** @default 1 */
   quantity?: number;
   appId?: string;
+  /** Sent as `compliance_application_id`: an approved application makes a regulated rent active at once. */
+  complianceApplicationId?: string;
   signal?: AbortSignal;
 }
 
@@ -112,8 +113,6 @@ export interface CreatePowerpackParams {
   applicationId?: string;
   numberPriority?: unknown[];
 }
-
-const SUCCESS = /^success$/i;
 
 /** The pool uuid of a Powerpack: the sixth `/`-separated part of `/v1/Account/{id}/NumberPool/{uuid}/`. */
 export function poolUuidOf(powerpack: Pick<Powerpack, 'number_pool'>): string {
@@ -181,12 +180,17 @@ export class PlivoClient {
     if (answer.status === 'pending') {
       return { status: 'pending', apiId: answer.api_id, message: answer.message, details: answer.details };
     }
-    return {
-      status: 'fulfilled',
-      apiId: answer.api_id,
-      rented: answer.numbers.filter((n) => SUCCESS.test(n.status)).map((n) => n.number),
-      failed: answer.numbers.filter((n) => !SUCCESS.test(n.status)),
-    };
+    return { status: 'fulfilled', apiId: answer.api_id, ...splitNumberStatuses(answer.numbers) };
+  }
+
+  /** One page of numbers on offer (`PhoneNumber/`). */
+  searchPhoneNumbers(params: SearchPhoneNumbersParams): Promise<Page<PhoneNumber>> {
+    return searchPhoneNumbers(this.http, params);
+  }
+
+  /** Buys one number (`PhoneNumber/{number}/`); not idempotent, retried only on 429. */
+  buyPhoneNumber(number: string, options?: BuyPhoneNumberOptions): Promise<BuyPhoneNumberResult> {
+    return buyPhoneNumber(this.http, number, options);
   }
 
   /** Rent in asynchronous mode: Plivo answers at once and posts the rent's answer to `callback`. */
@@ -201,7 +205,11 @@ export class PlivoClient {
       route: 'AvailableNumberGroup/{group_id}/',
       path: `AvailableNumberGroup/${seg(groupId)}/`,
       safety: 'unsafe',
-      body: { quantity: options.quantity ?? 1, ...(options.appId ? { app_id: options.appId } : {}) },
+      body: {
+        quantity: options.quantity ?? 1,
+        ...(options.appId ? { app_id: options.appId } : {}),
+        ...(options.complianceApplicationId ? { compliance_application_id: options.complianceApplicationId } : {}),
+      },
       schema,
       ...(options.signal ? { signal: options.signal } : {}),
     };

@@ -2,6 +2,8 @@
  * Walks Plivo's `limit`/`offset` pagination lazily: the next page is fetched only when the
  * consumer asks for an item beyond the current one, so `break` costs no further calls.
  *
+ * The walk is driven by `meta.total_count` and the offset reached, not by `meta.next`.
+ *
  * Offset pagination is not a snapshot: if the list changes while it is walked (numbers unrented,
  * added), items can be skipped or seen twice. Callers that need a consistent view de-duplicate
  * and re-read.
@@ -35,8 +37,9 @@ export async function* paginate<T>(fetchPage: PageFetcher<T>, options: PaginateO
       yielded++;
     }
     offset += page.objects.length;
-    const noNext = page.meta.next === null || page.meta.next === undefined || page.meta.next === '';
-    if (page.objects.length === 0 || offset >= page.meta.total_count || noNext) return;
+    // `total_count` and the offset decide, never `next` alone: Plivo's `next` has been seen null
+    // (or "") while more pages remained, and pointing past the end of the list.
+    if (page.objects.length === 0 || offset >= page.meta.total_count) return;
   }
 }
 

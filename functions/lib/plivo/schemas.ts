@@ -55,9 +55,14 @@ export type NumberGroup = z.infer<typeof numberGroupSchema>;
 /** One number of a fulfilled rent: `status` is "Success" or a failure text. */
 export const rentedNumberSchema = z.object({ number: z.string(), status: z.string() });
 
+/**
+ * A fulfilled rent or buy. In a country with verification requirements a number's own `status`
+ * can be "pending": it is in the account but not active until Plivo approves the documents.
+ */
 export const rentFulfilledSchema = z.object({
   api_id: z.string().optional(),
   status: z.literal('fulfilled'),
+  message: z.string().optional(),
   numbers: z.array(rentedNumberSchema),
 });
 /** Address regulations: no numbers and no order id, only a text. */
@@ -68,6 +73,35 @@ export const rentPendingSchema = z.object({
   details: z.string().optional(),
 });
 export const rentAnswerSchema = z.discriminatedUnion('status', [rentFulfilledSchema, rentPendingSchema]);
+
+/** A number on offer (`PhoneNumber/` search). */
+export const phoneNumberSchema = z.object({
+  number: z.string(),
+  prefix: z.string().nullish(),
+  city: z.string().nullish(),
+  country: z.string().nullish(),
+  region: z.string().nullish(),
+  rate_center: z.string().nullish(),
+  /** A string on the object page, a number in its example. */
+  lata: z.union([z.string(), z.number()]).nullish(),
+  /** fixed | mobile | tollfree */
+  type: z.string().nullish(),
+  /** local | national | fixed | mobile | tollfree */
+  sub_type: z.string().nullish(),
+  setup_rate: rate,
+  monthly_rental_rate: rate,
+  sms_enabled: z.boolean().nullish(),
+  sms_rate: rate,
+  mms_enabled: z.boolean().nullish(),
+  mms_rate: rate,
+  voice_enabled: z.boolean().nullish(),
+  voice_rate: rate,
+  /** city-address | country-address | terms-and-conditions, or null when the number can be bought freely. */
+  restriction: z.string().nullish(),
+  restriction_text: z.string().nullish(),
+  resource_uri: z.string().nullish(),
+});
+export type PhoneNumber = z.infer<typeof phoneNumberSchema>;
 
 export const accountNumberSchema = z.object({
   number: z.string(),
@@ -87,8 +121,17 @@ export const accountNumberSchema = z.object({
   mms_rate: rate,
   voice_rate: rate,
   resource_uri: z.string().nullish(),
+  /**
+   * "pending" while a number bought in a country with verification requirements is not active.
+   * Plivo's AccountPhoneNumber page documents no such field; the sandbox sends this one (see
+   * docs/plivo-sandbox.md), and a number without it is taken as active.
+   */
+  status: z.string().nullish(),
 });
 export type AccountNumber = z.infer<typeof accountNumberSchema>;
+
+/** Whether an account number awaits verification (bought, in the account, not active yet). */
+export const isInactive = (number: Pick<AccountNumber, 'status'>): boolean => number.status?.toLowerCase() === 'pending';
 
 export const changedSchema = z.object({ api_id: z.string().optional(), message: z.string() });
 

@@ -9,7 +9,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, TaskDoe
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { LineNotWaitingError, NumbersNotUsableError, PlivoNotFoundError, type WaitErrorName } from '../errors.js';
 import { ORPHANED_NUMBERS_LOG_MESSAGE } from '../log-messages.js';
-import type { AccountNumber } from '../plivo/schemas.js';
+import { type AccountNumber, isInactive } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { callingCode } from './numbering.js';
@@ -171,7 +171,8 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   const settle = async () => {
     const owners = new Set((await deps.store.numbers.owners(page.map((n) => n.number))).map((o) => o.number));
     for (const number of page) {
-      if (owners.has(number.number)) continue;
+      // A number awaiting verification is neither usable nor forgotten: it is claimed once active.
+      if (owners.has(number.number) || isInactive(number)) continue;
       const line = waiting.find((candidate) => (needs.get(`${candidate.orderId}#${candidate.line}`) ?? 0) > 0 && matchesLine(candidate, number));
       if (!line) {
         if (full) orphans.push(number.number);

@@ -167,6 +167,14 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
   if (conflicts.length > 0) {
     deps.logger.error('rented numbers already owned by another order', { orderId: order.orderId, line: line.line, conflicts });
   }
+  if (result.pending.length > 0) {
+    // Fulfilled, but these numbers await verification documents: the line waits for them as for
+    // a pending order, and the reconciler claims them once Plivo activates them.
+    const details = `${result.pending.length} numbers in the account await verification: ${result.pending.join(', ')}`;
+    await deps.store.lines.setStatus(order.orderId, line.line, 'PENDING_REGULATORY', { pendingDetails: details });
+    deps.logger.info('rented numbers pending verification', { orderId: order.orderId, line: line.line, groupId: group.groupId, pending: result.pending });
+    return 'pending';
+  }
   return 'rented';
 }
 
