@@ -41,10 +41,14 @@ describe('--pending-shape number', () => {
     expect(answer.body.numbers).toEqual(numbers.map((number) => ({ number, status: 'pending' })));
     const listed = (await api(numberShape, 'GET', 'Number/')).body.objects as { number: string; status?: string }[];
     expect(listed.map((n) => [n.number, n.status])).toEqual(numbers.map((n) => [n, 'pending']));
+    expect(numberShape.snapshot().numbers.map((n) => n.pending)).toEqual([true, true]);
+    expect(numberShape.snapshot().charges.perNumber).toEqual({});
     const approved = await admin(numberShape, 'POST', 'regulatory/approve', {});
     expect(Object.values(approved.body.delivered as Record<string, string[]>)).toEqual([numbers]);
     const after = (await api(numberShape, 'GET', 'Number/')).body.objects as { status?: string }[];
     expect(after.every((n) => n.status === undefined)).toBe(true);
+    expect(numberShape.snapshot().numbers.map((n) => n.pending)).toEqual([undefined, undefined]);
+    expect(Object.keys(numberShape.snapshot().charges.perNumber).sort()).toEqual([...numbers].sort());
   });
 
   it('a pool add of an inactive number is refused', async () => {
@@ -54,6 +58,18 @@ describe('--pending-shape number', () => {
     const added = await api(numberShape, 'POST', `NumberPool/${pool}/Number/${entry?.number}/`, { json: { service: 'sms' } });
     expect(added.status).toBe(400);
     expect(added.body.error).toMatch(/not active/);
+  });
+
+  it('with --inactive-pool-add accept, the same pool add succeeds', async () => {
+    const lenient = await startTestSandbox({ pendingShape: 'number', inactivePoolAdd: 'accept' });
+    try {
+      const [entry] = (await rentFr(lenient, 1)).body.numbers as { number: string }[];
+      const pp = await api(lenient, 'POST', 'Powerpack/', { json: { name: 'lenient' } });
+      const pool = String(pp.body.number_pool).split('/')[5];
+      expect((await api(lenient, 'POST', `NumberPool/${pool}/Number/${entry?.number}/`, { json: { service: 'sms' } })).status).toBe(200);
+    } finally {
+      await lenient.close();
+    }
   });
 
   it('the default stays the pending order with details and no numbers', async () => {

@@ -20,6 +20,8 @@ export interface SnapshotNumber {
   subaccount: string | null;
   /** The pool holding it, if any. */
   poolUuid: string | null;
+  /** Present (true) while it awaits verification: in the account, not active. */
+  pending?: true;
 }
 
 export interface SnapshotPoolMember {
@@ -136,6 +138,7 @@ export function buildSnapshot(input: {
       appId: record.appId,
       subaccount: record.subaccount,
       poolUuid: world.pools.poolOf(record.number) ?? null,
+      ...(record.pending === true ? { pending: true as const } : {}),
     })),
     pools,
     powerpacks: world.pools.allPowerpacks().map((powerpack) => ({ ...powerpack })),
