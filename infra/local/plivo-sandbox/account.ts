@@ -9,7 +9,8 @@
  * unrenting 100,000 numbers one by one stays linear.
  */
 import type { NumberGroup } from './catalogue.js';
-import type { AccountNumber, Charge, PendingOrder, Unrent } from './model.js';
+import type { AccountNumber, Charge, PendingOrder, Renewal, Unrent } from './model.js';
+import { anniversary, renewalsDue } from './renewal.js';
 
 export interface AccountData {
   numbers: AccountNumber[];
@@ -17,6 +18,7 @@ export interface AccountData {
   pendingOrders: PendingOrder[];
   unrented: Unrent[];
   nextPendingId: number;
+  renewals?: Renewal[];
 }
 
 export class Account {
@@ -26,6 +28,7 @@ export class Account {
   private charges: Charge[] = [];
   private readonly pending = new Map<string, PendingOrder>();
   private unrented: Unrent[] = [];
+  private renewals: Renewal[] = [];
   private nextPendingId = 1;
 
   get(number: string): AccountNumber | undefined {
@@ -52,7 +55,13 @@ export class Account {
   }
 
   /** Numbers enter the account (rented, or delivered by an approved pending order) and are charged. */
-  add(group: NumberGroup, numbers: readonly string[], appId: string | null, nowMs: number): AccountNumber[] {
+  add(
+    group: NumberGroup,
+    numbers: readonly string[],
+    appId: string | null,
+    nowMs: number,
+    listedAsFixed: (number: string) => boolean = () => false,
+  ): AccountNumber[] {
     const addedMs = Math.max(nowMs, this.lastAddedMs + 1);
     this.lastAddedMs = addedMs;
     const addedAt = new Date(addedMs).toISOString();
@@ -74,6 +83,7 @@ export class Account {
         voiceRate: group.voiceRate,
         smsRate: group.smsRate,
         mmsRate: group.mmsRate,
+        ...(group.numberType === 'local' && listedAsFixed(number) ? { listedAsFixed: true } : {}),
       }),
     );
     for (const record of records) {
@@ -104,6 +114,27 @@ export class Account {
 
   allCharges(): readonly Charge[] {
     return this.charges;
+  }
+
+  /**
+   * Charges every monthly renewal whose anniversary falls on or before `nowMs`'s day and has not
+   * been charged yet (a clock moved forward by months charges each month).
+   */
+  chargeRenewals(nowMs: number): number {
+    let charged = 0;
+    for (const record of this.numbers.values()) {
+      const due = renewalsDue(record.addedAt, nowMs);
+      for (let k = (record.renewalsCharged ?? 0) + 1; k <= due; k++) {
+        this.renewals.push({ number: record.number, rentalRate: record.monthlyRentalRate, date: anniversary(record.addedAt, k) });
+        charged++;
+      }
+      if (due > (record.renewalsCharged ?? 0)) record.renewalsCharged = due;
+    }
+    return charged;
+  }
+
+  allRenewals(): readonly Renewal[] {
+    return this.renewals;
   }
 
   allUnrented(): readonly Unrent[] {
@@ -141,6 +172,7 @@ export class Account {
       pendingOrders: this.pendingOrders(),
       unrented: this.unrented,
       nextPendingId: this.nextPendingId,
+      renewals: this.renewals,
     };
   }
 
@@ -153,6 +185,7 @@ export class Account {
     this.pending.clear();
     for (const order of data.pendingOrders) this.pending.set(order.id, order);
     this.unrented = [...data.unrented];
+    this.renewals = [...(data.renewals ?? [])];
     this.nextPendingId = data.nextPendingId;
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { clockMoveSchema, type ClockMove } from './clock.js';
 import { faultRulesSchema, type FaultRule, type FaultRuleReport } from './faults.js';
 import { ApiError, sendJson, type Params } from './http.js';
 import type { SandboxSnapshot } from './snapshot.js';
@@ -24,6 +25,8 @@ export interface AdminControl {
   reset(): void;
   /** Sets a number's renewal_date (YYYY-MM-DD); false when the account has no such number. */
   setRenewalDate(number: string, date: string): boolean;
+  /** Moves the sandbox clock forward (renewals due by then are charged). @throws ApiError 400 (backwards). */
+  moveClock(move: ClockMove): { now: string };
 }
 
 export const ADMIN_ROUTES = [
@@ -35,6 +38,7 @@ export const ADMIN_ROUTES = [
   'POST   /__sandbox/regulatory/reject     {} rejects every pending order, {"id":"pending-1"} one',
   'POST   /__sandbox/shortcodes            {"poolUuid","shortcode","countryIso2"} adds a shortcode to a pool',
   'PATCH  /__sandbox/numbers/{number}      {"renewal_date":"YYYY-MM-DD"} sets a number\'s renewal date',
+  'POST   /__sandbox/clock                 {"advanceDays":n} or {"now":"<ISO>"} moves the clock forward; renewals due are charged',
   'POST   /__sandbox/reset                 back to the initial state for the seed',
 ] as const;
 
@@ -98,6 +102,8 @@ export function handleAdmin(control: AdminControl, method: string, path: string,
       }
       case 'POST /shortcodes':
         return sendJson(res, 201, control.addShortcode(parse(shortcodeSchema, body)));
+      case 'POST /clock':
+        return sendJson(res, 200, control.moveClock(parse(clockMoveSchema, body)));
       case 'POST /reset':
         control.reset();
         return sendJson(res, 200, { reset: true });

@@ -32,8 +32,12 @@ export const accountNumberSchema = z.object({
   voiceRate: z.string(),
   smsRate: z.string(),
   mmsRate: z.string(),
-  /** Set by `PATCH /__sandbox/numbers/{number}`; else a month after `addedAt`. */
+  /** Set by `PATCH /__sandbox/numbers/{number}`; else the next monthly anniversary of `addedAt`. */
   renewalDate: z.string().optional(),
+  /** A local number the account lists as `fixed` (Plivo types some local numbers so). */
+  listedAsFixed: z.boolean().optional(),
+  /** Monthly renewals charged so far (the sandbox clock passed their anniversaries). */
+  renewalsCharged: z.number().int().optional(),
 });
 export type AccountNumber = z.infer<typeof accountNumberSchema>;
 
@@ -55,6 +59,9 @@ export const pendingOrderSchema = z.object({
   createdAt: z.string(),
 });
 export type PendingOrder = z.infer<typeof pendingOrderSchema>;
+
+export const renewalSchema = z.object({ number: z.string(), rentalRate: z.string(), date: z.string() });
+export type Renewal = z.infer<typeof renewalSchema>;
 
 export const unrentSchema = z.object({ number: z.string(), at: z.string() });
 export type Unrent = z.infer<typeof unrentSchema>;

@@ -19,7 +19,8 @@ import { ApiError, basicCredentials, isLoopbackAddress, parseBody, parseTarget, 
 import { FaultInjector, faultMessage, faultRuleSchema, type FaultPlan, type FaultRuleInput, type FaultRuleReport } from './faults.js';
 import { loadStateFile, StateSaver } from './persistence.js';
 import { stableDigits } from './random.js';
-import { AccountRateLimiter } from './rate-limiter.js';
+import { SandboxClock } from './clock.js';
+import { AccountRateLimiter, type RateWindow } from './rate-limiter.js';
 import { RequestStats } from './request-stats.js';
 import { Router, UNKNOWN_ROUTE, type ApiAnswer, type ApiContext, type Operation, type RouteMatch } from './router.js';
 import { buildSnapshot, type SandboxSnapshot } from './snapshot.js';
@@ -51,6 +52,14 @@ export interface SandboxOptions {
   pendingCountries?: readonly string[];
   /** Receives one line per API request and every problem. @default silent */
   logger?: (message: string) => void;
+  /** How the rate limit counts: clock-aligned windows (fixed) or the last `windowMs` (sliding). @default 'fixed' */
+  rateWindow?: RateWindow;
+  /** Unrented numbers go back to stock after `reclaimDays` and are handed out again first. @default false */
+  reissueUnrented?: boolean;
+  /** Days an unrented number stays reserved before it is back in stock (with `reissueUnrented`). @default 0 */
+  reclaimDays?: number;
+  /** Share of local numbers the account lists as `fixed` (deterministic per number and seed); 0: none. @default 0.25 */
+  fixedShare?: number;
 }
 
 export interface PlivoSandbox {
@@ -94,6 +103,9 @@ export const SANDBOX_DEFAULTS = {
   seed: 1,
   latencyMs: 0,
   pendingCountries: ['FR', 'DE'],
+  rateWindow: 'fixed',
+  reclaimDays: 0,
+  fixedShare: 0.25,
 } as const;
 
 const router = new Router([...numberRoutes, ...poolRoutes]);
@@ -121,11 +133,15 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
   const log = options.logger ?? (() => undefined);
   if (authId === '' || authId.includes('/')) throw new Error(`authId must be a non-empty id without "/", got "${authId}"`);
 
+  const clock = new SandboxClock(options.now ?? Date.now);
   const worldOptions: WorldOptions = {
     seed,
     pendingCountries: (options.pendingCountries ?? SANDBOX_DEFAULTS.pendingCountries).map((country) => country.toUpperCase()),
     defaultAppId: stableDigits(`default-app:${authId}`, 17),
-    now: options.now ?? Date.now,
+    now: clock.now,
+    reissueUnrented: options.reissueUnrented ?? false,
+    reclaimDays: options.reclaimDays ?? SANDBOX_DEFAULTS.reclaimDays,
+    fixedShare: options.fixedShare ?? SANDBOX_DEFAULTS.fixedShare,
   };
 
   let world = new SandboxWorld(worldOptions);
@@ -140,7 +156,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
 
   const faults = new FaultInjector(seed);
   const stats = new RequestStats();
-  const limiter = new AccountRateLimiter(rateLimit);
+  const limiter = new AccountRateLimiter(rateLimit, options.rateWindow ?? SANDBOX_DEFAULTS.rateWindow);
   const closing = new AbortController();
   const callbacks = new CallbackSender({ authToken, nonce: () => world.idsRandom.digits(20), log });
   const saver =
@@ -164,6 +180,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
   /** Runs an operation into an answer; Plivo-style errors for ApiError, a 500 for bugs. */
   const runOperation = (operation: Operation, apiId: string): Outcome => {
     try {
+      world.settleTime();
       const answer: ApiAnswer = operation();
       return answer.body === undefined ? { status: answer.status } : { status: answer.status, body: withApiId(answer.body, apiId) };
     } catch (error) {
@@ -292,6 +309,18 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     plan.error?.status === 429 ? { 'retry-after': String(plan.error.retryAfterSeconds) } : {};
 
   const control: AdminControl = {
+    moveClock: (move) => {
+      let now: number;
+      try {
+        now = clock.move(move);
+      } catch (error) {
+        if (error instanceof RangeError) throw new ApiError(400, error.message);
+        throw error;
+      }
+      world.settleTime();
+      noteChanges();
+      return { now: new Date(now).toISOString() };
+    },
     snapshot: () =>
       buildSnapshot({ world, accountId: authId, seed, requests: stats.snapshot(), callbacks: callbacks.stats() }),
     setFaults: (rules) => faults.setRules(rules),
@@ -325,6 +354,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       return { poolUuid, ...entry };
     },
     reset: () => {
+      clock.reset();
       world = new SandboxWorld(worldOptions);
       faults.clear();
       stats.reset();

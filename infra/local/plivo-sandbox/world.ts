@@ -9,7 +9,7 @@ import { findGroup, type NumberGroup } from './catalogue.js';
 import { Inventory, type InventoryData } from './inventory.js';
 import type { AccountNumber, PendingOrder } from './model.js';
 import { Pools, type PoolsData } from './pools.js';
-import { Random, type RandomState } from './random.js';
+import { Random, stableFraction, type RandomState } from './random.js';
 
 export interface WorldOptions {
   seed: number;
@@ -18,6 +18,11 @@ export interface WorldOptions {
   /** The account's default application (numbers rented without app_id are linked to it). */
   defaultAppId: string;
   now: () => number;
+  /** Unrented numbers go back to stock after `reclaimDays` and are handed out again first. */
+  reissueUnrented: boolean;
+  reclaimDays: number;
+  /** Share of local numbers listed as `fixed`, drawn per number from the seed. */
+  fixedShare: number;
 }
 
 export type RentedNumberStatus = 'Success' | 'Failed';
@@ -44,6 +49,7 @@ export class SandboxWorld {
   /** Powerpack and pool uuids. */
   readonly resourcesRandom: Random;
   private versionCounter = 0;
+  private settledDay = '';
   private cache = new Map<string, unknown>();
   private cacheVersion = -1;
 
@@ -74,6 +80,24 @@ export class SandboxWorld {
     return this.options.now();
   }
 
+  /**
+   * Brings the world up to the clock: renewals whose day has come are charged, unrented numbers
+   * whose reclaim window is over are back in stock. Run before every operation and when the clock
+   * moves; cheap when nothing is due (renewals are looked at once per day).
+   */
+  settleTime(): void {
+    const nowMs = this.now();
+    if (this.inventory.settle(nowMs, findGroup)) this.versionCounter++;
+    const today = new Date(nowMs).toISOString().slice(0, 10);
+    if (today === this.settledDay) return;
+    this.settledDay = today;
+    if (this.account.chargeRenewals(nowMs) > 0) this.versionCounter++;
+  }
+
+  /** Whether a local number is listed as `fixed`: a per-number draw from the seed. */
+  private listedAsFixed = (number: string): boolean =>
+    this.options.fixedShare > 0 && stableFraction(`fixed:${this.options.seed}:${number}`) < this.options.fixedShare;
+
   isPendingCountry(countryIso2: string): boolean {
     return this.options.pendingCountries.includes(countryIso2);
   }
@@ -92,14 +116,14 @@ export class SandboxWorld {
     const statuses = numbers.map((number) => ({ number, status: failNumber() ? ('Failed' as const) : ('Success' as const) }));
     const rented = statuses.filter((entry) => entry.status === 'Success').map((entry) => entry.number);
     this.inventory.restock(group, numbers.length - rented.length);
-    this.account.add(group, rented, appId, this.now());
+    this.account.add(group, rented, appId, this.now(), this.listedAsFixed);
     return { kind: 'fulfilled', numbers: statuses };
   }
 
   /** Approves one pending order (or all): its numbers enter the account now and are charged now. */
   approvePending(id?: string): Record<string, string[]> | undefined {
     return this.settlePending(id, (order, group) => {
-      this.account.add(group, order.numbers, order.appId, this.now());
+      this.account.add(group, order.numbers, order.appId, this.now(), this.listedAsFixed);
     });
   }
 
@@ -111,9 +135,15 @@ export class SandboxWorld {
   /** Unrents a number: it leaves the account and any pool. */
   unrent(number: string): boolean {
     this.pools.removeMember(number);
+    const group = findGroup(this.account.get(number)?.groupId ?? '');
     const removed = this.account.remove(number, this.now());
-    if (removed) this.versionCounter++;
-    return removed;
+    if (!removed) return false;
+    this.versionCounter++;
+    if (this.options.reissueUnrented && group) {
+      this.inventory.reclaim(group, number, this.now() + this.options.reclaimDays * 86_400_000);
+      this.inventory.settle(this.now(), findGroup);
+    }
+    return true;
   }
 
   /** Records a change made directly on a part (pool add, alias update…). */
