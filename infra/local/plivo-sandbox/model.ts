@@ -72,6 +72,8 @@ export const poolMemberSchema = z.object({
   /** Which sub-resource added it: `Number/` or `Tollfree/`. */
   via: z.enum(['number', 'tollfree']),
   addedAt: z.string(),
+  /** Epoch ms before which the pool's list and find do not show it (a `visibleAfterMs` fault). */
+  visibleAtMs: z.number().optional(),
 });
 export type PoolMember = z.infer<typeof poolMemberSchema>;
 export type PoolService = PoolMember['service'];

@@ -15,8 +15,8 @@ import { handleAdmin, type AdminControl } from './admin.js';
 import { numberRoutes } from './api-numbers.js';
 import { poolRoutes } from './api-pools.js';
 import { CallbackSender, parseAsyncRequest, type AsyncRequest } from './async-callbacks.js';
-import { ApiError, basicCredentials, isLoopbackAddress, parseBody, parseTarget, readBody, sendEmpty, sendJson, type Params } from './http.js';
-import { FaultInjector, faultMessage, faultRuleSchema, type FaultPlan, type FaultRuleInput, type FaultRuleReport } from './faults.js';
+import { ApiError, basicCredentials, isLoopbackAddress, parseBody, parseTarget, readBody, sendEmpty, sendHtml, sendJson, type Params } from './http.js';
+import { FaultInjector, faultMessage, faultRuleSchema, proxyErrorPage, type FaultPlan, type FaultRuleInput, type FaultRuleReport } from './faults.js';
 import { loadStateFile, StateSaver } from './persistence.js';
 import { stableDigits } from './random.js';
 import { SandboxClock } from './clock.js';
@@ -115,6 +115,8 @@ interface Outcome {
   status: number;
   body?: Record<string, unknown>;
   headers?: Record<string, string>;
+  /** A body that is not JSON (an injected proxy error page), sent as text/html. */
+  html?: string;
 }
 
 function urlHost(host: string): string {
@@ -225,7 +227,8 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
         return;
       }
       log(`${method} ${req.url ?? ''} → ${outcome.status} (${Date.now() - started} ms)`);
-      if (outcome.body === undefined) sendEmpty(res, outcome.status, outcome.headers);
+      if (outcome.html !== undefined) sendHtml(res, outcome.status, outcome.html, outcome.headers);
+      else if (outcome.body === undefined) sendEmpty(res, outcome.status, outcome.headers);
       else sendJson(res, outcome.status, outcome.body, outcome.headers);
     };
     const fail = (status: number, message: string, headers: Record<string, string> = {}): Promise<void> =>
@@ -269,7 +272,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     const plan: FaultPlan = faults.decide(method, relative);
     extraLatency = plan.latencyMs;
     if (plan.drop?.when === 'before') return finish('drop');
-    if (plan.error?.when === 'before') return fail(plan.error.status, faultMessage(plan.error.status), retryAfter(plan));
+    if (plan.error?.when === 'before') return finish(faultOutcome(plan.error));
 
     // 4. Validation (synchronous even in async mode), then the operation.
     const ctx: ApiContext = {
@@ -278,11 +281,12 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       params,
       path: match.path,
       failNumber: () => faults.drawNumberFailure(plan.numberFailureRate),
+      ...(plan.visibleAfterMs === undefined ? {} : { visibleAfterMs: plan.visibleAfterMs }),
     };
     /** 5. An "after" fault: whatever the call came to, the client sees the failure. */
     const answerAfterFaults = (answer: () => Promise<void>): Promise<void> => {
       if (plan.drop?.when === 'after') return finish('drop');
-      if (plan.error?.when === 'after') return fail(plan.error.status, faultMessage(plan.error.status), retryAfter(plan));
+      if (plan.error?.when === 'after') return finish(faultOutcome(plan.error));
       return answer();
     };
 
@@ -305,8 +309,15 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     return answerAfterFaults(() => finish(answer));
   }
 
-  const retryAfter = (plan: FaultPlan): Record<string, string> =>
-    plan.error?.status === 429 ? { 'retry-after': String(plan.error.retryAfterSeconds) } : {};
+  /** The answer of an injected error, in the body shape its rule asks for. */
+  const faultOutcome = (error: NonNullable<FaultPlan['error']>): Outcome => {
+    const headers: Record<string, string> =
+      error.status === 429 && error.retryAfterSeconds !== null ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    const message = faultMessage(error.status);
+    if (error.body === 'html') return { status: error.status, html: proxyErrorPage(error.status), headers };
+    const body = error.body === 'object' ? { error: { error: [message] } } : { error: message };
+    return { status: error.status, body: { api_id: world.idsRandom.uuid(), ...body }, headers };
+  };
 
   const control: AdminControl = {
     moveClock: (move) => {

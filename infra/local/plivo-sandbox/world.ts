@@ -49,6 +49,8 @@ export class SandboxWorld {
   /** Powerpack and pool uuids. */
   readonly resourcesRandom: Random;
   private versionCounter = 0;
+  /** Until when some pool member may still be hidden (a `visibleAfterMs` fault); lists skip the check after. */
+  poolMembersHiddenUntilMs = 0;
   private settledDay = '';
   private cache = new Map<string, unknown>();
   private cacheVersion = -1;
