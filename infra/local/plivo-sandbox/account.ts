@@ -24,6 +24,8 @@ export interface AccountData {
 export class Account {
   private readonly numbers = new Map<string, AccountNumber>();
   private order: string[] = [];
+  /** Unrented numbers whose entry is still in `order` (dropped when a listing compacts it). */
+  private gone = new Set<string>();
   private lastAddedMs = 0;
   private charges: Charge[] = [];
   private readonly pending = new Map<string, PendingOrder>();
@@ -50,7 +52,10 @@ export class Account {
       const record = this.numbers.get(number);
       if (record) out.push(record);
     }
-    if (this.order.length > 2 * out.length + 1_000) this.order = out.map((record) => record.number);
+    if (this.order.length > 2 * out.length + 1_000) {
+      this.order = out.map((record) => record.number);
+      this.gone.clear();
+    }
     return out;
   }
 
@@ -86,6 +91,9 @@ export class Account {
         ...(group.numberType === 'local' && listedAsFixed(number) ? { listedAsFixed: true } : {}),
       }),
     );
+    // A reissued number comes back at the end of the listing: drop its old place first.
+    const back = new Set(numbers.filter((number) => this.gone.delete(number)));
+    if (back.size > 0) this.order = this.order.filter((number) => !back.has(number));
     for (const record of records) {
       this.numbers.set(record.number, record);
       this.order.push(record.number);
@@ -108,6 +116,7 @@ export class Account {
   /** Unrent: the number leaves the account. Nothing is refunded (Plivo bills the month up front). */
   remove(number: string, nowMs: number): boolean {
     if (!this.numbers.delete(number)) return false;
+    this.gone.add(number);
     this.unrented.push({ number, at: new Date(nowMs).toISOString() });
     return true;
   }
