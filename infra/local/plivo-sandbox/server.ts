@@ -1,7 +1,8 @@
 /**
  * The Plivo sandbox: a local stand-in for Plivo's number APIs (search, rent, account numbers,
  * Powerpacks and number pools), with Basic auth, Plivo's validation and error bodies, pagination,
- * a rate limit counted the way our client counts it, asynchronous mode with signed callbacks,
+ * a rate limit counted by code of its own (fixed or sliding windows), a clock with monthly renewals,
+ * asynchronous mode with signed callbacks,
  * fault injection, and admin routes that tell the ground truth.
  *
  * Built on `node:http` without a framework: Plivo's SDK sends query strings that URL parsers read
