@@ -66,3 +66,26 @@ describe('pool adds that show in the pool only later', () => {
     await expectNothingOrphaned();
   });
 });
+
+describe('unrented numbers handed out again', () => {
+  it('a later order claims and uses the numbers an earlier order released: none left paid for and unowned', async () => {
+    await env.createOrder('fx-first', { partialAllowed: false, lines: [{ countryIso: 'US', numberType: 'local', prefix: '646', quantity: 10 }] });
+    // Every rent loses 90% of its numbers: the line cannot reach 10, the order rolls back and releases what it got.
+    env.sandbox.setFaults([{ method: 'POST', path: 'AvailableNumberGroup', numberFailureRate: 0.9 }]);
+    expect(await runOrder('fx-first')).toBe('ROLLED_BACK');
+    env.sandbox.setFaults([]);
+    const released = (await env.store.numbers.list('fx-first', undefined)).filter((n) => n.status === 'RELEASED').map((n) => n.number);
+    expect(released.length).toBeGreaterThan(0);
+
+    const quantity = released.length;
+    await env.createOrder('fx-second', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '646', quantity }] });
+    expect(await runOrder('fx-second')).toBe('COMPLETED');
+    const second = await env.store.numbers.list('fx-second', undefined);
+    // The sandbox hands the released numbers out first: the second order got exactly those.
+    expect(second.map((n) => n.number).sort()).toEqual([...released].sort());
+    expect(second.map((n) => n.status)).toEqual(Array(quantity).fill('VERIFIED'));
+    const owners = await env.store.numbers.owners(released);
+    expect(owners.map((o) => o.orderId)).toEqual(Array(quantity).fill('fx-second'));
+    await expectNothingOrphaned();
+  });
+});
