@@ -35,6 +35,8 @@ Options:
   --seed N                    seed of the sandbox (default 1)
   --rate-limit R              Plivo rate limit kept and enforced, e.g. 300/5s (default) or off
   --latency-ms N              latency the sandbox adds to every call (default 0)
+  --reissue-unrented          the sandbox puts unrented numbers back in stock and hands them out again first
+  --fixed-share S             share of local numbers the sandbox lists as "fixed", 0 to 1 (default 0.25)
   --log-level LEVEL           handlers' JSON log level: DEBUG, INFO, WARN, ERROR (default WARN)
   -h, --help                  this text
 `;
@@ -67,6 +69,8 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
       seed: { type: 'string' },
       'rate-limit': { type: 'string' },
       'latency-ms': { type: 'string' },
+      'reissue-unrented': { type: 'boolean', default: false },
+      'fixed-share': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -103,6 +107,14 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
     if (!Number.isInteger(latency) || latency < 0) throw new Error(`--latency-ms must be a whole number of ms; got "${values['latency-ms']}"`);
     options.sandboxLatencyMs = latency;
   }
+  const behaviour: NonNullable<LocalStackOptions['sandboxBehaviour']> = {};
+  if (values['reissue-unrented']) behaviour.reissueUnrented = true;
+  if (values['fixed-share'] !== undefined) {
+    const share = Number(values['fixed-share']);
+    if (values['fixed-share'].trim() === '' || !(share >= 0 && share <= 1)) throw new Error(`--fixed-share must be a number from 0 to 1; got "${values['fixed-share']}"`);
+    behaviour.fixedShare = share;
+  }
+  if (Object.keys(behaviour).length > 0) options.sandboxBehaviour = behaviour;
   if (values['rebalance-interval'] !== undefined) {
     const seconds = Number(values['rebalance-interval']);
     if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--rebalance-interval must be a number of seconds; got "${values['rebalance-interval']}"`);

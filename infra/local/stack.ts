@@ -25,7 +25,7 @@ import { createPlivoWebhooksApi, plivoWebhooksApiPublicPaths, plivoWebhooksApiRe
 import { startLocalApiGateway } from './api-gateway.js';
 import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
 import { localLambdaContext } from './lambda-context.js';
-import { startPlivoSandbox, type PlivoSandbox } from './plivo-sandbox/index.js';
+import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from './plivo-sandbox/index.js';
 import { lambdaFunctionArn, startLocalStepFunctions, substituteDefinition, type LocalStepFunctions } from './stepfunctions/index.js';
 import {
   handlerModuleUrl,
@@ -73,6 +73,8 @@ export interface LocalStackOptions {
   rateLimit?: RateLimit | null;
   /** Latency the sandbox adds to every call, in ms. @default 0 */
   sandboxLatencyMs?: number;
+  /** The sandbox's fidelity switches (reissue of unrented numbers, `fixed` share, rate window). @default the sandbox's */
+  sandboxBehaviour?: Pick<SandboxOptions, 'reissueUnrented' | 'reclaimDays' | 'fixedShare' | 'rateWindow'>;
   /** Plivo calls in flight per handler invocation. @default 16 */
   concurrency?: number;
   /** Log level of the handlers' JSON logs. @default "WARN" */
@@ -216,6 +218,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         seed: options.seed ?? 1,
         rateLimit,
         latencyMs: options.sandboxLatencyMs ?? 0,
+        ...options.sandboxBehaviour,
         ...(plivoAuthId ? { authId: plivoAuthId } : {}),
         ...(plivoAuthToken ? { authToken: plivoAuthToken } : {}),
       });

@@ -82,7 +82,8 @@ export class NumberRepository {
   ): Promise<string[]> {
     const moved: string[] = [];
     const deltas = counterDeltas(from, to);
-    const perTransaction = TRANSACTION_LIMIT - (Object.keys(deltas).length > 0 ? 1 : 0);
+    // A release also gives up the number's owner item: two items per number.
+    const perTransaction = Math.floor((TRANSACTION_LIMIT - (Object.keys(deltas).length > 0 ? 1 : 0)) / (to === 'RELEASED' ? 2 : 1));
     for (let start = 0; start < numbers.length; start += perTransaction) {
       const chunk = numbers.slice(start, start + perTransaction);
       try {
@@ -224,6 +225,23 @@ export class NumberRepository {
         ExpressionAttributeValues: values,
       },
     }));
+    // A released number has left the account, and Plivo hands released numbers out again: the
+    // order that owned it gives up its owner item, so that the next order to rent it can claim it
+    // (kept, it made that order's claim conflict and left the number paid for and owned by no
+    // live order).
+    if (to === 'RELEASED') {
+      for (const number of numbers) {
+        items.push({
+          Delete: {
+            TableName: this.table.tableName,
+            Key: keys.owner(number),
+            ConditionExpression: 'attribute_not_exists(pk) OR (#order = :order AND #line = :line)',
+            ExpressionAttributeNames: { '#order': 'orderId', '#line': 'line' },
+            ExpressionAttributeValues: { ':order': orderId, ':line': line },
+          },
+        });
+      }
+    }
     if (Object.keys(deltas).length > 0) {
       const scaled = Object.fromEntries(Object.entries(deltas).map(([name, delta]) => [name, (delta ?? 0) * numbers.length]));
       items.push(this.counterUpdate(orderId, line, scaled));

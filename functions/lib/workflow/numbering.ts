@@ -17,9 +17,20 @@ export function poolTypeOf(numberType: LineNumberType): PoolNumberType {
   return 'fixed';
 }
 
-/** The account list's `type` filter for a line's number type. */
-export function accountTypeOf(numberType: LineNumberType): string {
-  return numberType;
+/**
+ * The account list's `type` filter for a line's number type. None for local lines: Plivo lists
+ * some local numbers as `fixed` (its own examples show a US local number typed so), and a
+ * `type=local` filter would miss them — they would stay in the account, paid for and owned by
+ * no order. Local lines filter with `isOfLineType` instead.
+ */
+export function accountTypeFilter(numberType: LineNumberType): { type?: string } {
+  return numberType === 'local' ? {} : { type: numberType };
+}
+
+/** Whether an account number's listed `number_type` serves a line's type (`fixed` counts as local). */
+export function isOfLineType(numberType: LineNumberType, listedType: string | undefined | null): boolean {
+  const type = listedType ?? '';
+  return numberType === 'local' ? type === 'local' || type === 'fixed' : type === numberType;
 }
 
 /** Toll-free numbers go through the pool's Tollfree resource; the rest through Number. */

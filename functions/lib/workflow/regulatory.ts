@@ -12,7 +12,7 @@ import { ORPHANED_NUMBERS_LOG_MESSAGE } from '../log-messages.js';
 import { type AccountNumber, isInactive } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
-import { callingCode } from './numbering.js';
+import { callingCode, isOfLineType } from './numbering.js';
 import { regulatoryDeadline } from './rent.js';
 
 export type RegulatoryDeps = WorkflowDeps & {
@@ -90,9 +90,7 @@ export function countryOf(number: string): string | undefined {
 export function matchesLine(line: LineItem, number: AccountNumber): boolean {
   const spec = line.spec;
   if (countryOf(number.number) !== spec.countryIso) return false;
-  const type = number.number_type ?? '';
-  const typeOk = spec.numberType === 'local' ? ['local', 'fixed'].includes(type) : type === spec.numberType;
-  if (!typeOk) return false;
+  if (!isOfLineType(spec.numberType, number.number_type)) return false;
   if (spec.prefix && !number.number.startsWith(`${callingCode(spec.countryIso)}${spec.prefix}`)) return false;
   if (spec.region && !(number.region ?? '').toLowerCase().includes(spec.region.toLowerCase())) return false;
   return true;

@@ -17,7 +17,7 @@ import type { PlannedGroup } from '../orders/model.js';
 import type { IntentItem, LineItem, OrderItem } from '../store/items.js';
 import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
-import { accountTypeOf, callingCode } from './numbering.js';
+import { accountTypeFilter, callingCode, isOfLineType } from './numbering.js';
 import { planLine } from './plan.js';
 
 export interface RentResult {
@@ -71,20 +71,22 @@ function consumedFrom(intents: IntentItem[], groupId: string): { consumed: numbe
 async function* accountCandidates(deps: WorkflowDeps, line: LineItem, group: PlannedGroup): AsyncGenerator<string[]> {
   const filters = {
     numberStartsWith: `${callingCode(line.spec.countryIso)}${group.prefix ?? ''}`,
-    type: accountTypeOf(line.spec.numberType),
+    ...accountTypeFilter(line.spec.numberType),
   };
+  const ofLine = (objects: readonly { number: string; number_type?: string | null | undefined }[]): string[] =>
+    objects.filter((n) => isOfLineType(line.spec.numberType, n.number_type)).map((n) => n.number);
   const first = await deps.plivo.listAccountNumbers({ ...filters, offset: 0, limit: 20 });
   const total = first.meta.total_count;
   const lastPageOffset = Math.floor(Math.max(0, total - 1) / 20) * 20;
   if (lastPageOffset === 0) {
-    yield first.objects.map((n) => n.number);
+    yield ofLine(first.objects);
     return;
   }
   for (let offset = lastPageOffset; offset > 0; offset -= 20) {
     const page = await deps.plivo.listAccountNumbers({ ...filters, offset, limit: 20 });
-    yield page.objects.map((n) => n.number);
+    yield ofLine(page.objects);
   }
-  yield first.objects.map((n) => n.number);
+  yield ofLine(first.objects);
 }
 
 /**

@@ -1,16 +1,24 @@
 /**
  * Verify (one line): proves that the line's ASSIGNED numbers are in the pool by listing the pool
  * (pages of 20, narrowed with `starts_with` + `country_iso2` + `type`) rather than one GET per
- * number. A number missing from the pool gets one re-add; missing again, it FAILS (and is released
+ * number. A number missing from the pool is looked for again a few times over a few seconds (a
+ * pool add may be listed late), then gets one re-add; missing again, it FAILS (and is released
  * before the order ends).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PlivoBadRequestError, PlivoError, PlivoOutcomeUnknownError } from '../errors.js';
 import type { PoolNumber } from '../plivo/schemas.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
 import { BatchedTransition } from './batched-transition.js';
-import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
+import { BUDGET_RESERVE_MS, type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { isTollfree, poolTypeOf } from './numbering.js';
+
+/**
+ * Waits before listing the pool again when numbers are missing (3.5 s in all): a pool add may be
+ * listed only a moment after it succeeded.
+ */
+const SETTLE_WAITS_MS = [500, 1_000, 2_000] as const;
 
 /** Plivo takes at most 10 prefixes per pool listing. */
 const MAX_PREFIXES = 10;
@@ -51,16 +59,24 @@ export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex:
 
   const expected = new Map(waiting.map((item) => [item.number, item]));
   const verified = new BatchedTransition(deps.store, orderId, lineIndex, 'ASSIGNED', 'VERIFIED');
-  let complete = true;
-  listing: for (const members of listings(deps, order, line, waiting)) {
-    for await (const member of members) {
-      if (expected.delete(member.number)) await verified.add(member.number);
-      if (expected.size === 0) break listing;
-      if (!hasTime(budget)) {
-        complete = false;
-        break listing;
+  /** Lists the pool and verifies what it finds; false when the budget ran out first. */
+  const sweep = async (): Promise<boolean> => {
+    for (const members of listings(deps, order, line, [...expected.values()])) {
+      for await (const member of members) {
+        if (expected.delete(member.number)) await verified.add(member.number);
+        if (expected.size === 0) return true;
+        if (!hasTime(budget)) return false;
       }
     }
+    return true;
+  };
+  let complete = await sweep();
+  // Plivo does not promise that a number it just added to a pool is listed at once. Before a
+  // missing number is re-added (and, missing again, failed and released), look a few more times.
+  for (const waitMs of SETTLE_WAITS_MS) {
+    if (!complete || expected.size === 0 || !hasTime(budget, BUDGET_RESERVE_MS + waitMs)) break;
+    await sleep(waitMs);
+    complete = await sweep();
   }
   await verified.flush();
   if (!complete) return { more: true };

@@ -9,7 +9,8 @@
  * unrenting 100,000 numbers one by one stays linear.
  */
 import type { NumberGroup } from './catalogue.js';
-import type { AccountNumber, Charge, PendingOrder, Unrent } from './model.js';
+import type { AccountNumber, Charge, PendingOrder, Renewal, Unrent } from './model.js';
+import { anniversary, renewalsDue } from './renewal.js';
 
 export interface AccountData {
   numbers: AccountNumber[];
@@ -17,15 +18,19 @@ export interface AccountData {
   pendingOrders: PendingOrder[];
   unrented: Unrent[];
   nextPendingId: number;
+  renewals?: Renewal[];
 }
 
 export class Account {
   private readonly numbers = new Map<string, AccountNumber>();
   private order: string[] = [];
+  /** Unrented numbers whose entry is still in `order` (dropped when a listing compacts it). */
+  private gone = new Set<string>();
   private lastAddedMs = 0;
   private charges: Charge[] = [];
   private readonly pending = new Map<string, PendingOrder>();
   private unrented: Unrent[] = [];
+  private renewals: Renewal[] = [];
   private nextPendingId = 1;
 
   get(number: string): AccountNumber | undefined {
@@ -47,7 +52,10 @@ export class Account {
       const record = this.numbers.get(number);
       if (record) out.push(record);
     }
-    if (this.order.length > 2 * out.length + 1_000) this.order = out.map((record) => record.number);
+    if (this.order.length > 2 * out.length + 1_000) {
+      this.order = out.map((record) => record.number);
+      this.gone.clear();
+    }
     return out;
   }
 
@@ -55,7 +63,13 @@ export class Account {
    * Numbers enter the account (rented, or delivered by an approved pending order) and are charged.
    * Pending numbers (the per-number pending shape) enter inactive and are charged when activated.
    */
-  add(group: NumberGroup, numbers: readonly string[], appId: string | null, nowMs: number, pending = false): AccountNumber[] {
+  add(
+    group: NumberGroup,
+    numbers: readonly string[],
+    appId: string | null,
+    nowMs: number,
+    { pending = false, listedAsFixed = () => false }: { pending?: boolean; listedAsFixed?: (number: string) => boolean } = {},
+  ): AccountNumber[] {
     const addedMs = Math.max(nowMs, this.lastAddedMs + 1);
     this.lastAddedMs = addedMs;
     const addedAt = new Date(addedMs).toISOString();
@@ -78,8 +92,12 @@ export class Account {
         smsRate: group.smsRate,
         mmsRate: group.mmsRate,
         ...(pending ? { pending: true } : {}),
+        ...(group.numberType === 'local' && listedAsFixed(number) ? { listedAsFixed: true } : {}),
       }),
     );
+    // A reissued number comes back at the end of the listing: drop its old place first.
+    const back = new Set(numbers.filter((number) => this.gone.delete(number)));
+    if (back.size > 0) this.order = this.order.filter((number) => !back.has(number));
     for (const record of records) {
       this.numbers.set(record.number, record);
       this.order.push(record.number);
@@ -116,12 +134,34 @@ export class Account {
   /** Unrent: the number leaves the account. Nothing is refunded (Plivo bills the month up front). */
   remove(number: string, nowMs: number): boolean {
     if (!this.numbers.delete(number)) return false;
+    this.gone.add(number);
     this.unrented.push({ number, at: new Date(nowMs).toISOString() });
     return true;
   }
 
   allCharges(): readonly Charge[] {
     return this.charges;
+  }
+
+  /**
+   * Charges every monthly renewal whose anniversary falls on or before `nowMs`'s day and has not
+   * been charged yet (a clock moved forward by months charges each month).
+   */
+  chargeRenewals(nowMs: number): number {
+    let charged = 0;
+    for (const record of this.numbers.values()) {
+      const due = renewalsDue(record.addedAt, nowMs);
+      for (let k = (record.renewalsCharged ?? 0) + 1; k <= due; k++) {
+        this.renewals.push({ number: record.number, rentalRate: record.monthlyRentalRate, date: anniversary(record.addedAt, k) });
+        charged++;
+      }
+      if (due > (record.renewalsCharged ?? 0)) record.renewalsCharged = due;
+    }
+    return charged;
+  }
+
+  allRenewals(): readonly Renewal[] {
+    return this.renewals;
   }
 
   allUnrented(): readonly Unrent[] {
@@ -160,6 +200,7 @@ export class Account {
       pendingOrders: this.pendingOrders(),
       unrented: this.unrented,
       nextPendingId: this.nextPendingId,
+      renewals: this.renewals,
     };
   }
 
@@ -172,6 +213,7 @@ export class Account {
     this.pending.clear();
     for (const order of data.pendingOrders) this.pending.set(order.id, order);
     this.unrented = [...data.unrented];
+    this.renewals = [...(data.renewals ?? [])];
     this.nextPendingId = data.nextPendingId;
   }
 }

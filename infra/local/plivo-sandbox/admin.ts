@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { COMPLIANCE_STATUSES } from './compliance.js';
+import { clockMoveSchema, type ClockMove } from './clock.js';
 import { faultRulesSchema, type FaultRule, type FaultRuleReport } from './faults.js';
 import { ApiError, sendJson, type Params } from './http.js';
 import { NUMBER_TYPES } from './model.js';
@@ -28,6 +29,8 @@ export interface AdminControl {
   reset(): void;
   /** Sets a number's renewal_date (YYYY-MM-DD); false when the account has no such number. */
   setRenewalDate(number: string, date: string): boolean;
+  /** Moves the sandbox clock forward (renewals due by then are charged). @throws ApiError 400 (backwards). */
+  moveClock(move: ClockMove): { now: string };
 }
 
 export const ADMIN_ROUTES = [
@@ -40,6 +43,7 @@ export const ADMIN_ROUTES = [
   'POST   /__sandbox/compliance-applications {"countryIso2","numberType","status":"approved|submitted|rejected"} → {"id"}',
   'POST   /__sandbox/shortcodes            {"poolUuid","shortcode","countryIso2"} adds a shortcode to a pool',
   'PATCH  /__sandbox/numbers/{number}      {"renewal_date":"YYYY-MM-DD"} sets a number\'s renewal date',
+  'POST   /__sandbox/clock                 {"advanceDays":n} or {"now":"<ISO>"} moves the clock forward; renewals due are charged',
   'POST   /__sandbox/reset                 back to the initial state for the seed',
 ] as const;
 
@@ -115,6 +119,8 @@ export function handleAdmin(control: AdminControl, method: string, path: string,
         return sendJson(res, 201, control.createComplianceApplication(parse(complianceApplicationSchema, body)));
       case 'POST /shortcodes':
         return sendJson(res, 201, control.addShortcode(parse(shortcodeSchema, body)));
+      case 'POST /clock':
+        return sendJson(res, 200, control.moveClock(parse(clockMoveSchema, body)));
       case 'POST /reset':
         control.reset();
         return sendJson(res, 200, { reset: true });

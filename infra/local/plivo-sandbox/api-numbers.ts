@@ -8,6 +8,7 @@ import { CATALOGUE, findGroup, type Capability, type NumberGroup } from './catal
 import { badRequest, notFound } from './http.js';
 import type { AccountNumber } from './model.js';
 import { paginate } from './pagination.js';
+import { nextRenewal } from './renewal.js';
 import {
   enumParam,
   intParam,
@@ -152,18 +153,14 @@ function rentFromGroup(ctx: ApiContext): Operation {
 /** YYYY-MM-DD of an ISO time. */
 const day = (iso: string): string => iso.slice(0, 10);
 
-/** A month after the number was added (the next bill), clamped to the month's last day. */
-export function renewalDate(addedAt: string): string {
-  const added = new Date(addedAt);
-  const year = added.getUTCFullYear();
-  const month = added.getUTCMonth() + 1;
-  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return day(new Date(Date.UTC(year, month, Math.min(added.getUTCDate(), lastDay))).toISOString());
-}
+/** The type the account list shows: a local number may be listed as `fixed`, as Plivo's own examples show. */
+const listedType = (record: AccountNumber): string => (record.listedAsFixed === true ? 'fixed' : record.numberType);
+
+/** renewal_date: set by the admin route, else the next monthly anniversary after the sandbox's today. */
+const renewalOf = (record: AccountNumber, nowMs: number): string => record.renewalDate ?? nextRenewal(record.addedAt, nowMs);
 
 /** The AccountPhoneNumber object (account-phone-number.txt), with exactly Plivo's fields. */
-export function accountNumberObject(record: AccountNumber, accountId: string): Record<string, unknown> {
-  const us = record.countryIso2 === 'US';
+function accountNumberObject(record: AccountNumber, accountId: string, nowMs: number): Record<string, unknown> {
   return {
     number: record.number,
     alias: record.alias,
@@ -172,9 +169,9 @@ export function accountNumberObject(record: AccountNumber, accountId: string): R
     application: record.appId === null ? null : `${accountPath(accountId)}Application/${record.appId}/`,
     carrier: 'Plivo',
     region: record.region,
-    number_type: record.numberType,
+    number_type: listedType(record),
     monthly_rental_rate: record.monthlyRentalRate,
-    renewal_date: record.renewalDate ?? renewalDate(record.addedAt),
+    renewal_date: renewalOf(record, nowMs),
     sms_enabled: record.smsEnabled,
     sms_rate: rateOrMinusOne(record.smsEnabled, record.smsRate),
     mms_enabled: record.mmsEnabled,
@@ -182,11 +179,11 @@ export function accountNumberObject(record: AccountNumber, accountId: string): R
     voice_enabled: record.voiceEnabled,
     voice_rate: rateOrMinusOne(record.voiceEnabled, record.voiceRate),
     resource_uri: `${accountPath(accountId)}Number/${record.number}/`,
-    cnam_lookup: us ? (record.cnamLookup ?? 'disabled') : null,
+    cnam_lookup: cnamLookup(record),
     cnam: null,
-    tendlc_registration_status: us && record.numberType === 'local' && record.smsEnabled ? 'UNREGISTERED' : null,
+    tendlc_registration_status: tendlcStatus(record),
     tendlc_campaign_id: null,
-    toll_free_sms_verification: us && record.numberType === 'tollfree' ? 'UNVERIFIED' : null,
+    toll_free_sms_verification: tollfreeVerification(record),
     profile_uuid: null,
     caller_reputation_status: null,
     // Plivo's AccountPhoneNumber object has no field for "bought, awaiting verification"; the
@@ -194,6 +191,29 @@ export function accountNumberObject(record: AccountNumber, accountId: string): R
     ...(record.pending === true ? { status: 'pending' } : {}),
   };
 }
+
+function cnamLookup(record: AccountNumber): string | null {
+  return record.countryIso2 === 'US' ? 'disabled' : null;
+}
+
+/** 10DLC applies to US local numbers that send SMS; none is registered in the sandbox. */
+function tendlcStatus(record: AccountNumber): string | null {
+  return record.countryIso2 === 'US' && record.numberType === 'local' && record.smsEnabled ? 'UNREGISTERED' : null;
+}
+
+function tollfreeVerification(record: AccountNumber): string | null {
+  return record.countryIso2 === 'US' && record.numberType === 'tollfree' ? 'UNVERIFIED' : null;
+}
+
+/**
+ * The list's filter values are not the field's values (Plivo's "List account phone numbers"
+ * page: filter `unregistered, in_progress, registered`; field `UNREGISTERED, PROCESSING,
+ * COMPLETED`). The sandbox pairs them in order.
+ */
+const TENDLC_FILTER = { unregistered: 'UNREGISTERED', in_progress: 'PROCESSING', registered: 'COMPLETED' } as const;
+const TOLLFREE_FILTER = { unverified: 'UNVERIFIED', pending_verification: 'PENDING_VERIFICATION', verified: 'VERIFIED' } as const;
+const keys = <T extends Record<string, string>>(record: T): [keyof T & string, ...(keyof T & string)[]] =>
+  Object.keys(record) as [keyof T & string, ...(keyof T & string)[]];
 
 const dateFilter = (name: string) => optionalPattern(name, DATE, `${name} must be a date written YYYY-MM-DD`);
 
@@ -209,14 +229,33 @@ const listSchema = z.object({
   renewal_date__gte: dateFilter('renewal_date__gte'),
   renewal_date__lt: dateFilter('renewal_date__lt'),
   renewal_date__lte: dateFilter('renewal_date__lte'),
+  cnam_lookup: enumParam('cnam_lookup', ['enabled', 'disabled']),
+  tendlc_registration_status: enumParam('tendlc_registration_status', keys(TENDLC_FILTER)),
+  tendlc_campaign_id: optionalText('tendlc_campaign_id'),
+  toll_free_sms_verification: enumParam('toll_free_sms_verification', keys(TOLLFREE_FILTER)),
   limit: limitParam(),
   offset: offsetParam(),
 });
 
-/** "fixed" covers local and national numbers (as in the pool pages); other types match exactly. */
-function typeMatches(filter: (typeof ACCOUNT_TYPES)[number] | undefined, type: AccountNumber['numberType']): boolean {
-  if (filter === undefined) return true;
-  return filter === 'fixed' ? type === 'local' || type === 'national' : filter === type;
+/**
+ * A type filter matches the type the list shows, exactly: Plivo's page names `local` and `fixed`
+ * as two values and does not say one includes the other, so a client that asks for `local` must
+ * expect to miss the numbers listed `fixed` (the strict reading, where a client's mistake shows).
+ */
+function typeMatches(filter: (typeof ACCOUNT_TYPES)[number] | undefined, record: AccountNumber): boolean {
+  return filter === undefined || filter === listedType(record);
+}
+
+/** The list's filters beyond type, dates and number: the 10DLC, toll-free and CNAM ones. */
+function complianceMatches(filters: z.output<typeof listSchema>, record: AccountNumber): boolean {
+  const { cnam_lookup, tendlc_registration_status, tendlc_campaign_id, toll_free_sms_verification } = filters;
+  return (
+    (cnam_lookup === undefined || cnamLookup(record) === cnam_lookup) &&
+    (tendlc_registration_status === undefined || tendlcStatus(record) === TENDLC_FILTER[tendlc_registration_status]) &&
+    // No number of the sandbox is linked to a 10DLC campaign: a campaign filter finds none.
+    tendlc_campaign_id === undefined &&
+    (toll_free_sms_verification === undefined || tollfreeVerification(record) === TOLLFREE_FILTER[toll_free_sms_verification])
+  );
 }
 
 function listNumbers(ctx: ApiContext): Operation {
@@ -224,14 +263,17 @@ function listNumbers(ctx: ApiContext): Operation {
   const { limit, offset, ...filters } = p;
   return () => {
     const { world } = ctx;
+    const nowMs = world.now();
     // Cached per filter set until the account changes: walking 100,000 numbers page by page
     // must not filter them all again for each page.
-    const matching = world.cached(`numbers:${JSON.stringify(filters)}`, () =>
+    const today = new Date(nowMs).toISOString().slice(0, 10);
+    const matching = world.cached(`numbers:${today}:${JSON.stringify(filters)}`, () =>
       world.accountNumbers().filter((record) => {
-        const renewal = record.renewalDate ?? renewalDate(record.addedAt);
+        const renewal = renewalOf(record, nowMs);
         return (
-          typeMatches(filters.type, record.numberType) &&
-          typeMatches(filters.number_type, record.numberType) &&
+          typeMatches(filters.type, record) &&
+          typeMatches(filters.number_type, record) &&
+          complianceMatches(p, record) &&
           (filters.number_startswith === undefined || record.number.startsWith(filters.number_startswith)) &&
           (filters.alias === undefined || record.alias === filters.alias) &&
           (filters.subaccount === undefined || record.subaccount === filters.subaccount) &&
@@ -261,9 +303,13 @@ function listNumbers(ctx: ApiContext): Operation {
         ['renewal_date__gte', filters.renewal_date__gte],
         ['renewal_date__lt', filters.renewal_date__lt],
         ['renewal_date__lte', filters.renewal_date__lte],
+        ['cnam_lookup', filters.cnam_lookup],
+        ['tendlc_registration_status', filters.tendlc_registration_status],
+        ['tendlc_campaign_id', filters.tendlc_campaign_id],
+        ['toll_free_sms_verification', filters.toll_free_sms_verification],
       ],
     });
-    return { status: 200, body: { meta: page.meta, objects: page.objects.map((record) => accountNumberObject(record, ctx.accountId)) } };
+    return { status: 200, body: { meta: page.meta, objects: page.objects.map((record) => accountNumberObject(record, ctx.accountId, nowMs)) } };
   };
 }
 
@@ -275,7 +321,7 @@ function ownedNumber(ctx: ApiContext): AccountNumber {
 }
 
 function getNumber(ctx: ApiContext): Operation {
-  return () => ({ status: 200, body: accountNumberObject(ownedNumber(ctx), ctx.accountId) });
+  return () => ({ status: 200, body: accountNumberObject(ownedNumber(ctx), ctx.accountId, ctx.world.now()) });
 }
 
 const SUBACCOUNT = /^SA[A-Z0-9]{18}$/;

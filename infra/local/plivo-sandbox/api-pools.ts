@@ -53,6 +53,11 @@ function createPowerpack(ctx: ApiContext): Operation {
   const p = parseParams(createSchema, ctx.params);
   return () => {
     const { world } = ctx;
+    // "Must be unique across all Powerpacks in customer's account."
+    // (https://www.plivo.com/docs/sms/api/powerpack/create-a-powerpack/)
+    if (world.pools.allPowerpacks().some((existing) => existing.name === p.name)) {
+      throw badRequest(`name ${p.name} is already used by another Powerpack of this account: Powerpack names must be unique`);
+    }
     const powerpack = world.pools.createPowerpack(
       world.resourcesRandom.uuid(),
       world.resourcesRandom.uuid(),
@@ -153,7 +158,15 @@ function addToPool(kind: PoolNumberKind) {
       }
       const capable = p.service === 'mms' ? record.mmsEnabled : record.smsEnabled;
       if (!capable) throw badRequest(`number ${number} is not ${p.service}-enabled, so it cannot join a pool for service ${p.service}`);
-      const member: PoolMember = { number, service: p.service, via: kind, addedAt: new Date(world.now()).toISOString() };
+      const nowMs = world.now();
+      const member: PoolMember = {
+        number,
+        service: p.service,
+        via: kind,
+        addedAt: new Date(nowMs).toISOString(),
+        ...(ctx.visibleAfterMs === undefined ? {} : { visibleAtMs: nowMs + ctx.visibleAfterMs }),
+      };
+      if (member.visibleAtMs !== undefined) world.poolMembersHiddenUntilMs = Math.max(world.poolMembersHiddenUntilMs, member.visibleAtMs);
       world.pools.addMember(pool.uuid, member);
       world.touch();
       return { status: 200, body: memberObject(ctx, pool, member, true) };
@@ -161,11 +174,17 @@ function addToPool(kind: PoolNumberKind) {
   };
 }
 
+/**
+ * Whether a member shows yet. Plivo's pages do not promise that a number just added is listed at
+ * once (its storage may be eventually consistent); a `visibleAfterMs` fault rule delays it.
+ */
+const visible = (member: PoolMember, nowMs: number): boolean => member.visibleAtMs === undefined || member.visibleAtMs <= nowMs;
+
 function memberOf(ctx: ApiContext, pool: Pool, kind: PoolNumberKind): PoolMember {
   const number = ctx.path.number ?? '';
   const member = pool.members.get(number);
   const record = ctx.world.account.get(number);
-  if (!member || (kind === 'tollfree' && record?.numberType !== 'tollfree')) {
+  if (!member || !visible(member, ctx.world.now()) || (kind === 'tollfree' && record?.numberType !== 'tollfree')) {
     throw notFound(`${kind === 'tollfree' ? 'toll-free number' : 'number'} ${number} not found in number pool ${pool.uuid}`);
   }
   return member;
@@ -228,7 +247,8 @@ function listPool(kind: PoolNumberKind) {
       const { world } = ctx;
       const pool = poolOf(ctx);
       const key = `pool:${pool.uuid}:${kind}:${JSON.stringify([p.prefixes, wantedType, p.service, p.country])}`;
-      const matching = world.cached(key, () =>
+      const nowMs = world.now();
+      const cached = world.cached(key, () =>
         [...pool.members.values()].filter((member) => {
           const record = world.account.get(member.number);
           const type = poolType(record);
@@ -244,6 +264,8 @@ function listPool(kind: PoolNumberKind) {
           return true;
         }),
       );
+      // Filtering out hidden members costs a pass over the pool: only while some member is hidden.
+      const matching = nowMs < world.poolMembersHiddenUntilMs ? cached.filter((member) => visible(member, nowMs)) : cached;
       const page = paginate(matching, {
         basePath: `${accountPath(ctx.accountId)}NumberPool/${pool.uuid}/${kind === 'tollfree' ? 'Tollfree' : 'Number'}/`,
         limit: p.limit,

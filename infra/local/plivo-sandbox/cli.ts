@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { formatRateLimit, parseRateLimit, PLIVO_DEFAULT_RATE_LIMIT } from '../../../functions/lib/plivo/rate-limit.js';
 import { ADMIN_ROUTES } from './admin.js';
+import { RATE_WINDOWS, type RateWindow } from './rate-limiter.js';
 import { SANDBOX_DEFAULTS, startPlivoSandbox, type SandboxOptions } from './server.js';
 import { INACTIVE_POOL_ADDS, PENDING_SHAPES } from './world.js';
 
@@ -46,6 +47,14 @@ const OPTIONS = {
     value: 'MODE',
     help: `a pool add of a number still pending verification: reject (400) or accept (default ${D.inactivePoolAdd})`,
   },
+  'rate-window': {
+    type: 'string',
+    value: 'W',
+    help: `how the rate limit counts: sliding (the last window) or fixed (clock-aligned windows) (default ${D.rateWindow})`,
+  },
+  'reissue-unrented': { type: 'boolean', help: 'unrented numbers go back to stock (after --reclaim-days) and are handed out again first' },
+  'reclaim-days': { type: 'string', value: 'N', help: `days an unrented number waits before it is back in stock (default ${D.reclaimDays})` },
+  'fixed-share': { type: 'string', value: 'S', help: `share of local numbers the account lists as "fixed", 0 to 1 (default ${D.fixedShare})` },
   quiet: { type: 'boolean', help: 'do not log each request' },
   help: { type: 'boolean', help: 'show this help and exit' },
 } as const satisfies Record<string, OptionSpec>;
@@ -70,6 +79,8 @@ function helpText(): string {
     'Documentation: docs/plivo-sandbox.md',
   ].join('\n');
 }
+
+const isRateWindow = (text: string): text is RateWindow => (RATE_WINDOWS as readonly string[]).includes(text);
 
 class UsageError extends Error {
   override readonly name = 'UsageError' as const;
@@ -112,6 +123,19 @@ function optionsFromArgs(values: Record<string, string | boolean | undefined>): 
   if (shape !== undefined) options.pendingShape = oneOf('pending-shape', shape, PENDING_SHAPES);
   const poolAdd = text('inactive-pool-add');
   if (poolAdd !== undefined) options.inactivePoolAdd = oneOf('inactive-pool-add', poolAdd, INACTIVE_POOL_ADDS);
+  const window = text('rate-window');
+  if (window !== undefined) {
+    if (!isRateWindow(window)) throw new UsageError(`--rate-window must be one of ${RATE_WINDOWS.join(', ')}, got "${window}"`);
+    options.rateWindow = window;
+  }
+  if (values['reissue-unrented'] === true) options.reissueUnrented = true;
+  options.reclaimDays = wholeNumber('reclaim-days', text('reclaim-days'), D.reclaimDays);
+  const share = text('fixed-share');
+  if (share !== undefined) {
+    const value = Number(share);
+    if (share.trim() === '' || !(value >= 0 && value <= 1)) throw new UsageError(`--fixed-share must be a number from 0 to 1, got "${share}"`);
+    options.fixedShare = value;
+  }
   if (values.quiet !== true) options.logger = (message) => console.log(`${new Date().toISOString()} ${message}`);
   return options;
 }

@@ -33,13 +33,22 @@ export const faultRuleSchema = z
     drop: z.boolean().default(false),
     /** For rents: the share of numbers that come back "Failed" (not rented, not charged). */
     numberFailureRate: z.number().min(0).max(1).optional(),
-    /** `Retry-After` of an injected 429, in seconds. */
-    retryAfterSeconds: z.number().int().min(0).default(1),
+    /** `Retry-After` of an injected 429, in seconds; null: a 429 without `Retry-After`. */
+    retryAfterSeconds: z.number().int().min(0).nullable().default(1),
+    /**
+     * The body of the injected error: `string` (`{"api_id","error":"…"}`, what Plivo usually
+     * sends), `object` (`"error"` an object of field → messages, as Plivo's validation errors
+     * are), or `html` (not JSON at all: the page a proxy in front of Plivo answers a 502 with).
+     */
+    errorBody: z.enum(['string', 'object', 'html']).default('string'),
+    /** The pool add succeeds, but the pool's list and find show the number only this many ms later. */
+    visibleAfterMs: z.number().int().min(1).max(600_000).optional(),
   })
   .strict()
   .refine(
-    (rule) => (rule.status ?? 0) > 0 || rule.drop || rule.latencyMs > 0 || rule.numberFailureRate !== undefined,
-    { error: 'a rule must do something: set status, drop, latencyMs or numberFailureRate' },
+    (rule) =>
+      (rule.status ?? 0) > 0 || rule.drop || rule.latencyMs > 0 || rule.numberFailureRate !== undefined || rule.visibleAfterMs !== undefined,
+    { error: 'a rule must do something: set status, drop, latencyMs, numberFailureRate or visibleAfterMs' },
   )
   .refine((rule) => rule.status === undefined || rule.status === 0 || rule.status >= 400, {
     error: 'status must be an error status (400-599), or 0 for none',
@@ -55,11 +64,13 @@ export interface FaultPlan {
   /** Extra delay before answering. */
   latencyMs: number;
   /** Answer this error instead of the real answer. */
-  error?: { status: number; retryAfterSeconds: number; when: 'before' | 'after' };
+  error?: { status: number; retryAfterSeconds: number | null; when: 'before' | 'after'; body: FaultRule['errorBody'] };
   /** Destroy the socket instead of answering. */
   drop?: { when: 'before' | 'after' };
   /** Per rented number, the chance it comes back "Failed". */
   numberFailureRate?: number;
+  /** A pool add becomes visible in the pool's list and find this many ms after it succeeded. */
+  visibleAfterMs?: number;
 }
 
 export interface FaultRuleReport extends FaultRule {
@@ -106,8 +117,9 @@ export class FaultInjector {
       const decided = plan.error !== undefined || plan.drop !== undefined;
       if (!decided && rule.drop) plan.drop = { when: rule.when };
       else if (!decided && (rule.status ?? 0) > 0) {
-        plan.error = { status: rule.status ?? 500, retryAfterSeconds: rule.retryAfterSeconds, when: rule.when };
+        plan.error = { status: rule.status ?? 500, retryAfterSeconds: rule.retryAfterSeconds, when: rule.when, body: rule.errorBody };
       }
+      if (plan.visibleAfterMs === undefined && rule.visibleAfterMs !== undefined) plan.visibleAfterMs = rule.visibleAfterMs;
       if (plan.numberFailureRate === undefined && rule.numberFailureRate !== undefined) plan.numberFailureRate = rule.numberFailureRate;
     }
     return plan;
@@ -117,6 +129,12 @@ export class FaultInjector {
   drawNumberFailure(rate: number | undefined): boolean {
     return rate !== undefined && rate > 0 && this.random.next() < rate;
   }
+}
+
+/** The page a proxy answers with when Plivo behind it fails: HTML, not JSON. */
+export function proxyErrorPage(status: number): string {
+  const title = `${status} ${faultMessage(status).replace(/ \(.*$/, '')}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 }
 
 /** What an injected error says (Plivo-style, and plain about where it came from). */

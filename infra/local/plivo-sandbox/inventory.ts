@@ -11,6 +11,10 @@
  * of their group's hand-out list, so search and group rents draw from one inventory — a number
  * bought through `PhoneNumber/` leaves its group's stock, and a group rent hands out the numbers
  * search showed first.
+ *
+ * With `reissueUnrented` (the world decides), an unrented number is different: Plivo returns
+ * released numbers to its inventory, so it comes back too — after a reclaim window, then first in
+ * line — and a client must not take a number it sees again for one it still owns.
  */
 import { CATALOGUE, COUNTRIES, type NumberGroup } from './catalogue.js';
 import type { Random } from './random.js';
@@ -19,12 +23,22 @@ export interface InventoryData {
   stock: Record<string, number>;
   returned: Record<string, string[]>;
   issued: string[];
+  reclaiming?: Reclaiming[];
+}
+
+/** An unrented number on its way back to stock. */
+interface Reclaiming {
+  groupId: string;
+  number: string;
+  /** Epoch ms from which it is in stock again. */
+  availableAtMs: number;
 }
 
 export class Inventory {
   private stock = new Map<string, number>();
   private returned = new Map<string, string[]>();
   private issued = new Set<string>();
+  private reclaiming: Reclaiming[] = [];
 
   constructor(private readonly random: Random) {
     for (const group of CATALOGUE) this.stock.set(group.groupId, group.initialStock);
@@ -88,6 +102,25 @@ export class Inventory {
     return undefined;
   }
 
+  /** An unrented number goes back to its group once `availableAtMs` has passed (see `settle`). */
+  reclaim(group: NumberGroup, number: string, availableAtMs: number): void {
+    this.reclaiming.push({ groupId: group.groupId, number, availableAtMs });
+  }
+
+  /** Numbers whose reclaim window is over are in stock again, first in line; true if any came back. */
+  settle(nowMs: number, groupOf: (groupId: string) => NumberGroup | undefined): boolean {
+    const due = this.reclaiming.filter((entry) => entry.availableAtMs <= nowMs);
+    if (due.length === 0) return false;
+    this.reclaiming = this.reclaiming.filter((entry) => entry.availableAtMs > nowMs);
+    for (const entry of due) {
+      const group = groupOf(entry.groupId);
+      if (!group) continue;
+      this.stock.set(group.groupId, this.stockOf(group.groupId) + 1);
+      this.returned.set(group.groupId, [entry.number, ...(this.returned.get(group.groupId) ?? [])]);
+    }
+    return true;
+  }
+
   /** Puts `count` back into stock without their numbers (numbers that failed to rent are not reused). */
   restock(group: NumberGroup, count: number): void {
     this.stock.set(group.groupId, this.stockOf(group.groupId) + count);
@@ -103,6 +136,7 @@ export class Inventory {
       stock: Object.fromEntries(this.stock),
       returned: Object.fromEntries([...this.returned].filter(([, numbers]) => numbers.length > 0)),
       issued: [...this.issued],
+      reclaiming: this.reclaiming,
     };
   }
 
@@ -110,6 +144,7 @@ export class Inventory {
     for (const [groupId, stock] of Object.entries(data.stock)) if (this.stock.has(groupId)) this.stock.set(groupId, stock);
     this.returned = new Map(Object.entries(data.returned));
     this.issued = new Set(data.issued);
+    this.reclaiming = [...(data.reclaiming ?? [])];
   }
 
   private mustGenerate(group: NumberGroup): string {

@@ -32,7 +32,7 @@ export const accountNumberSchema = z.object({
   voiceRate: z.string(),
   smsRate: z.string(),
   mmsRate: z.string(),
-  /** Set by `PATCH /__sandbox/numbers/{number}`; else a month after `addedAt`. */
+  /** Set by `PATCH /__sandbox/numbers/{number}`; else the next monthly anniversary of `addedAt`. */
   renewalDate: z.string().optional(),
   /**
    * In the account but not active: bought or rented in a country with verification requirements
@@ -41,6 +41,10 @@ export const accountNumberSchema = z.object({
   pending: z.boolean().optional(),
   /** Chosen at buy (`PhoneNumber/`); US numbers only. */
   cnamLookup: z.enum(['enabled', 'disabled']).optional(),
+  /** A local number the account lists as `fixed` (Plivo types some local numbers so). */
+  listedAsFixed: z.boolean().optional(),
+  /** Monthly renewals charged so far (the sandbox clock passed their anniversaries). */
+  renewalsCharged: z.number().int().optional(),
 });
 export type AccountNumber = z.infer<typeof accountNumberSchema>;
 
@@ -65,6 +69,9 @@ export const pendingOrderSchema = z.object({
 });
 export type PendingOrder = z.infer<typeof pendingOrderSchema>;
 
+export const renewalSchema = z.object({ number: z.string(), rentalRate: z.string(), date: z.string() });
+export type Renewal = z.infer<typeof renewalSchema>;
+
 export const unrentSchema = z.object({ number: z.string(), at: z.string() });
 export type Unrent = z.infer<typeof unrentSchema>;
 
@@ -74,6 +81,8 @@ export const poolMemberSchema = z.object({
   /** Which sub-resource added it: `Number/` or `Tollfree/`. */
   via: z.enum(['number', 'tollfree']),
   addedAt: z.string(),
+  /** Epoch ms before which the pool's list and find do not show it (a `visibleAfterMs` fault). */
+  visibleAtMs: z.number().optional(),
 });
 export type PoolMember = z.infer<typeof poolMemberSchema>;
 export type PoolService = PoolMember['service'];

@@ -15,6 +15,7 @@ import {
   pendingOrderSchema,
   poolSchema,
   powerpackSchema,
+  renewalSchema,
   unrentSchema,
 } from './model.js';
 import type { WorldData } from './world.js';
@@ -28,12 +29,14 @@ const worldDataSchema = z.object({
     stock: z.record(z.string(), z.number().int().min(0)),
     returned: z.record(z.string(), z.array(z.string())),
     issued: z.array(z.string()),
+    reclaiming: z.array(z.object({ groupId: z.string(), number: z.string(), availableAtMs: z.number() })).optional(),
   }),
   account: z.object({
     numbers: z.array(accountNumberSchema),
     charges: z.array(chargeSchema),
     pendingOrders: z.array(pendingOrderSchema),
     unrented: z.array(unrentSchema),
+    renewals: z.array(renewalSchema).optional(),
     nextPendingId: z.number().int().min(1),
   }),
   pools: z.object({ powerpacks: z.array(powerpackSchema), pools: z.array(poolSchema) }),

@@ -46,6 +46,11 @@ export function stableDigits(text: string, length: number): string {
   return String(random.int(1, 9)) + random.digits(length - 1);
 }
 
+/** A fraction in [0, 1) fixed by `text` alone: a per-item draw that does not depend on call order. */
+export function stableFraction(text: string): number {
+  return hash128(text)[0] / 4294967296;
+}
+
 /** A small, fast PRNG (sfc32) whose whole state is four numbers. */
 export class Random {
   private s: RandomState;

@@ -19,6 +19,8 @@ export interface ApiContext {
   path: Record<string, string>;
   /** For rents: whether the next number fails (a fault rule's `numberFailureRate`). */
   failNumber: () => boolean;
+  /** For pool adds: the member shows in the pool's list and find only this many ms later (a fault rule). */
+  visibleAfterMs?: number;
 }
 
 /** A success answer without its api_id (the server adds it). No body means 204-style empty. */

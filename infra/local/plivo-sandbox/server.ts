@@ -1,7 +1,8 @@
 /**
  * The Plivo sandbox: a local stand-in for Plivo's number APIs (search, rent, account numbers,
  * Powerpacks and number pools), with Basic auth, Plivo's validation and error bodies, pagination,
- * a rate limit counted the way our client counts it, asynchronous mode with signed callbacks,
+ * a rate limit counted by code of its own (fixed or sliding windows), a clock with monthly renewals,
+ * asynchronous mode with signed callbacks,
  * fault injection, and admin routes that tell the ground truth.
  *
  * Built on `node:http` without a framework: Plivo's SDK sends query strings that URL parsers read
@@ -16,11 +17,12 @@ import { numberRoutes } from './api-numbers.js';
 import { phoneNumberRoutes } from './api-phone-numbers.js';
 import { poolRoutes } from './api-pools.js';
 import { CallbackSender, parseAsyncRequest, type AsyncRequest } from './async-callbacks.js';
-import { ApiError, basicCredentials, isLoopbackAddress, parseBody, parseTarget, readBody, sendEmpty, sendJson, type Params } from './http.js';
-import { FaultInjector, faultMessage, faultRuleSchema, type FaultPlan, type FaultRuleInput, type FaultRuleReport } from './faults.js';
+import { ApiError, basicCredentials, isLoopbackAddress, parseBody, parseTarget, readBody, sendEmpty, sendHtml, sendJson, type Params } from './http.js';
+import { FaultInjector, faultMessage, faultRuleSchema, proxyErrorPage, type FaultPlan, type FaultRuleInput, type FaultRuleReport } from './faults.js';
 import { loadStateFile, StateSaver } from './persistence.js';
 import { stableDigits } from './random.js';
-import { AccountRateLimiter } from './rate-limiter.js';
+import { SandboxClock } from './clock.js';
+import { AccountRateLimiter, type RateWindow } from './rate-limiter.js';
 import { RequestStats } from './request-stats.js';
 import { Router, UNKNOWN_ROUTE, type ApiAnswer, type ApiContext, type Operation, type RouteMatch } from './router.js';
 import { buildSnapshot, type SandboxSnapshot } from './snapshot.js';
@@ -56,6 +58,14 @@ export interface SandboxOptions {
   inactivePoolAdd?: InactivePoolAdd;
   /** Receives one line per API request and every problem. @default silent */
   logger?: (message: string) => void;
+  /** How the rate limit counts: clock-aligned windows (fixed) or the last `windowMs` (sliding). @default 'fixed' */
+  rateWindow?: RateWindow;
+  /** Unrented numbers go back to stock after `reclaimDays` and are handed out again first. @default false */
+  reissueUnrented?: boolean;
+  /** Days an unrented number stays reserved before it is back in stock (with `reissueUnrented`). @default 0 */
+  reclaimDays?: number;
+  /** Share of local numbers the account lists as `fixed` (deterministic per number and seed); 0: none. @default 0.25 */
+  fixedShare?: number;
 }
 
 export interface PlivoSandbox {
@@ -101,6 +111,9 @@ export const SANDBOX_DEFAULTS = {
   pendingCountries: ['FR', 'DE'],
   pendingShape: 'order',
   inactivePoolAdd: 'reject',
+  rateWindow: 'fixed',
+  reclaimDays: 0,
+  fixedShare: 0.25,
 } as const;
 
 const router = new Router([...numberRoutes, ...phoneNumberRoutes, ...poolRoutes]);
@@ -110,6 +123,8 @@ interface Outcome {
   status: number;
   body?: Record<string, unknown>;
   headers?: Record<string, string>;
+  /** A body that is not JSON (an injected proxy error page), sent as text/html. */
+  html?: string;
 }
 
 function urlHost(host: string): string {
@@ -128,13 +143,17 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
   const log = options.logger ?? (() => undefined);
   if (authId === '' || authId.includes('/')) throw new Error(`authId must be a non-empty id without "/", got "${authId}"`);
 
+  const clock = new SandboxClock(options.now ?? Date.now);
   const worldOptions: WorldOptions = {
     seed,
     pendingCountries: (options.pendingCountries ?? SANDBOX_DEFAULTS.pendingCountries).map((country) => country.toUpperCase()),
     defaultAppId: stableDigits(`default-app:${authId}`, 17),
-    now: options.now ?? Date.now,
+    now: clock.now,
     pendingShape: options.pendingShape ?? SANDBOX_DEFAULTS.pendingShape,
     inactivePoolAdd: options.inactivePoolAdd ?? SANDBOX_DEFAULTS.inactivePoolAdd,
+    reissueUnrented: options.reissueUnrented ?? false,
+    reclaimDays: options.reclaimDays ?? SANDBOX_DEFAULTS.reclaimDays,
+    fixedShare: options.fixedShare ?? SANDBOX_DEFAULTS.fixedShare,
   };
 
   let world = new SandboxWorld(worldOptions);
@@ -149,7 +168,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
 
   const faults = new FaultInjector(seed);
   const stats = new RequestStats();
-  const limiter = new AccountRateLimiter(rateLimit);
+  const limiter = new AccountRateLimiter(rateLimit, options.rateWindow ?? SANDBOX_DEFAULTS.rateWindow);
   const closing = new AbortController();
   const callbacks = new CallbackSender({ authToken, nonce: () => world.idsRandom.digits(20), log });
   const saver =
@@ -173,6 +192,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
   /** Runs an operation into an answer; Plivo-style errors for ApiError, a 500 for bugs. */
   const runOperation = (operation: Operation, apiId: string): Outcome => {
     try {
+      world.settleTime();
       const answer: ApiAnswer = operation();
       return answer.body === undefined ? { status: answer.status } : { status: answer.status, body: withApiId(answer.body, apiId) };
     } catch (error) {
@@ -217,7 +237,8 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
         return;
       }
       log(`${method} ${req.url ?? ''} → ${outcome.status} (${Date.now() - started} ms)`);
-      if (outcome.body === undefined) sendEmpty(res, outcome.status, outcome.headers);
+      if (outcome.html !== undefined) sendHtml(res, outcome.status, outcome.html, outcome.headers);
+      else if (outcome.body === undefined) sendEmpty(res, outcome.status, outcome.headers);
       else sendJson(res, outcome.status, outcome.body, outcome.headers);
     };
     const fail = (status: number, message: string, headers: Record<string, string> = {}): Promise<void> =>
@@ -261,7 +282,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     const plan: FaultPlan = faults.decide(method, relative);
     extraLatency = plan.latencyMs;
     if (plan.drop?.when === 'before') return finish('drop');
-    if (plan.error?.when === 'before') return fail(plan.error.status, faultMessage(plan.error.status), retryAfter(plan));
+    if (plan.error?.when === 'before') return finish(faultOutcome(plan.error));
 
     // 4. Validation (synchronous even in async mode), then the operation.
     const ctx: ApiContext = {
@@ -270,11 +291,12 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       params,
       path: match.path,
       failNumber: () => faults.drawNumberFailure(plan.numberFailureRate),
+      ...(plan.visibleAfterMs === undefined ? {} : { visibleAfterMs: plan.visibleAfterMs }),
     };
     /** 5. An "after" fault: whatever the call came to, the client sees the failure. */
     const answerAfterFaults = (answer: () => Promise<void>): Promise<void> => {
       if (plan.drop?.when === 'after') return finish('drop');
-      if (plan.error?.when === 'after') return fail(plan.error.status, faultMessage(plan.error.status), retryAfter(plan));
+      if (plan.error?.when === 'after') return finish(faultOutcome(plan.error));
       return answer();
     };
 
@@ -297,10 +319,29 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     return answerAfterFaults(() => finish(answer));
   }
 
-  const retryAfter = (plan: FaultPlan): Record<string, string> =>
-    plan.error?.status === 429 ? { 'retry-after': String(plan.error.retryAfterSeconds) } : {};
+  /** The answer of an injected error, in the body shape its rule asks for. */
+  const faultOutcome = (error: NonNullable<FaultPlan['error']>): Outcome => {
+    const headers: Record<string, string> =
+      error.status === 429 && error.retryAfterSeconds !== null ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    const message = faultMessage(error.status);
+    if (error.body === 'html') return { status: error.status, html: proxyErrorPage(error.status), headers };
+    const body = error.body === 'object' ? { error: { error: [message] } } : { error: message };
+    return { status: error.status, body: { api_id: world.idsRandom.uuid(), ...body }, headers };
+  };
 
   const control: AdminControl = {
+    moveClock: (move) => {
+      let now: number;
+      try {
+        now = clock.move(move);
+      } catch (error) {
+        if (error instanceof RangeError) throw new ApiError(400, error.message);
+        throw error;
+      }
+      world.settleTime();
+      noteChanges();
+      return { now: new Date(now).toISOString() };
+    },
     snapshot: () =>
       buildSnapshot({ world, accountId: authId, seed, requests: stats.snapshot(), callbacks: callbacks.stats() }),
     setFaults: (rules) => faults.setRules(rules),
@@ -338,6 +379,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       return { poolUuid, ...entry };
     },
     reset: () => {
+      clock.reset();
       world = new SandboxWorld(worldOptions);
       faults.clear();
       stats.reset();

@@ -4,7 +4,7 @@
  */
 import { findGroup } from './catalogue.js';
 import { toUnits, unitsToNumber } from './money.js';
-import type { JsonValue, PendingOrder, PoolService, Unrent } from './model.js';
+import type { JsonValue, PendingOrder, PoolService, Renewal, Unrent } from './model.js';
 import type { RequestStatsSnapshot } from './request-stats.js';
 import type { SandboxWorld } from './world.js';
 
@@ -67,8 +67,19 @@ export interface SandboxSnapshot {
   pools: Record<string, SnapshotPool>;
   powerpacks: SnapshotPowerpack[];
   pendingOrders: (PendingOrder & { countryIso2: string })[];
-  /** Money spent, in USD rounded to 5 decimals. Unrents refund nothing, so this only grows. */
-  charges: { setup: number; rental: number; total: number; perNumber: Record<string, SnapshotCharge> };
+  /**
+   * Money spent, in USD rounded to 5 decimals. Unrents refund nothing, so this only grows.
+   * `rental` is the first month's rent; each later month is one entry of `renewals` (charged when
+   * the sandbox clock reaches its anniversary), summed in `renewal`; `total` counts all three.
+   */
+  charges: {
+    setup: number;
+    rental: number;
+    renewal: number;
+    total: number;
+    perNumber: Record<string, SnapshotCharge>;
+    renewals: Renewal[];
+  };
   /** Numbers given back, with when. */
   unrented: Unrent[];
   requests: RequestStatsSnapshot;
@@ -109,6 +120,8 @@ export function buildSnapshot(input: {
 
   let setup = 0;
   let rental = 0;
+  const renewals = [...world.account.allRenewals()];
+  const renewal = renewals.reduce((sum, entry) => sum + toUnits(entry.rentalRate), 0);
   const perNumber: Record<string, SnapshotCharge> = {};
   for (const charge of world.account.allCharges()) {
     const s = toUnits(charge.setupRate);
@@ -145,7 +158,14 @@ export function buildSnapshot(input: {
     pendingOrders: world.account
       .pendingOrders()
       .map((order) => ({ ...order, countryIso2: findGroup(order.groupId)?.countryIso2 ?? '' })),
-    charges: { setup: unitsToNumber(setup), rental: unitsToNumber(rental), total: unitsToNumber(setup + rental), perNumber },
+    charges: {
+      setup: unitsToNumber(setup),
+      rental: unitsToNumber(rental),
+      renewal: unitsToNumber(renewal),
+      total: unitsToNumber(setup + rental + renewal),
+      perNumber,
+      renewals,
+    },
     unrented: [...world.account.allUnrented()],
     requests: input.requests,
     inventory: world.inventory.stockByGroup(),

@@ -10,7 +10,7 @@ import { ComplianceApplications } from './compliance.js';
 import { Inventory, type InventoryData } from './inventory.js';
 import type { AccountNumber, PendingOrder } from './model.js';
 import { Pools, type PoolsData } from './pools.js';
-import { Random, type RandomState } from './random.js';
+import { Random, stableFraction, type RandomState } from './random.js';
 
 export interface WorldOptions {
   seed: number;
@@ -27,6 +27,11 @@ export interface WorldOptions {
   pendingShape: PendingShape;
   /** A pool add of a number still pending verification: refused (400) or accepted. */
   inactivePoolAdd: InactivePoolAdd;
+  /** Unrented numbers go back to stock after `reclaimDays` and are handed out again first. */
+  reissueUnrented: boolean;
+  reclaimDays: number;
+  /** Share of local numbers listed as `fixed`, drawn per number from the seed. */
+  fixedShare: number;
 }
 
 export const INACTIVE_POOL_ADDS = ['reject', 'accept'] as const;
@@ -61,6 +66,9 @@ export class SandboxWorld {
   /** Powerpack and pool uuids. */
   readonly resourcesRandom: Random;
   private versionCounter = 0;
+  /** Until when some pool member may still be hidden (a `visibleAfterMs` fault); lists skip the check after. */
+  poolMembersHiddenUntilMs = 0;
+  private settledDay = '';
   private cache = new Map<string, unknown>();
   private cacheVersion = -1;
 
@@ -91,6 +99,24 @@ export class SandboxWorld {
     return this.options.now();
   }
 
+  /**
+   * Brings the world up to the clock: renewals whose day has come are charged, unrented numbers
+   * whose reclaim window is over are back in stock. Run before every operation and when the clock
+   * moves; cheap when nothing is due (renewals are looked at once per day).
+   */
+  settleTime(): void {
+    const nowMs = this.now();
+    if (this.inventory.settle(nowMs, findGroup)) this.versionCounter++;
+    const today = new Date(nowMs).toISOString().slice(0, 10);
+    if (today === this.settledDay) return;
+    this.settledDay = today;
+    if (this.account.chargeRenewals(nowMs) > 0) this.versionCounter++;
+  }
+
+  /** Whether a local number is listed as `fixed`: a per-number draw from the seed. */
+  private listedAsFixed = (number: string): boolean =>
+    this.options.fixedShare > 0 && stableFraction(`fixed:${this.options.seed}:${number}`) < this.options.fixedShare;
+
   isPendingCountry(countryIso2: string): boolean {
     return this.options.pendingCountries.includes(countryIso2);
   }
@@ -111,7 +137,7 @@ export class SandboxWorld {
     const statuses = numbers.map((number) => ({ number, status: failNumber() ? ('Failed' as const) : ('Success' as const) }));
     const rented = statuses.filter((entry) => entry.status === 'Success').map((entry) => entry.number);
     this.inventory.restock(group, numbers.length - rented.length);
-    this.account.add(group, rented, appId, this.now());
+    this.account.add(group, rented, appId, this.now(), { listedAsFixed: this.listedAsFixed });
     return { kind: 'fulfilled', numbers: statuses };
   }
 
@@ -127,7 +153,7 @@ export class SandboxWorld {
     this.inventory.takeNumber(number);
     this.versionCounter++;
     if (waits) return this.enterPending(group, [number], appId);
-    this.account.add(group, [number], appId, this.now());
+    this.account.add(group, [number], appId, this.now(), { listedAsFixed: this.listedAsFixed });
     return { kind: 'fulfilled', numbers: [{ number, status: 'Success' }] };
   }
 
@@ -135,7 +161,7 @@ export class SandboxWorld {
   approvePending(id?: string): Record<string, string[]> | undefined {
     return this.settlePending(id, (order, group) => {
       if (order.inAccount) this.account.activate(group, order.numbers, this.now());
-      else this.account.add(group, order.numbers, order.appId, this.now());
+      else this.account.add(group, order.numbers, order.appId, this.now(), { listedAsFixed: this.listedAsFixed });
     });
   }
 
@@ -155,9 +181,15 @@ export class SandboxWorld {
   /** Unrents a number: it leaves the account and any pool. */
   unrent(number: string): boolean {
     this.pools.removeMember(number);
+    const group = findGroup(this.account.get(number)?.groupId ?? '');
     const removed = this.account.remove(number, this.now());
-    if (removed) this.versionCounter++;
-    return removed;
+    if (!removed) return false;
+    this.versionCounter++;
+    if (this.options.reissueUnrented && group) {
+      this.inventory.reclaim(group, number, this.now() + this.options.reclaimDays * 86_400_000);
+      this.inventory.settle(this.now(), findGroup);
+    }
+    return true;
   }
 
   /** Records a change made directly on a part (pool add, alias update…). */
@@ -197,7 +229,7 @@ export class SandboxWorld {
 
   /** The per-number pending shape: the numbers are in the account, inactive, under a pending order. */
   private enterPending(group: NumberGroup, numbers: readonly string[], appId: string | null): RentOutcome {
-    this.account.add(group, numbers, appId, this.now(), true);
+    this.account.add(group, numbers, appId, this.now(), { pending: true, listedAsFixed: this.listedAsFixed });
     this.account.createPending(group, numbers, appId, this.now(), true);
     return { kind: 'fulfilled', numbers: numbers.map((number) => ({ number, status: 'pending' as const })) };
   }
