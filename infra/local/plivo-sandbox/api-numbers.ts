@@ -192,8 +192,9 @@ function accountNumberObject(record: AccountNumber, accountId: string, nowMs: nu
   };
 }
 
+/** US numbers only; `enabled` when bought through `PhoneNumber/` with `cnam_lookup=enabled`. */
 function cnamLookup(record: AccountNumber): string | null {
-  return record.countryIso2 === 'US' ? 'disabled' : null;
+  return record.countryIso2 === 'US' ? (record.cnamLookup ?? 'disabled') : null;
 }
 
 /** 10DLC applies to US local numbers that send SMS; none is registered in the sandbox. */
