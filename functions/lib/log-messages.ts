@@ -18,3 +18,9 @@ export const NOTIFY_LOG_MESSAGE = 'notify';
 
 /** INFO, a webhook dispatcher run that attempted deliveries; `failed` as for `NOTIFY_LOG_MESSAGE`. */
 export const WEBHOOK_DISPATCH_LOG_MESSAGE = 'webhook dispatch';
+
+/** WARN, one per order whose execution had died and that a recovery execution now carries on. */
+export const ORDER_RECOVERED_LOG_MESSAGE = 'order recovered: its execution had ended';
+
+/** ERROR, each reconciler run with open orders whose execution is dead and whose recoveries are used up; `count` holds how many. */
+export const ORDERS_NOT_RECOVERED_LOG_MESSAGE = 'orders not recovered: their executions keep dying';

@@ -23,7 +23,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PLIVO_WORST_CALL_MS, plivoEnvironment, WORKFLOW_FUNCTION_TIMEOUT } from './functions.js';
-import { connectOrderWorkflow, grantTaskResponse } from './grants.js';
+import { connectOrderWorkflow, grantDescribeExecutions, grantTaskResponse } from './grants.js';
 import { NodeFunction } from './node-function.js';
 import { rateSeconds, Schedules } from './schedules.js';
 import type { Secrets } from './secrets.js';
@@ -57,7 +57,7 @@ export interface BackgroundJobsProps {
   table: OrdersTable;
   secrets: Secrets;
   /** The order state machine: rebalance runs start their orders there, the reconciler those left unstarted. */
-  stateMachine: sfn.IStateMachine;
+  stateMachine: sfn.StateMachine;
   plivoBaseUrl: string;
   plivoRateLimit: string;
   logLevel: string;
@@ -88,8 +88,10 @@ export class BackgroundJobs extends Construct {
     props.table.connect(this.reconciler.handler, { deletes: true });
     props.secrets.connectPlivoCredentials(this.reconciler.handler);
     grantTaskResponse(this.reconciler);
-    // Its sweep starts the executions of orders left unstarted (it skips the sweep without this).
+    // Its sweeps start the executions of orders left unstarted (it skips them without this) and
+    // recovery executions of orders whose execution died, which it finds with DescribeExecution.
     connectOrderWorkflow(this.reconciler, props.stateMachine);
+    grantDescribeExecutions(this.reconciler, props.stateMachine);
 
     this.webhookDispatcher = new NodeFunction(this, 'WebhookDispatcher', {
       entry: 'functions/webhook-dispatcher/handler.ts',

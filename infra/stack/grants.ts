@@ -1,9 +1,10 @@
 /**
  * Grants that no resource construct owns.
  */
+import { ArnFormat, type CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { explain } from './nag.js';
+import { explain, nagAttributeName } from './nag.js';
 import type { NodeFunction } from './node-function.js';
 
 /** The Step Functions actions that end a task-token wait. */
@@ -32,4 +33,26 @@ export function grantTaskResponse(fn: NodeFunction): void {
 export function connectOrderWorkflow(fn: NodeFunction, stateMachine: sfn.IStateMachine): void {
   fn.handler.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
   stateMachine.grantStartExecution(fn.handler);
+}
+
+/**
+ * Lets `fn` read the state of the orders' executions (states:DescribeExecution on this state
+ * machine's executions only): the reconciler finds orders whose execution is no longer running
+ * (`functions/lib/orders/recovery.ts`). An execution's ARN ends with its name (one per order), so
+ * the resource is this state machine's executions with a wildcard name.
+ */
+export function grantDescribeExecutions(fn: NodeFunction, stateMachine: sfn.StateMachine): void {
+  const stack = Stack.of(fn);
+  fn.handler.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['states:DescribeExecution'],
+      resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }),
+  );
+  const name = nagAttributeName(stateMachine.node.defaultChild as CfnResource, 'Name');
+  explain(
+    fn.role,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
+    "states:DescribeExecution on the order state machine's executions: one per order, named after it, so the execution name is a wildcard.",
+  );
 }

@@ -12,6 +12,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import {
   NOTIFY_LOG_MESSAGE,
+  ORDERS_NOT_RECOVERED_LOG_MESSAGE,
   ORPHANED_NUMBERS_LOG_MESSAGE,
   REBALANCE_FAILED_LOG_MESSAGE,
   WEBHOOK_DISPATCH_LOG_MESSAGE,
@@ -130,6 +131,20 @@ export class NumberOrdersStack extends Stack {
         valueField: 'orphanCount',
         statistic: cloudwatch.Stats.MAXIMUM,
         period: Duration.hours(1),
+      }),
+    });
+    this.alarms.addAlarm({
+      id: 'OrdersNotRecovered',
+      description:
+        'Orders that have not ended and whose execution keeps dying: the reconciler started recovery executions for them until its limit, and they died too. Their numbers are neither verified nor released until an operator looks (the reconciler log lists the orders; the execution history says why).',
+      metric: logValueMetric(this, 'NotRecovered', {
+        namespace,
+        metricName: 'OrdersNotRecovered',
+        logGroups: [reconciler.logGroup],
+        message: ORDERS_NOT_RECOVERED_LOG_MESSAGE,
+        valueField: 'count',
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period,
       }),
     });
     const webhookFailures = logValueMetric(this, 'WebhookFailures', {

@@ -343,7 +343,10 @@ describe('grants', () => {
       expect(actionsOf(statement)).toEqual(expect.arrayContaining(['states:SendTaskFailure', 'states:SendTaskSuccess']));
       for (const action of actionsOf(statement)) expect(action).toMatch(/^(states:SendTask(Success|Failure)|xray:(PutTraceSegments|PutTelemetryRecords))$/);
     }
-    expect(allStatements().filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:') && !/^states:(StartExecution|SendTaskSuccess|SendTaskFailure)$/.test(a)))).toEqual([]);
+    const others = allStatements().filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:') && !/^states:(StartExecution|SendTaskSuccess|SendTaskFailure)$/.test(a)));
+    // Besides: the reconciler reads its orders' executions (to recover those that died), and nothing else.
+    expect(others.map(({ roles, statement }) => [roles, actionsOf(statement)])).toEqual([[[roleOf(functionIds['Reconciler'] as string)], ['states:DescribeExecution']]]);
+    expect(JSON.stringify(resourcesOf(others[0]!.statement))).toContain(':execution:');
   });
 
   it('let the state machine invoke exactly its workflow functions (unqualified), and each schedule only its job', () => {

@@ -56,6 +56,13 @@ describe('statemachines/order.asl.json', () => {
     for (const name of names) expect([name, name.startsWith('States.') || known.has(name)]).toEqual([name, true]);
   });
 
+  it('times the regulatory wait out from the Rent result (the line\'s deadline), not a fixed backstop longer than an execution lives', () => {
+    const states = Object.fromEntries(allStates(definition.States)) as Record<string, State & { TimeoutSecondsPath?: string; ResultSelector?: Record<string, string> }>;
+    expect(states['WaitForRegulatory']?.TimeoutSeconds).toBeUndefined();
+    expect(states['WaitForRegulatory']?.TimeoutSecondsPath).toBe('$.rent.waitSeconds');
+    expect(states['Rent']?.ResultSelector?.['waitSeconds.$']).toBe('$.Payload.waitSeconds');
+  });
+
   it('passes ids and small flags to its Lambdas, never lists of numbers', () => {
     for (const [name, state] of allStates(definition.States)) {
       const payload = state.Parameters?.Payload;

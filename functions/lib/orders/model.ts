@@ -39,6 +39,8 @@ export const lineStatuses = [
   'ROLLED_BACK',
 ] as const;
 export type LineStatus = (typeof lineStatuses)[number];
+/** A line in one of these has ended: nothing more is rented, added or verified for it. */
+export const terminalLineStatuses: readonly LineStatus[] = ['COMPLETED', 'PARTIAL', 'FAILED', 'ROLLED_BACK'];
 
 export const numberStatuses = ['RENTED', 'ASSIGNED', 'VERIFIED', 'FAILED', 'RELEASED', 'LEAKED'] as const;
 export type NumberStatus = (typeof numberStatuses)[number];

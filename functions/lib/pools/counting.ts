@@ -4,7 +4,7 @@
  * in the pool).
  */
 import { PlivoNotFoundError, PoolNotFoundError } from '../errors.js';
-import type { OrderStatus } from '../orders/model.js';
+import { type OrderStatus, terminalLineStatuses } from '../orders/model.js';
 import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import type { Stores } from '../store/stores.js';
@@ -26,7 +26,7 @@ export interface Counted {
 
 const NON_TERMINAL: readonly OrderStatus[] = ['RECEIVED', 'IN_PROGRESS', 'PENDING_REGULATORY'];
 // A line PLANNED is still to be rented (only a dry-run order ends PLANNED, and it is terminal as an order).
-const TERMINAL_LINES = new Set(['COMPLETED', 'PARTIAL', 'FAILED', 'ROLLED_BACK']);
+const TERMINAL_LINES = new Set(terminalLineStatuses);
 
 /** Checks that Plivo knows the pool (one listing of 1), as an order's Plan does. @throws PoolNotFoundError */
 export async function assertPoolExists(plivo: PlivoClient, poolUuid: string): Promise<void> {

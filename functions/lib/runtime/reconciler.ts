@@ -3,9 +3,12 @@
  * but never started (when a state machine is known), then the regulatory work — numbers claimed
  * for waiting lines, complete lines resumed, orphans reported.
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import type { ReconcilerConfig } from '../config.js';
+import { recoverDeadExecutions, type RecoveryDeps, type RecoveryReport } from '../orders/recovery.js';
 import { startUnstarted } from '../orders/submit.js';
+import { ORDER_RECOVERED_LOG_MESSAGE, ORDERS_NOT_RECOVERED_LOG_MESSAGE } from '../log-messages.js';
 import { reconcilePending } from '../workflow/regulatory.js';
 import { sfnClient } from './sfn.js';
 import { workflowRuntime } from './workflow-runtime.js';
@@ -25,6 +28,24 @@ export const reconcilerEvent = z
 type ReconcilerEvent = z.output<typeof reconcilerEvent>;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Recovers the orders whose execution died; logs each one, and the ones past their recoveries for the alarm. */
+async function recover(deps: RecoveryDeps, graceSeconds: number, logger: Logger): Promise<RecoveryReport> {
+  const report = await recoverDeadExecutions(deps, {
+    graceMs: graceSeconds * 1000,
+    onError: (orderId, error) => logger.error('could not look at or recover an order', { orderId, error: messageOf(error) }),
+  }).catch((error: unknown) => {
+    logger.error('the recovery of dead executions failed', { orderId: '-', error: messageOf(error) });
+    return { recovered: [], exhausted: [] };
+  });
+  for (const { orderId, previousStatus, executionArn } of report.recovered) {
+    logger.warn(ORDER_RECOVERED_LOG_MESSAGE, { orderId, previousStatus, executionArn });
+  }
+  if (report.exhausted.length > 0) {
+    logger.error(ORDERS_NOT_RECOVERED_LOG_MESSAGE, { orderId: '-', count: report.exhausted.length, orders: report.exhausted.slice(0, 20) });
+  }
+  return report;
+}
 
 export async function runReconciler(config: ReconcilerConfig, event: ReconcilerEvent) {
   const runtime = workflowRuntime();
@@ -50,5 +71,8 @@ export async function runReconciler(config: ReconcilerConfig, event: ReconcilerE
   }
   const orphanScanHours = event.orphanScanHours ?? config.orphanScanHours;
   const report = await reconcilePending({ ...deps, sfn }, { orphanScanIntervalMs: orphanScanHours * 3_600_000 });
-  return { ...report, orphans: report.orphans.slice(0, 20), startedUnstarted: started.length };
+  // After the regulatory work: a waiting line of a dead execution has had its spent token dropped,
+  // and the recovery execution parks it again with a fresh one.
+  const recovery = stateMachineArn ? await recover({ store: deps.store, sfn, stateMachineArn }, graceSeconds, runtime.logger) : { recovered: [], exhausted: [] };
+  return { ...report, orphans: report.orphans.slice(0, 20), startedUnstarted: started.length, recovered: recovery.recovered.length, notRecovered: recovery.exhausted };
 }

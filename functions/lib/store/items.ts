@@ -20,6 +20,8 @@ export interface OrderItem {
   createdAt: string;
   updatedAt: string;
   executionArn?: string;
+  /** Executions started to carry on the order after the previous one died (orders/recovery.ts). */
+  recoveries?: number;
   rollback?: 'all' | 'unusable';
   /** Set by POST /orders/{id}/cancel: the order rolls back and ends CANCELLED. */
   cancelRequested?: boolean;

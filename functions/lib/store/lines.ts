@@ -85,23 +85,34 @@ export class LineRepository {
   }
 
   /**
-   * Takes the line off the waiting index and returns its task token, once: of two callers racing
-   * to resume (or fail) the same line, exactly one gets the token.
+   * Drops the line's task token and takes it off the waiting index, once the token was sent (or
+   * found spent): only if the line still holds `token` (a newer wait keeps its own), and moving
+   * the line to `status` when given. Sent first, cleared after: a send that fails leaves the
+   * token for the next try (docs/design.md, "Waiting lines"). False when the token was not there.
    */
-  async takeWaitToken(orderId: string, line: number, status: LineStatus): Promise<string | undefined> {
+  async clearWaitToken(orderId: string, line: number, token: string, status?: LineStatus): Promise<boolean> {
     try {
-      const result = await this.update(orderId, line, {
-        UpdateExpression: 'REMOVE taskToken, gsi1pk, gsi1sk SET #status = :status, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(taskToken)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ':now': this.stamp() },
-        ReturnValues: 'ALL_OLD',
+      await this.update(orderId, line, {
+        UpdateExpression: `REMOVE taskToken, gsi1pk, gsi1sk SET updatedAt = :now${status ? ', #status = :status' : ''}`,
+        ConditionExpression: 'taskToken = :token',
+        ...(status ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ExpressionAttributeValues: { ':token': token, ':now': this.stamp(), ...(status ? { ':status': status } : {}) },
       });
-      return result.Attributes?.taskToken as string | undefined;
+      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /** Ends a wait that Step Functions itself ended (the task timed out): token and index entry go, whatever the token. */
+  async dropWait(orderId: string, line: number, status: LineStatus): Promise<void> {
+    await this.update(orderId, line, {
+      UpdateExpression: 'REMOVE taskToken, gsi1pk, gsi1sk SET #status = :status, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status, ':now': this.stamp() },
+    });
   }
 
   /** Lines waiting on address regulations, oldest order first (the index is eventually consistent). */

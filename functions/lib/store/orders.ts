@@ -80,6 +80,8 @@ export class OrderRepository {
       })),
       // Found by the sweep that starts executions a crash kept from starting (orders/submit.ts).
       { Put: { TableName, Item: { ...keys.unstarted(order.orderId), orderId: order.orderId, createdAt } } },
+      // Found by the recovery of orders whose execution died (orders/recovery.ts).
+      { Put: { TableName, Item: { ...keys.openOrder(order.orderId), orderId: order.orderId, createdAt } } },
     ];
     if (!request.dryRun) {
       // Found by the pool's rebalance without reading every order (functions/lib/pools/counting.ts).
@@ -167,6 +169,38 @@ export class OrderRepository {
     await this.table.db.send(new DeleteCommand({ TableName: this.table.tableName, Key: keys.unstarted(orderId) }));
   }
 
+  /** Orders recorded before `before` (ISO time) that have not ended, oldest first. */
+  async open(before: string): Promise<{ orderId: string; createdAt: string }[]> {
+    const items = await queryAll<{ orderId: string; createdAt: string }>(this.table, {
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'createdAt < :before',
+      ExpressionAttributeValues: { ':pk': keys.openOrder('').pk, ':before': before },
+    });
+    return items.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
+  }
+
+  async forgetOpen(orderId: string): Promise<void> {
+    await this.table.db.send(new DeleteCommand({ TableName: this.table.tableName, Key: keys.openOrder(orderId) }));
+  }
+
+  /**
+   * Records the execution that now carries the order after its previous one died, counting the
+   * recoveries. Only if the order still names `previousArn`: of two passes, one records.
+   */
+  async recordRecovery(orderId: string, previousArn: string, executionArn: string): Promise<boolean> {
+    try {
+      await this.update(orderId, {
+        UpdateExpression: 'SET executionArn = :arn, recoveries = if_not_exists(recoveries, :zero) + :one, updatedAt = :now',
+        ConditionExpression: 'executionArn = :previous',
+        ExpressionAttributeValues: { ':arn': executionArn, ':previous': previousArn, ':zero': 0, ':one': 1, ':now': this.stamp() },
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /**
    * Moves the order to `to` if it is in one of `from` (or any status when `from` is omitted).
    * Returns false when the condition did not hold.
@@ -194,9 +228,11 @@ export class OrderRepository {
         ExpressionAttributeValues: values,
         ...(ends ? { ReturnValues: 'ALL_NEW' as const } : {}),
       });
-      // An ended order leaves its pool's active list (a crash here is cleaned up by the pool's next run).
+      // An ended order leaves its pool's active list (a crash here is cleaned up by the pool's next
+      // run) and the open list (cleaned up by the recovery pass, which finds it ended).
       const poolUuid = (result.Attributes as OrderItem | undefined)?.request.poolUuid;
       if (ends && poolUuid) await this.forgetActive(poolUuid, orderId);
+      if (ends) await this.forgetOpen(orderId);
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

@@ -67,6 +67,8 @@ export const keys = {
   rateWindow: (account: string, window: number) => ({ pk: `RATE#${account}`, sk: String(window) }),
   /** An order whose execution may not have started yet (written with the order, deleted once its execution ARN is recorded). */
   unstarted: (orderId: string) => ({ pk: 'UNSTARTED', sk: orderId }),
+  /** An order that has not ended (written with the order, deleted when it ends): what the recovery of dead executions reads. */
+  openOrder: (orderId: string) => ({ pk: 'OPEN', sk: orderId }),
   /** A pool's order that may still be working (written with the order, dropped once it is seen ended). */
   activeOrder: (poolUuid: string, orderId: string) => ({ pk: `POOL#${poolUuid}`, sk: `ACTIVE#${orderId}` }),
   activeOrderPrefix: 'ACTIVE#',

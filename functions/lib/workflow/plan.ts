@@ -5,7 +5,7 @@
  */
 import { PlivoNotFoundError, PoolNotFoundError } from '../errors.js';
 import type { NumberGroup } from '../plivo/schemas.js';
-import type { OrderLine, PlannedGroup } from '../orders/model.js';
+import { type OrderLine, type PlannedGroup, terminalLineStatuses } from '../orders/model.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
@@ -84,27 +84,35 @@ async function checkPool(deps: WorkflowDeps, order: OrderItem): Promise<void> {
   }
 }
 
+/**
+ * Plans every line not planned yet and says which lines to work on. Lines already past planning
+ * (a recovery execution of an order whose first execution died: orders/recovery.ts) keep their
+ * plan and go on from their recorded state; lines that ended are left out.
+ */
 export async function planOrder(deps: WorkflowDeps, orderId: string): Promise<PlanResult> {
   const order = await deps.store.orders.get(orderId);
   await deps.store.orders.setStatus(orderId, 'IN_PROGRESS', ['RECEIVED', 'IN_PROGRESS']);
   const lines = await deps.store.lines.list(orderId);
-  if (!order.request.dryRun) await checkPool(deps, order);
+  if (!order.request.dryRun && lines.some((line) => line.status === 'RECEIVED')) await checkPool(deps, order);
   const covered: number[] = [];
   let short = false;
   for (const line of lines) {
-    const plan = await planLine(deps, order, line);
+    if (terminalLineStatuses.includes(line.status)) continue;
+    const plan = line.status === 'RECEIVED' ? await planLine(deps, order, line) : line.plan;
     const planned = plan.reduce((sum, group) => sum + group.quantity, 0);
-    await deps.store.lines.savePlan(orderId, line.line, plan, 'PLANNED');
-    if (planned < line.spec.quantity) {
-      short = true;
-      await deps.store.lines.recordError(
-        orderId,
-        line.line,
-        recordOf(new Error(`only ${planned} of ${line.spec.quantity} numbers are available within the order's constraints`), line.line),
-      );
+    if (line.status === 'RECEIVED') {
+      await deps.store.lines.savePlan(orderId, line.line, plan, 'PLANNED');
+      if (planned < line.spec.quantity) {
+        await deps.store.lines.recordError(
+          orderId,
+          line.line,
+          recordOf(new Error(`only ${planned} of ${line.spec.quantity} numbers are available within the order's constraints`), line.line),
+        );
+      }
+      deps.logger.info('line planned', { orderId, line: line.line, requested: line.spec.quantity, planned, groups: plan.length });
     }
+    if (planned < line.spec.quantity) short = true;
     if (planned > 0) covered.push(line.line);
-    deps.logger.info('line planned', { orderId, line: line.line, requested: line.spec.quantity, planned, groups: plan.length });
   }
   if (order.request.dryRun) return { lines: [], proceed: false };
   // All or nothing and not coverable: rent nothing at all.

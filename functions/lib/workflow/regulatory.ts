@@ -26,34 +26,54 @@ export type WaitDeps = Pick<RegulatoryDeps, 'store' | 'sfn' | 'logger'>;
 /** What resumes a waiting line's branch (the state machine goes on to AssignToPool). */
 export const RESUME_OUTPUT = { next: 'assign' } as const;
 
-async function sendQuietly(sfn: SFNClient, command: SendTaskSuccessCommand | SendTaskFailureCommand): Promise<boolean> {
+/**
+ * Sends a waiting line's token. True when Step Functions took it; false when the wait had already
+ * ended (timed out, or its execution stopped or failed): the token is spent either way. Any other
+ * failure (a throttle, the network) is thrown, and the token stays on the line for the next try.
+ */
+async function sendToken(sfn: SFNClient, command: SendTaskSuccessCommand | SendTaskFailureCommand): Promise<boolean> {
   try {
     await sfn.send(command as SendTaskSuccessCommand);
     return true;
   } catch (error) {
-    // The wait already ended (timed out, or the execution stopped): nothing left to resume.
     if (error instanceof TaskTimedOut || error instanceof TaskDoesNotExist || error instanceof InvalidToken) return false;
     throw error;
   }
 }
 
-/** Resumes a line whose numbers are all in (the one caller that takes the token sends it). */
-async function resume(deps: WaitDeps, orderId: string, line: number): Promise<boolean> {
-  const token = await deps.store.lines.takeWaitToken(orderId, line, 'ASSIGNING');
+/**
+ * Ends a line's wait: sends its token first, clears it after (only that token: a newer wait keeps
+ * its own). A line moves to `status` only when Step Functions took the token; a spent token is just
+ * dropped, and the line stays as it is for the recovery of its order (orders/recovery.ts).
+ */
+async function endWait(
+  deps: WaitDeps,
+  orderId: string,
+  line: number,
+  status: 'ASSIGNING' | 'FAILED',
+  command: (taskToken: string) => SendTaskSuccessCommand | SendTaskFailureCommand,
+): Promise<boolean> {
+  const token = (await deps.store.lines.get(orderId, line)).taskToken;
   if (!token) return false;
+  const sent = await sendToken(deps.sfn, command(token));
+  await deps.store.lines.clearWaitToken(orderId, line, token, sent ? status : undefined);
+  if (!sent) deps.logger.warn('the wait of a line had already ended: its token was spent', { orderId, line });
+  return sent;
+}
+
+/** Resumes a line whose numbers are all in. */
+async function resume(deps: WaitDeps, orderId: string, line: number): Promise<boolean> {
+  const sent = await endWait(deps, orderId, line, 'ASSIGNING', (taskToken) => new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(RESUME_OUTPUT) }));
+  if (!sent) return false;
   const waiting = (await deps.store.lines.waiting()).some((w) => w.orderId === orderId);
   if (!waiting) await deps.store.orders.setStatus(orderId, 'IN_PROGRESS', ['PENDING_REGULATORY']);
-  await sendQuietly(deps.sfn, new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(RESUME_OUTPUT) }));
   deps.logger.info('regulatory line resumed', { orderId, line });
   return true;
 }
 
 /** Ends a line's wait with an error the state machine catches (rejected, cancelled). */
 export async function failWait(deps: WaitDeps, orderId: string, line: number, error: WaitErrorName, cause: string): Promise<boolean> {
-  const token = await deps.store.lines.takeWaitToken(orderId, line, 'FAILED');
-  if (!token) return false;
-  await sendQuietly(deps.sfn, new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32_000) }));
-  return true;
+  return endWait(deps, orderId, line, 'FAILED', (taskToken) => new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32_000) }));
 }
 
 /**
@@ -79,6 +99,28 @@ export async function awaitRegulatory(deps: RegulatoryDeps, orderId: string, lin
   await deps.announce?.(orderId);
   deps.logger.info('line waits for regulatory numbers', { orderId, line, deadlineAt: regulatoryDeadline(order).toISOString() });
   return { waiting: true };
+}
+
+/** After the deadline, the reconciler's pass that ends the wait first. */
+const WAIT_TIMEOUT_MARGIN_MS = 3_600_000;
+/** A Standard execution lives at most a year; its wait ends a day before, so the execution itself never times out waiting. */
+const EXECUTION_LIFETIME_MS = 364 * 86_400_000;
+
+/**
+ * The WaitForRegulatory task's own timeout (`TimeoutSecondsPath`), in whole seconds from `nowMs`:
+ * the line's deadline plus an hour — the reconciler ends the wait at the deadline; this is the
+ * backstop when it does not run — and never past a year from the order's creation.
+ */
+export function waitTimeoutSeconds(order: OrderItem, nowMs: number): number {
+  const until = Math.min(regulatoryDeadline(order).getTime() + WAIT_TIMEOUT_MARGIN_MS, Date.parse(order.createdAt) + EXECUTION_LIFETIME_MS);
+  return Math.max(1, Math.ceil((until - nowMs) / 1000));
+}
+
+/** A rent step's result with the wait's timeout, which the state machine reads when the line waits. */
+export async function withWaitTimeout<T extends { next: string }>(deps: Pick<WorkflowDeps, 'store'>, orderId: string, result: T): Promise<T & { waitSeconds: number }> {
+  // Read only when the line waits; otherwise the field is there for the state machine's selector, unused.
+  if (result.next !== 'wait') return { ...result, waitSeconds: 1 };
+  return { ...result, waitSeconds: waitTimeoutSeconds(await deps.store.orders.get(orderId), Date.now()) };
 }
 
 /** Country of an E.164 number written without '+'. */
@@ -152,7 +194,11 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   let expired = 0;
   for (const line of await deps.store.lines.waiting()) {
     if (line.deadlineAt && line.deadlineAt <= now) {
-      if (await failWait(deps, line.orderId, line.line, 'RegulatoryDeadlinePassed', `the regulatory deadline (${line.deadlineAt}) passed before the numbers arrived`)) expired++;
+      const cause = `the regulatory deadline (${line.deadlineAt}) passed before the numbers arrived`;
+      if (await ending(deps, line, () => failWait(deps, line.orderId, line.line, 'RegulatoryDeadlinePassed', cause))) expired++;
+    } else if (await cancelled(deps, line.orderId)) {
+      // The cancel could not wake this line (its send failed): the token is still here, try again.
+      await ending(deps, line, () => failWait(deps, line.orderId, line.line, 'OrderCancelled', 'the order was cancelled'));
     }
   }
   const waiting = await deps.store.lines.waiting();
@@ -198,7 +244,7 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   let resumed = 0;
   for (const line of waiting) {
     const current = await deps.store.lines.get(line.orderId, line.line);
-    if (current.rented >= current.requested && (await resume(deps, line.orderId, line.line))) resumed++;
+    if (current.rented >= current.requested && (await ending(deps, line, () => resume(deps, line.orderId, line.line)))) resumed++;
   }
   const report: ReconciliationReport = {
     checkedAt: clock().toISOString(),
@@ -224,6 +270,29 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   }
   deps.logger.info('reconciled', { ...report, orphans: undefined });
   return report;
+}
+
+/** Whether the order of a waiting line was cancelled or is rolling back. */
+async function cancelled(deps: Pick<WorkflowDeps, 'store'>, orderId: string): Promise<boolean> {
+  const order = await deps.store.orders.find(orderId);
+  return order !== undefined && (order.cancelRequested === true || order.rollback === 'all');
+}
+
+/**
+ * Ends one line's wait within a reconciler pass. A send that fails (a throttle, the network) is
+ * logged and left for the next pass (the token stays on the line); the other lines go on.
+ */
+async function ending(deps: WaitDeps, line: Pick<LineItem, 'orderId' | 'line'>, end: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await end();
+  } catch (error) {
+    deps.logger.error('could not end the wait of a line; the next pass tries again', {
+      orderId: line.orderId,
+      line: line.line,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return false;
+  }
 }
 
 export async function lastReconciliation(deps: Pick<WorkflowDeps, 'store'>): Promise<ReconciliationReport | undefined> {
@@ -265,8 +334,7 @@ export async function resolveLine(deps: RegulatoryDeps, orderId: string, lineInd
 
 /** The wait timed out at the deadline (a Catch in the state machine): the line fails. */
 export async function expireLine(deps: WorkflowDeps, order: Pick<OrderItem, 'orderId'>, line: number): Promise<void> {
-  await deps.store.lines.takeWaitToken(order.orderId, line, 'FAILED');
-  await deps.store.lines.setStatus(order.orderId, line, 'FAILED');
+  await deps.store.lines.dropWait(order.orderId, line, 'FAILED');
   await deps.store.lines.recordError(order.orderId, line, {
     at: new Date().toISOString(),
     line,

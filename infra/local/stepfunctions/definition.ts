@@ -112,6 +112,14 @@ export function compileDefinition(
         if (binding.kind === 'lambda-invoke-callback' && binding.timeoutSeconds === undefined && !('TimeoutSecondsPath' in state)) {
           libraryState['TimeoutSeconds'] = LONGEST_TIMEOUT_SECONDS;
         }
+        // A callback wait's TimeoutSecondsPath may name weeks or months, and the library hands the
+        // value to a Node timer, which fires at once past ~24.8 days: locally such a wait has the
+        // longest timer instead (ended earlier by whoever sends its token, as in AWS).
+        if (binding.kind === 'lambda-invoke-callback' && 'TimeoutSecondsPath' in state) {
+          delete libraryState['TimeoutSecondsPath'];
+          libraryState['TimeoutSeconds'] = LONGEST_TIMEOUT_SECONDS;
+          warnings.push(`Task "${name}": TimeoutSecondsPath is not evaluated locally (a Node timer cannot wait months); its wait has ${LONGEST_TIMEOUT_SECONDS} s`);
+        }
         // Node timers cannot wait longer than ~24.8 days (a longer one fires at once): a longer
         // TimeoutSeconds (a wait of months) is clamped locally.
         if (binding.timeoutSeconds !== undefined && binding.timeoutSeconds > LONGEST_TIMEOUT_SECONDS) {
