@@ -12,6 +12,7 @@ import { type Env, readPlivoConfig, readRebalanceConfig, readReconcilerConfig } 
 import {
   LEAKED_NUMBER_LOG_MESSAGE,
   NOTIFY_LOG_MESSAGE,
+  ORDERS_NOT_RECOVERED_LOG_MESSAGE,
   ORPHANED_NUMBERS_LOG_MESSAGE,
   REBALANCE_FAILED_LOG_MESSAGE,
   WEBHOOK_DISPATCH_LOG_MESSAGE,
@@ -147,8 +148,8 @@ describe('resources', () => {
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::Scheduler::Schedule', 3);
-    // 8 alarms, the throttle alarm split in groups of 10 functions.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8 + Math.ceil(functions / 10) - 1);
+    // 9 alarms, the throttle alarm split in groups of 10 functions.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9 + Math.ceil(functions / 10) - 1);
     // Only pool rebalancing turns off Lambda's own retries of an asynchronous invocation.
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
   });
@@ -528,7 +529,7 @@ describe('alarms', () => {
   it('alarm on failed executions, leaked and orphaned numbers, webhooks, pool rebalancing, throttles and API 5xx, notifying one SNS topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-prod-/, '')).sort()).toEqual(
-      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrphanedNumbers', 'RebalanceFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
+      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrdersNotRecovered', 'OrphanedNumbers', 'RebalanceFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
     );
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     for (const alarm of alarms) {
@@ -573,6 +574,11 @@ describe('alarms', () => {
       MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'WebhookDeliveryFailures', MetricValue: '$.failed' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrphanedNumbers', Statistic: 'Maximum', Period: 3600 });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: `{ ($.message = "${ORDERS_NOT_RECOVERED_LOG_MESSAGE}") && ($.count >= 0) }`,
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'OrdersNotRecovered', MetricValue: '$.count' }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrdersNotRecovered', Statistic: 'Maximum', Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'WebhookDeliveryFailures', EvaluationPeriods: 3 });
   });
 
