@@ -53,6 +53,8 @@ export const reconciliationSchema = z.object({
   waitingLines: z.number().int(),
   expired: z.number().int(),
   claimed: z.number().int(),
+  activated: z.number().int().meta({ description: 'Numbers held pending verification that Plivo activated in this run' }),
+  rejected: z.number().int().meta({ description: 'Waiting lines failed because Plivo withdrew their pending numbers' }),
   resumed: z.number().int(),
   orphans: z.array(z.string()).meta({ description: 'Numbers in the account that no order owns and no line waits for (at most 1,000 listed)' }),
   orphanCount: z.number().int(),

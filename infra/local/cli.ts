@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { JavaMissingError } from './dynamodb.js';
+import { PENDING_SHAPES, type PendingShape } from './plivo-sandbox/world.js';
 import { runDemo } from './demo.js';
 import { startLocalStack, type LocalStackOptions } from './stack.js';
 
@@ -37,9 +38,14 @@ Options:
   --latency-ms N              latency the sandbox adds to every call (default 0)
   --reissue-unrented          the sandbox puts unrented numbers back in stock and hands them out again first
   --fixed-share S             share of local numbers the sandbox lists as "fixed", 0 to 1 (default 0.25)
+  --pending-shape SHAPE       how the sandbox answers a rent in a country with verification requirements:
+                              order (a pending order, numbers delivered on approval; default) or
+                              number (fulfilled, each number "pending" in the account until approved)
   --log-level LEVEL           handlers' JSON log level: DEBUG, INFO, WARN, ERROR (default WARN)
   -h, --help                  this text
 `;
+
+const isPendingShape = (value: string): value is PendingShape => (PENDING_SHAPES as readonly string[]).includes(value);
 
 function port(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -71,6 +77,7 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
       'latency-ms': { type: 'string' },
       'reissue-unrented': { type: 'boolean', default: false },
       'fixed-share': { type: 'string' },
+      'pending-shape': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -113,6 +120,11 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
     const share = Number(values['fixed-share']);
     if (values['fixed-share'].trim() === '' || !(share >= 0 && share <= 1)) throw new Error(`--fixed-share must be a number from 0 to 1; got "${values['fixed-share']}"`);
     behaviour.fixedShare = share;
+  }
+  const shape = values['pending-shape'];
+  if (shape !== undefined) {
+    if (!isPendingShape(shape)) throw new Error(`--pending-shape must be one of ${PENDING_SHAPES.join(', ')}; got "${shape}"`);
+    behaviour.pendingShape = shape;
   }
   if (Object.keys(behaviour).length > 0) options.sandboxBehaviour = behaviour;
   if (values['rebalance-interval'] !== undefined) {

@@ -73,8 +73,8 @@ export interface LocalStackOptions {
   rateLimit?: RateLimit | null;
   /** Latency the sandbox adds to every call, in ms. @default 0 */
   sandboxLatencyMs?: number;
-  /** The sandbox's fidelity switches (reissue of unrented numbers, `fixed` share, rate window). @default the sandbox's */
-  sandboxBehaviour?: Pick<SandboxOptions, 'reissueUnrented' | 'reclaimDays' | 'fixedShare' | 'rateWindow'>;
+  /** The sandbox's fidelity switches (reissue of unrented numbers, `fixed` share, rate window, pending shape). @default the sandbox's */
+  sandboxBehaviour?: Pick<SandboxOptions, 'reissueUnrented' | 'reclaimDays' | 'fixedShare' | 'rateWindow' | 'pendingShape'>;
   /** Plivo calls in flight per handler invocation. @default 16 */
   concurrency?: number;
   /** Log level of the handlers' JSON logs. @default "WARN" */

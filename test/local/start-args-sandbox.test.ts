@@ -8,6 +8,11 @@ describe('npm start: the sandbox behaviour flags', () => {
     expect(parseStartArgs([]).options.sandboxBehaviour).toBeUndefined();
   });
 
+  it('passes --pending-shape, and refuses a shape the sandbox does not know', () => {
+    expect(parseStartArgs(['--pending-shape', 'number']).options.sandboxBehaviour).toEqual({ pendingShape: 'number' });
+    expect(() => parseStartArgs(['--pending-shape', 'numbers'])).toThrow(/--pending-shape must be one of order, number/);
+  });
+
   it.each([['2'], ['x'], ['']])('refuses --fixed-share %j naming the flag', (value) => {
     expect(() => parseStartArgs(['--fixed-share', value])).toThrow(/--fixed-share/);
   });

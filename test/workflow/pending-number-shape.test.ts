@@ -1,7 +1,8 @@
 /**
  * The workflow against a sandbox that answers regulated rents Plivo's other documented way:
- * fulfilled, each number "pending" (in the account, inactive until approved). The line must wait
- * as for a pending order, never count those numbers as rented or failed, nor pool them early.
+ * fulfilled, each number "pending" (in the account, inactive until approved). The numbers are
+ * owned at once (PENDING: rented and paid for, not failed); the line waits as for a pending order
+ * and never pools them early; approval activates them and the line goes on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcilePending } from '../../functions/lib/workflow/regulatory.js';
@@ -33,20 +34,22 @@ describe('--pending-shape number', () => {
       ls[1]?.taskToken !== undefined && ls[0]?.verified === 2,
     );
     expect(lines[1]?.status).toBe('PENDING_REGULATORY');
-    expect(lines[1]?.rented).toBe(0);
+    expect(lines[1]?.rented).toBe(2);
     expect(lines[1]?.errors).toEqual([]);
     expect(lines[1]?.pendingDetails).toMatch(/2 numbers in the account await verification/);
     const pending = env.sandbox.snapshot().pendingOrders.flatMap((order) => order.numbers);
     expect(pending).toHaveLength(2);
+    const held = await env.store.numbers.list('wf-pending-number', 1);
+    expect(held.map((n) => [n.number, n.status]).sort()).toEqual([...pending].sort().map((n) => [n, 'PENDING']));
 
-    // While inactive, the reconciler neither claims them nor calls them orphans.
+    // While inactive, the reconciler leaves them waiting, and they are not orphans.
     const deps = { ...env.deps, sfn: machine.sfn };
     const before = await reconcilePending(deps);
-    expect(before).toMatchObject({ claimed: 0, resumed: 0, orphanCount: 0 });
+    expect(before).toMatchObject({ claimed: 0, activated: 0, resumed: 0, orphanCount: 0 });
 
     env.sandbox.approvePending();
     const after = await reconcilePending(deps);
-    expect(after).toMatchObject({ claimed: 2, resumed: 1 });
+    expect(after).toMatchObject({ claimed: 0, activated: 2, resumed: 1 });
     expect((await machine.local.waitForExecution(executionArn)).status).toBe('SUCCEEDED');
     expect((await env.store.orders.get('wf-pending-number')).status).toBe('COMPLETED');
     const members = new Set(env.sandbox.snapshot().pools[env.poolUuid]?.members.map((m) => m.number));

@@ -42,7 +42,12 @@ export type LineStatus = (typeof lineStatuses)[number];
 /** A line in one of these has ended: nothing more is rented, added or verified for it. */
 export const terminalLineStatuses: readonly LineStatus[] = ['COMPLETED', 'PARTIAL', 'FAILED', 'ROLLED_BACK'];
 
-export const numberStatuses = ['RENTED', 'ASSIGNED', 'VERIFIED', 'FAILED', 'RELEASED', 'LEAKED'] as const;
+/**
+ * A number's life: RENTED (in the account, ours), or PENDING (in the account and ours, but not
+ * active until Plivo approves the verification documents), then ASSIGNED to the pool, VERIFIED
+ * there, or FAILED; finally RELEASED (given back) or LEAKED (could not be given back: alarmed).
+ */
+export const numberStatuses = ['RENTED', 'PENDING', 'ASSIGNED', 'VERIFIED', 'FAILED', 'RELEASED', 'LEAKED'] as const;
 export type NumberStatus = (typeof numberStatuses)[number];
 
 export const lineNumberTypes = ['local', 'national', 'tollfree', 'mobile'] as const;

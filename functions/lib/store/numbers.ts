@@ -34,25 +34,32 @@ export class NumberRepository {
 
   /**
    * Claims numbers for an order line: each gets an owner item and an order-number item in status
-   * RENTED, and the line's `rented` count moves with them. Numbers another order already owns are
-   * returned as conflicts; numbers this line already owns count as claimed (a retried claim is
+   * RENTED (or PENDING: in the account, awaiting Plivo's approval), and the line's `rented` count
+   * moves with them — a pending number is rented and paid for. Numbers another order already owns
+   * are returned as conflicts; numbers this line already owns count as claimed (a retried claim is
    * harmless).
    */
-  async claim(orderId: string, line: number, groupId: string, numbers: readonly string[]): Promise<{ claimed: string[]; conflicts: OwnerItem[] }> {
+  async claim(
+    orderId: string,
+    line: number,
+    groupId: string,
+    numbers: readonly string[],
+    status: Extract<NumberStatus, 'RENTED' | 'PENDING'> = 'RENTED',
+  ): Promise<{ claimed: string[]; conflicts: OwnerItem[] }> {
     const claimed: string[] = [];
     const conflicts: OwnerItem[] = [];
     const perTransaction = Math.floor((TRANSACTION_LIMIT - 1) / 2);
     for (let start = 0; start < numbers.length; start += perTransaction) {
       const chunk = numbers.slice(start, start + perTransaction);
       try {
-        await this.transact(this.claimItems(orderId, line, groupId, chunk));
+        await this.transact(this.claimItems(orderId, line, groupId, chunk, status));
         claimed.push(...chunk);
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         // Someone owns one of them (or a retry finds its own claim): settle them one by one.
         for (const number of chunk) {
           try {
-            await this.transact(this.claimItems(orderId, line, groupId, [number]));
+            await this.transact(this.claimItems(orderId, line, groupId, [number], status));
             claimed.push(number);
           } catch (single) {
             if (!(single instanceof TransactionCanceledException)) throw single;
@@ -169,7 +176,7 @@ export class NumberRepository {
     await this.table.db.send(new TransactWriteCommand({ TransactItems: items }));
   }
 
-  private claimItems(orderId: string, line: number, groupId: string, numbers: readonly string[]): TransactItems {
+  private claimItems(orderId: string, line: number, groupId: string, numbers: readonly string[], status: NumberStatus): TransactItems {
     const at = this.stamp();
     const TableName = this.table.tableName;
     return [
@@ -183,7 +190,7 @@ export class NumberRepository {
               orderId,
               line,
               number,
-              status: 'RENTED',
+              status,
               groupId,
               readds: 0,
               updatedAt: at,

@@ -15,7 +15,7 @@ export interface FinalizeResult {
   status: OrderStatus;
 }
 
-const IN_FLIGHT: NumberStatus[] = ['RENTED', 'ASSIGNED', 'FAILED'];
+const IN_FLIGHT: NumberStatus[] = ['RENTED', 'PENDING', 'ASSIGNED', 'FAILED'];
 
 function lineOutcome(line: LineItem, rolledBack: boolean): LineStatus {
   if (line.status === 'PENDING_REGULATORY') return 'PENDING_REGULATORY';

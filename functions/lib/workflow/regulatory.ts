@@ -26,6 +26,13 @@ export type WaitDeps = Pick<RegulatoryDeps, 'store' | 'sfn' | 'logger'>;
 /** What resumes a waiting line's branch (the state machine goes on to AssignToPool). */
 export const RESUME_OUTPUT = { next: 'assign' } as const;
 
+/** Whether a waiting line has all its numbers, every one of them active (none still PENDING). */
+async function lineReady(deps: Pick<WorkflowDeps, 'store'>, orderId: string, line: number): Promise<boolean> {
+  const current = await deps.store.lines.get(orderId, line);
+  if (current.rented < current.requested) return false;
+  return (await deps.store.numbers.list(orderId, line, ['PENDING'])).length === 0;
+}
+
 /**
  * Sends a waiting line's token. True when Step Functions took it; false when the wait had already
  * ended (timed out, or its execution stopped or failed): the token is spent either way. Any other
@@ -83,12 +90,11 @@ export async function failWait(deps: WaitDeps, orderId: string, line: number, er
 export async function awaitRegulatory(deps: RegulatoryDeps, orderId: string, line: number, taskToken: string): Promise<{ waiting: boolean }> {
   const order = await deps.store.orders.get(orderId);
   await deps.store.lines.setWaiting(orderId, line, order.createdAt, taskToken, regulatoryDeadline(order).toISOString());
-  const current = await deps.store.lines.get(orderId, line);
   if (order.rollback === 'all' || order.cancelRequested) {
     await failWait(deps, orderId, line, 'OrderCancelled', 'the order was cancelled or is rolling back');
     return { waiting: false };
   }
-  if (current.rented >= current.requested) {
+  if (await lineReady(deps, orderId, line)) {
     await resume(deps, orderId, line);
     return { waiting: false };
   }
@@ -152,6 +158,10 @@ export interface ReconciliationReport {
   /** Lines whose wait ended at their deadline in this run. */
   expired: number;
   claimed: number;
+  /** Numbers held PENDING that Plivo activated since the last run (now RENTED). */
+  activated: number;
+  /** Waiting lines failed because Plivo withdrew their pending numbers (documents refused). */
+  rejected: number;
   resumed: number;
   /** Numbers in the account that no order owns and no line waits for: money spent for nothing (as of `orphansCheckedAt`). */
   orphans: string[];
@@ -211,10 +221,21 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   let accountNumbers = 0;
   let claimed = 0;
   const needs = new Map(waiting.map((line) => [`${line.orderId}#${line.line}`, line.requested - line.rented]));
+  // Numbers waiting lines hold PENDING (Plivo's per-number pending answer): each one becomes RENTED
+  // when the account lists it active; one the account no longer holds was withdrawn.
+  const pendingOf = await pendingNumbersOf(deps, waiting);
+  const seenPending = new Set<string>();
+  let activated = 0;
   const page: AccountNumber[] = [];
   const settle = async () => {
     const owners = new Set((await deps.store.numbers.owners(page.map((n) => n.number))).map((o) => o.number));
     for (const number of page) {
+      const holder = pendingOf.get(number.number);
+      if (holder) {
+        seenPending.add(number.number);
+        if (!isInactive(number)) activated += await activate(deps, holder, [number.number]);
+        continue;
+      }
       // A number awaiting verification is neither usable nor forgotten: it is claimed once active.
       if (owners.has(number.number) || isInactive(number)) continue;
       const line = waiting.find((candidate) => (needs.get(`${candidate.orderId}#${candidate.line}`) ?? 0) > 0 && matchesLine(candidate, number));
@@ -241,10 +262,18 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
     await settle();
   }
 
+  const unseen = [...pendingOf.keys()].filter((number) => !seenPending.has(number));
+  const withdrawn = await settleUnseenPending(deps, pendingOf, unseen);
+  activated += withdrawn.activated;
+  let rejected = 0;
+  for (const [key, numbers] of withdrawn.byLine) {
+    const line = waiting.find((candidate) => `${candidate.orderId}#${candidate.line}` === key);
+    if (line && (await ending(deps, line, () => rejectWithdrawn(deps, line, numbers)))) rejected++;
+  }
+
   let resumed = 0;
   for (const line of waiting) {
-    const current = await deps.store.lines.get(line.orderId, line.line);
-    if (current.rented >= current.requested && (await ending(deps, line, () => resume(deps, line.orderId, line.line)))) resumed++;
+    if ((await lineReady(deps, line.orderId, line.line)) && (await ending(deps, line, () => resume(deps, line.orderId, line.line)))) resumed++;
   }
   const report: ReconciliationReport = {
     checkedAt: clock().toISOString(),
@@ -253,6 +282,8 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
     waitingLines: waiting.length,
     expired,
     claimed,
+    activated,
+    rejected,
     resumed,
     ...(full
       ? { orphans: orphans.slice(0, MAX_ORPHANS_LISTED), orphanCount: orphans.length, orphansCheckedAt: now }
@@ -270,6 +301,61 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   }
   deps.logger.info('reconciled', { ...report, orphans: undefined });
   return report;
+}
+
+/** The PENDING numbers of the waiting lines, each with its line. */
+async function pendingNumbersOf(deps: Pick<WorkflowDeps, 'store'>, waiting: readonly LineItem[]): Promise<Map<string, LineItem>> {
+  const pendingOf = new Map<string, LineItem>();
+  for (const line of waiting) {
+    for (const item of await deps.store.numbers.list(line.orderId, line.line, ['PENDING'])) pendingOf.set(item.number, line);
+  }
+  return pendingOf;
+}
+
+/** Moves numbers Plivo has activated from PENDING to RENTED; returns how many moved. */
+async function activate(deps: Pick<WorkflowDeps, 'store' | 'logger'>, line: Pick<LineItem, 'orderId' | 'line'>, numbers: string[]): Promise<number> {
+  const moved = await deps.store.numbers.transition(line.orderId, line.line, numbers, 'PENDING', 'RENTED');
+  if (moved.length > 0) deps.logger.info('pending numbers activated by Plivo', { orderId: line.orderId, line: line.line, numbers: moved });
+  return moved.length;
+}
+
+/**
+ * PENDING numbers the scan did not list: each is looked up on its own (a listing is no proof of
+ * absence). Gone (404) means Plivo withdrew it — the verification was refused; listed after all,
+ * it is activated when active, else it still waits.
+ */
+async function settleUnseenPending(
+  deps: Pick<WorkflowDeps, 'store' | 'plivo' | 'logger'>,
+  pendingOf: ReadonlyMap<string, LineItem>,
+  unseen: readonly string[],
+): Promise<{ activated: number; byLine: Map<string, string[]> }> {
+  const byLine = new Map<string, string[]>();
+  let activated = 0;
+  for (const number of unseen) {
+    const line = pendingOf.get(number);
+    if (!line) continue;
+    try {
+      const held = await deps.plivo.getAccountNumber(number);
+      if (!isInactive(held)) activated += await activate(deps, line, [number]);
+    } catch (error) {
+      if (!(error instanceof PlivoNotFoundError)) throw error;
+      const key = `${line.orderId}#${line.line}`;
+      byLine.set(key, [...(byLine.get(key) ?? []), number]);
+    }
+  }
+  return { activated, byLine };
+}
+
+/**
+ * Plivo withdrew numbers a line held PENDING: they are gone from the account (RELEASED, with why),
+ * and the line's wait fails as rejected — the rest of its numbers go back the way a failed line's do.
+ */
+async function rejectWithdrawn(deps: RegulatoryDeps, line: Pick<LineItem, 'orderId' | 'line'>, numbers: string[]): Promise<boolean> {
+  const reason = `Plivo withdrew ${numbers.length} numbers awaiting verification (the documents were refused): ${numbers.join(', ')}`;
+  await deps.store.numbers.transition(line.orderId, line.line, numbers, 'PENDING', 'RELEASED', { error: 'withdrawn by Plivo: verification refused' });
+  await deps.store.lines.recordError(line.orderId, line.line, { at: new Date().toISOString(), line: line.line, name: 'RegulatoryRejected', message: reason });
+  deps.logger.warn('pending numbers withdrawn by Plivo', { orderId: line.orderId, line: line.line, numbers });
+  return failWait(deps, line.orderId, line.line, 'RegulatoryRejected', reason);
 }
 
 /** Whether the order of a waiting line was cancelled or is rolling back. */
@@ -327,8 +413,7 @@ export async function resolveLine(deps: RegulatoryDeps, orderId: string, lineInd
   const room = line.requested - line.rented;
   const { claimed, conflicts } = await deps.store.numbers.claim(orderId, lineIndex, 'resolved', request.numbers.slice(0, Math.max(0, room)));
   if (conflicts.length > 0) throw new NumbersNotUsableError(`numbers already belong to other orders: ${conflicts.map((c) => c.number).join(', ')}`);
-  const current = await deps.store.lines.get(orderId, lineIndex);
-  const resumed = current.rented >= current.requested ? await resume(deps, orderId, lineIndex) : false;
+  const resumed = (await lineReady(deps, orderId, lineIndex)) ? await resume(deps, orderId, lineIndex) : false;
   return { claimed, resumed, rejected: false };
 }
 

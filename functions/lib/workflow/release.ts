@@ -5,7 +5,7 @@
  * LEAKED and logged as an error with the number (alarmed, never silent).
  *
  * Mode `all` (rollback, cancel) releases every number of the order; mode `unusable` only those
- * that did not make it (RENTED, ASSIGNED, FAILED), keeping the VERIFIED ones.
+ * that did not make it (RENTED, PENDING, ASSIGNED, FAILED), keeping the VERIFIED ones.
  */
 import pMap from 'p-map';
 import { PlivoError, PlivoNotFoundError, PlivoOutcomeUnknownError } from '../errors.js';
@@ -21,7 +21,7 @@ export type ReleaseMode = 'all' | 'unusable';
 const RELEASE_TRIES = 3;
 
 export function releasableStatuses(mode: ReleaseMode): NumberStatus[] {
-  return mode === 'all' ? ['RENTED', 'ASSIGNED', 'VERIFIED', 'FAILED'] : ['RENTED', 'ASSIGNED', 'FAILED'];
+  return mode === 'all' ? ['RENTED', 'PENDING', 'ASSIGNED', 'VERIFIED', 'FAILED'] : ['RENTED', 'PENDING', 'ASSIGNED', 'FAILED'];
 }
 
 /** True when the number is no longer in the account (released, by us or before). */

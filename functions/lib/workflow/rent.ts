@@ -158,7 +158,9 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
     return 'pending';
   }
   const { claimed, conflicts } = await deps.store.numbers.claim(order.orderId, line.line, group.groupId, result.rented);
-  await deps.store.intents.finish(intent, 'DONE', { rented: claimed.length, failed: result.failed.length });
+  // Numbers "pending" verification are in the account and paid for: ours from now on, like any other.
+  const pending = await deps.store.numbers.claim(order.orderId, line.line, group.groupId, result.pending, 'PENDING');
+  await deps.store.intents.finish(intent, 'DONE', { rented: claimed.length + pending.claimed.length, failed: result.failed.length });
   if (result.failed.length > 0) {
     await deps.store.lines.recordError(
       order.orderId,
@@ -166,15 +168,15 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
       recordOf(new Error(`${result.failed.length} of ${quantity} numbers failed at rent (${result.failed[0]?.status ?? 'failed'})`), line.line),
     );
   }
-  if (conflicts.length > 0) {
-    deps.logger.error('rented numbers already owned by another order', { orderId: order.orderId, line: line.line, conflicts });
+  if (conflicts.length + pending.conflicts.length > 0) {
+    deps.logger.error('rented numbers already owned by another order', { orderId: order.orderId, line: line.line, conflicts: [...conflicts, ...pending.conflicts] });
   }
-  if (result.pending.length > 0) {
-    // Fulfilled, but these numbers await verification documents: the line waits for them as for
-    // a pending order, and the reconciler claims them once Plivo activates them.
-    const details = `${result.pending.length} numbers in the account await verification: ${result.pending.join(', ')}`;
+  if (pending.claimed.length > 0) {
+    // Fulfilled, but these numbers await verification documents: the line waits until Plivo
+    // activates them (the reconciler sees it and resumes the line) or its deadline releases them.
+    const details = `${pending.claimed.length} numbers in the account await verification: ${pending.claimed.join(', ')}`;
     await deps.store.lines.setStatus(order.orderId, line.line, 'PENDING_REGULATORY', { pendingDetails: details });
-    deps.logger.info('rented numbers pending verification', { orderId: order.orderId, line: line.line, groupId: group.groupId, pending: result.pending });
+    deps.logger.info('rented numbers pending verification', { orderId: order.orderId, line: line.line, groupId: group.groupId, pending: pending.claimed });
     return 'pending';
   }
   return 'rented';

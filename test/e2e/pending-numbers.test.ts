@@ -1,0 +1,102 @@
+/**
+ * Plivo's per-number pending answer (the sandbox's `--pending-shape number`, and Plivo's current
+ * buy answer): a rent in a country with verification requirements is fulfilled, each number
+ * "pending" — in the account and paid for, not active until Plivo approves the documents. The
+ * numbers are ours from the rent on: owned at once, kept while the line waits, used on approval,
+ * released at the deadline, and given up when Plivo withdraws them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { until } from '../support/until.js';
+
+let stack: LocalStack;
+let poolUuid: string;
+const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    apiPort: 0,
+    sandboxPort: 0,
+    sfnPort: 0,
+    dynamodbPort: 0,
+    seed: 21,
+    retryPauseMs: 50,
+    concurrency: 4,
+    reconcileIntervalSeconds: 1,
+    sandboxBehaviour: { pendingShape: 'number' },
+  });
+  const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
+  poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'pending-numbers' }));
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+function sandbox() {
+  if (!stack.sandbox) throw new Error('needs the in-process sandbox');
+  return stack.sandbox;
+}
+
+async function place(order: Record<string, unknown>): Promise<{ orderId: string; executionArn: string }> {
+  const response = await fetch(`${stack.apiUrl}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
+    body: JSON.stringify({ poolUuid, ...order }),
+  });
+  expect(response.status).toBe(202);
+  return (await response.json()) as { orderId: string; executionArn: string };
+}
+
+/** Numbers in the account that no order owns. */
+async function unowned(): Promise<string[]> {
+  const inAccount = sandbox().snapshot().numbers.map((n) => n.number);
+  const owned = new Set((await stack.store.numbers.owners(inAccount)).map((o) => o.number));
+  return inAccount.filter((n) => !owned.has(n));
+}
+
+describe('numbers rented "pending", one by one', () => {
+  it('are owned from the rent on, wait inactive, and are pooled and verified once Plivo approves', async () => {
+    const { orderId, executionArn } = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 3 }] });
+    const line = await until('the FR line to hold its token', () => stack.store.lines.get(orderId, 0), (l) => l.taskToken !== undefined, WAIT);
+    expect(line.status).toBe('PENDING_REGULATORY');
+    const held = await stack.store.numbers.list(orderId, undefined);
+    expect(held.map((n) => n.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
+    expect(sandbox().snapshot().numbers.filter((n) => n.pending).map((n) => n.number).sort()).toEqual(held.map((n) => n.number).sort());
+    expect(await unowned()).toEqual([]);
+    // Still inactive: passes of the reconciler leave the line waiting.
+    await stack.reconciler.runOnce();
+    expect((await stack.store.lines.get(orderId, 0)).status).toBe('PENDING_REGULATORY');
+
+    sandbox().approvePending();
+    await stack.stepFunctions.waitForExecution(executionArn);
+    expect((await stack.store.orders.get(orderId)).status).toBe('COMPLETED');
+    const numbers = await stack.store.numbers.list(orderId, undefined);
+    expect(numbers.map((n) => n.status)).toEqual(['VERIFIED', 'VERIFIED', 'VERIFIED']);
+    expect(numbers.map((n) => n.number).sort()).toEqual(held.map((n) => n.number).sort());
+    expect(await unowned()).toEqual([]);
+  });
+
+  it('past the deadline, the waiting numbers are released: none left in the account', async () => {
+    const { orderId, executionArn } = await place({ regulatoryDeadlineDays: 3 / 86_400, lines: [{ countryIso: 'DE', numberType: 'local', quantity: 2 }] });
+    await stack.stepFunctions.waitForExecution(executionArn);
+    const numbers = await stack.store.numbers.list(orderId, undefined);
+    expect(numbers.map((n) => n.status)).toEqual(['RELEASED', 'RELEASED']);
+    const inAccount = new Set(sandbox().snapshot().numbers.map((n) => n.number));
+    expect(numbers.filter((n) => inAccount.has(n.number))).toEqual([]);
+    expect((await stack.store.lines.get(orderId, 0)).errors.map((e) => e.name)).toContain('RegulatoryDeadlinePassed');
+    expect(await unowned()).toEqual([]);
+  });
+
+  it('when Plivo withdraws them (documents refused), the line fails on the next pass and the order ends', async () => {
+    const { orderId, executionArn } = await place({ lines: [{ countryIso: 'FR', numberType: 'local', quantity: 2 }] });
+    await until('the FR line to hold its token', () => stack.store.lines.get(orderId, 0), (l) => l.taskToken !== undefined, WAIT);
+    sandbox().rejectPending();
+    await stack.stepFunctions.waitForExecution(executionArn);
+    expect((await stack.store.orders.get(orderId)).status).toBe('FAILED');
+    const line = await stack.store.lines.get(orderId, 0);
+    expect(line.errors.map((e) => e.name)).toContain('RegulatoryRejected');
+    expect((await stack.store.numbers.list(orderId, undefined)).map((n) => n.status)).toEqual(['RELEASED', 'RELEASED']);
+    expect(await unowned()).toEqual([]);
+  });
+});
