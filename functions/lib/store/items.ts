@@ -1,5 +1,5 @@
 /** The items the order repositories keep: orders, lines, rent intents, numbers and their owners. */
-import type { LineCounts, LineStatus, NumberStatus, OrderLine, OrderRequest, OrderStatus, PlannedGroup } from '../orders/model.js';
+import type { LineCounts, LineNumberType, LineStatus, NumberStatus, OrderLine, OrderRequest, OrderStatus, PlannedGroup } from '../orders/model.js';
 
 /** An error as an order or line records it (Plivo's text kept). */
 export interface RecordedError {
@@ -68,6 +68,33 @@ export interface IntentItem {
   startedAt: string;
   rented?: number;
   failed?: number;
+}
+
+/**
+ * Numbers a line expects Plivo to deliver into the account later: what a pending order will
+ * bring (`uncertain: false`), or what a rent whose answer was lost may have ordered (`uncertain:
+ * true`: only in a country and type Plivo has answered pending before, and only numbers added to
+ * the account on or after `since`). The reconciler claims each matching number for the line.
+ */
+export interface ExpectationItem {
+  orderId: string;
+  line: number;
+  /** The rent intent it comes from. */
+  seq: number;
+  groupId: string;
+  quantity: number;
+  delivered: number;
+  countryIso: string;
+  /** The line's number type (as the order asked for it). */
+  numberType: LineNumberType;
+  /** Digits after the calling code every delivered number starts with, when known. */
+  prefix: string | null;
+  region: string | null;
+  uncertain: boolean;
+  /** When the rent was sent (ISO). */
+  since: string;
+  /** After this the line stops expecting the delivery (ISO). */
+  expiresAt: string;
 }
 
 export interface OwnerItem {

@@ -7,7 +7,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LineCounts, NumberStatus } from '../orders/model.js';
-import type { NumberItem, OwnerItem } from './items.js';
+import { expectationKey } from './expectations.js';
+import type { ExpectationItem, NumberItem, OwnerItem } from './items.js';
 import { type Page, queryAll, queryPage } from './paging.js';
 import { keys, stripKeys, type Table } from './table.js';
 
@@ -72,6 +73,36 @@ export class NumberRepository {
       }
     }
     return { claimed, conflicts };
+  }
+
+  /**
+   * Claims one number Plivo delivered for an expectation (expectations.ts): the number's owner and
+   * order-number items, the line's count and the expectation's `delivered` move in one
+   * transaction, so an expectation never takes more numbers than it awaits. `owned` when an order
+   * already owns the number, `full` when the expectation has all it awaited.
+   */
+  async claimDelivery(expectation: ExpectationItem, number: string): Promise<'claimed' | 'owned' | 'full'> {
+    const items = this.claimItems(expectation.orderId, expectation.line, expectation.groupId, [number], 'RENTED');
+    items.push({
+      Update: {
+        TableName: this.table.tableName,
+        Key: expectationKey(expectation),
+        UpdateExpression: 'ADD delivered :one',
+        ConditionExpression: 'attribute_exists(pk) AND delivered < quantity',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    });
+    try {
+      await this.transact(items);
+      return 'claimed';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      // The owner item, or this order's own record of the number (it had it once, and released it).
+      if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons[1]?.Code === 'ConditionalCheckFailed') return 'owned';
+      if (reasons[items.length - 1]?.Code === 'ConditionalCheckFailed') return 'full';
+      throw error;
+    }
   }
 
   /**

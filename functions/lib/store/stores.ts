@@ -4,6 +4,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeliveryRepository } from './deliveries.js';
+import { ExpectationRepository } from './expectations.js';
 import { IntentRepository } from './intents.js';
 import { LineRepository } from './lines.js';
 import { NumberRepository } from './numbers.js';
@@ -30,6 +31,7 @@ export interface Stores extends TableRef {
   readonly orders: OrderRepository;
   readonly lines: LineRepository;
   readonly intents: IntentRepository;
+  readonly expectations: ExpectationRepository;
   readonly numbers: NumberRepository;
   readonly pools: {
     readonly policies: PolicyRepository;
@@ -50,6 +52,7 @@ export function createStores(db: DynamoDBDocumentClient, tableName: string, opti
     orders: new OrderRepository(table),
     lines: new LineRepository(table),
     intents: new IntentRepository(table),
+    expectations: new ExpectationRepository(table),
     numbers: new NumberRepository(table),
     pools: {
       policies: new PolicyRepository(table),

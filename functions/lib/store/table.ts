@@ -78,6 +78,14 @@ export const keys = {
   /** Lines waiting on address regulations, oldest order first, on gsi1 (sparse). */
   waitingIndexPk: 'WAITING',
   waitingIndexSk: (orderCreatedAt: string, orderId: string, line: number) => `${orderCreatedAt}#${orderId}#${pad(line)}`,
+  /**
+   * A delivery a line still expects from Plivo (a pending order, or a rent whose answer was lost),
+   * in one partition the reconciler reads whole, oldest first; deleted when delivered or expired.
+   */
+  expectation: (since: string, orderId: string, line: number, seq: number) => ({ pk: 'EXPECTED', sk: `${since}#${orderId}#${pad(line)}#${String(seq).padStart(4, '0')}` }),
+  expectationsPk: 'EXPECTED',
+  /** A country and number type whose rents Plivo has answered pending (address regulations). */
+  regulated: (countryIso: string, numberType: string) => ({ pk: 'REGULATED', sk: `${countryIso}#${numberType}` }),
   /** The reconciler's last report. */
   reconciliation: { pk: 'RECONCILIATION', sk: 'LATEST' },
 

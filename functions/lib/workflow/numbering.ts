@@ -2,8 +2,9 @@
  * Facts about phone numbers the workflow needs: country calling codes (from libphonenumber-js's
  * metadata, not a hand-kept table) and how a line's number type is named in each Plivo API.
  */
-import { getCountryCallingCode, type CountryCode } from 'libphonenumber-js';
+import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { PoolNumberType } from '../plivo/client.js';
+import type { AccountNumber } from '../plivo/schemas.js';
 import type { LineNumberType } from '../orders/model.js';
 
 export function callingCode(countryIso: string): string {
@@ -36,4 +37,27 @@ export function isOfLineType(numberType: LineNumberType, listedType: string | un
 /** Toll-free numbers go through the pool's Tollfree resource; the rest through Number. */
 export function isTollfree(numberType: LineNumberType): boolean {
   return numberType === 'tollfree';
+}
+
+/** Country of an E.164 number written without '+'. */
+export function countryOf(number: string): string | undefined {
+  return parsePhoneNumberFromString(`+${number}`)?.country;
+}
+
+/** The kind of number a line (or a delivery it expects) asks for. */
+export interface NumberKind {
+  countryIso: string;
+  numberType: LineNumberType;
+  /** Digits after the calling code. */
+  prefix?: string | null | undefined;
+  region?: string | null | undefined;
+}
+
+/** Whether an account number is of a kind: country, type, prefix and region. */
+export function matchesKind(kind: NumberKind, number: Pick<AccountNumber, 'number' | 'number_type' | 'region'>): boolean {
+  if (countryOf(number.number) !== kind.countryIso) return false;
+  if (!isOfLineType(kind.numberType, number.number_type)) return false;
+  if (kind.prefix && !number.number.startsWith(`${callingCode(kind.countryIso)}${kind.prefix}`)) return false;
+  if (kind.region && !(number.region ?? '').toLowerCase().includes(kind.region.toLowerCase())) return false;
+  return true;
 }

@@ -6,13 +6,13 @@
  * is reached; ops can resolve a line by hand; the wait times out at the order's deadline.
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, TaskDoesNotExist, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { LineNotWaitingError, NumbersNotUsableError, PlivoNotFoundError, type WaitErrorName } from '../errors.js';
 import { ORPHANED_NUMBERS_LOG_MESSAGE } from '../log-messages.js';
 import { type AccountNumber, isInactive } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
-import { callingCode, isOfLineType } from './numbering.js';
+import { DeliveryClaims, expectationPrefixes, openExpectations } from './deliveries.js';
+import { callingCode, matchesKind } from './numbering.js';
 import { regulatoryDeadline } from './rent.js';
 
 export type RegulatoryDeps = WorkflowDeps & {
@@ -129,19 +129,9 @@ export async function withWaitTimeout<T extends { next: string }>(deps: Pick<Wor
   return { ...result, waitSeconds: waitTimeoutSeconds(await deps.store.orders.get(orderId), Date.now()) };
 }
 
-/** Country of an E.164 number written without '+'. */
-export function countryOf(number: string): string | undefined {
-  return parsePhoneNumberFromString(`+${number}`)?.country;
-}
-
 /** Whether an account number can serve a waiting line: country, type, prefix or region. */
 export function matchesLine(line: LineItem, number: AccountNumber): boolean {
-  const spec = line.spec;
-  if (countryOf(number.number) !== spec.countryIso) return false;
-  if (!isOfLineType(spec.numberType, number.number_type)) return false;
-  if (spec.prefix && !number.number.startsWith(`${callingCode(spec.countryIso)}${spec.prefix}`)) return false;
-  if (spec.region && !(number.region ?? '').toLowerCase().includes(spec.region.toLowerCase())) return false;
-  return true;
+  return matchesKind(line.spec, number);
 }
 
 export interface ReconciliationReport {
@@ -157,7 +147,14 @@ export interface ReconciliationReport {
   waitingLines: number;
   /** Lines whose wait ended at their deadline in this run. */
   expired: number;
+  /** Numbers delivered for lines that waited for them, claimed for those lines. */
   claimed: number;
+  /** Numbers delivered for lines that no longer needed them (ended, or full): claimed and released. */
+  lateReleased: number;
+  /** Of those, numbers Plivo would not take back (LEAKED, alarmed). */
+  lateLeaked: number;
+  /** Deliveries still expected after this run (pending orders and lost rent answers). */
+  expectedDeliveries: number;
   /** Numbers held PENDING that Plivo activated since the last run (now RENTED). */
   activated: number;
   /** Waiting lines failed because Plivo withdrew their pending numbers (documents refused). */
@@ -183,8 +180,8 @@ export interface ReconcileOptions {
  * The account listings a partial scan needs: one per distinct `number_startswith` (calling code
  * and prefix) of the waiting lines, leaving out prefixes another one already covers.
  */
-export function waitingLinePrefixes(lines: readonly Pick<LineItem, 'spec'>[]): string[] {
-  const prefixes = [...new Set(lines.map((line) => `${callingCode(line.spec.countryIso)}${line.spec.prefix ?? ''}`))].sort();
+export function waitingLinePrefixes(lines: readonly Pick<LineItem, 'spec'>[], more: readonly string[] = []): string[] {
+  const prefixes = [...new Set([...lines.map((line) => `${callingCode(line.spec.countryIso)}${line.spec.prefix ?? ''}`), ...more])].sort();
   return prefixes.filter((prefix, i) => !prefixes.slice(0, i).some((shorter) => prefix.startsWith(shorter)));
 }
 
@@ -212,15 +209,17 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
     }
   }
   const waiting = await deps.store.lines.waiting();
+  const expectations = await openExpectations(deps, clock());
   const previous = await lastReconciliation(deps);
   const lastScan = previous?.orphansCheckedAt ? Date.parse(previous.orphansCheckedAt) : undefined;
   const full = lastScan === undefined || clock().getTime() - lastScan >= (options.orphanScanIntervalMs ?? 0);
-  const scan: ReconciliationReport['scan'] = full ? 'full' : waiting.length > 0 ? 'waiting-lines' : 'none';
+  const scan: ReconciliationReport['scan'] = full ? 'full' : waiting.length + expectations.length > 0 ? 'waiting-lines' : 'none';
 
   const orphans: string[] = [];
   let accountNumbers = 0;
-  let claimed = 0;
-  const needs = new Map(waiting.map((line) => [`${line.orderId}#${line.line}`, line.requested - line.rented]));
+  // Numbers Plivo delivered for a line that expected them: claimed for it (kept while it waits for
+  // numbers, released otherwise). Only expected numbers are claimed: never one we cannot prove ours.
+  const deliveries = new DeliveryClaims(deps, expectations);
   // Numbers waiting lines hold PENDING (Plivo's per-number pending answer): each one becomes RENTED
   // when the account lists it active; one the account no longer holds was withdrawn.
   const pendingOf = await pendingNumbersOf(deps, waiting);
@@ -238,21 +237,12 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
       }
       // A number awaiting verification is neither usable nor forgotten: it is claimed once active.
       if (owners.has(number.number) || isInactive(number)) continue;
-      const line = waiting.find((candidate) => (needs.get(`${candidate.orderId}#${candidate.line}`) ?? 0) > 0 && matchesLine(candidate, number));
-      if (!line) {
-        if (full) orphans.push(number.number);
-        continue;
-      }
-      const result = await deps.store.numbers.claim(line.orderId, line.line, 'regulatory', [number.number]);
-      if (result.claimed.length > 0) {
-        claimed++;
-        const key = `${line.orderId}#${line.line}`;
-        needs.set(key, (needs.get(key) ?? 0) - 1);
-      }
+      const offer = await deliveries.offer(number);
+      if (offer === 'unexpected' && full) orphans.push(number.number);
     }
     page.length = 0;
   };
-  const listings = scan === 'full' ? [undefined] : scan === 'waiting-lines' ? waitingLinePrefixes(waiting) : [];
+  const listings = scan === 'full' ? [undefined] : scan === 'waiting-lines' ? waitingLinePrefixes(waiting, expectationPrefixes(expectations)) : [];
   for (const prefix of listings) {
     for await (const number of deps.plivo.allAccountNumbers(prefix === undefined ? {} : { numberStartsWith: prefix })) {
       accountNumbers++;
@@ -262,6 +252,7 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
     await settle();
   }
 
+  const late = await deliveries.releaseSurplus();
   const unseen = [...pendingOf.keys()].filter((number) => !seenPending.has(number));
   const withdrawn = await settleUnseenPending(deps, pendingOf, unseen);
   activated += withdrawn.activated;
@@ -281,7 +272,10 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
     accountNumbers,
     waitingLines: waiting.length,
     expired,
-    claimed,
+    claimed: deliveries.kept,
+    lateReleased: late.released,
+    lateLeaked: late.leaked,
+    expectedDeliveries: deliveries.open,
     activated,
     rejected,
     resumed,

@@ -54,6 +54,28 @@ async function releaseWithRetries(deps: WorkflowDeps, ops: ReturnType<typeof poo
   return lastError;
 }
 
+/**
+ * Gives one number back and moves its record: RELEASED, or LEAKED (logged as an error for the
+ * alarm) when Plivo still refuses after retries. True when released.
+ */
+export async function releaseAndRecord(deps: WorkflowDeps, ops: ReturnType<typeof poolOps>, item: NumberItem): Promise<boolean> {
+  const error = await releaseWithRetries(deps, ops, item);
+  if (error === undefined) {
+    await deps.store.numbers.transition(item.orderId, item.line, [item.number], item.status, 'RELEASED');
+    return true;
+  }
+  await deps.store.numbers.transition(item.orderId, item.line, [item.number], item.status, 'LEAKED', {
+    error: error instanceof Error ? error.message : String(error),
+  });
+  deps.logger.error(LEAKED_NUMBER_LOG_MESSAGE, {
+    orderId: item.orderId,
+    line: item.line,
+    number: item.number,
+    error: error instanceof PlivoError ? error.toJSON() : String(error),
+  });
+  return false;
+}
+
 export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: ReleaseMode, budget: Budget): Promise<StepResult> {
   const order: OrderItem = await deps.store.orders.get(orderId);
   const lines = await deps.store.lines.list(orderId);
@@ -73,22 +95,8 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
       }
       const line = byLine.get(item.line);
       if (!line) return;
-      const error = await releaseWithRetries(deps, poolOps(deps, order, line), item);
-      if (error === undefined) {
-        await deps.store.numbers.transition(orderId, item.line, [item.number], item.status, 'RELEASED');
-        released++;
-      } else {
-        await deps.store.numbers.transition(orderId, item.line, [item.number], item.status, 'LEAKED', {
-          error: error instanceof Error ? error.message : String(error),
-        });
-        leaked++;
-        deps.logger.error(LEAKED_NUMBER_LOG_MESSAGE, {
-          orderId,
-          line: item.line,
-          number: item.number,
-          error: error instanceof PlivoError ? error.toJSON() : String(error),
-        });
-      }
+      if (await releaseAndRecord(deps, poolOps(deps, order, line), item)) released++;
+      else leaked++;
     },
     { concurrency: deps.concurrency ?? 16 },
   );

@@ -35,6 +35,36 @@ export function regulatoryDeadline(order: OrderItem): Date {
 
 const WAIT: RentResult = { more: false, next: 'wait' };
 
+/**
+ * How long after its line's deadline a pending order's delivery is still expected. Plivo does not
+ * say how long a pending order may take, nor tells when it is refused; we chose 90 days.
+ */
+const DELIVERY_GRACE_MS = 90 * 86_400_000;
+
+/**
+ * Records what a line expects Plivo to deliver for one rent: a pending order's numbers (certain),
+ * or, for a rent whose answer was lost in a country whose rents Plivo answers pending, the numbers
+ * it may have ordered (uncertain, until the line's deadline).
+ */
+async function expectDelivery(deps: WorkflowDeps, order: OrderItem, line: LineItem, intent: IntentItem, uncertain: boolean): Promise<void> {
+  const group = line.plan.find((g) => g.groupId === intent.groupId);
+  const deadline = regulatoryDeadline(order).getTime();
+  await deps.store.expectations.expect({
+    orderId: order.orderId,
+    line: line.line,
+    seq: intent.seq,
+    groupId: intent.groupId,
+    quantity: intent.quantity,
+    countryIso: line.spec.countryIso,
+    numberType: line.spec.numberType,
+    prefix: group?.prefix ?? line.spec.prefix ?? null,
+    region: line.spec.region ?? null,
+    uncertain,
+    since: intent.startedAt,
+    expiresAt: new Date(uncertain ? deadline : deadline + DELIVERY_GRACE_MS).toISOString(),
+  });
+}
+
 /** Tries per group whose rents were found not to have happened, before the group is given up. */
 const MAX_NOT_APPLIED_PER_GROUP = 3;
 /** Times a line's plan is topped up with a fresh search when numbers failed at rent. */
@@ -106,6 +136,11 @@ export async function reconcileIntent(deps: WorkflowDeps, line: LineItem, intent
     }
     if (claimed.length >= intent.quantity) break;
   }
+  if (claimed.length === 0 && (await deps.store.expectations.isRegulated(line.spec.countryIso, line.spec.numberType))) {
+    // Nothing in the account may still be a pending order Plivo created: its numbers would come
+    // later, after the line has rented again. Expect them, so that they are claimed, not orphaned.
+    await expectDelivery(deps, await deps.store.orders.get(intent.orderId), line, intent, true);
+  }
   await deps.store.intents.finish(intent, claimed.length > 0 ? 'DONE' : 'NOT_APPLIED', { rented: claimed.length, failed: 0 });
   deps.logger.warn('rent with unknown outcome reconciled', {
     orderId: intent.orderId,
@@ -152,6 +187,10 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
     throw error;
   }
   if (result.status === 'pending') {
+    // Plivo will deliver these numbers into the account later (or never): the line expects them,
+    // whether or not it is still waiting when they come.
+    await deps.store.expectations.markRegulated(line.spec.countryIso, line.spec.numberType);
+    await expectDelivery(deps, order, line, intent, false);
     await deps.store.intents.finish(intent, 'DONE', { rented: 0, failed: 0 });
     await deps.store.lines.setStatus(order.orderId, line.line, 'PENDING_REGULATORY', { pendingDetails: result.details ?? result.message ?? '' });
     deps.logger.info('rent pending under address regulations', { orderId: order.orderId, line: line.line, groupId: group.groupId, details: result.details });
@@ -171,6 +210,7 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
   if (conflicts.length + pending.conflicts.length > 0) {
     deps.logger.error('rented numbers already owned by another order', { orderId: order.orderId, line: line.line, conflicts: [...conflicts, ...pending.conflicts] });
   }
+  if (result.pending.length > 0) await deps.store.expectations.markRegulated(line.spec.countryIso, line.spec.numberType);
   if (pending.claimed.length > 0) {
     // Fulfilled, but these numbers await verification documents: the line waits until Plivo
     // activates them (the reconciler sees it and resumes the line) or its deadline releases them.
