@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { LeaseRepository } from './leases.js';
 import { keys, stripKeys, TABLE_KEYS, type Table } from './table.js';
 
 export type ReleaseStatus = 'RELEASING' | 'RELEASED' | 'FAILED';
@@ -117,41 +118,15 @@ export interface PoolLock {
 }
 
 export class PoolLockRepository {
-  constructor(private readonly table: Table) {}
-
-  /** The lock, or undefined while another run holds it. */
-  async acquire(poolUuid: string, leaseMs: number, now = this.table.now()): Promise<PoolLock | undefined> {
-    const token = randomUUID();
-    const until = new Date(now.getTime() + leaseMs);
-    try {
-      await this.table.db.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: { ...keys.poolLock(poolUuid), token, leaseUntil: until.toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': now.toISOString() },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
-    return { poolUuid, until, release: () => this.release(poolUuid, token) };
+  private readonly leases: LeaseRepository;
+  constructor(table: Table) {
+    this.leases = new LeaseRepository(table);
   }
 
-  private async release(poolUuid: string, token: string): Promise<void> {
-    await this.table.db
-      .send(
-        new DeleteCommand({
-          TableName: this.table.tableName,
-          Key: keys.poolLock(poolUuid),
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':token': token },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error; // the lease ran out and another run took it
-      });
+  /** The lock, or undefined while another run holds it. */
+  async acquire(poolUuid: string, leaseMs: number, now?: Date): Promise<PoolLock | undefined> {
+    // Each run is its own holder: a second run in the same process must not take the lock again.
+    const lease = await this.leases.acquire(keys.poolLock(poolUuid), randomUUID(), leaseMs, now);
+    return lease && { poolUuid, until: lease.until, release: lease.release };
   }
 }

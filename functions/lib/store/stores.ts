@@ -5,6 +5,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeliveryRepository } from './deliveries.js';
 import { ExpectationRepository } from './expectations.js';
+import { RentLockRepository } from './leases.js';
 import { IntentRepository } from './intents.js';
 import { LineRepository } from './lines.js';
 import { NumberRepository } from './numbers.js';
@@ -32,6 +33,7 @@ export interface Stores extends TableRef {
   readonly lines: LineRepository;
   readonly intents: IntentRepository;
   readonly expectations: ExpectationRepository;
+  readonly rentLocks: RentLockRepository;
   readonly numbers: NumberRepository;
   readonly pools: {
     readonly policies: PolicyRepository;
@@ -53,6 +55,7 @@ export function createStores(db: DynamoDBDocumentClient, tableName: string, opti
     lines: new LineRepository(table),
     intents: new IntentRepository(table),
     expectations: new ExpectationRepository(table),
+    rentLocks: new RentLockRepository(table),
     numbers: new NumberRepository(table),
     pools: {
       policies: new PolicyRepository(table),

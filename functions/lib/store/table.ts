@@ -86,6 +86,8 @@ export const keys = {
   expectationsPk: 'EXPECTED',
   /** A country and number type whose rents Plivo has answered pending (address regulations). */
   regulated: (countryIso: string, numberType: string) => ({ pk: 'REGULATED', sk: `${countryIso}#${numberType}` }),
+  /** The lock on renting (and reconciling) one kind of number: `{country}#{type}#{prefix}`. */
+  rentLock: (kind: string) => ({ pk: `RENTLOCK#${kind}`, sk: '#LOCK' }),
   /** The reconciler's last report. */
   reconciliation: { pk: 'RECONCILIATION', sk: 'LATEST' },
 

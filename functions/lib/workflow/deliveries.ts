@@ -6,6 +6,7 @@
  * at most its quantity, atomically with its count): the line keeps it when it still waits for
  * numbers, and otherwise the number is released on the same pass.
  */
+import { randomUUID } from 'node:crypto';
 import { terminalLineStatuses } from '../orders/model.js';
 import type { AccountNumber } from '../plivo/schemas.js';
 import type { ExpectationItem, LineItem, NumberItem } from '../store/items.js';
@@ -13,6 +14,10 @@ import { poolOps } from './assign.js';
 import type { WorkflowDeps } from './deps.js';
 import { callingCode, matchesKind } from './numbering.js';
 import { releaseAndRecord } from './release.js';
+import { withRentLock } from './rent-lock.js';
+
+/** How long the reconciler waits for a kind's rent lock before leaving a delivery for its next pass. */
+const LOCK_WAIT_MS = 5_000;
 
 /** What became of an account number offered to the expectations. */
 export type Offer = 'kept' | 'released-later' | 'deferred' | 'owned' | 'unexpected';
@@ -64,6 +69,7 @@ export class DeliveryClaims {
   /** Lines read this pass (their counts move as numbers are claimed). */
   private readonly lines = new Map<string, LineItem>();
   private readonly surplus: NumberItem[] = [];
+  private readonly holder = `reconciler#${randomUUID()}`;
   kept = 0;
 
   constructor(
@@ -82,7 +88,9 @@ export class DeliveryClaims {
       const waiting = line.status === 'PENDING_REGULATORY';
       // A line still renting, adding or verifying may yet take the number as its own: next pass.
       if (!waiting && !terminalLineStatuses.includes(line.status)) return 'deferred';
-      const outcome = await this.deps.store.numbers.claimDelivery(expectation, number.number);
+      // Under the kind's rent lock: a rent of this kind between Plivo's answer and its claim keeps its numbers.
+      const outcome = await withRentLock(this.deps, expectation, this.holder, LOCK_WAIT_MS, () => this.deps.store.numbers.claimDelivery(expectation, number.number));
+      if (outcome === undefined) return 'deferred';
       if (outcome === 'full') {
         expectation.delivered = expectation.quantity;
         continue;

@@ -61,3 +61,8 @@ export function matchesKind(kind: NumberKind, number: Pick<AccountNumber, 'numbe
   if (kind.region && !(number.region ?? '').toLowerCase().includes(kind.region.toLowerCase())) return false;
   return true;
 }
+
+/** A kind as one key: `{country}#{type}#{prefix}` (what rents of a group yield, as the account lists them). */
+export function kindKey(kind: Pick<NumberKind, 'countryIso' | 'numberType' | 'prefix'>): string {
+  return `${kind.countryIso}#${kind.numberType}#${kind.prefix ?? ''}`;
+}

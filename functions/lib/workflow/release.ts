@@ -80,7 +80,10 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
   const order: OrderItem = await deps.store.orders.get(orderId);
   const lines = await deps.store.lines.list(orderId);
   // A rent that was cut off between Plivo and DynamoDB must be found before anything is given back.
-  for (const line of lines) await reconcileOpenIntents(deps, orderId, line);
+  for (const line of lines) {
+    // Its rent lock stayed busy: come back before releasing anything.
+    if (!(await reconcileOpenIntents(deps, orderId, line, budget))) return { more: true };
+  }
   const targets = await deps.store.numbers.list(orderId, undefined, releasableStatuses(mode));
   const byLine = new Map<number, LineItem>(lines.map((line) => [line.line, line]));
   let left = 0;

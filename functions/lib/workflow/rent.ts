@@ -15,10 +15,11 @@ import {
 } from '../errors.js';
 import type { PlannedGroup } from '../orders/model.js';
 import type { IntentItem, LineItem, OrderItem } from '../store/items.js';
-import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
+import { BUDGET_RESERVE_MS, type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
-import { accountTypeFilter, callingCode, isOfLineType } from './numbering.js';
+import { accountTypeFilter, callingCode, isOfLineType, type NumberKind } from './numbering.js';
 import { planLine } from './plan.js';
+import { RENT_LOCK_LEASE_MS, withRentLock } from './rent-lock.js';
 
 export interface RentResult {
   /** True when time ran out with rents still to do: call again. */
@@ -152,11 +153,32 @@ export async function reconcileIntent(deps: WorkflowDeps, line: LineItem, intent
   return claimed.length;
 }
 
-/** Reconciles every intent of a line that is still open (after a crash or an unknown outcome). */
-export async function reconcileOpenIntents(deps: WorkflowDeps, orderId: string, line: LineItem): Promise<void> {
+/** The kind of number rents of a planned group yield (what its rent lock covers). */
+function kindOf(line: LineItem, groupId: string): NumberKind {
+  const group = line.plan.find((g) => g.groupId === groupId);
+  return { countryIso: line.spec.countryIso, numberType: line.spec.numberType, prefix: group?.prefix ?? line.spec.prefix ?? null };
+}
+
+/** Who holds a rent lock: the line (a retried step of the same line takes its own lock again). */
+const holderOf = (line: Pick<LineItem, 'orderId' | 'line'>) => `${line.orderId}#${line.line}`;
+
+/** How long a step may wait for a rent lock: what its budget leaves, at most one lease. */
+const lockWaitMs = (budget: Budget) => Math.max(0, Math.min(RENT_LOCK_LEASE_MS, budget.remainingMs() - BUDGET_RESERVE_MS));
+
+/**
+ * Reconciles every intent of a line that is still open (after a crash or an unknown outcome),
+ * each under its kind's rent lock. False when a lock stayed busy: call again later.
+ */
+export async function reconcileOpenIntents(deps: WorkflowDeps, orderId: string, line: LineItem, budget: Budget): Promise<boolean> {
   for (const intent of await deps.store.intents.list(orderId, line.line)) {
-    if (intent.status === 'STARTED') await reconcileIntent(deps, line, intent);
+    if (intent.status !== 'STARTED') continue;
+    const done = await withRentLock(deps, kindOf(line, intent.groupId), holderOf(line), lockWaitMs(budget), async () => {
+      await reconcileIntent(deps, line, intent);
+      return true;
+    });
+    if (!done) return false;
   }
+  return true;
 }
 
 async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, group: PlannedGroup, quantity: number): Promise<'rented' | 'pending' | 'unknown' | 'rejected'> {
@@ -227,7 +249,7 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   let line = await deps.store.lines.get(orderId, lineIndex);
   if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false, next: 'done' };
   if (line.status === 'PENDING_REGULATORY') return WAIT;
-  await reconcileOpenIntents(deps, orderId, line);
+  if (!(await reconcileOpenIntents(deps, orderId, line, budget))) return { more: true, next: 'assign' };
   await deps.store.lines.setStatus(orderId, lineIndex, 'RENTING');
 
   for (;;) {
@@ -250,7 +272,12 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
     }
     if (!hasTime(budget)) return { more: true, next: 'assign' };
     const quantity = Math.min(candidate.group.quantity - candidate.consumed, remaining);
-    const outcome = await rentOnce(deps, order, line, candidate.group, quantity);
+    const current = line;
+    const outcome = await withRentLock(deps, kindOf(line, candidate.group.groupId), holderOf(line), lockWaitMs(budget), () =>
+      rentOnce(deps, order, current, candidate.group, quantity),
+    );
+    // Another rent of this kind held the lock all along: come back (nothing was rented).
+    if (outcome === undefined) return { more: true, next: 'assign' };
     if (outcome === 'pending') {
       await deps.store.orders.setStatus(orderId, 'PENDING_REGULATORY', ['IN_PROGRESS']);
       return WAIT;
