@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
 
 let stack: LocalStack;
@@ -14,7 +15,7 @@ let poolUuid: string;
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalStack(stackWithSandboxVariant({
     apiPort: 0,
     sandboxPort: 0,
     sfnPort: 0,
@@ -24,7 +25,9 @@ beforeAll(async () => {
     concurrency: 4,
     // The tests run the reconciler themselves, pass by pass.
     reconcileIntervalSeconds: 0,
-  });
+    // About Plivo's pending-order answer: kept under any sandbox variant.
+    sandboxBehaviour: { pendingShape: 'order' },
+  }));
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'late-deliveries' }));
 }, 120_000);

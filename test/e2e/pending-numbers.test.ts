@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
 
 let stack: LocalStack;
@@ -15,7 +16,7 @@ let poolUuid: string;
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalStack(stackWithSandboxVariant({
     apiPort: 0,
     sandboxPort: 0,
     sfnPort: 0,
@@ -25,7 +26,7 @@ beforeAll(async () => {
     concurrency: 4,
     reconcileIntervalSeconds: 1,
     sandboxBehaviour: { pendingShape: 'number' },
-  });
+  }));
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'pending-numbers' }));
 }, 120_000);

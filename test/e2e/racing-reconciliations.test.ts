@@ -6,12 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 
 let stack: LocalStack;
 let poolUuid: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalStack(stackWithSandboxVariant({
     apiPort: 0,
     sandboxPort: 0,
     sfnPort: 0,
@@ -20,7 +21,7 @@ beforeAll(async () => {
     retryPauseMs: 50,
     concurrency: 4,
     reconcileIntervalSeconds: 0,
-  });
+  }));
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'racing' }));
 }, 120_000);

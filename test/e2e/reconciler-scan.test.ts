@@ -9,13 +9,25 @@ import { orderLineSchema } from '../../functions/lib/orders/model.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { waitingLinePrefixes, type ReconciliationReport } from '../../functions/lib/workflow/regulatory.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
 
 let stack: LocalStack;
 let poolUuid: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, orphanScanHours: 24, retryPauseMs: 50, seed: 34 });
+  stack = await startLocalStack(stackWithSandboxVariant({
+    apiPort: 0,
+    sandboxPort: 0,
+    sfnPort: 0,
+    dynamodbPort: 0,
+    reconcileIntervalSeconds: 0,
+    orphanScanHours: 24,
+    retryPauseMs: 50,
+    seed: 34,
+    // Counts what a waiting line's scan reads: with Plivo's pending-order answer, nothing is in the account yet.
+    sandboxBehaviour: { pendingShape: 'order' },
+  }));
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'reconciler-scan' }));
   // An orphan: rented outside any order.

@@ -12,6 +12,7 @@ import { cancelOrder } from '../../functions/lib/workflow/cancel.js';
 import type { RegulatoryDeps } from '../../functions/lib/workflow/regulatory.js';
 import { resolveLine } from '../../functions/lib/workflow/regulatory.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
 
 let stack: LocalStack;
@@ -22,7 +23,7 @@ const RECONCILE_SECONDS = 1;
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalStack(stackWithSandboxVariant({
     apiPort: 0,
     sandboxPort: 0,
     sfnPort: 0,
@@ -31,7 +32,9 @@ beforeAll(async () => {
     retryPauseMs: 50,
     concurrency: 4,
     reconcileIntervalSeconds: RECONCILE_SECONDS,
-  });
+    // About Plivo's pending-order answer: kept under any sandbox variant.
+    sandboxBehaviour: { pendingShape: 'order' },
+  }));
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'regulatory' }));
   const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });

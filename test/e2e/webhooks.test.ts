@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { findPlivoCallback } from '../../functions/lib/webhooks/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
 
 interface Received {
@@ -39,7 +40,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, seed: 13, retryPauseMs: 50, allowLocalCallbacks: true, reconcileIntervalSeconds: 0 });
+  stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, seed: 13, retryPauseMs: 50, allowLocalCallbacks: true, reconcileIntervalSeconds: 0 }));
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'webhooks' }));
 }, 120_000);

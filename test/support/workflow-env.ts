@@ -9,6 +9,7 @@ import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { silentLogger, type WorkflowDeps } from '../../functions/lib/workflow/deps.js';
 import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from '../../infra/local/plivo-sandbox/index.js';
 import { createTestTable } from './dynamodb.js';
+import { withSandboxVariant } from './sandbox-variant.js';
 
 export interface WorkflowEnv {
   sandbox: PlivoSandbox;
@@ -26,7 +27,7 @@ export interface WorkflowEnv {
 
 export async function startWorkflowEnv(options: SandboxOptions = {}): Promise<WorkflowEnv> {
   const table = await createTestTable();
-  const sandbox = await startPlivoSandbox({ port: 0, rateLimit: null, ...options });
+  const sandbox = await startPlivoSandbox(withSandboxVariant({ port: 0, rateLimit: null, ...options }));
   const calls = new PlivoCallCounter();
   const plivo = new PlivoClient({
     authId: sandbox.authId,

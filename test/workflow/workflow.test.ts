@@ -155,7 +155,8 @@ describe('order workflow (the real state machine)', () => {
       ls[1]?.taskToken !== undefined && ls[0]?.verified === 2,
     );
     expect(lines[1]?.status).toBe('PENDING_REGULATORY');
-    expect(lines[1]?.pendingDetails).toMatch(/initiated/);
+    // Plivo's words: a pending order's details, or the numbers awaiting verification (per-number pending).
+    expect(lines[1]?.pendingDetails).toMatch(/initiated|await verification/);
     expect(machine.local.waitingTaskTokens(executionArn)).toBe(1);
 
     // The regulator approves; ops point the line at the delivered numbers: the branch resumes.
