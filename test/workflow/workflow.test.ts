@@ -74,7 +74,7 @@ describe('order workflow (the real state machine)', () => {
       ['COMPLETED', 15, 15, 15, 15],
     ]);
     expect((await env.store.orders.get('wf-happy')).status).toBe('COMPLETED');
-  });
+  }, 60_000);
 
   it('survives 500s and 429s on pool adds, rents applied-but-500, and 503s on pool listing: still exactly 60', async () => {
     await env.createOrder('wf-faults', threeLines);

@@ -393,22 +393,29 @@ export async function resolveLine(deps: RegulatoryDeps, orderId: string, lineInd
     const rejected = await failWait(deps, orderId, lineIndex, 'RegulatoryRejected', request.reason);
     return { claimed: [], resumed: false, rejected };
   }
+  // The line's own PENDING numbers, named here because Plivo has activated them, move to RENTED.
+  const ownPending = new Set((await deps.store.numbers.list(orderId, lineIndex, ['PENDING'])).map((n) => n.number));
+  const activeOwn: string[] = [];
   const unusable: string[] = [];
   for (const number of request.numbers) {
     try {
       const held = await deps.plivo.getAccountNumber(number);
       if (!matchesLine(line, held)) unusable.push(`${number} (does not match the line)`);
+      else if (ownPending.has(number) && isInactive(held)) unusable.push(`${number} (still awaiting verification)`);
+      else if (ownPending.has(number)) activeOwn.push(number);
     } catch (error) {
       if (!(error instanceof PlivoNotFoundError)) throw error;
       unusable.push(`${number} (not in the account)`);
     }
   }
   if (unusable.length > 0) throw new NumbersNotUsableError(`numbers cannot serve this line: ${unusable.join(', ')}`);
+  await activate(deps, line, activeOwn);
+  const others = request.numbers.filter((number) => !ownPending.has(number));
   const room = line.requested - line.rented;
-  const { claimed, conflicts } = await deps.store.numbers.claim(orderId, lineIndex, 'resolved', request.numbers.slice(0, Math.max(0, room)));
+  const { claimed, conflicts } = await deps.store.numbers.claim(orderId, lineIndex, 'resolved', others.slice(0, Math.max(0, room)));
   if (conflicts.length > 0) throw new NumbersNotUsableError(`numbers already belong to other orders: ${conflicts.map((c) => c.number).join(', ')}`);
   const resumed = (await lineReady(deps, orderId, lineIndex)) ? await resume(deps, orderId, lineIndex) : false;
-  return { claimed, resumed, rejected: false };
+  return { claimed: [...activeOwn, ...claimed], resumed, rejected: false };
 }
 
 /** The wait timed out at the deadline (a Catch in the state machine): the line fails. */
