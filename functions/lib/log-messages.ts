@@ -12,6 +12,8 @@ export const REBALANCE_FAILED_LOG_MESSAGE = 'pool rebalance failed';
 
 /** WARN, each reconciler run that read the account; `orphanCount` holds how many numbers no order owns. */
 export const ORPHANED_NUMBERS_LOG_MESSAGE = 'orphaned numbers in the account';
+/** Numbers our records prove we rented, owned by nobody for a whole reconciler pass: their settling is stuck. */
+export const PROVABLE_ORPHANS_LOG_MESSAGE = 'numbers we rented are still owned by nobody';
 
 /** INFO, a notify task that attempted deliveries; `failed` holds how many attempts failed. */
 export const NOTIFY_LOG_MESSAGE = 'notify';

@@ -14,6 +14,7 @@ import {
   NOTIFY_LOG_MESSAGE,
   ORDERS_NOT_RECOVERED_LOG_MESSAGE,
   ORPHANED_NUMBERS_LOG_MESSAGE,
+  PROVABLE_ORPHANS_LOG_MESSAGE,
   REBALANCE_FAILED_LOG_MESSAGE,
   WEBHOOK_DISPATCH_LOG_MESSAGE,
 } from '../../functions/lib/log-messages.js';
@@ -131,6 +132,20 @@ export class NumberOrdersStack extends Stack {
         valueField: 'orphanCount',
         statistic: cloudwatch.Stats.MAXIMUM,
         period: Duration.hours(1),
+      }),
+    });
+    this.alarms.addAlarm({
+      id: 'ProvableOrphans',
+      description:
+        'Numbers our records prove we rented (a rent whose outcome is still open, a delivery waiting for its line to end) were still owned by nobody one reconciler pass later: their settling is stuck and they are billed (GET /reconciliation lists them).',
+      metric: logValueMetric(this, 'ProvableOrphanSurvivors', {
+        namespace,
+        metricName: 'ProvableOrphans',
+        logGroups: [reconciler.logGroup],
+        message: PROVABLE_ORPHANS_LOG_MESSAGE,
+        valueField: 'survivors',
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period,
       }),
     });
     this.alarms.addAlarm({

@@ -14,6 +14,7 @@ import {
   NOTIFY_LOG_MESSAGE,
   ORDERS_NOT_RECOVERED_LOG_MESSAGE,
   ORPHANED_NUMBERS_LOG_MESSAGE,
+  PROVABLE_ORPHANS_LOG_MESSAGE,
   REBALANCE_FAILED_LOG_MESSAGE,
   WEBHOOK_DISPATCH_LOG_MESSAGE,
 } from '../../functions/lib/log-messages.js';
@@ -148,8 +149,8 @@ describe('resources', () => {
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::Scheduler::Schedule', 3);
-    // 9 alarms, the throttle alarm split in groups of 10 functions.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9 + Math.ceil(functions / 10) - 1);
+    // 10 alarms, the throttle alarm split in groups of 10 functions.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10 + Math.ceil(functions / 10) - 1);
     // Only pool rebalancing turns off Lambda's own retries of an asynchronous invocation.
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
   });
@@ -529,7 +530,7 @@ describe('alarms', () => {
   it('alarm on failed executions, leaked and orphaned numbers, webhooks, pool rebalancing, throttles and API 5xx, notifying one SNS topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-prod-/, '')).sort()).toEqual(
-      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrdersNotRecovered', 'OrphanedNumbers', 'RebalanceFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
+      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrdersNotRecovered', 'OrphanedNumbers', 'ProvableOrphans', 'RebalanceFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
     );
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     for (const alarm of alarms) {
@@ -579,6 +580,11 @@ describe('alarms', () => {
       MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'OrdersNotRecovered', MetricValue: '$.count' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrdersNotRecovered', Statistic: 'Maximum', Threshold: 1 });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: `{ ($.message = "${PROVABLE_ORPHANS_LOG_MESSAGE}") && ($.survivors >= 0) }`,
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'ProvableOrphans', MetricValue: '$.survivors' }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ProvableOrphans', Statistic: 'Maximum', Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'WebhookDeliveryFailures', EvaluationPeriods: 3 });
   });
 

@@ -66,3 +66,12 @@ export function matchesKind(kind: NumberKind, number: Pick<AccountNumber, 'numbe
 export function kindKey(kind: Pick<NumberKind, 'countryIso' | 'numberType' | 'prefix'>): string {
   return `${kind.countryIso}#${kind.numberType}#${kind.prefix ?? ''}`;
 }
+
+/** The kind of number rents of one of a line's planned groups yield. */
+export function kindOfGroup(
+  line: { spec: Pick<NumberKind, 'countryIso' | 'numberType' | 'prefix'>; plan: readonly { groupId: string; prefix: string | null }[] },
+  groupId: string,
+): NumberKind & { prefix: string | null } {
+  const group = line.plan.find((g) => g.groupId === groupId);
+  return { countryIso: line.spec.countryIso, numberType: line.spec.numberType, prefix: group?.prefix ?? line.spec.prefix ?? null };
+}

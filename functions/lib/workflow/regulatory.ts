@@ -7,11 +7,12 @@
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, TaskDoesNotExist, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
 import { LineNotWaitingError, NumbersNotUsableError, PlivoNotFoundError, type WaitErrorName } from '../errors.js';
-import { ORPHANED_NUMBERS_LOG_MESSAGE } from '../log-messages.js';
+import { ORPHANED_NUMBERS_LOG_MESSAGE, PROVABLE_ORPHANS_LOG_MESSAGE } from '../log-messages.js';
 import { type AccountNumber, isInactive } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { DeliveryClaims, expectationPrefixes, openExpectations } from './deliveries.js';
+import { OpenRents, survivors } from './orphans.js';
 import { callingCode, matchesKind } from './numbering.js';
 import { regulatoryDeadline } from './rent.js';
 
@@ -160,6 +161,14 @@ export interface ReconciliationReport {
   /** Waiting lines failed because Plivo withdrew their pending numbers (documents refused). */
   rejected: number;
   resumed: number;
+  /**
+   * Unowned numbers our records prove we rented (a delivery waiting for its line to end, a rent
+   * whose outcome is open): settled by the system itself, never reported as foreign.
+   */
+  provableOrphans: string[];
+  provableOrphanCount: number;
+  /** Of those, numbers that were provable orphans in the previous run too: settling is stuck (alarmed). */
+  provableSurvivors: number;
   /** Numbers in the account that no order owns and no line waits for: money spent for nothing (as of `orphansCheckedAt`). */
   orphans: string[];
   orphanCount: number;
@@ -216,6 +225,10 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   const scan: ReconciliationReport['scan'] = full ? 'full' : waiting.length + expectations.length > 0 ? 'waiting-lines' : 'none';
 
   const orphans: string[] = [];
+  // Unowned numbers our records prove we rented: a delivery that waits for its line to end, or a
+  // rent whose outcome is still open. Their own steps settle them; they are never reported foreign.
+  const provable: string[] = [];
+  const openRents = new OpenRents(deps);
   let accountNumbers = 0;
   // Numbers Plivo delivered for a line that expected them: claimed for it (kept while it waits for
   // numbers, released otherwise). Only expected numbers are claimed: never one we cannot prove ours.
@@ -238,7 +251,9 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
       // A number awaiting verification is neither usable nor forgotten: it is claimed once active.
       if (owners.has(number.number) || isInactive(number)) continue;
       const offer = await deliveries.offer(number);
-      if (offer === 'unexpected' && full) orphans.push(number.number);
+      if (offer === 'deferred') provable.push(number.number);
+      else if (offer === 'unexpected' && (await openRents.mayHaveRented(number))) provable.push(number.number);
+      else if (offer === 'unexpected' && full) orphans.push(number.number);
     }
     page.length = 0;
   };
@@ -279,6 +294,9 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
     activated,
     rejected,
     resumed,
+    provableOrphans: provable.slice(0, MAX_ORPHANS_LISTED),
+    provableOrphanCount: provable.length,
+    provableSurvivors: survivors(provable, previous?.provableOrphans).length,
     ...(full
       ? { orphans: orphans.slice(0, MAX_ORPHANS_LISTED), orphanCount: orphans.length, orphansCheckedAt: now }
       : {
@@ -290,6 +308,12 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   await deps.store.reconciliation.save(report);
   // Every run says the orphan count (as of the last whole read), so the alarm's metric, which
   // comes from this line, has a value each run, not once a day.
+  if (report.provableSurvivors > 0) {
+    deps.logger.error(PROVABLE_ORPHANS_LOG_MESSAGE, {
+      survivors: report.provableSurvivors,
+      sample: survivors(provable, previous?.provableOrphans).slice(0, 20),
+    });
+  }
   if (report.orphanCount > 0) {
     deps.logger.warn(ORPHANED_NUMBERS_LOG_MESSAGE, { orphanCount: report.orphanCount, asOf: report.orphansCheckedAt, sample: report.orphans.slice(0, 20) });
   }

@@ -17,7 +17,7 @@ import type { PlannedGroup } from '../orders/model.js';
 import type { IntentItem, LineItem, OrderItem } from '../store/items.js';
 import { BUDGET_RESERVE_MS, type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
-import { accountTypeFilter, callingCode, isOfLineType, type NumberKind } from './numbering.js';
+import { accountTypeFilter, callingCode, isOfLineType, kindOfGroup } from './numbering.js';
 import { planLine } from './plan.js';
 import { RENT_LOCK_LEASE_MS, withRentLock } from './rent-lock.js';
 
@@ -48,7 +48,6 @@ const DELIVERY_GRACE_MS = 90 * 86_400_000;
  * it may have ordered (uncertain, until the line's deadline).
  */
 async function expectDelivery(deps: WorkflowDeps, order: OrderItem, line: LineItem, intent: IntentItem, uncertain: boolean): Promise<void> {
-  const group = line.plan.find((g) => g.groupId === intent.groupId);
   const deadline = regulatoryDeadline(order).getTime();
   await deps.store.expectations.expect({
     orderId: order.orderId,
@@ -56,9 +55,7 @@ async function expectDelivery(deps: WorkflowDeps, order: OrderItem, line: LineIt
     seq: intent.seq,
     groupId: intent.groupId,
     quantity: intent.quantity,
-    countryIso: line.spec.countryIso,
-    numberType: line.spec.numberType,
-    prefix: group?.prefix ?? line.spec.prefix ?? null,
+    ...kindOfGroup(line, intent.groupId),
     region: line.spec.region ?? null,
     uncertain,
     since: intent.startedAt,
@@ -153,12 +150,6 @@ export async function reconcileIntent(deps: WorkflowDeps, line: LineItem, intent
   return claimed.length;
 }
 
-/** The kind of number rents of a planned group yield (what its rent lock covers). */
-function kindOf(line: LineItem, groupId: string): NumberKind {
-  const group = line.plan.find((g) => g.groupId === groupId);
-  return { countryIso: line.spec.countryIso, numberType: line.spec.numberType, prefix: group?.prefix ?? line.spec.prefix ?? null };
-}
-
 /** Who holds a rent lock: the line (a retried step of the same line takes its own lock again). */
 const holderOf = (line: Pick<LineItem, 'orderId' | 'line'>) => `${line.orderId}#${line.line}`;
 
@@ -172,7 +163,7 @@ const lockWaitMs = (budget: Budget) => Math.max(0, Math.min(RENT_LOCK_LEASE_MS, 
 export async function reconcileOpenIntents(deps: WorkflowDeps, orderId: string, line: LineItem, budget: Budget): Promise<boolean> {
   for (const intent of await deps.store.intents.list(orderId, line.line)) {
     if (intent.status !== 'STARTED') continue;
-    const done = await withRentLock(deps, kindOf(line, intent.groupId), holderOf(line), lockWaitMs(budget), async () => {
+    const done = await withRentLock(deps, kindOfGroup(line, intent.groupId), holderOf(line), lockWaitMs(budget), async () => {
       await reconcileIntent(deps, line, intent);
       return true;
     });
@@ -273,7 +264,7 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
     if (!hasTime(budget)) return { more: true, next: 'assign' };
     const quantity = Math.min(candidate.group.quantity - candidate.consumed, remaining);
     const current = line;
-    const outcome = await withRentLock(deps, kindOf(line, candidate.group.groupId), holderOf(line), lockWaitMs(budget), () =>
+    const outcome = await withRentLock(deps, kindOfGroup(line, candidate.group.groupId), holderOf(line), lockWaitMs(budget), () =>
       rentOnce(deps, order, current, candidate.group, quantity),
     );
     // Another rent of this kind held the lock all along: come back (nothing was rented).

@@ -1,0 +1,43 @@
+/**
+ * Sorting the account's unowned numbers: *provable* orphans — numbers this system rented, as a
+ * record shows (a rent intent still open whose kind they match, or a delivery a line expects that
+ * waits for its line to end) — which the system itself settles; and *foreign* numbers, rented by
+ * something else, which are reported and never touched. A provable orphan that is still there one
+ * pass later means the settling is stuck: it is logged for the alarm.
+ */
+import type { AccountNumber } from '../plivo/schemas.js';
+import type { WorkflowDeps } from './deps.js';
+import { kindOfGroup, matchesKind, type NumberKind } from './numbering.js';
+
+/** Open rents' kinds, read once per pass and only when an unowned number needs sorting. */
+export class OpenRents {
+  private kinds: NumberKind[] | undefined;
+
+  constructor(private readonly deps: Pick<WorkflowDeps, 'store'>) {}
+
+  /** Whether an unowned number may come from a rent whose outcome is still open. */
+  async mayHaveRented(number: Pick<AccountNumber, 'number' | 'number_type' | 'region'>): Promise<boolean> {
+    this.kinds ??= await this.load();
+    return this.kinds.some((kind) => matchesKind(kind, number));
+  }
+
+  private async load(): Promise<NumberKind[]> {
+    const kinds: NumberKind[] = [];
+    for (const { orderId } of await this.deps.store.orders.open(new Date().toISOString())) {
+      const started = (await this.deps.store.intents.list(orderId)).filter((intent) => intent.status === 'STARTED');
+      if (started.length === 0) continue;
+      const lines = new Map((await this.deps.store.lines.list(orderId)).map((line) => [line.line, line]));
+      for (const intent of started) {
+        const line = lines.get(intent.line);
+        if (line) kinds.push(kindOfGroup(line, intent.groupId));
+      }
+    }
+    return kinds;
+  }
+}
+
+/** Provable orphans seen in the previous pass too: the ones whose settling is stuck. */
+export function survivors(now: readonly string[], before: readonly string[] | undefined): string[] {
+  const previous = new Set(before ?? []);
+  return now.filter((number) => previous.has(number));
+}
