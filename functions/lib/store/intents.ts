@@ -29,15 +29,22 @@ export class IntentRepository {
     return intent;
   }
 
-  async finish(intent: IntentItem, status: 'DONE' | 'NOT_APPLIED' | 'REJECTED', result: { rented: number; failed: number }): Promise<void> {
+  async finish(intent: IntentItem, status: 'DONE' | 'NOT_APPLIED' | 'REJECTED', result: { rented: number; failed: number; pending?: number }): Promise<void> {
+    const pending = result.pending ?? 0;
     await this.table.db.send(
       new UpdateCommand({
         TableName: this.table.tableName,
         Key: keys.intent(intent.orderId, intent.line, intent.seq),
-        UpdateExpression: 'SET #status = :status, rented = :rented, failed = :failed',
+        UpdateExpression: `SET #status = :status, rented = :rented, failed = :failed${pending > 0 ? ', pending = :pending' : ''}`,
         ConditionExpression: '#status = :started',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ':started': 'STARTED', ':rented': result.rented, ':failed': result.failed },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':started': 'STARTED',
+          ':rented': result.rented,
+          ':failed': result.failed,
+          ...(pending > 0 ? { ':pending': pending } : {}),
+        },
       }),
     );
   }

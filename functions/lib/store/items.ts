@@ -68,6 +68,8 @@ export interface IntentItem {
   startedAt: string;
   rented?: number;
   failed?: number;
+  /** Numbers bought that await verification (in the account, not active until approved). */
+  pending?: number;
 }
 
 export interface OwnerItem {

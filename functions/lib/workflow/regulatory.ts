@@ -11,6 +11,7 @@ import { LineNotWaitingError, NumbersNotUsableError, PlivoNotFoundError, type Wa
 import { ORPHANED_NUMBERS_LOG_MESSAGE } from '../log-messages.js';
 import { type AccountNumber, isInactive } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/items.js';
+import { lineReady } from './buy-numbers.js';
 import type { WorkflowDeps } from './deps.js';
 import { callingCode, isOfLineType } from './numbering.js';
 import { regulatoryDeadline } from './rent.js';
@@ -88,7 +89,7 @@ export async function awaitRegulatory(deps: RegulatoryDeps, orderId: string, lin
     await failWait(deps, orderId, line, 'OrderCancelled', 'the order was cancelled or is rolling back');
     return { waiting: false };
   }
-  if (current.rented >= current.requested) {
+  if (await lineReady(deps, current)) {
     await resume(deps, orderId, line);
     return { waiting: false };
   }
@@ -131,6 +132,7 @@ export function countryOf(number: string): string | undefined {
 /** Whether an account number can serve a waiting line: country, type, prefix or region. */
 export function matchesLine(line: LineItem, number: AccountNumber): boolean {
   const spec = line.spec;
+  if (spec.numbers && !spec.numbers.includes(number.number)) return false;
   if (countryOf(number.number) !== spec.countryIso) return false;
   if (!isOfLineType(spec.numberType, number.number_type)) return false;
   if (spec.prefix && !number.number.startsWith(`${callingCode(spec.countryIso)}${spec.prefix}`)) return false;
@@ -244,7 +246,7 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   let resumed = 0;
   for (const line of waiting) {
     const current = await deps.store.lines.get(line.orderId, line.line);
-    if (current.rented >= current.requested && (await ending(deps, line, () => resume(deps, line.orderId, line.line)))) resumed++;
+    if ((await lineReady(deps, current)) && (await ending(deps, line, () => resume(deps, line.orderId, line.line)))) resumed++;
   }
   const report: ReconciliationReport = {
     checkedAt: clock().toISOString(),

@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import type { PlannedGroup } from '../orders/model.js';
 import type { IntentItem, LineItem, OrderItem } from '../store/items.js';
+import { buyLine, complianceOf, reconcileOpenBuys } from './buy-numbers.js';
 import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
 import { accountTypeFilter, callingCode, isOfLineType } from './numbering.js';
@@ -119,6 +120,7 @@ export async function reconcileIntent(deps: WorkflowDeps, line: LineItem, intent
 
 /** Reconciles every intent of a line that is still open (after a crash or an unknown outcome). */
 export async function reconcileOpenIntents(deps: WorkflowDeps, orderId: string, line: LineItem): Promise<void> {
+  if (line.spec.numbers) return reconcileOpenBuys(deps, orderId, line);
   for (const intent of await deps.store.intents.list(orderId, line.line)) {
     if (intent.status === 'STARTED') await reconcileIntent(deps, line, intent);
   }
@@ -128,7 +130,7 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
   const intent = await deps.store.intents.start(order.orderId, line.line, group.groupId, quantity);
   let result;
   try {
-    result = await deps.plivo.rentFromGroup(group.groupId, { quantity });
+    result = await deps.plivo.rentFromGroup(group.groupId, { quantity, ...complianceOf(line) });
   } catch (error) {
     if (error instanceof PlivoOutcomeUnknownError) {
       await reconcileIntent(deps, line, intent);
@@ -185,6 +187,7 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   let line = await deps.store.lines.get(orderId, lineIndex);
   if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false, next: 'done' };
   if (line.status === 'PENDING_REGULATORY') return WAIT;
+  if (line.spec.numbers) return buyLine(deps, order, line, budget);
   await reconcileOpenIntents(deps, orderId, line);
   await deps.store.lines.setStatus(orderId, lineIndex, 'RENTING');
 
