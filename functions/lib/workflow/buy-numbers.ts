@@ -110,7 +110,7 @@ async function heldNumber(deps: WorkflowDeps, number: string): Promise<AccountNu
 async function claimHeld(deps: WorkflowDeps, line: LineItem, intent: IntentItem, held: AccountNumber): Promise<'bought' | 'pending' | undefined> {
   const { claimed, conflicts } = await deps.store.numbers.claim(intent.orderId, line.line, intent.groupId, [held.number]);
   if (conflicts.length > 0) {
-    deps.logger.error('bought number already owned by another order', { orderId: intent.orderId, line: line.line, conflicts });
+    deps.logger.error('bought number already owned by another order or line', { orderId: intent.orderId, line: line.line, conflicts });
     return undefined;
   }
   const pending = isInactive(held);
@@ -175,7 +175,7 @@ async function buyOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, num
   const { claimed, conflicts } = await deps.store.numbers.claim(order.orderId, line.line, number, [number]);
   const pending = result.status === 'pending';
   await deps.store.intents.finish(intent, 'DONE', { rented: claimed.length, failed: 0, pending: pending ? 1 : 0 });
-  if (conflicts.length > 0) deps.logger.error('bought number already owned by another order', { orderId: order.orderId, line: line.line, conflicts });
+  if (conflicts.length > 0) deps.logger.error('bought number already owned by another order or line', { orderId: order.orderId, line: line.line, conflicts });
   if (pending) deps.logger.info('bought number pending verification', { orderId: order.orderId, line: line.line, number });
   return pending ? 'pending' : 'bought';
 }
