@@ -6,11 +6,14 @@
  * with buys and group rents.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
 import { planOrder } from '../../functions/lib/workflow/plan.js';
 import { rentLine } from '../../functions/lib/workflow/rent.js';
+import { assignLine } from '../../functions/lib/workflow/assign.js';
 import { lineReady } from '../../functions/lib/workflow/buy-numbers.js';
 import { matchesLine } from '../../functions/lib/workflow/regulatory.js';
 import { budgetOf } from '../../functions/lib/workflow/deps.js';
+import { until } from '../support/until.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
 let env: WorkflowEnv;
@@ -153,6 +156,24 @@ describe('a line of specific numbers', () => {
     expect((await env.store.numbers.owners(numbers))[0]?.orderId).toBe(first.line.orderId);
   });
 
+  it('stops buying when the order is cancelled mid-line', async () => {
+    const numbers = await offered(6);
+    const orderId = nextId();
+    await env.createOrder(orderId, { lines: [{ countryIso: 'US', numberType: 'local', numbers }] });
+    await planOrder(env.deps, orderId);
+    env.sandbox.setFaults([{ method: 'POST', path: 'PhoneNumber', latencyMs: 400 }]);
+    const renting = rentLine(env.deps, orderId, 0, budgetOf(60_000));
+    await until('the first number to be bought', () => env.store.lines.get(orderId, 0), (line) => line.rented >= 1, { timeoutMs: 20_000, intervalMs: 50 });
+    await env.store.orders.requestCancel(orderId, terminalOrderStatuses);
+    expect(await renting).toEqual({ more: false, next: 'done' });
+    const line = await env.store.lines.get(orderId, 0);
+    expect(line.rented).toBeLessThan(numbers.length);
+    // Every number it did buy is owned: the release finds them.
+    const owned = (await env.store.numbers.list(orderId, 0)).map((n) => n.number);
+    const account = inAccount();
+    expect(numbers.filter((n) => account.has(n)).sort()).toEqual(owned.sort());
+  });
+
   it('with price caps, a number the search does not show is not bought (its price is unknown)', async () => {
     const [taken = '', free = ''] = await offered(2);
     await env.plivo.buyPhoneNumber(taken);
@@ -177,6 +198,17 @@ describe('buys in a country with verification requirements', () => {
     expect(await lineReady(env.deps, line)).toBe(false);
     env.sandbox.approvePending();
     expect(await lineReady(env.deps, line)).toBe(true);
+  });
+
+  it('a recovery that runs Rent again after the numbers went to the pool does not wait again', async () => {
+    const numbers = await offered(1, 'FR', '1');
+    const { line } = await planAndRent(nextId(), [{ countryIso: 'FR', numberType: 'local', numbers }]);
+    env.sandbox.approvePending();
+    await env.store.lines.setStatus(line.orderId, 0, 'ASSIGNING');
+    await assignLine(env.deps, line.orderId, 0, budgetOf(60_000));
+    expect((await env.store.lines.get(line.orderId, 0)).assigned).toBe(1);
+    // The order's execution died; its recovery runs the line's Rent step once more.
+    expect(await rentLine(env.deps, line.orderId, 0, budgetOf(60_000))).toEqual({ more: false, next: 'assign' });
   });
 
   it('an approved compliance application makes the buy active at once: no wait', async () => {

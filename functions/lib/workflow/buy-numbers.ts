@@ -15,7 +15,7 @@ import { PlivoAuthError, PlivoBadRequestError, PlivoError, PlivoNotFoundError, P
 import type { PlannedGroup } from '../orders/model.js';
 import { type AccountNumber, isInactive, type PhoneNumber } from '../plivo/schemas.js';
 import type { IntentItem, LineItem, OrderItem, RecordedError } from '../store/items.js';
-import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
+import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
 import { capsPrices, servicesOf, withinRateCaps } from './line-terms.js';
 import { callingCode } from './numbering.js';
@@ -202,14 +202,18 @@ export async function buyLine(deps: WorkflowDeps, order: OrderItem, line: LineIt
   await deps.store.lines.setStatus(orderId, line.line, 'RENTING');
   let intents = await deps.store.intents.list(orderId, line.line);
   const refused = () => intents.some((intent) => intent.status === 'REJECTED');
+  const cancelled = cancellationWatch(deps, orderId);
   // A buy found not to have happened is tried again (a few times): the list is read anew each turn.
   for (let number = toBuy(line, intents)[0]; number !== undefined; number = toBuy(line, intents)[0]) {
     if (!order.request.partialAllowed && refused()) break;
+    if (await cancelled()) return { more: false, next: 'done' };
     if (!hasTime(budget)) return { more: true, next: 'assign' };
     await buyOnce(deps, order, line, number);
     intents = await deps.store.intents.list(orderId, line.line);
   }
-  const pending = intents.filter((intent) => intent.status === 'DONE' && (intent.pending ?? 0) > 0).map((intent) => intent.groupId);
+  // Numbers bought pending that have not gone on to the pool yet (a recovery finds them assigned).
+  const rented = new Set((await deps.store.numbers.list(orderId, line.line, ['RENTED'])).map((n) => n.number));
+  const pending = intents.filter((intent) => intent.status === 'DONE' && (intent.pending ?? 0) > 0 && rented.has(intent.groupId)).map((intent) => intent.groupId);
   const current = await deps.store.lines.get(orderId, line.line);
   if (pending.length > 0) {
     const details = `${pending.length} numbers bought await verification: ${pending.join(', ')}`;
