@@ -73,6 +73,16 @@ export const orderRequestExamples = {
       dryRun: true,
     },
   },
+  specificNumbers: {
+    summary: 'Two US numbers picked from a search, and French numbers under an approved compliance application',
+    value: {
+      poolUuid: '6b4e2b0a-5e0c-4a53-9d5c-0d7a2b9f1c11',
+      lines: [
+        { countryIso: 'US', numberType: 'local', numbers: ['14155550100', '14155550101'] },
+        { countryIso: 'FR', numberType: 'local', prefix: '1', quantity: 3, complianceApplicationId: 'CA000000000000000001' },
+      ],
+    },
+  },
 } satisfies Record<string, { summary: string; value: OrderRequestInput }>;
 
 const exampleOrderId = '0b6c3c52-8a39-4d0e-9b7a-2f1f3d0c6e11';

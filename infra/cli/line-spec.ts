@@ -1,15 +1,19 @@
 /**
- * The CLI's short form of an order line: `COUNTRY:TYPE[:FILTER…]:QUANTITY`.
+ * The CLI's short form of an order line: `COUNTRY:TYPE[:FILTER…][:QUANTITY]`.
  *
  *   US:local:512:25            25 US local numbers starting 512
  *   CA:local::15               15 Canadian local numbers, any prefix
  *   US:local:region=Texas:10   10 US local numbers in Texas
  *   US:tollfree:800:5          5 US toll-free numbers starting 800
  *   GB:mobile:services=sms+voice:3
+ *   US:local:numbers=14155550100,14155550101       exactly these two numbers
+ *   FR:local:compliance=CA000000000000000001:5     5 French numbers under a compliance application
  *
- * A filter is a prefix (digits, or `prefix=…`), `region=…`, or `services=…` (joined by `+` or
- * `,`); an empty filter means none. The result is checked with the API's own line schema, so
- * the CLI refuses what the API would refuse, with the same words.
+ * A filter is a prefix (digits, or `prefix=…`), `region=…`, `services=…` (joined by `+` or `,`),
+ * `numbers=…` (E.164 digits without `+`, joined by `,`) or `compliance=…` (a compliance application
+ * id); an empty filter means none. The quantity may be left out when `numbers=` gives it (the
+ * last part is then a filter). The result is checked with the API's own line schema, so the CLI
+ * refuses what the API would refuse, with the same words.
  */
 import { fieldIssues, summarizeIssues } from '../../functions/lib/http/issues.js';
 import { orderLineSchema, type OrderLine } from '../../functions/lib/orders/model.js';
@@ -18,7 +22,10 @@ export class LineSpecError extends Error {
   override readonly name = 'LineSpecError' as const;
 }
 
-export const LINE_SPEC_SYNTAX = 'COUNTRY:TYPE[:PREFIX|region=NAME|services=A+B]:QUANTITY';
+export const LINE_SPEC_SYNTAX = 'COUNTRY:TYPE[:PREFIX|region=NAME|services=A+B|numbers=N,N|compliance=ID]:QUANTITY';
+
+/** Filter keys and the line field each sets. */
+const FILTERS: Record<string, string> = { prefix: 'prefix', region: 'region', services: 'services', numbers: 'numbers', compliance: 'complianceApplicationId' };
 
 export function parseLineSpec(spec: string): OrderLine {
   function fail(why: string, syntaxHint = true): never {
@@ -27,8 +34,10 @@ export function parseLineSpec(spec: string): OrderLine {
   const parts = spec.split(':').map((part) => part.trim());
   if (parts.length < 3) fail('too few parts');
   const [country = '', numberType = ''] = parts;
-  const quantityText = parts[parts.length - 1] ?? '';
-  const filters = parts.slice(2, -1);
+  // The last part is the quantity, unless it is a filter (key=value): numbers= implies the quantity.
+  const last = parts[parts.length - 1] ?? '';
+  const quantityText = last.includes('=') ? undefined : last;
+  const filters = parts.slice(2, quantityText === undefined ? parts.length : -1);
 
   const line: Record<string, unknown> = { countryIso: country.toUpperCase(), numberType: numberType.toLowerCase() };
   for (const filter of filters) {
@@ -36,13 +45,17 @@ export function parseLineSpec(spec: string): OrderLine {
     const eq = filter.indexOf('=');
     const key = eq === -1 ? 'prefix' : filter.slice(0, eq).trim().toLowerCase();
     const value = eq === -1 ? filter : filter.slice(eq + 1).trim();
-    if (key in line) fail(`${key} is given twice`);
-    if (key === 'prefix' || key === 'region') line[key] = value;
-    else if (key === 'services') line.services = value.split(/[+,]/).map((s) => s.trim().toLowerCase()).filter(Boolean);
-    else fail(`unknown filter "${key}" (prefix, region or services)`);
+    const field = FILTERS[key];
+    if (field === undefined) fail(`unknown filter "${key}" (prefix, region, services, numbers or compliance)`);
+    if (field in line) fail(`${key} is given twice`);
+    if (key === 'services') line.services = value.split(/[+,]/).map((s) => s.trim().toLowerCase()).filter(Boolean);
+    else if (key === 'numbers') line.numbers = value.split(',').map((n) => n.trim());
+    else line[field] = value;
   }
-  if (!/^[+-]?\d+(\.\d+)?(e\d+)?$/i.test(quantityText)) fail(`the quantity "${quantityText}" is not a number`);
-  line.quantity = Number(quantityText);
+  if (quantityText !== undefined) {
+    if (!/^[+-]?\d+(\.\d+)?(e\d+)?$/i.test(quantityText)) fail(`the quantity "${quantityText}" is not a number`);
+    line.quantity = Number(quantityText);
+  }
 
   const result = orderLineSchema.safeParse(line);
   if (!result.success) fail(summarizeIssues(fieldIssues(result.error, line)), false);

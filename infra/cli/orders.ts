@@ -3,6 +3,7 @@
  * pools between min and max (pool rebalancing).
  *
  *   npm run orders -- create --pool P --line US:local:512:25 --line CA:local::15
+ *   npm run orders -- create --pool P --line US:local:numbers=14155550100,14155550101
  *   npm run orders -- watch ID
  *   npm run orders -- pool set-policy P policy.json && npm run orders -- pool rebalance P --dry-run
  *
@@ -49,13 +50,17 @@ Options for create:
   --pool UUID             the Powerpack number pool (required)
   --line SPEC             ${LINE_SPEC_SYNTAX}, repeatable, e.g.
                           US:local:512:25  CA:local::15  US:local:region=Texas:10  US:tollfree:800:5
+                          numbers=N,N buys exactly those numbers (E.164 digits without +; the
+                          quantity may be left out): US:local:numbers=14155550100,14155550101
+                          compliance=ID sends a Plivo compliance application with every rent
+                          and buy (an approved one needs no wait): FR:local:compliance=CA1:5
   --service sms|mms       pool service (default sms)
   --no-partial            all or nothing: any shortfall rolls the whole order back
   --dry-run               plan and price only; rent nothing
   --reference R           your reference, shown back on the order
   --callback-url U        where webhooks about the order go
-  --max-monthly-rate USD  refuse groups dearer than this per month, e.g. 1.00
-  --max-setup-rate USD    refuse groups with a dearer setup fee
+  --max-monthly-rate USD  refuse groups (and numbers) dearer than this per month, e.g. 1.00
+  --max-setup-rate USD    refuse groups (and numbers) with a dearer setup fee
   --idempotency-key K     repeat-safe: the same key and body return the same order
   --watch                 then watch it, as the watch command does
 

@@ -47,8 +47,18 @@ function statusColor(status: string): (keyof typeof ANSI)[] {
 }
 
 function describeLine(line: OrderLineView): string {
-  const { countryIso, numberType, prefix, region, services } = line.request;
-  return [countryIso, numberType, prefix ? `prefix ${prefix}` : '', region ? `region ${region}` : '', services ? services.join('+') : ''].filter(Boolean).join(' ');
+  const { countryIso, numberType, prefix, region, services, numbers, complianceApplicationId } = line.request;
+  return [
+    countryIso,
+    numberType,
+    prefix ? `prefix ${prefix}` : '',
+    region ? `region ${region}` : '',
+    services ? services.join('+') : '',
+    numbers ? (numbers.length === 1 ? `number ${numbers[0] ?? ''}` : `${numbers.length} numbers`) : '',
+    complianceApplicationId ? `compliance ${complianceApplicationId}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** What a line's bar counts toward its goal: planned numbers for a dry run, verified otherwise. */

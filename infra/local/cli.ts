@@ -10,13 +10,23 @@ import { PENDING_SHAPES, type PendingShape } from './plivo-sandbox/world.js';
 import { runDemo } from './demo.js';
 import { startLocalStack, type LocalStackOptions } from './stack.js';
 
-const HELP = `Usage: npm start -- [options]
+export const HELP = `Usage: npm start -- [options]
 
 Starts the local stack on loopback — DynamoDB Local, the Plivo sandbox, the local Step Functions
 endpoint running statemachines/order.asl.json with the real handlers, and the HTTP API — then
 places a demo order (three lines: US 512 ×25, US 415 ×20, CA ×15) and shows its progress, then
 sets a rebalancing policy on the demo pool and shows one rebalance run (it orders US 512's deficit
 of 10 through the same workflow and reports CA's surplus of 5). Keeps serving until Ctrl-C.
+
+While it serves, with P the demo's number pool, try the two kinds of line Plivo's current number
+API makes possible:
+  specific numbers, bought one by one (a number Plivo will not sell fails alone, with its reason):
+    npm run orders -- create --pool P --line US:local:numbers=14155550100,14155550101 --watch
+  an FR line under an approved compliance application (no wait for regulatory approval; without
+  one, FR and DE lines wait until POST /__sandbox/regulatory/approve):
+    curl -X POST http://127.0.0.1:4010/__sandbox/compliance-applications -H 'content-type: application/json' \
+      -d '{"countryIso2":"FR","numberType":"local","status":"approved"}'      # answers {"id":"CA…"}
+    npm run orders -- create --pool P --line FR:local:compliance=CA…:5 --watch
 
 Options:
   --no-demo                   start the stack only

@@ -14,6 +14,9 @@ afterAll(() => api.close());
 const line = (overrides: Record<string, unknown>) => ({ countryIso: 'US', numberType: 'local', quantity: 5, ...overrides });
 const withLine = (overrides: Record<string, unknown>) => validOrder({ lines: [line(overrides)] });
 const { poolUuid: _dropped, ...withoutPool } = validOrder();
+const withNumbers = (overrides: Record<string, unknown>) =>
+  validOrder({ lines: [{ countryIso: 'US', numberType: 'local', numbers: ['14155550100', '14155550101'], ...overrides }] });
+const distinctNumbers = (count: number) => Array.from({ length: count }, (_, i) => `1415555${String(1000 + i)}`);
 
 interface BadCase {
   name: string;
@@ -54,6 +57,18 @@ const cases: BadCase[] = [
   { name: 'no lines', body: validOrder({ lines: [] }), status: 422, error: /^lines: must hold at least one line$/ },
   { name: '51 lines', body: validOrder({ lines: Array.from({ length: 51 }, () => line({})) }), status: 422, error: /^lines: must hold at most 50 lines$/ },
   { name: '110,000 numbers in all', body: validOrder({ lines: Array.from({ length: 11 }, () => line({ quantity: 10_000 })) }), status: 422, error: /^lines: the lines ask for more than 100000 numbers in all$/ },
+  { name: 'a number listed twice', body: withNumbers({ numbers: ['14155550100', '14155550101', '14155550100'] }), status: 422, error: /^lines\.0\.numbers\.2: 14155550100 is listed twice$/ },
+  { name: 'a number of another country (US on an FR line)', body: withNumbers({ countryIso: 'FR' }), status: 422, error: /^lines\.0\.numbers\.0: 14155550100 is not a FR number \(and 1 more problem\)$/ },
+  { name: 'a Canadian number on a US line', body: withNumbers({ numbers: ['16135550100'] }), status: 422, error: /^lines\.0\.numbers\.0: 16135550100 is not a US number$/ },
+  { name: 'numbers and a quantity that disagrees', body: withNumbers({ quantity: 3 }), status: 422, error: /^lines\.0\.quantity: must equal the count of numbers \(2\), or be left out$/ },
+  { name: 'a number written with "+"', body: withNumbers({ numbers: ['+14155550100'] }), status: 422, error: /^lines\.0\.numbers\.0: must be an E\.164 number in digits without "\+"/ },
+  { name: 'a number too short', body: withNumbers({ numbers: ['1415'] }), status: 422, error: /^lines\.0\.numbers\.0: must be an E\.164 number/ },
+  { name: 'an empty list of numbers', body: withNumbers({ numbers: [] }), status: 422, error: /^lines\.0\.numbers: must hold at least one number$/ },
+  { name: '101 numbers on a line', body: withNumbers({ numbers: distinctNumbers(101) }), status: 422, error: /^lines\.0\.numbers: must hold at most 100 numbers$/ },
+  { name: 'numbers as a string', body: withNumbers({ numbers: '14155550100' }), status: 422, error: /^lines\.0\.numbers: must be an array/ },
+  { name: 'numbers with a prefix', body: withNumbers({ prefix: '415' }), status: 422, error: /^lines\.0\.prefix: prefix is not allowed with numbers/ },
+  { name: 'a compliance id with bad characters', body: withLine({ complianceApplicationId: 'CA1; drop' }), status: 422, error: /^lines\.0\.complianceApplicationId: must be a Plivo compliance application id/ },
+  { name: 'a compliance id of 65 characters', body: withNumbers({ complianceApplicationId: 'C'.repeat(65) }), status: 422, error: /^lines\.0\.complianceApplicationId: must be a Plivo compliance application id/ },
   { name: 'a missing poolUuid', body: withoutPool, status: 422, error: /^poolUuid: is required$/, issue: { path: 'poolUuid', message: /^is required$/ } },
   { name: 'an unknown field', body: validOrder({ priority: 'high' }), status: 422, error: /^priority: is not a known field$/, issue: { path: 'priority', message: /is not a known field/ } },
   { name: 'an unknown field in a line', body: withLine({ areaCode: '512' }), status: 422, error: /^lines\.0\.areaCode: is not a known field$/ },

@@ -96,6 +96,10 @@ describe('an API error', () => {
 });
 
 describe('HELP', () => {
+  it('shows the numbers= and compliance= line filters', () => {
+    for (const words of ['numbers=N,N', 'compliance=ID', 'US:local:numbers=14155550100,14155550101', 'FR:local:compliance=CA1:5']) expect(HELP).toContain(words);
+  });
+
   it('names every pool command and option', () => {
     for (const words of ['pool set-policy P FILE [--if-match V]', 'pool policy P', 'pool delete-policy P', 'pool status P', 'pool rebalance P [--dry-run]', 'pool runs P [--limit N]', '--if-match V', '--json']) {
       expect(HELP).toContain(words);

@@ -66,6 +66,25 @@ describe('POST /orders', () => {
     expect(answer.json).toMatchObject({ dryRun: true, status: 'RECEIVED' });
   });
 
+  it('accepts a line of specific numbers, its quantity their count, and a compliance application id', async () => {
+    const numbers = ['14155550100', '14155550101', '14155550102'];
+    const body = validOrder({
+      lines: [
+        { countryIso: 'US', numberType: 'local', numbers },
+        { countryIso: 'FR', numberType: 'local', quantity: 2, complianceApplicationId: 'CA000000000000000001' },
+      ],
+    });
+    const answer = await api.call('POST', '/orders', { body });
+    expect(answer.status).toBe(202);
+    const accepted = orderAcceptedSchema.parse(answer.json);
+    expect(accepted.requested).toBe(5);
+    const lines = await api.store.lines.list(accepted.orderId);
+    expect(lines.map((line) => [line.spec, line.requested])).toEqual([
+      [{ countryIso: 'US', numberType: 'local', numbers, quantity: 3 }, 3],
+      [{ countryIso: 'FR', numberType: 'local', quantity: 2, complianceApplicationId: 'CA000000000000000001' }, 2],
+    ]);
+  });
+
   it('accepts a charset on the JSON content type', async () => {
     const answer = await api.call('POST', '/orders', { body: JSON.stringify(validOrder()), headers: { 'Content-Type': 'application/json; charset=UTF-8' } });
     expect(answer.status).toBe(202);

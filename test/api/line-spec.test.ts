@@ -15,6 +15,14 @@ describe('parseLineSpec', () => {
     ['gb:Mobile:services=SMS,voice:3', { countryIso: 'GB', numberType: 'mobile', services: ['sms', 'voice'], quantity: 3 }],
     [' FR : national : 1 : 2 ', { countryIso: 'FR', numberType: 'national', prefix: '1', quantity: 2 }],
     ['US:local:512:10000', { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 10000 }],
+    ['US:local:numbers=14155550100,14155550101', { countryIso: 'US', numberType: 'local', numbers: ['14155550100', '14155550101'], quantity: 2 }],
+    ['US:local:numbers=14155550100, 14155550101:2', { countryIso: 'US', numberType: 'local', numbers: ['14155550100', '14155550101'], quantity: 2 }],
+    ['US:local:services=voice:numbers=14155550100', { countryIso: 'US', numberType: 'local', services: ['voice'], numbers: ['14155550100'], quantity: 1 }],
+    ['FR:local:compliance=CA000000000000000001:5', { countryIso: 'FR', numberType: 'local', complianceApplicationId: 'CA000000000000000001', quantity: 5 }],
+    [
+      'FR:local:numbers=33140000000:compliance=CA1',
+      { countryIso: 'FR', numberType: 'local', numbers: ['33140000000'], complianceApplicationId: 'CA1', quantity: 1 },
+    ],
   ])('reads %s', (spec, line) => {
     expect(parseLineSpec(spec)).toEqual(line);
   });
@@ -40,6 +48,14 @@ describe('parseLineSpec', () => {
     ['US:local:512:513:5', /prefix is given twice/],
     ['US:local:area=512:5', /unknown filter "area"/],
     ['US:local:services=fax:5', /services\.0: must be one of "voice", "sms", "mms"/],
+    ['US:local:numbers=14155550100,14155550100', /numbers\.1: 14155550100 is listed twice$/],
+    ['FR:local:numbers=14155550100', /numbers\.0: 14155550100 is not a FR number$/],
+    ['US:local:numbers=14155550100,14155550101:3', /quantity: must equal the count of numbers \(2\), or be left out$/],
+    ['US:local:numbers=+14155550100', /numbers\.0: must be an E\.164 number in digits without "\+"/],
+    ['US:local:415:numbers=14155550100', /prefix: prefix is not allowed with numbers/],
+    ['US:local:numbers=14155550100:numbers=14155550101', /numbers is given twice/],
+    ['FR:local:compliance=CA 1:5', /complianceApplicationId: must be a Plivo compliance application id/],
+    ['US:local:region=Texas', /quantity: is required$/],
   ])('refuses %s, saying why', (spec, why) => {
     let thrown: unknown;
     try {

@@ -25,6 +25,20 @@ describe('renderProgress', () => {
     expect(text.split('\n')[1]).toBe('line 0 US local prefix 512: ASSIGNING requested 40 rented 40 assigned 30 verified 25');
   });
 
+  it('names a line of specific numbers by their count, and its compliance application', () => {
+    const first = order.lines[0] as OrderView['lines'][number];
+    const numbered: OrderView = {
+      ...order,
+      lines: [
+        { ...first, request: { countryIso: 'US', numberType: 'local', numbers: ['14155550100', '14155550101'], quantity: 2 } },
+        { ...first, line: 1, request: { countryIso: 'FR', numberType: 'local', numbers: ['33140000000'], complianceApplicationId: 'CA1', quantity: 1 } },
+      ],
+    };
+    const text = renderProgress(numbered, { tty: false });
+    expect(text.split('\n')[1]).toMatch(/^line 0 US local 2 numbers: /);
+    expect(text.split('\n')[2]).toMatch(/^line 1 FR local number 33140000000 compliance CA1: /);
+  });
+
   it('colours statuses on a terminal only when asked', () => {
     expect(renderProgress(order, { tty: true })).toContain('\x1b[');
     expect(renderProgress(order, { tty: true, color: false })).not.toContain('\x1b[');

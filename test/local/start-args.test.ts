@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStartArgs } from '../../infra/local/cli.js';
+import { HELP, parseStartArgs } from '../../infra/local/cli.js';
 
 describe('npm start arguments', () => {
   it('reads ports, intervals, the rate limit and the flags', () => {
@@ -33,5 +33,13 @@ describe('npm start arguments', () => {
     [['--no-such-flag'], /no-such-flag/],
   ])('refuses %j naming the flag', (argv, message) => {
     expect(() => parseStartArgs(argv)).toThrow(message);
+  });
+});
+
+describe('npm start --help', () => {
+  it('shows the two kinds of line Plivo\'s current number API makes possible', () => {
+    expect(HELP).toContain('--line US:local:numbers=14155550100,14155550101');
+    expect(HELP).toContain('/__sandbox/compliance-applications');
+    expect(HELP).toContain('--line FR:local:compliance=');
   });
 });

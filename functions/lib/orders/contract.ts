@@ -6,7 +6,7 @@
  * from stored items. Request schemas that only the API reads stay with its routes.
  */
 import { z } from 'zod';
-import { lineStatuses, numberStatuses, orderLineSchema, orderStatuses } from './model.js';
+import { lineStatuses, numberStatuses, orderStatuses, recordedLineSchema } from './model.js';
 
 /** Order ids are UUIDs (`submitOrder` makes them); anything else names no order. */
 export const orderIdSchema = z
@@ -82,7 +82,7 @@ export const plannedGroupSchema = z.object({
 
 export const orderLineViewSchema = z.object({
   line: z.number().int().meta({ description: '0-based index into the request lines' }),
-  request: orderLineSchema,
+  request: recordedLineSchema,
   status: z.enum(lineStatuses),
   counts: lineCountsSchema,
   plan: z.array(plannedGroupSchema),

@@ -2,12 +2,14 @@
  * The order: what a customer may ask for (zod schemas, the one source for validation and for the
  * OpenAPI document) and the statuses an order, a line and a number go through.
  */
-import { isSupportedCountry } from 'libphonenumber-js';
+import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 
 export const LIMITS = {
   maxLines: 50,
   maxQuantityPerLine: 10_000,
+  /** Specific numbers on one line: each is bought by a call of its own. */
+  maxNumbersPerLine: 100,
   maxNumbersPerOrder: 100_000,
   maxBodyBytes: 256 * 1024,
 } as const;
@@ -58,29 +60,87 @@ const money = z
   .regex(/^\d{1,6}(\.\d{1,5})?$/, 'must be a decimal amount in USD such as "1.00"')
   .describe('USD, as a decimal string');
 
+const quantitySchema = z
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(LIMITS.maxQuantityPerLine, `must be at most ${LIMITS.maxQuantityPerLine}`);
+
+/** E.164 without "+": the country calling code, then the national number. */
+const e164Schema = z.string({ error: 'must be a string of digits' }).regex(/^[1-9]\d{7,14}$/, 'must be an E.164 number in digits without "+", such as "14155550100"');
+
+/** Whether an E.164 number (digits, no "+") belongs to a country: its calling code, and the country libphonenumber-js reads from it where it can tell. */
+function isOfCountry(number: string, countryIso: string): boolean {
+  if (!isSupportedCountry(countryIso)) return true; // countryIso reports its own problem
+  if (!number.startsWith(getCountryCallingCode(countryIso as CountryCode))) return false;
+  const country = parsePhoneNumberFromString(`+${number}`)?.country;
+  return country === undefined || country === countryIso;
+}
+
+const orderLineFields = {
+  countryIso: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code in capitals, such as "US"')
+    .refine((code): boolean => isSupportedCountry(code), 'is not a country we know (ISO 3166 alpha-2)')
+    .describe('ISO 3166 alpha-2 country code'),
+  numberType: z.enum(lineNumberTypes).describe('Plivo number type'),
+  prefix: z.string().regex(/^\d{1,5}$/, 'must be 1 to 5 digits').optional().describe('Area code or prefix, without the country code'),
+  region: z.string().trim().min(1).max(100).optional().describe('Region name; local numbers only'),
+  services: z.array(z.enum(['voice', 'sms', 'mms'])).min(1).max(3).optional().describe('Services every number must have'),
+  numbers: z
+    .array(e164Schema)
+    .min(1, 'must hold at least one number')
+    .max(LIMITS.maxNumbersPerLine, `must hold at most ${LIMITS.maxNumbersPerLine} numbers`)
+    .optional()
+    .describe(
+      'Buy exactly these numbers (E.164 digits without "+", of the line\'s country, each once) through Plivo\'s PhoneNumber API; the quantity is their count. Not with prefix or region.',
+    ),
+  complianceApplicationId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a Plivo compliance application id (letters, digits, "-" and "_", at most 64)')
+    .optional()
+    .describe("A Plivo compliance application for the line's country and number type; sent with every rent and buy, so that an approved one needs no wait for regulatory approval"),
+};
+
+/** A line as recorded and shown: the quantity always present. */
+export const recordedLineSchema = z.object({ ...orderLineFields, quantity: quantitySchema });
+
+/**
+ * One order line. Either a search (country, type, optional prefix/region/services, `quantity`) or
+ * specific `numbers`, whose count is the quantity (a `quantity` that disagrees is refused).
+ */
 export const orderLineSchema = z
-  .object({
-    countryIso: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code in capitals, such as "US"')
-      .refine((code) => isSupportedCountry(code), 'is not a country we know (ISO 3166 alpha-2)')
-      .describe('ISO 3166 alpha-2 country code'),
-    numberType: z.enum(lineNumberTypes).describe('Plivo number type'),
-    prefix: z.string().regex(/^\d{1,5}$/, 'must be 1 to 5 digits').optional().describe('Area code or prefix, without the country code'),
-    region: z.string().trim().min(1).max(100).optional().describe('Region name; local numbers only'),
-    services: z.array(z.enum(['voice', 'sms', 'mms'])).min(1).max(3).optional().describe('Services every number must have'),
-    quantity: z
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(LIMITS.maxQuantityPerLine, `must be at most ${LIMITS.maxQuantityPerLine}`),
-  })
+  .object({ ...orderLineFields, quantity: quantitySchema.optional() })
   .strict()
-  .refine((line) => line.region === undefined || line.numberType === 'local', {
-    message: 'region is only allowed when numberType is "local"',
-    path: ['region'],
-  });
+  .superRefine((line, ctx) => {
+    if (line.region !== undefined && line.numberType !== 'local') {
+      ctx.addIssue({ code: 'custom', message: 'region is only allowed when numberType is "local"', path: ['region'] });
+    }
+    if (line.numbers === undefined) {
+      if (line.quantity === undefined) ctx.addIssue({ code: 'custom', message: 'is required', path: ['quantity'] });
+      return;
+    }
+    for (const field of ['prefix', 'region'] as const) {
+      if (line[field] !== undefined) ctx.addIssue({ code: 'custom', message: `${field} is not allowed with numbers (the numbers say where)`, path: [field] });
+    }
+    if (line.quantity !== undefined && line.quantity !== line.numbers.length) {
+      ctx.addIssue({ code: 'custom', message: `must equal the count of numbers (${line.numbers.length}), or be left out`, path: ['quantity'] });
+    }
+    const seen = new Set<string>();
+    line.numbers.forEach((number, i) => {
+      if (seen.has(number)) ctx.addIssue({ code: 'custom', message: `${number} is listed twice`, path: ['numbers', i] });
+      seen.add(number);
+      if (/^\d+$/.test(number) && !isOfCountry(number, line.countryIso)) {
+        ctx.addIssue({ code: 'custom', message: `${number} is not a ${line.countryIso} number`, path: ['numbers', i] });
+      }
+    });
+  })
+  .transform(({ quantity, ...line }) => ({ ...line, quantity: quantity ?? line.numbers?.length ?? 0 }))
+  .pipe(recordedLineSchema);
 export type OrderLine = z.infer<typeof orderLineSchema>;
+
+/** A line's quantity, 0 while it is not valid (the order's refinements also run on lines that failed). */
+const quantityOf = (line: { quantity?: unknown }): number => (typeof line.quantity === 'number' ? line.quantity : 0);
 
 export const orderRequestSchema = z
   .object({
@@ -104,7 +164,7 @@ export const orderRequestSchema = z
       .describe('How long a line may wait for numbers under address regulations (days, may be fractional)'),
   })
   .strict()
-  .refine((order) => order.lines.reduce((sum, line) => sum + line.quantity, 0) <= LIMITS.maxNumbersPerOrder, {
+  .refine((order) => order.lines.reduce((sum, line) => sum + quantityOf(line), 0) <= LIMITS.maxNumbersPerOrder, {
     message: `the lines ask for more than ${LIMITS.maxNumbersPerOrder} numbers in all`,
     path: ['lines'],
   });

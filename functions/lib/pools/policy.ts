@@ -3,7 +3,7 @@
  * Stored with a version for `If-Match` (store/pool-policies.ts).
  */
 import { z } from 'zod';
-import { orderLineSchema } from '../orders/model.js';
+import { recordedLineSchema } from '../orders/model.js';
 
 export const MAX_RULES = 100;
 
@@ -14,7 +14,7 @@ const count = (field: string) =>
     .min(0, `${field} must not be negative`)
     .max(10_000, `${field} must be at most 10000`);
 
-const line = orderLineSchema.shape;
+const line = recordedLineSchema.shape;
 
 export const poolRuleSchema = z
   .object({

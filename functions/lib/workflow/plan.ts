@@ -5,10 +5,12 @@
  */
 import { PlivoNotFoundError, PoolNotFoundError } from '../errors.js';
 import type { NumberGroup } from '../plivo/schemas.js';
-import { type OrderLine, type PlannedGroup, terminalLineStatuses } from '../orders/model.js';
+import { type PlannedGroup, terminalLineStatuses } from '../orders/model.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
+import { planNumbers } from './buy-numbers.js';
+import { servicesOf, withinRateCaps } from './line-terms.js';
 
 export interface PlanResult {
   /** Indexes of the lines to rent (empty when nothing is to be rented). */
@@ -17,25 +19,8 @@ export interface PlanResult {
   proceed: boolean;
 }
 
-function rateOf(value: string | number | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  const amount = typeof value === 'number' ? value : Number(value);
-  return Number.isFinite(amount) && amount >= 0 ? amount : null;
-}
-
 function withinCaps(group: NumberGroup, order: OrderItem): boolean {
-  const monthly = rateOf(group.rental_rate);
-  const setup = rateOf(group.setup_rate);
-  const maxMonthly = order.request.maxMonthlyRate === undefined ? null : Number(order.request.maxMonthlyRate);
-  const maxSetup = order.request.maxSetupRate === undefined ? null : Number(order.request.maxSetupRate);
-  if (maxMonthly !== null && (monthly === null || monthly > maxMonthly)) return false;
-  if (maxSetup !== null && (setup === null || setup > maxSetup)) return false;
-  return true;
-}
-
-/** Services every number of the line must have: those asked for, plus the pool's service. */
-export function servicesOf(spec: OrderLine, service: 'sms' | 'mms'): string {
-  return [...new Set([...(spec.services ?? []), service])].sort().join(',');
+  return withinRateCaps(group.rental_rate, group.setup_rate, order);
 }
 
 function asPlanned(group: NumberGroup, quantity: number): PlannedGroup {
@@ -53,6 +38,8 @@ function asPlanned(group: NumberGroup, quantity: number): PlannedGroup {
 /** Groups to rent from for one line, cheapest first within what each page offers. */
 export async function planLine(deps: WorkflowDeps, order: OrderItem, line: LineItem, exclude: ReadonlySet<string> = new Set()): Promise<PlannedGroup[]> {
   const spec = line.spec;
+  // A line of specific numbers is bought number by number: its plan is the numbers on offer.
+  if (spec.numbers) return planNumbers(deps, order, line);
   let remaining = spec.quantity;
   const plan: PlannedGroup[] = [];
   const groups = deps.plivo.allNumberGroups({

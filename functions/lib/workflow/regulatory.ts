@@ -30,7 +30,9 @@ export const RESUME_OUTPUT = { next: 'assign' } as const;
 /** Whether a waiting line has all its numbers, every one of them active (none still PENDING). */
 async function lineReady(deps: Pick<WorkflowDeps, 'store'>, orderId: string, line: number): Promise<boolean> {
   const current = await deps.store.lines.get(orderId, line);
-  if (current.rented < current.requested) return false;
+  // A line of specific numbers has bought all it will (a refused number never comes): it waits
+  // only for its PENDING numbers.
+  if (!current.spec.numbers && current.rented < current.requested) return false;
   return (await deps.store.numbers.list(orderId, line, ['PENDING'])).length === 0;
 }
 
@@ -132,6 +134,7 @@ export async function withWaitTimeout<T extends { next: string }>(deps: Pick<Wor
 
 /** Whether an account number can serve a waiting line: country, type, prefix or region. */
 export function matchesLine(line: LineItem, number: AccountNumber): boolean {
+  if (line.spec.numbers && !line.spec.numbers.includes(number.number)) return false;
   return matchesKind(line.spec, number);
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import type { PlannedGroup } from '../orders/model.js';
 import type { IntentItem, LineItem, OrderItem } from '../store/items.js';
+import { buyLine, complianceOf, reconcileOpenBuys } from './buy-numbers.js';
 import { BUDGET_RESERVE_MS, type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
 import { accountTypeFilter, callingCode, isOfLineType, kindOfGroup } from './numbering.js';
@@ -161,6 +162,11 @@ const lockWaitMs = (budget: Budget) => Math.max(0, Math.min(RENT_LOCK_LEASE_MS, 
  * each under its kind's rent lock. False when a lock stayed busy: call again later.
  */
 export async function reconcileOpenIntents(deps: WorkflowDeps, orderId: string, line: LineItem, budget: Budget): Promise<boolean> {
+  // A buy names its number: it is settled by looking for exactly that number, no lock needed.
+  if (line.spec.numbers) {
+    await reconcileOpenBuys(deps, orderId, line);
+    return true;
+  }
   for (const intent of await deps.store.intents.list(orderId, line.line)) {
     if (intent.status !== 'STARTED') continue;
     const done = await withRentLock(deps, kindOfGroup(line, intent.groupId), holderOf(line), lockWaitMs(budget), async () => {
@@ -176,7 +182,7 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
   const intent = await deps.store.intents.start(order.orderId, line.line, group.groupId, quantity);
   let result;
   try {
-    result = await deps.plivo.rentFromGroup(group.groupId, { quantity });
+    result = await deps.plivo.rentFromGroup(group.groupId, { quantity, ...complianceOf(line) });
   } catch (error) {
     if (error instanceof PlivoOutcomeUnknownError) {
       await reconcileIntent(deps, line, intent);
@@ -240,6 +246,7 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   let line = await deps.store.lines.get(orderId, lineIndex);
   if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false, next: 'done' };
   if (line.status === 'PENDING_REGULATORY') return WAIT;
+  if (line.spec.numbers) return buyLine(deps, order, line, budget);
   if (!(await reconcileOpenIntents(deps, orderId, line, budget))) return { more: true, next: 'assign' };
   await deps.store.lines.setStatus(orderId, lineIndex, 'RENTING');
 
