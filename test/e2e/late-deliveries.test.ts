@@ -5,58 +5,33 @@
  * the line still waits for it) on the reconciler's next pass — never left in the account unowned.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
-import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
+import type { LocalStack } from '../../infra/local/stack.js';
+import { type E2eStack, startE2eStack } from '../support/e2e-stack.js';
 import { until } from '../support/until.js';
 
+let e2e: E2eStack;
 let stack: LocalStack;
-let poolUuid: string;
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
 beforeAll(async () => {
-  stack = await startLocalStack(stackWithSandboxVariant({
-    apiPort: 0,
-    sandboxPort: 0,
-    sfnPort: 0,
-    dynamodbPort: 0,
+  e2e = await startE2eStack('late-deliveries', {
     seed: 33,
-    retryPauseMs: 50,
     concurrency: 4,
     // The tests run the reconciler themselves, pass by pass.
     reconcileIntervalSeconds: 0,
     // About Plivo's pending-order answer: kept under any sandbox variant.
     sandboxBehaviour: { pendingShape: 'order' },
-  }));
-  const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
-  poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'late-deliveries' }));
+  });
+  stack = e2e.stack;
 }, 120_000);
 afterAll(async () => {
-  await stack?.close();
+  await e2e?.close();
 });
 beforeEach(() => sandbox().setFaults([]));
 
-function sandbox() {
-  if (!stack.sandbox) throw new Error('needs the in-process sandbox');
-  return stack.sandbox;
-}
-
-async function place(order: Record<string, unknown>): Promise<{ orderId: string; executionArn: string }> {
-  const response = await fetch(`${stack.apiUrl}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
-    body: JSON.stringify({ poolUuid, ...order }),
-  });
-  expect(response.status).toBe(202);
-  return (await response.json()) as { orderId: string; executionArn: string };
-}
-
-/** Numbers in the account that no order owns. */
-async function unowned(): Promise<string[]> {
-  const inAccount = sandbox().snapshot().numbers.map((n) => n.number);
-  const owned = new Set((await stack.store.numbers.owners(inAccount)).map((o) => o.number));
-  return inAccount.filter((n) => !owned.has(n));
-}
+const sandbox = () => e2e.sandbox;
+const place = (order: Record<string, unknown>) => e2e.place(order);
+const unowned = () => e2e.unowned();
 
 async function cancel(orderId: string): Promise<void> {
   const response = await fetch(`${stack.apiUrl}/orders/${orderId}/cancel`, { method: 'POST', headers: { 'x-api-key': stack.apiKey } });

@@ -6,45 +6,31 @@
  */
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import type { PlivoClient } from '../../functions/lib/plivo/index.js';
+import type { LocalStack } from '../../infra/local/stack.js';
+import { type E2eStack, startE2eStack } from '../support/e2e-stack.js';
 import { until } from '../support/until.js';
 
+let e2e: E2eStack;
 let stack: LocalStack;
 let plivo: PlivoClient;
 let poolUuid: string;
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    apiPort: 0,
-    sandboxPort: 0,
-    sfnPort: 0,
-    dynamodbPort: 0,
+  e2e = await startE2eStack('number-lines', {
     seed: 13,
-    retryPauseMs: 50,
     concurrency: 4,
     reconcileIntervalSeconds: 1,
+    // A number bought and given back stands for one someone else took: it must not come back to stock.
+    sandboxBehaviour: { reissueUnrented: false },
   });
-  plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
-  poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'number-lines' }));
+  ({ stack, plivo, poolUuid } = e2e);
 }, 120_000);
-afterAll(() => stack?.close());
+afterAll(() => e2e?.close());
 
-function sandbox() {
-  if (!stack.sandbox) throw new Error('needs the in-process sandbox');
-  return stack.sandbox;
-}
-
-async function place(order: Record<string, unknown>): Promise<{ orderId: string; executionArn: string }> {
-  const response = await fetch(`${stack.apiUrl}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
-    body: JSON.stringify({ poolUuid, ...order }),
-  });
-  expect(response.status).toBe(202);
-  return (await response.json()) as { orderId: string; executionArn: string };
-}
+const sandbox = () => e2e.sandbox;
+const place = (order: Record<string, unknown>) => e2e.place(order);
 
 async function getOrder(orderId: string) {
   const response = await fetch(`${stack.apiUrl}/orders/${orderId}`, { headers: { 'x-api-key': stack.apiKey } });

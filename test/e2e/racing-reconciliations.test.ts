@@ -4,45 +4,22 @@
  * rent's numbers and its own end up split and some left in the account owned by nobody.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
-import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
+import type { LocalStack } from '../../infra/local/stack.js';
+import { type E2eStack, startE2eStack } from '../support/e2e-stack.js';
 
+let e2e: E2eStack;
 let stack: LocalStack;
-let poolUuid: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack(stackWithSandboxVariant({
-    apiPort: 0,
-    sandboxPort: 0,
-    sfnPort: 0,
-    dynamodbPort: 0,
-    seed: 57,
-    retryPauseMs: 50,
-    concurrency: 4,
-    reconcileIntervalSeconds: 0,
-  }));
-  const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
-  poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'racing' }));
+  e2e = await startE2eStack('racing', { seed: 57, concurrency: 4, reconcileIntervalSeconds: 0 });
+  stack = e2e.stack;
 }, 120_000);
 afterAll(async () => {
-  await stack?.close();
+  await e2e?.close();
 });
 
-function sandbox() {
-  if (!stack.sandbox) throw new Error('needs the in-process sandbox');
-  return stack.sandbox;
-}
-
-async function place(order: Record<string, unknown>): Promise<{ orderId: string; executionArn: string }> {
-  const response = await fetch(`${stack.apiUrl}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
-    body: JSON.stringify({ poolUuid, ...order }),
-  });
-  expect(response.status).toBe(202);
-  return (await response.json()) as { orderId: string; executionArn: string };
-}
+const sandbox = () => e2e.sandbox;
+const place = (order: Record<string, unknown>) => e2e.place(order);
 
 describe('concurrent rents of one kind of number, answers lost after Plivo rented', () => {
   it('every number in the account is owned by exactly one order and verified in its pool; nothing else is left', async () => {
