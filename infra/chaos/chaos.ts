@@ -1,0 +1,301 @@
+/**
+ * npm run chaos — randomized orders against the whole local stack with faults, then an audit of the
+ * account against the records. What it throws at the system: 1–4 lines per order (US, CA, toll-free,
+ * and FR/DE, whose rents Plivo answers pending), out-of-stock prefixes, partial and all-or-nothing
+ * orders, short regulatory deadlines, sandbox faults (errors before and after the work, dropped
+ * connections, 429s, latency, numbers failing at rent, pool adds visible late), cancels, duplicate
+ * POSTs with one Idempotency-Key, late approvals and rejections of pending numbers. When everything
+ * has settled it prints one table (and one JSON line with --json); it exits 1 on any violation:
+ * a number in the account owned by nobody, a number owned twice, an order not ended (other than
+ * lines waiting for a future deadline).
+ *
+ * Not yet here (see the issue tracker): Lambda crashes mid-step, DynamoDB faults, a stack restart.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
+import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
+import type { FaultRuleInput } from '../local/plivo-sandbox/faults.js';
+import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
+import { startLocalStack, type LocalStack } from '../local/stack.js';
+
+const HELP = `npm run chaos -- [--orders N] [--seed S] [--concurrency C] [--json]
+
+Randomized orders with faults, cancels, duplicate requests and late regulatory answers against the
+whole local stack; then an audit of the sandbox's account against the records.
+  --orders N        orders to place (default 30)
+  --seed S          seed of the orders, the faults and the sandbox (default 1)
+  --concurrency C   orders in flight at once (default 8)
+  --json            also print the figures as one JSON line
+  -h, --help        this text
+Exit status 1 when a number in the account is owned by nobody or twice, or an order has not ended.`;
+
+/** mulberry32: a small seeded generator, so that a seed replays the same run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Line = Record<string, unknown>;
+const LINE_KINDS: readonly ((r: () => number) => Line)[] = [
+  (r) => ({ countryIso: 'US', numberType: 'local', prefix: pick(r, ['512', '415', '737', '213', '305', '206']), quantity: 1 + Math.floor(r() * 8) }),
+  (r) => ({ countryIso: 'US', numberType: 'local', prefix: '999', quantity: 1 + Math.floor(r() * 3) }), // no such area code: nothing to rent
+  (r) => ({ countryIso: 'CA', numberType: 'local', quantity: 1 + Math.floor(r() * 4) }),
+  (r) => ({ countryIso: 'US', numberType: 'tollfree', quantity: 1 + Math.floor(r() * 3) }),
+  (r) => ({ countryIso: 'FR', numberType: 'local', quantity: 1 + Math.floor(r() * 3) }),
+  (r) => ({ countryIso: 'DE', numberType: 'local', quantity: 1 + Math.floor(r() * 3) }),
+];
+
+function pick<T>(r: () => number, items: readonly T[]): T {
+  return items[Math.floor(r() * items.length)] as T;
+}
+
+const FAULTS: FaultRuleInput[] = [
+  { method: 'POST', path: 'AvailableNumberGroup/', status: 500, when: 'after', rate: 0.08 },
+  { method: 'POST', path: 'AvailableNumberGroup/', status: 503, when: 'before', rate: 0.05 },
+  { method: 'POST', path: 'AvailableNumberGroup/', drop: true, when: 'after', rate: 0.03 },
+  { method: 'POST', path: 'AvailableNumberGroup/', numberFailureRate: 0.15, rate: 0.3 },
+  { method: 'POST', path: 'NumberPool/', status: 500, when: 'after', rate: 0.05 },
+  { method: 'POST', path: 'NumberPool/', status: 429, rate: 0.05 },
+  { method: 'POST', path: 'NumberPool/', visibleAfterMs: 300, rate: 0.1 },
+  { method: 'GET', path: 'NumberPool/', status: 503, rate: 0.05 },
+  { method: 'DELETE', path: 'Number/', status: 500, when: 'after', rate: 0.05 },
+  { latencyMs: 20, rate: 0.3 },
+];
+
+interface Placed {
+  orderId: string;
+  cancelled: boolean;
+}
+
+async function post(stack: LocalStack, path: string, body: unknown, key?: string): Promise<Response> {
+  return fetch(`${stack.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey, ...(key ? { 'idempotency-key': key } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+async function placeOne(stack: LocalStack, poolUuid: string, r: () => number): Promise<Placed | undefined> {
+  const lines = Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(r, LINE_KINDS)(r));
+  const body = {
+    poolUuid,
+    lines,
+    partialAllowed: r() < 0.7,
+    ...(r() < 0.3 ? { regulatoryDeadlineDays: (2 + r() * 6) / 86_400 } : {}),
+  };
+  const key = randomUUID();
+  const duplicate = r() < 0.15;
+  const answers = await Promise.all((duplicate ? [0, 1] : [0]).map(() => post(stack, '/orders', body, key)));
+  const accepted = answers.find((a) => a.status === 202);
+  if (!accepted) return undefined;
+  const { orderId } = (await accepted.json()) as { orderId: string };
+  let cancelled = false;
+  if (r() < 0.12) {
+    await sleep(Math.floor(r() * 1500));
+    cancelled = (await post(stack, `/orders/${orderId}/cancel`, {})).status === 202;
+  }
+  return { orderId, cancelled };
+}
+
+/** Approves or rejects a pending order now and then, as a regulator answers days later. */
+function regulator(sandbox: PlivoSandbox, r: () => number): { stop(): void } {
+  let running = true;
+  void (async () => {
+    while (running) {
+      await sleep(400 + Math.floor(r() * 800));
+      const pending = sandbox.snapshot().pendingOrders;
+      if (pending.length === 0) continue;
+      const order = pick(r, pending);
+      try {
+        if (r() < 0.75) sandbox.approvePending(order.id);
+        else sandbox.rejectPending(order.id);
+      } catch {
+        // settled meanwhile
+      }
+    }
+  })();
+  return { stop: () => void (running = false) };
+}
+
+export interface ChaosFigures {
+  orders: number;
+  byStatus: Record<string, number>;
+  numbersRented: number;
+  owned: number;
+  released: number;
+  leaked: number;
+  unowned: number;
+  provableOrphans: number;
+  foreignNumbers: number;
+  ownedTwice: number;
+  notEnded: number;
+  wallSeconds: number;
+}
+
+async function audit(stack: LocalStack, sandbox: PlivoSandbox, orders: readonly Placed[], startedMs: number): Promise<ChaosFigures> {
+  const byStatus: Record<string, number> = {};
+  let notEnded = 0;
+  let numbersRented = 0;
+  let released = 0;
+  let leaked = 0;
+  const holders = new Map<string, string[]>();
+  for (const { orderId } of orders) {
+    const order = await stack.store.orders.get(orderId);
+    byStatus[order.status] = (byStatus[order.status] ?? 0) + 1;
+    const lines = await stack.store.lines.list(orderId);
+    const waitingForFuture = lines.every((l) => l.status !== 'PENDING_REGULATORY' || (l.deadlineAt ?? '') > new Date().toISOString());
+    if (!terminalOrderStatuses.includes(order.status) && !(order.status === 'PENDING_REGULATORY' && waitingForFuture)) notEnded++;
+    for (const n of await stack.store.numbers.list(orderId, undefined)) {
+      numbersRented++;
+      if (n.status === 'RELEASED') released++;
+      else if (n.status === 'LEAKED') leaked++;
+      else holders.set(n.number, [...(holders.get(n.number) ?? []), orderId]);
+    }
+  }
+  const inAccount = sandbox.snapshot().numbers.map((n) => n.number);
+  const owners = new Set((await stack.store.numbers.owners(inAccount)).map((o) => o.number));
+  const unowned = inAccount.filter((n) => !owners.has(n));
+  const report = (await stack.reconciler.runOnce()) as { provableOrphanCount?: number; orphanCount?: number };
+  return {
+    orders: orders.length,
+    byStatus,
+    numbersRented,
+    owned: owners.size,
+    released,
+    leaked,
+    unowned: unowned.length,
+    provableOrphans: report.provableOrphanCount ?? 0,
+    foreignNumbers: report.orphanCount ?? 0,
+    ownedTwice: [...holders.values()].filter((h) => h.length > 1).length,
+    notEnded,
+    wallSeconds: Math.round((Date.now() - startedMs) / 100) / 10,
+  };
+}
+
+export async function runChaos(options: { orders: number; seed: number; concurrency: number }): Promise<ChaosFigures> {
+  const r = seeded(options.seed);
+  const startedMs = Date.now();
+  const stack = await startLocalStack({
+    apiPort: 0,
+    sandboxPort: 0,
+    sfnPort: 0,
+    dynamodbPort: 0,
+    seed: options.seed,
+    retryPauseMs: 50,
+    concurrency: 4,
+    reconcileIntervalSeconds: 1,
+    unstartedGraceSeconds: 2,
+    sandboxBehaviour: { pendingShape: r() < 0.5 ? 'number' : 'order', reissueUnrented: true, reclaimDays: 0 },
+  });
+  try {
+    const sandbox = stack.sandbox;
+    if (!sandbox) throw new Error('the chaos run needs the in-process sandbox');
+    const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
+    const poolUuid = poolUuidOf(await plivo.createPowerpack({ name: `chaos-${options.seed}` }));
+    sandbox.setFaults(FAULTS);
+    const answers = regulator(sandbox, r);
+    const placed: Placed[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (next < options.orders) {
+          next++;
+          const order = await placeOne(stack, poolUuid, r);
+          if (order) placed.push(order);
+        }
+      }),
+    );
+    // Settle: no more faults; every execution ends (or parks on a future deadline).
+    await sleep(3_000);
+    answers.stop();
+    sandbox.setFaults([]);
+    for (const { orderId } of placed) {
+      const arn = (await stack.store.orders.get(orderId)).executionArn;
+      if (!arn) continue;
+      const waiting = async () => (await stack.store.lines.list(orderId)).some((l) => l.status === 'PENDING_REGULATORY');
+      while (stack.stepFunctions.stats(arn).historyEvents >= 0 && !(await waiting())) {
+        const status = (await stack.store.orders.get(orderId)).status;
+        if (terminalOrderStatuses.includes(status)) break;
+        await sleep(200);
+      }
+    }
+    // Late answers for what is still pending, then two reconciler passes for the deliveries.
+    for (const pending of sandbox.snapshot().pendingOrders) {
+      try {
+        if (r() < 0.8) sandbox.approvePending(pending.id);
+        else sandbox.rejectPending(pending.id);
+      } catch {
+        // settled meanwhile
+      }
+    }
+    await stack.reconciler.runOnce();
+    await sleep(2_000);
+    await stack.reconciler.runOnce();
+    return await audit(stack, sandbox, placed, startedMs);
+  } finally {
+    await stack.close();
+  }
+}
+
+function table(figures: ChaosFigures): string {
+  const rows: [string, string | number][] = [
+    ['orders', figures.orders],
+    ...Object.entries(figures.byStatus).map(([status, count]): [string, number] => [`  ${status}`, count]),
+    ['numbers rented', figures.numbersRented],
+    ['owned (in the account)', figures.owned],
+    ['released', figures.released],
+    ['LEAKED', figures.leaked],
+    ['in the account, owned by nobody', figures.unowned],
+    ['  provable orphans', figures.provableOrphans],
+    ['  foreign numbers', figures.foreignNumbers],
+    ['numbers owned twice', figures.ownedTwice],
+    ['orders not ended', figures.notEnded],
+    ['wall time (s)', figures.wallSeconds],
+  ];
+  return rows.map(([name, value]) => `${name.padEnd(34)} ${value}`).join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string', default: '30' },
+      seed: { type: 'string', default: '1' },
+      concurrency: { type: 'string', default: '8' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const whole = (name: string, value: string, min: number) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number of at least ${min}; got "${value}"`);
+    return n;
+  };
+  const figures = await runChaos({ orders: whole('orders', values.orders, 1), seed: whole('seed', values.seed, 0), concurrency: whole('concurrency', values.concurrency, 1) });
+  console.log(table(figures));
+  if (values.json) console.log(JSON.stringify(figures));
+  const violations = figures.unowned + figures.ownedTwice + figures.notEnded;
+  if (violations > 0) {
+    console.error(`violations: ${figures.unowned} owned by nobody, ${figures.ownedTwice} owned twice, ${figures.notEnded} orders not ended`);
+    process.exitCode = 1;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}
