@@ -4,12 +4,12 @@
  * counts never drift from the numbers; the line's counter update is built here from the table's
  * key functions.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LineCounts, NumberStatus } from '../orders/model.js';
 import type { NumberItem, OwnerItem } from './items.js';
 import { type Page, queryAll, queryPage } from './paging.js';
 import { keys, stripKeys, type Table } from './table.js';
+import { isConditionFailure } from './write-conflicts.js';
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 type Deltas = Partial<Record<keyof LineCounts, number>>;
@@ -48,14 +48,16 @@ export class NumberRepository {
         await this.transact(this.claimItems(orderId, line, groupId, chunk));
         claimed.push(...chunk);
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
+        // Only a failed condition says "owned already"; a conflict the client's retries could not
+        // get past, a throttle or a timeout is thrown as the failure it is.
+        if (!isConditionFailure(error)) throw error;
         // Someone owns one of them (or a retry finds its own claim): settle them one by one.
         for (const number of chunk) {
           try {
             await this.transact(this.claimItems(orderId, line, groupId, [number]));
             claimed.push(number);
           } catch (single) {
-            if (!(single instanceof TransactionCanceledException)) throw single;
+            if (!isConditionFailure(single)) throw single;
             const [owner] = await this.owners([number]);
             if (owner && owner.orderId === orderId && owner.line === line) claimed.push(number);
             else if (owner) conflicts.push(owner);
@@ -70,7 +72,10 @@ export class NumberRepository {
   /**
    * Moves numbers of one line from status `from` to `to`, each only if it is still in `from`, and
    * moves the line's counters in the same transaction. Returns the numbers that moved; a number
-   * that was no longer in `from` (someone else moved it) is left alone.
+   * that was no longer in `from` (someone else moved it, or this very transition, repeated after
+   * its answer was lost) is left alone. Only a failed condition means "no longer in `from`": a
+   * conflict that outlasted the client's retries, a throttle or a timeout is thrown, never read as
+   * done.
    */
   async transition(
     orderId: string,
@@ -90,13 +95,13 @@ export class NumberRepository {
         await this.transact(this.transitionItems(orderId, line, chunk, from, to, deltas, extra));
         moved.push(...chunk);
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
+        if (!isConditionFailure(error)) throw error;
         for (const number of chunk) {
           try {
             await this.transact(this.transitionItems(orderId, line, [number], from, to, deltas, extra));
             moved.push(number);
           } catch (single) {
-            if (!(single instanceof TransactionCanceledException)) throw single;
+            if (!isConditionFailure(single)) throw single;
           }
         }
       }
