@@ -6,7 +6,11 @@
  * - `conflict`: a write meets another transaction on one of its items. TransactWriteItems is
  *   cancelled (`TransactionCanceledException`, one item's CancellationReason `TransactionConflict`,
  *   the others `None`); a single-item write gets `TransactionConflictException`. Nothing is written.
- *   A condition failure (`ConditionalCheckFailed`) is never faked: only the real table says that.
+ *   With any conflict rate above 0, writes of this client that really overlap in time on one item
+ *   conflict as they would on DynamoDB (a transaction with any write in flight on one of its items,
+ *   a single write with a transaction in flight on its item), on top of the random share — which
+ *   stands for writers in other processes. A condition failure (`ConditionalCheckFailed`) is never
+ *   faked: only the real table says that.
  * - `throttle`: `ProvisionedThroughputExceededException`, `ThrottlingException` or
  *   `RequestLimitExceeded`, on any call. Nothing is done.
  * - `timeout`: a `TimeoutError` (code `ETIMEDOUT`, as the SDK's HTTP handler throws it), half the
@@ -31,6 +35,7 @@
 import type { Readable } from 'node:stream';
 import { HttpResponse } from '@smithy/core/protocols';
 import { ConfigurationError } from './errors.js';
+import { TABLE_KEYS } from './store/table.js';
 
 export const DYNAMODB_FAULT_KINDS = ['conflict', 'throttle', 'timeout'] as const;
 export type DynamoDbFaultKind = (typeof DYNAMODB_FAULT_KINDS)[number];
@@ -97,6 +102,9 @@ export class DynamoDbFaults {
   readonly injected: Record<DynamoDbFaultKind, number> = { conflict: 0, throttle: 0, timeout: 0 };
   /** Attempts seen so far, by operation (`TransactWriteItems`: 3), faulted or not. */
   readonly attempts: Record<string, number> = {};
+  /** Of the conflicts injected, those where writes really overlapped in time on one item. */
+  contended = 0;
+  private readonly inFlight = new InFlightWrites();
 
   constructor(
     rates: Partial<DynamoDbFaultRates> = {},
@@ -154,34 +162,99 @@ export class DynamoDbFaults {
         const operation = (context.commandName ?? '').replace(/Command$/, '');
         this.attempts[operation] = (this.attempts[operation] ?? 0) + 1;
         const pick = this.pick(operation);
-        if (!pick) return next(args);
-        this.injected[pick.fault] += 1;
-        if (pick.fault === 'timeout') {
-          if (pick.when === 'after') {
-            const done = await next(args);
-            // The caller never reads this answer: drain it so the connection is not held.
-            (done.response as { body?: Partial<Readable> }).body?.resume?.();
-          }
-          throw timeoutError(pick.when);
-        }
-        if (pick.fault === 'throttle') {
+        if (pick) this.injected[pick.fault] += 1;
+        if (pick?.fault === 'throttle') {
           const throttle = THROTTLES[Math.floor(this.random() * THROTTLES.length)] ?? THROTTLES[0];
           return errorResponse(throttle.type, { message: throttle.message });
         }
-        if (operation === 'TransactWriteItems') {
-          const count = Array.isArray(args.input.TransactItems) ? args.input.TransactItems.length : 1;
-          const conflicted = Math.floor(this.random() * count);
-          const reasons = Array.from({ length: count }, (_, i) =>
-            i === conflicted ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' } : { Code: 'None' },
-          );
-          return errorResponse('TransactionCanceledException', {
-            Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
-            CancellationReasons: reasons,
-          });
+        if (pick?.fault === 'conflict') return conflictResponse(operation, args.input, Math.floor(this.random() * itemCount(args.input)));
+        if (pick?.fault === 'timeout' && pick.when === 'before') throw timeoutError('before');
+        // Writes that overlap in time on one item conflict, as on DynamoDB (only while conflicts are on).
+        const written = this.rates.conflict > 0 ? writtenItems(operation, args.input) : undefined;
+        if (written) {
+          const clash = this.inFlight.clash(written, operation === 'TransactWriteItems');
+          if (clash !== undefined) {
+            this.injected.conflict += 1;
+            this.contended += 1;
+            return conflictResponse(operation, args.input, clash);
+          }
+          this.inFlight.hold(written, operation === 'TransactWriteItems');
         }
-        return errorResponse('TransactionConflictException', { message: 'Transaction is ongoing for the item' });
+        try {
+          const done = await next(args);
+          if (pick?.fault !== 'timeout') return done;
+          // The caller never reads this answer: drain it so the connection is not held.
+          (done.response as { body?: Partial<Readable> }).body?.resume?.();
+          throw timeoutError('after');
+        } finally {
+          if (written) this.inFlight.release(written, operation === 'TransactWriteItems');
+        }
       };
   }
+}
+
+/**
+ * The items of writes in flight. A transaction conflicts with any write in flight on one of its
+ * items; a single-item write conflicts with a transaction in flight on its item (two single writes
+ * on one item are serialized by DynamoDB, not refused).
+ */
+class InFlightWrites {
+  private readonly transactions = new Map<string, number>();
+  private readonly singles = new Map<string, number>();
+
+  /** The index of the first item a write in flight holds, if any. */
+  clash(items: readonly string[], transaction: boolean): number | undefined {
+    const index = items.findIndex((item) => this.transactions.has(item) || (transaction && this.singles.has(item)));
+    return index >= 0 ? index : undefined;
+  }
+
+  hold(items: readonly string[], transaction: boolean): void {
+    const held = transaction ? this.transactions : this.singles;
+    for (const item of items) held.set(item, (held.get(item) ?? 0) + 1);
+  }
+
+  release(items: readonly string[], transaction: boolean): void {
+    const held = transaction ? this.transactions : this.singles;
+    for (const item of items) {
+      const left = (held.get(item) ?? 1) - 1;
+      if (left > 0) held.set(item, left);
+      else held.delete(item);
+    }
+  }
+}
+
+type AttributeMap = Record<string, unknown>;
+
+/** The table and key of an item, as one string (the table's `pk` and `sk`). */
+function itemId(tableName: unknown, item: AttributeMap | undefined): string {
+  return JSON.stringify([tableName, item?.[TABLE_KEYS.partitionKey], item?.[TABLE_KEYS.sortKey]]);
+}
+
+/** The items a write touches (undefined for reads). */
+function writtenItems(operation: string, input: AttributeMap): string[] | undefined {
+  if (operation === 'PutItem') return [itemId(input.TableName, input.Item as AttributeMap)];
+  if (operation === 'UpdateItem' || operation === 'DeleteItem') return [itemId(input.TableName, input.Key as AttributeMap)];
+  if (operation !== 'TransactWriteItems' || !Array.isArray(input.TransactItems)) return undefined;
+  return (input.TransactItems as Record<string, { TableName?: string; Item?: AttributeMap; Key?: AttributeMap }>[]).map((entry) => {
+    const action = entry.Put ?? entry.Update ?? entry.Delete ?? entry.ConditionCheck;
+    return itemId(action?.TableName, action?.Item ?? action?.Key);
+  });
+}
+
+function itemCount(input: AttributeMap): number {
+  return Array.isArray(input.TransactItems) ? input.TransactItems.length : 1;
+}
+
+/** DynamoDB's answer to a write that met a transaction on item `index`. */
+function conflictResponse(operation: string, input: AttributeMap, index: number): MiddlewareOutput {
+  if (operation !== 'TransactWriteItems') return errorResponse('TransactionConflictException', { message: 'Transaction is ongoing for the item' });
+  const reasons = Array.from({ length: itemCount(input) }, (_, i) =>
+    i === index ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' } : { Code: 'None' },
+  );
+  return errorResponse('TransactionCanceledException', {
+    Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
+    CancellationReasons: reasons,
+  });
 }
 
 interface MiddlewareArgs {

@@ -6,6 +6,12 @@
  *
  * Mode `all` (rollback, cancel) releases every number of the order; mode `unusable` only those
  * that did not make it (RENTED, ASSIGNED, FAILED), keeping the VERIFIED ones.
+ *
+ * Plivo calls run side by side; the records follow one line at a time. Every transition moves
+ * its line's counters, and DynamoDB cancels transactions that meet on one item: the released
+ * numbers of a line are written in batches, and all writes of a line take turns (`SerialWrites`).
+ * A write that still fails after the client's retries fails the step (Step Functions retries it),
+ * and the next run finds those numbers gone from the account and records them RELEASED.
  */
 import pMap from 'p-map';
 import { PlivoError, PlivoNotFoundError, PlivoOutcomeUnknownError } from '../errors.js';
@@ -13,6 +19,7 @@ import { LEAKED_NUMBER_LOG_MESSAGE } from '../log-messages.js';
 import type { NumberStatus } from '../orders/model.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
+import { BatchedTransition, SerialWrites } from './batched-transition.js';
 import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { reconcileOpenIntents } from './rent.js';
 
@@ -62,8 +69,23 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
   const targets = await deps.store.numbers.list(orderId, undefined, releasableStatuses(mode));
   const byLine = new Map<number, LineItem>(lines.map((line) => [line.line, line]));
   let left = 0;
-  let released = 0;
   let leaked = 0;
+  const serialByLine = new Map<number, SerialWrites>();
+  const serialOf = (line: number) => {
+    let serial = serialByLine.get(line);
+    if (!serial) serialByLine.set(line, (serial = new SerialWrites()));
+    return serial;
+  };
+  const releasedBy = new Map<string, BatchedTransition>();
+  const releasedOf = (item: NumberItem) => {
+    const key = `${item.line}:${item.status}`;
+    let batch = releasedBy.get(key);
+    if (!batch) {
+      batch = new BatchedTransition(deps.store, orderId, item.line, item.status, 'RELEASED', { serial: serialOf(item.line) });
+      releasedBy.set(key, batch);
+    }
+    return batch;
+  };
   await pMap(
     targets,
     async (item) => {
@@ -75,12 +97,13 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
       if (!line) return;
       const error = await releaseWithRetries(deps, poolOps(deps, order, line), item);
       if (error === undefined) {
-        await deps.store.numbers.transition(orderId, item.line, [item.number], item.status, 'RELEASED');
-        released++;
+        await releasedOf(item).add(item.number);
       } else {
-        await deps.store.numbers.transition(orderId, item.line, [item.number], item.status, 'LEAKED', {
-          error: error instanceof Error ? error.message : String(error),
-        });
+        await serialOf(item.line).run(() =>
+          deps.store.numbers.transition(orderId, item.line, [item.number], item.status, 'LEAKED', {
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
         leaked++;
         deps.logger.error(LEAKED_NUMBER_LOG_MESSAGE, {
           orderId,
@@ -92,6 +115,8 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
     },
     { concurrency: deps.concurrency ?? 16 },
   );
+  for (const batch of releasedBy.values()) await batch.flush();
+  const released = [...releasedBy.values()].reduce((sum, batch) => sum + batch.count, 0);
   deps.logger.info('numbers released', { orderId, mode, released, leaked, left });
   return { more: left > 0 };
 }
