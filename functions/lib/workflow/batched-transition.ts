@@ -24,8 +24,14 @@ export class SerialWrites {
 }
 
 export interface BatchedTransitionOptions {
-  /** Numbers per write. @default 99 */
+  /** Numbers per write (when not `eager`). @default 99 */
   batchSize?: number;
+  /**
+   * Write as soon as the line's queue is free, everything that arrived meanwhile in one write
+   * (group commit), instead of waiting for a full batch: for records that must follow Plivo
+   * closely. @default false
+   */
+  eager?: boolean;
   /** The line's queue of writes, shared with its other transitions. @default a queue of its own */
   serial?: SerialWrites;
 }
@@ -34,6 +40,7 @@ export class BatchedTransition {
   private pending: string[] = [];
   private moved = 0;
   private readonly batchSize: number;
+  private readonly eager: boolean;
   private readonly serial: SerialWrites;
 
   constructor(
@@ -45,6 +52,7 @@ export class BatchedTransition {
     options: BatchedTransitionOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 99;
+    this.eager = options.eager ?? false;
     this.serial = options.serial ?? new SerialWrites();
   }
 
@@ -53,15 +61,17 @@ export class BatchedTransition {
     return this.moved;
   }
 
+  /** Queues the number; resolves once it is written (eager) or queued in a batch not yet full. */
   async add(number: string): Promise<void> {
     this.pending.push(number);
-    if (this.pending.length >= this.batchSize) await this.flush();
+    if (this.eager || this.pending.length >= this.batchSize) await this.flush();
   }
 
+  /** Writes, in the line's turn, every number pending when that turn comes. */
   async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
     await this.serial.run(async () => {
+      const batch = this.pending;
+      this.pending = [];
       if (batch.length === 0) return;
       const moved = await this.store.numbers.transition(this.orderId, this.line, batch, this.from, this.to);
       this.moved += moved.length;

@@ -8,8 +8,10 @@
  * that did not make it (RENTED, ASSIGNED, FAILED), keeping the VERIFIED ones.
  *
  * Plivo calls run side by side; the records follow one line at a time. Every transition moves
- * its line's counters, and DynamoDB cancels transactions that meet on one item: the released
- * numbers of a line are written in batches, and all writes of a line take turns (`SerialWrites`).
+ * its line's counters, and DynamoDB cancels transactions that meet on one item: all writes of a
+ * line take turns (`SerialWrites`), each writing every number released while the last one ran
+ * (group commit), so the records follow Plivo within one write — and a released number gives up
+ * its owner item at once, before Plivo can hand it to another order.
  * A write that still fails after the client's retries fails the step (Step Functions retries it),
  * and the next run finds those numbers gone from the account and records them RELEASED.
  */
@@ -81,7 +83,7 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
     const key = `${item.line}:${item.status}`;
     let batch = releasedBy.get(key);
     if (!batch) {
-      batch = new BatchedTransition(deps.store, orderId, item.line, item.status, 'RELEASED', { serial: serialOf(item.line) });
+      batch = new BatchedTransition(deps.store, orderId, item.line, item.status, 'RELEASED', { eager: true, serial: serialOf(item.line) });
       releasedBy.set(key, batch);
     }
     return batch;
