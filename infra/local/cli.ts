@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
 import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { JavaMissingError } from './dynamodb.js';
 import { PENDING_SHAPES, type PendingShape } from './plivo-sandbox/world.js';
@@ -35,6 +36,11 @@ Options:
   --sfn-port N                Step Functions endpoint port (default 4020; 0 = free port)
   --dynamodb-port N           DynamoDB Local port (default 4030; 0 = free port)
   --dynamodb-url URL          use this DynamoDB endpoint instead of starting DynamoDB Local
+  --dynamodb-faults SPEC      inject DynamoDB's own failures into the handlers' DynamoDB client, per
+                              attempt: conflict=P (cancelled transactions, TransactionConflict; writes
+                              that overlap on one item conflict too), throttle=P (throttling
+                              exceptions), timeout=P (timeouts, half of them after the write was
+                              carried out); e.g. conflict=0.05,throttle=0.05,timeout=0.01 (default: none)
   --api-key KEY               the x-api-key the API accepts (default local-dev-key)
   --plivo-url URL             use this Plivo endpoint (scheme://host[:port]) instead of the sandbox
   --plivo-auth-id ID          Plivo auth id (default: the sandbox's MASANDBOX0000000000A)
@@ -74,6 +80,7 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
       'sfn-port': { type: 'string' },
       'dynamodb-port': { type: 'string' },
       'dynamodb-url': { type: 'string' },
+      'dynamodb-faults': { type: 'string' },
       'api-key': { type: 'string' },
       'plivo-url': { type: 'string' },
       'plivo-auth-id': { type: 'string' },
@@ -102,6 +109,7 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
   set('sfnPort', port(values['sfn-port'], '--sfn-port'));
   set('dynamodbPort', port(values['dynamodb-port'], '--dynamodb-port'));
   set('dynamodbUrl', values['dynamodb-url']);
+  if (values['dynamodb-faults'] !== undefined) options.dynamodbFaults = parseDynamoDbFaults(values['dynamodb-faults'], '--dynamodb-faults');
   set('apiKey', values['api-key']);
   set('plivoUrl', values['plivo-url']);
   set('plivoAuthId', values['plivo-auth-id']);

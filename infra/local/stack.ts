@@ -13,6 +13,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient, createSfnClient } from '../../functions/lib/aws-clients.js';
 import type { Env } from '../../functions/lib/config.js';
+import { type DynamoDbFaultRates, formatDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
 import type { PlivoAttempt } from '../../functions/lib/plivo/http.js';
 import { formatRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
@@ -53,6 +54,11 @@ export interface LocalStackOptions {
   dynamodbUrl?: string;
   /** @default "number-orders" */
   tableName?: string;
+  /**
+   * DynamoDB faults injected into the handlers' DynamoDB client (`DYNAMODB_FAULTS`): conflicts,
+   * throttles and timeouts that DynamoDB Local never has. @default none
+   */
+  dynamodbFaults?: DynamoDbFaultRates;
   /** The key the local gateway accepts in `x-api-key`. @default "local-dev-key" */
   apiKey?: string;
   /** @default the sandbox's default auth id */
@@ -205,7 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbEndpoint = dynamodb.endpoint;
     }
     await ensureTable(dynamodbEndpoint, tableName);
-    say(`DynamoDB        ${dynamodbEndpoint}  (table ${tableName})`);
+    say(`DynamoDB        ${dynamodbEndpoint}  (table ${tableName}${options.dynamodbFaults ? `, faults ${formatDynamoDbFaults(options.dynamodbFaults)}` : ''})`);
 
     const rateLimit = options.rateLimit === undefined ? { requests: 300, windowMs: 5_000 } : options.rateLimit;
     let sandbox: PlivoSandbox | undefined;
@@ -248,6 +254,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       WEBHOOK_SECRET: webhookSecret,
       WEBHOOK_ALLOW_LOCAL_CALLBACKS: options.allowLocalCallbacks ? 'true' : 'false',
       WEBHOOK_RETRY_COMPRESS: String(options.webhookRetryCompress ?? 1000),
+      ...(options.dynamodbFaults ? { DYNAMODB_FAULTS: formatDynamoDbFaults(options.dynamodbFaults) } : {}),
     };
     setWorkflowRuntime(createWorkflowRuntime(env, options.onPlivoAttempt ? { onPlivoAttempt: options.onPlivoAttempt } : {}));
     setWebhookRuntime(createWebhookRuntime(env));

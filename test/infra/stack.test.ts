@@ -8,6 +8,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../functions/lib/aws-clients.js';
 import { type Env, readPlivoConfig, readRebalanceConfig, readReconcilerConfig } from '../../functions/lib/config.js';
 import {
   LEAKED_NUMBER_LOG_MESSAGE,
@@ -279,6 +280,11 @@ describe('functions', () => {
       expect(env.POWERTOOLS_LOG_LEVEL, name).toBe('INFO');
       expect(env.POWERTOOLS_SERVICE_NAME, name).toEqual(expect.any(String));
       for (const secretVariable of ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN', 'WEBHOOK_SECRET']) expect(env, name).not.toHaveProperty(secretVariable);
+      // DynamoDB fault injection is for the local stack and tests: never deployed unless someone sets it by hand.
+      expect(env, name).not.toHaveProperty('DYNAMODB_FAULTS');
+      const db = createDocumentClient(deployedEnv(name));
+      expect(db.middlewareStack.identify(), name).not.toContain('dynamoDbFaultInjector - deserialize');
+      db.destroy();
     }
   });
 

@@ -25,12 +25,23 @@ describe('npm start arguments', () => {
     });
   });
 
+  it('reads --dynamodb-faults into probabilities per fault', () => {
+    expect(parseStartArgs(['--dynamodb-faults', 'conflict=0.05,throttle=0.05,timeout=0.01']).options.dynamodbFaults).toEqual({
+      conflict: 0.05,
+      throttle: 0.05,
+      timeout: 0.01,
+    });
+    expect(parseStartArgs([]).options.dynamodbFaults).toBeUndefined();
+  });
+
   it.each([
     [['--api-port', '70000'], /--api-port/],
     [['--rate-limit', 'lots'], /--rate-limit/],
     [['--reconcile-interval', '-1'], /--reconcile-interval/],
     [['--rebalance-interval', 'x'], /--rebalance-interval/],
     [['--no-such-flag'], /no-such-flag/],
+    [['--dynamodb-faults', 'conflict=2'], /^--dynamodb-faults must be comma-separated kind=probability pairs.*conflict=2 is not a probability/],
+    [['--dynamodb-faults', 'latency=0.1'], /--dynamodb-faults .*"latency" is not a fault kind/],
   ])('refuses %j naming the flag', (argv, message) => {
     expect(() => parseStartArgs(argv)).toThrow(message);
   });

@@ -1,24 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
+import { createDocumentClient } from '../../functions/lib/aws-clients.js';
+import type { DynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
 import { localDynamoDbClient } from '../../infra/local/dynamodb.js';
 import { tableDefinition } from '../../functions/lib/store/table.js';
 
-/** A fresh table in the run's DynamoDB Local, with a document client over real HTTP. */
-export async function createTestTable(): Promise<{ db: DynamoDBDocumentClient; tableName: string; endpoint: string; drop: () => Promise<void> }> {
+/**
+ * A fresh table in the run's DynamoDB Local, with the document client handlers use (its retries
+ * included) over real HTTP; `faults` are injected into that client.
+ */
+export async function createTestTable(
+  options: { faults?: DynamoDbFaults } = {},
+): Promise<{ db: DynamoDBDocumentClient; tableName: string; endpoint: string; drop: () => Promise<void> }> {
   const endpoint = inject('dynamodbEndpoint');
-  const client = localDynamoDbClient(endpoint);
+  const admin = localDynamoDbClient(endpoint);
   const tableName = `test-${randomUUID()}`;
-  await client.send(new CreateTableCommand(tableDefinition(tableName)));
-  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  await admin.send(new CreateTableCommand(tableDefinition(tableName)));
+  const db = createDocumentClient({ DYNAMODB_ENDPOINT: endpoint }, options.faults ? { faults: options.faults } : {});
   return {
     db,
     tableName,
     endpoint,
     drop: async () => {
-      await client.send(new DeleteTableCommand({ TableName: tableName }));
-      client.destroy();
+      await admin.send(new DeleteTableCommand({ TableName: tableName }));
+      admin.destroy();
+      db.destroy();
     },
   };
 }

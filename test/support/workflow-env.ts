@@ -1,8 +1,11 @@
 /**
  * A workflow test environment: a fresh table in the run's DynamoDB Local, a Plivo sandbox on a
- * free port, and the workflow dependencies wired to both over real HTTP.
+ * free port, and the workflow dependencies wired to both over real HTTP. `dynamodbFaults` injects
+ * DynamoDB's own failures (conflicts, throttles, timeouts) into the client every step uses;
+ * `faults` steers them during the test.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbFaults, type DynamoDbFaultRates } from '../../functions/lib/dynamodb-faults.js';
 import { PlivoCallCounter, PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { orderRequestSchema, type OrderRequestInput } from '../../functions/lib/orders/model.js';
 import { createStores, type Stores } from '../../functions/lib/store/stores.js';
@@ -21,13 +24,22 @@ export interface WorkflowEnv {
   poolUuid: string;
   tableName: string;
   dynamodbEndpoint: string;
+  /** The DynamoDB faults of `db` (none unless `dynamodbFaults` was given, or set later). */
+  faults: DynamoDbFaults;
   createOrder(orderId: string, request: Omit<OrderRequestInput, 'poolUuid'> & { poolUuid?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startWorkflowEnv(options: SandboxOptions = {}): Promise<WorkflowEnv> {
-  const table = await createTestTable();
-  const sandbox = await startPlivoSandbox(withSandboxVariant({ port: 0, rateLimit: null, ...options }));
+export interface WorkflowEnvOptions extends SandboxOptions {
+  /** Probabilities of DynamoDB faults per attempt, e.g. `{ conflict: 0.3, throttle: 0.2 }`. @default none */
+  dynamodbFaults?: Partial<DynamoDbFaultRates>;
+}
+
+export async function startWorkflowEnv(options: WorkflowEnvOptions = {}): Promise<WorkflowEnv> {
+  const { dynamodbFaults, ...sandboxOptions } = options;
+  const faults = new DynamoDbFaults(dynamodbFaults);
+  const table = await createTestTable({ faults });
+  const sandbox = await startPlivoSandbox(withSandboxVariant({ port: 0, rateLimit: null, ...sandboxOptions }));
   const calls = new PlivoCallCounter();
   const plivo = new PlivoClient({
     authId: sandbox.authId,
@@ -52,6 +64,7 @@ export async function startWorkflowEnv(options: SandboxOptions = {}): Promise<Wo
     poolUuid,
     tableName: table.tableName,
     dynamodbEndpoint: table.endpoint,
+    faults,
     async createOrder(orderId, request) {
       await store.orders.create({ orderId, request: orderRequestSchema.parse({ poolUuid, ...request }) });
     },

@@ -4,13 +4,13 @@
  * counts never drift from the numbers; the line's counter update is built here from the table's
  * key functions.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LineCounts, NumberStatus } from '../orders/model.js';
 import { expectationKey } from './expectations.js';
 import type { ExpectationItem, NumberItem, OwnerItem } from './items.js';
 import { type Page, queryAll, queryPage } from './paging.js';
 import { keys, stripKeys, type Table } from './table.js';
+import { cancellationCodes, isConditionFailure } from './write-conflicts.js';
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 type Deltas = Partial<Record<keyof LineCounts, number>>;
@@ -56,14 +56,16 @@ export class NumberRepository {
         await this.transact(this.claimItems(orderId, line, groupId, chunk, status));
         claimed.push(...chunk);
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
+        // Only a failed condition says "owned already"; a conflict the client's retries could not
+        // get past, a throttle or a timeout is thrown as the failure it is.
+        if (!isConditionFailure(error)) throw error;
         // Someone owns one of them (or a retry finds its own claim): settle them one by one.
         for (const number of chunk) {
           try {
             await this.transact(this.claimItems(orderId, line, groupId, [number], status));
             claimed.push(number);
           } catch (single) {
-            if (!(single instanceof TransactionCanceledException)) throw single;
+            if (!isConditionFailure(single)) throw single;
             const [owner] = await this.owners([number]);
             if (owner && owner.orderId === orderId && owner.line === line) claimed.push(number);
             else if (owner) conflicts.push(owner);
@@ -96,11 +98,11 @@ export class NumberRepository {
       await this.transact(items);
       return 'claimed';
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
+      const codes = cancellationCodes(error);
+      if (!codes) throw error;
       // The owner item, or this order's own record of the number (it had it once, and released it).
-      if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons[1]?.Code === 'ConditionalCheckFailed') return 'owned';
-      if (reasons[items.length - 1]?.Code === 'ConditionalCheckFailed') return 'full';
+      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') return 'owned';
+      if (codes[items.length - 1] === 'ConditionalCheckFailed') return 'full';
       throw error;
     }
   }
@@ -108,7 +110,10 @@ export class NumberRepository {
   /**
    * Moves numbers of one line from status `from` to `to`, each only if it is still in `from`, and
    * moves the line's counters in the same transaction. Returns the numbers that moved; a number
-   * that was no longer in `from` (someone else moved it) is left alone.
+   * that was no longer in `from` (someone else moved it, or this very transition, repeated after
+   * its answer was lost) is left alone. Only a failed condition means "no longer in `from`": a
+   * conflict that outlasted the client's retries, a throttle or a timeout is thrown, never read as
+   * done.
    */
   async transition(
     orderId: string,
@@ -128,13 +133,13 @@ export class NumberRepository {
         await this.transact(this.transitionItems(orderId, line, chunk, from, to, deltas, extra));
         moved.push(...chunk);
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
+        if (!isConditionFailure(error)) throw error;
         for (const number of chunk) {
           try {
             await this.transact(this.transitionItems(orderId, line, [number], from, to, deltas, extra));
             moved.push(number);
           } catch (single) {
-            if (!(single instanceof TransactionCanceledException)) throw single;
+            if (!isConditionFailure(single)) throw single;
           }
         }
       }

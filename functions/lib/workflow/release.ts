@@ -6,6 +6,14 @@
  *
  * Mode `all` (rollback, cancel) releases every number of the order; mode `unusable` only those
  * that did not make it (RENTED, PENDING, ASSIGNED, FAILED), keeping the VERIFIED ones.
+ *
+ * Plivo calls run side by side; the records follow one line at a time. Every transition moves
+ * its line's counters, and DynamoDB cancels transactions that meet on one item: all writes of a
+ * line take turns (`SerialWrites`), each writing every number released while the last one ran
+ * (group commit), so the records follow Plivo within one write — and a released number gives up
+ * its owner item at once, before Plivo can hand it to another order.
+ * A write that still fails after the client's retries fails the step (Step Functions retries it),
+ * and the next run finds those numbers gone from the account and records them RELEASED.
  */
 import pMap from 'p-map';
 import { PlivoError, PlivoNotFoundError, PlivoOutcomeUnknownError } from '../errors.js';
@@ -13,6 +21,7 @@ import { LEAKED_NUMBER_LOG_MESSAGE } from '../log-messages.js';
 import type { NumberStatus } from '../orders/model.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
+import { BatchedTransition, SerialWrites } from './batched-transition.js';
 import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { reconcileOpenIntents } from './rent.js';
 
@@ -54,16 +63,8 @@ async function releaseWithRetries(deps: WorkflowDeps, ops: ReturnType<typeof poo
   return lastError;
 }
 
-/**
- * Gives one number back and moves its record: RELEASED, or LEAKED (logged as an error for the
- * alarm) when Plivo still refuses after retries. True when released.
- */
-export async function releaseAndRecord(deps: WorkflowDeps, ops: ReturnType<typeof poolOps>, item: NumberItem): Promise<boolean> {
-  const error = await releaseWithRetries(deps, ops, item);
-  if (error === undefined) {
-    await deps.store.numbers.transition(item.orderId, item.line, [item.number], item.status, 'RELEASED');
-    return true;
-  }
+/** Records a number Plivo would not take back as LEAKED, and logs it for the alarm. */
+async function recordLeaked(deps: WorkflowDeps, item: NumberItem, error: unknown): Promise<void> {
   await deps.store.numbers.transition(item.orderId, item.line, [item.number], item.status, 'LEAKED', {
     error: error instanceof Error ? error.message : String(error),
   });
@@ -73,6 +74,19 @@ export async function releaseAndRecord(deps: WorkflowDeps, ops: ReturnType<typeo
     number: item.number,
     error: error instanceof PlivoError ? error.toJSON() : String(error),
   });
+}
+
+/**
+ * Gives one number back and moves its record (the reconciler's releases, one number at a time):
+ * RELEASED, or LEAKED when Plivo still refuses after retries. True when released.
+ */
+export async function releaseAndRecord(deps: WorkflowDeps, ops: ReturnType<typeof poolOps>, item: NumberItem): Promise<boolean> {
+  const error = await releaseWithRetries(deps, ops, item);
+  if (error === undefined) {
+    await deps.store.numbers.transition(item.orderId, item.line, [item.number], item.status, 'RELEASED');
+    return true;
+  }
+  await recordLeaked(deps, item, error);
   return false;
 }
 
@@ -87,8 +101,23 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
   const targets = await deps.store.numbers.list(orderId, undefined, releasableStatuses(mode));
   const byLine = new Map<number, LineItem>(lines.map((line) => [line.line, line]));
   let left = 0;
-  let released = 0;
   let leaked = 0;
+  const serialByLine = new Map<number, SerialWrites>();
+  const serialOf = (line: number) => {
+    let serial = serialByLine.get(line);
+    if (!serial) serialByLine.set(line, (serial = new SerialWrites()));
+    return serial;
+  };
+  const releasedBy = new Map<string, BatchedTransition>();
+  const releasedOf = (item: NumberItem) => {
+    const key = `${item.line}:${item.status}`;
+    let batch = releasedBy.get(key);
+    if (!batch) {
+      batch = new BatchedTransition(deps.store, orderId, item.line, item.status, 'RELEASED', { eager: true, serial: serialOf(item.line) });
+      releasedBy.set(key, batch);
+    }
+    return batch;
+  };
   await pMap(
     targets,
     async (item) => {
@@ -98,11 +127,18 @@ export async function releaseNumbers(deps: WorkflowDeps, orderId: string, mode: 
       }
       const line = byLine.get(item.line);
       if (!line) return;
-      if (await releaseAndRecord(deps, poolOps(deps, order, line), item)) released++;
-      else leaked++;
+      const error = await releaseWithRetries(deps, poolOps(deps, order, line), item);
+      if (error === undefined) {
+        await releasedOf(item).add(item.number);
+      } else {
+        await serialOf(item.line).run(() => recordLeaked(deps, item, error));
+        leaked++;
+      }
     },
     { concurrency: deps.concurrency ?? 16 },
   );
+  for (const batch of releasedBy.values()) await batch.flush();
+  const released = [...releasedBy.values()].reduce((sum, batch) => sum + batch.count, 0);
   deps.logger.info('numbers released', { orderId, mode, released, leaked, left });
   return { more: left > 0 };
 }
