@@ -15,7 +15,7 @@ let stack: LocalStack;
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
 beforeAll(async () => {
-  e2e = await startE2eStack('pending-numbers', { seed: 21, concurrency: 4, reconcileIntervalSeconds: 1, sandboxBehaviour: { pendingShape: 'number' } });
+  e2e = await startE2eStack('pending-numbers', { seed: 21, concurrency: 4, reconcileIntervalSeconds: 1, sandboxBehaviour: { pendingShape: 'number', reissueUnrented: true, reclaimDays: 0 } });
   stack = e2e.stack;
 }, 120_000);
 afterAll(async () => {
@@ -68,6 +68,22 @@ describe('numbers rented "pending", one by one', () => {
     const line = await stack.store.lines.get(orderId, 0);
     expect(line.errors.map((e) => e.name)).toContain('RegulatoryRejected');
     expect((await stack.store.numbers.list(orderId, undefined)).map((n) => n.status)).toEqual(['RELEASED', 'RELEASED']);
+    expect(await unowned()).toEqual([]);
+  });
+
+  it('a number that left the account unseen and that Plivo hands to the next rent is owned by that rent', async () => {
+    const first = await place({ lines: [{ countryIso: 'US', numberType: 'local', prefix: '512', quantity: 1 }] });
+    await stack.stepFunctions.waitForExecution(first.executionArn);
+    const [number = ''] = (await stack.store.numbers.list(first.orderId, undefined)).map((n) => n.number);
+    // Unrented by hand, outside the system: its record still says VERIFIED. Plivo hands it out again first.
+    await e2e.plivo.unrentNumber(number);
+    const second = await place({ lines: [{ countryIso: 'US', numberType: 'local', prefix: '512', quantity: 1 }] });
+    await stack.stepFunctions.waitForExecution(second.executionArn);
+    expect((await stack.store.orders.get(second.orderId)).status).toBe('COMPLETED');
+    expect((await stack.store.numbers.list(second.orderId, undefined)).map((n) => [n.number, n.status])).toEqual([[number, 'VERIFIED']]);
+    expect((await stack.store.numbers.owners([number])).map((o) => o.orderId)).toEqual([second.orderId]);
+    const stale = await stack.store.numbers.list(first.orderId, undefined);
+    expect(stale.map((n) => [n.status, n.error])).toEqual([['RELEASED', expect.stringMatching(/rented it again/)]]);
     expect(await unowned()).toEqual([]);
   });
 });

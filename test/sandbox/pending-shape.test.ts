@@ -51,6 +51,15 @@ describe('--pending-shape number', () => {
     expect(Object.keys(numberShape.snapshot().charges.perNumber).sort()).toEqual([...numbers].sort());
   });
 
+  it('a number withdrawn on rejection and rented again is listed once', async () => {
+    const first = ((await rentFr(numberShape, 1)).body.numbers as { number: string }[]).map((n) => n.number);
+    await admin(numberShape, 'POST', 'regulatory/reject', {});
+    const again = ((await rentFr(numberShape, 1)).body.numbers as { number: string }[]).map((n) => n.number);
+    expect(again).toEqual(first);
+    const listed = ((await api(numberShape, 'GET', 'Number/')).body.objects as { number: string }[]).map((n) => n.number);
+    expect(listed).toEqual(first);
+  });
+
   it('a pool add of an inactive number is refused', async () => {
     const [entry] = (await rentFr(numberShape, 1)).body.numbers as { number: string }[];
     const pp = await api(numberShape, 'POST', 'Powerpack/', { json: { name: 'shape' } });

@@ -191,7 +191,9 @@ export class NumberRepository {
   }
 
   /** Owners of the given numbers (absent from the result when no order owns one). */
-  async owners(numbers: readonly string[]): Promise<OwnerItem[]> {
+  async owners(given: readonly string[]): Promise<OwnerItem[]> {
+    // BatchGet refuses a key twice; an account read page by page while it changes can repeat a number.
+    const numbers = [...new Set(given)];
     const { tableName } = this.table;
     const found: OwnerItem[] = [];
     for (let start = 0; start < numbers.length; start += 100) {

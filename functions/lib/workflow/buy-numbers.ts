@@ -19,6 +19,7 @@ import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './de
 import { recordOf } from './errors.js';
 import { capsPrices, servicesOf, withinRateCaps } from './line-terms.js';
 import { callingCode } from './numbering.js';
+import { claimAnswered } from './claim-answered.js';
 
 /** What a line of numbers does next (the Rent step's result). */
 export interface BuyResult {
@@ -173,9 +174,8 @@ async function buyOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, num
     return 'rejected';
   }
   const pending = result.status === 'pending';
-  const { claimed, conflicts } = await deps.store.numbers.claim(order.orderId, line.line, number, [number], pending ? 'PENDING' : 'RENTED');
+  const claimed = await claimAnswered(deps, order.orderId, line.line, number, [number], pending ? 'PENDING' : 'RENTED');
   await deps.store.intents.finish(intent, 'DONE', { rented: claimed.length, failed: 0 });
-  if (conflicts.length > 0) deps.logger.error('bought number already owned by another order or line', { orderId: order.orderId, line: line.line, conflicts });
   if (pending) deps.logger.info('bought number pending verification', { orderId: order.orderId, line: line.line, number });
   return pending ? 'pending' : 'bought';
 }

@@ -16,6 +16,7 @@ import {
 import type { PlannedGroup } from '../orders/model.js';
 import type { IntentItem, LineItem, OrderItem } from '../store/items.js';
 import { buyLine, complianceOf, reconcileOpenBuys } from './buy-numbers.js';
+import { claimAnswered } from './claim-answered.js';
 import { BUDGET_RESERVE_MS, type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
 import { accountTypeFilter, callingCode, isOfLineType, kindOfGroup } from './numbering.js';
@@ -215,10 +216,10 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
     deps.logger.info('rent pending under address regulations', { orderId: order.orderId, line: line.line, groupId: group.groupId, details: result.details });
     return 'pending';
   }
-  const { claimed, conflicts } = await deps.store.numbers.claim(order.orderId, line.line, group.groupId, result.rented);
+  const claimed = await claimAnswered(deps, order.orderId, line.line, group.groupId, result.rented);
   // Numbers "pending" verification are in the account and paid for: ours from now on, like any other.
-  const pending = await deps.store.numbers.claim(order.orderId, line.line, group.groupId, result.pending, 'PENDING');
-  await deps.store.intents.finish(intent, 'DONE', { rented: claimed.length + pending.claimed.length, failed: result.failed.length });
+  const pending = await claimAnswered(deps, order.orderId, line.line, group.groupId, result.pending, 'PENDING');
+  await deps.store.intents.finish(intent, 'DONE', { rented: claimed.length + pending.length, failed: result.failed.length });
   if (result.failed.length > 0) {
     await deps.store.lines.recordError(
       order.orderId,
@@ -226,16 +227,13 @@ async function rentOnce(deps: WorkflowDeps, order: OrderItem, line: LineItem, gr
       recordOf(new Error(`${result.failed.length} of ${quantity} numbers failed at rent (${result.failed[0]?.status ?? 'failed'})`), line.line),
     );
   }
-  if (conflicts.length + pending.conflicts.length > 0) {
-    deps.logger.error('rented numbers already owned by another order', { orderId: order.orderId, line: line.line, conflicts: [...conflicts, ...pending.conflicts] });
-  }
   if (result.pending.length > 0) await deps.store.expectations.markRegulated(line.spec.countryIso, line.spec.numberType);
-  if (pending.claimed.length > 0) {
+  if (pending.length > 0) {
     // Fulfilled, but these numbers await verification documents: the line waits until Plivo
     // activates them (the reconciler sees it and resumes the line) or its deadline releases them.
-    const details = `${pending.claimed.length} numbers in the account await verification: ${pending.claimed.join(', ')}`;
+    const details = `${pending.length} numbers in the account await verification: ${pending.join(', ')}`;
     await deps.store.lines.setStatus(order.orderId, line.line, 'PENDING_REGULATORY', { pendingDetails: details });
-    deps.logger.info('rented numbers pending verification', { orderId: order.orderId, line: line.line, groupId: group.groupId, pending: pending.claimed });
+    deps.logger.info('rented numbers pending verification', { orderId: order.orderId, line: line.line, groupId: group.groupId, pending });
     return 'pending';
   }
   return 'rented';

@@ -119,7 +119,8 @@ export class Account {
 
   /** A rejected pending number leaves the account without being recorded as unrented (it never was rented). */
   withdraw(number: string): void {
-    this.numbers.delete(number);
+    // Gone like an unrented number: if it comes back, it is listed once, where it came back.
+    if (this.numbers.delete(number)) this.gone.add(number);
   }
 
   private charge(group: NumberGroup, number: string, chargedAt: string): void {
