@@ -9,12 +9,14 @@
  * a number in the account owned by nobody, a number owned twice, an order not ended (other than
  * lines waiting for a future deadline).
  *
- * Not yet here (see the issue tracker): Lambda crashes mid-step, DynamoDB faults, a stack restart.
+ * DynamoDB faults are on by default (`--dynamodb-faults`, the handlers' client; `none` for off).
+ * Not yet here: Lambda crashes mid-step, a stack restart.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { type DynamoDbFaultRates, parseDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
 import type { FaultRuleInput } from '../local/plivo-sandbox/faults.js';
@@ -28,6 +30,8 @@ whole local stack; then an audit of the sandbox's account against the records.
   --orders N        orders to place (default 30)
   --seed S          seed of the orders, the faults and the sandbox (default 1)
   --concurrency C   orders in flight at once (default 8)
+  --dynamodb-faults R  faults the handlers' DynamoDB client injects, e.g. conflict=0.05,throttle=0.05,timeout=0.01
+                    (the default), or none
   --json            also print the figures as one JSON line
   -h, --help        this text
 Exit status 1 when a number in the account is owned by nobody or twice, or an order has not ended.`;
@@ -184,7 +188,7 @@ async function audit(stack: LocalStack, sandbox: PlivoSandbox, orders: readonly 
   };
 }
 
-export async function runChaos(options: { orders: number; seed: number; concurrency: number }): Promise<ChaosFigures> {
+export async function runChaos(options: { orders: number; seed: number; concurrency: number; dynamodbFaults?: DynamoDbFaultRates }): Promise<ChaosFigures> {
   const r = seeded(options.seed);
   const startedMs = Date.now();
   const stack = await startLocalStack({
@@ -197,6 +201,7 @@ export async function runChaos(options: { orders: number; seed: number; concurre
     concurrency: 4,
     reconcileIntervalSeconds: 1,
     unstartedGraceSeconds: 2,
+    ...(options.dynamodbFaults ? { dynamodbFaults: options.dynamodbFaults } : {}),
     sandboxBehaviour: { pendingShape: r() < 0.5 ? 'number' : 'order', reissueUnrented: true, reclaimDays: 0 },
   });
   try {
@@ -273,6 +278,7 @@ async function main(): Promise<void> {
       orders: { type: 'string', default: '30' },
       seed: { type: 'string', default: '1' },
       concurrency: { type: 'string', default: '8' },
+      'dynamodb-faults': { type: 'string', default: 'conflict=0.05,throttle=0.05,timeout=0.01' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -286,7 +292,13 @@ async function main(): Promise<void> {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number of at least ${min}; got "${value}"`);
     return n;
   };
-  const figures = await runChaos({ orders: whole('orders', values.orders, 1), seed: whole('seed', values.seed, 0), concurrency: whole('concurrency', values.concurrency, 1) });
+  const faults = values['dynamodb-faults'];
+  const figures = await runChaos({
+    orders: whole('orders', values.orders, 1),
+    seed: whole('seed', values.seed, 0),
+    concurrency: whole('concurrency', values.concurrency, 1),
+    ...(faults === 'none' ? {} : { dynamodbFaults: parseDynamoDbFaults(faults, '--dynamodb-faults') }),
+  });
   console.log(table(figures));
   if (values.json) console.log(JSON.stringify(figures));
   const violations = figures.unowned + figures.ownedTwice + figures.notEnded;
