@@ -233,6 +233,21 @@ export const PLIVO_ERROR_NAMES = [
 export const WAIT_ERROR_NAMES = ['RegulatoryDeadlinePassed', 'RegulatoryRejected', 'OrderCancelled'] as const;
 export type WaitErrorName = (typeof WAIT_ERROR_NAMES)[number];
 
+/**
+ * The AWS SDK's names for DynamoDB failures that pass: throttles, a single write refused while a
+ * transaction held its item, and a call that timed out. The client retries them first (with a
+ * retry quota that runs dry under a long storm); what still escapes fails the step, and the state
+ * machine retries the step, which is idempotent, with backoff. A cancelled transaction is not
+ * here: what escapes the client's conflict retry is a condition failure, which no retry changes.
+ */
+export const DYNAMODB_TRANSIENT_ERROR_NAMES = [
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'TimeoutError',
+] as const;
+
 // ---- store and pools ---------------------------------------------------------------------------
 
 /** The order (or one of its lines) is not in the store. */

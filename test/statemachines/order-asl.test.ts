@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { PLIVO_ERROR_NAMES, WAIT_ERROR_NAMES } from '../../functions/lib/errors.js';
+import { DYNAMODB_TRANSIENT_ERROR_NAMES, PLIVO_ERROR_NAMES, WAIT_ERROR_NAMES } from '../../functions/lib/errors.js';
 import { ORDER_ASL_PATH, ORDER_FUNCTIONS } from '../../statemachines/order-functions.js';
 
 const text = readFileSync(ORDER_ASL_PATH, 'utf8');
@@ -50,8 +50,16 @@ describe('statemachines/order.asl.json', () => {
     }
   });
 
+  it('retries every Lambda step on DynamoDB failures that pass, with jittered backoff (the steps are idempotent)', () => {
+    for (const [name, state] of allStates(definition.States).filter(([n, st]) => st.Type === 'Task' && n !== 'WaitForRegulatory')) {
+      const retrier = state.Retry?.find((r) => r.ErrorEquals.includes('ThrottlingException')) as { ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts?: number } | undefined;
+      expect([name, retrier?.ErrorEquals]).toEqual([name, [...DYNAMODB_TRANSIENT_ERROR_NAMES]]);
+      expect([name, retrier?.JitterStrategy, (retrier?.MaxAttempts ?? 0) >= 3]).toEqual([name, 'FULL', true]);
+    }
+  });
+
   it('matches only error names that exist (States.*, Lambda.* or the errors module)', () => {
-    const known = new Set<string>([...PLIVO_ERROR_NAMES, ...WAIT_ERROR_NAMES, ...LAMBDA_TRANSIENT]);
+    const known = new Set<string>([...PLIVO_ERROR_NAMES, ...WAIT_ERROR_NAMES, ...LAMBDA_TRANSIENT, ...DYNAMODB_TRANSIENT_ERROR_NAMES]);
     const names = allStates(definition.States).flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals));
     for (const name of names) expect([name, name.startsWith('States.') || known.has(name)]).toEqual([name, true]);
   });
