@@ -121,47 +121,45 @@ export class NumberOrdersStack extends Stack {
       description: 'A rented number could not be released after retries and is LEAKED: it is billed until someone unrents it (GET /orders/{id}/numbers lists it).',
       metric: leakedNumbersMetric(this, namespace, this.workflow.plivoSteps.map((fn) => fn.logGroup)),
     });
-    this.alarms.addAlarm({
-      id: 'OrphanedNumbers',
-      description: 'The reconciler found numbers in the Plivo account that no order owns and no line waits for: money spent for nothing (GET /reconciliation lists them).',
-      metric: logValueMetric(this, 'Orphans', {
-        namespace,
-        metricName: 'OrphanedNumbers',
-        logGroups: [reconciler.logGroup],
-        message: ORPHANED_NUMBERS_LOG_MESSAGE,
-        valueField: 'orphanCount',
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: Duration.hours(1),
-      }),
-    });
-    this.alarms.addAlarm({
-      id: 'ProvableOrphans',
-      description:
-        'Numbers our records prove we rented (a rent whose outcome is still open, a delivery waiting for its line to end) were still owned by nobody one reconciler pass later: their settling is stuck and they are billed (GET /reconciliation lists them).',
-      metric: logValueMetric(this, 'ProvableOrphanSurvivors', {
-        namespace,
-        metricName: 'ProvableOrphans',
-        logGroups: [reconciler.logGroup],
-        message: PROVABLE_ORPHANS_LOG_MESSAGE,
-        valueField: 'survivors',
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period,
-      }),
-    });
-    this.alarms.addAlarm({
-      id: 'OrdersNotRecovered',
-      description:
-        'Orders that have not ended and whose execution keeps dying: the reconciler started recovery executions for them until its limit, and they died too. Their numbers are neither verified nor released until an operator looks (the reconciler log lists the orders; the execution history says why).',
-      metric: logValueMetric(this, 'NotRecovered', {
-        namespace,
-        metricName: 'OrdersNotRecovered',
-        logGroups: [reconciler.logGroup],
-        message: ORDERS_NOT_RECOVERED_LOG_MESSAGE,
-        valueField: 'count',
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period,
-      }),
-    });
+    // The reconciler's alarms: each the maximum of a count its log line carries.
+    const reconcilerAlarm = (id: string, description: string, metricId: string, message: string, valueField: string, alarmPeriod: Duration) =>
+      this.alarms.addAlarm({
+        id,
+        description,
+        metric: logValueMetric(this, metricId, {
+          namespace,
+          metricName: id,
+          logGroups: [reconciler.logGroup],
+          message,
+          valueField,
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: alarmPeriod,
+        }),
+      });
+    reconcilerAlarm(
+      'OrphanedNumbers',
+      'The reconciler found numbers in the Plivo account that no order owns and no line waits for: money spent for nothing (GET /reconciliation lists them).',
+      'Orphans',
+      ORPHANED_NUMBERS_LOG_MESSAGE,
+      'orphanCount',
+      Duration.hours(1),
+    );
+    reconcilerAlarm(
+      'ProvableOrphans',
+      'Numbers our records prove we rented (a rent whose outcome is still open, a delivery waiting for its line to end) were still owned by nobody one reconciler pass later: their settling is stuck and they are billed (GET /reconciliation lists them).',
+      'ProvableOrphanSurvivors',
+      PROVABLE_ORPHANS_LOG_MESSAGE,
+      'survivors',
+      period,
+    );
+    reconcilerAlarm(
+      'OrdersNotRecovered',
+      'Orders that have not ended and whose execution keeps dying: the reconciler started recovery executions for them until its limit, and they died too. Their numbers are neither verified nor released until an operator looks (the reconciler log lists the orders; the execution history says why).',
+      'NotRecovered',
+      ORDERS_NOT_RECOVERED_LOG_MESSAGE,
+      'count',
+      period,
+    );
     const webhookFailures = logValueMetric(this, 'WebhookFailures', {
       namespace,
       metricName: 'WebhookDeliveryFailures',

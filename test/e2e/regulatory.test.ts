@@ -5,16 +5,16 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { silentLogger } from '../../functions/lib/workflow/deps.js';
 import { OrderTerminalError } from '../../functions/lib/errors.js';
 import { cancelOrder } from '../../functions/lib/workflow/cancel.js';
 import type { RegulatoryDeps } from '../../functions/lib/workflow/regulatory.js';
 import { resolveLine } from '../../functions/lib/workflow/regulatory.js';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
-import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
+import type { LocalStack } from '../../infra/local/stack.js';
+import { type E2eStack, startE2eStack } from '../support/e2e-stack.js';
 import { until } from '../support/until.js';
 
+let e2e: E2eStack;
 let stack: LocalStack;
 let poolUuid: string;
 let deps: RegulatoryDeps;
@@ -23,43 +23,25 @@ const RECONCILE_SECONDS = 1;
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
 beforeAll(async () => {
-  stack = await startLocalStack(stackWithSandboxVariant({
-    apiPort: 0,
-    sandboxPort: 0,
-    sfnPort: 0,
-    dynamodbPort: 0,
+  e2e = await startE2eStack('regulatory', {
     seed: 9,
-    retryPauseMs: 50,
     concurrency: 4,
     reconcileIntervalSeconds: RECONCILE_SECONDS,
     // About Plivo's pending-order answer: kept under any sandbox variant.
     sandboxBehaviour: { pendingShape: 'order' },
-  }));
-  const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
-  poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'regulatory' }));
+  });
+  ({ stack, poolUuid } = e2e);
   const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  deps = { store: stack.store, plivo, sfn, logger: silentLogger };
+  deps = { store: stack.store, plivo: e2e.plivo, sfn, logger: silentLogger };
 }, 120_000);
 afterAll(async () => {
   deps?.sfn.destroy();
-  await stack?.close();
+  await e2e?.close();
 });
 beforeEach(() => sandbox().setFaults([]));
 
-function sandbox() {
-  if (!stack.sandbox) throw new Error('needs the in-process sandbox');
-  return stack.sandbox;
-}
-
-async function place(order: Record<string, unknown>): Promise<{ orderId: string; executionArn: string }> {
-  const response = await fetch(`${stack.apiUrl}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
-    body: JSON.stringify({ poolUuid, ...order }),
-  });
-  expect(response.status).toBe(202);
-  return (await response.json()) as { orderId: string; executionArn: string };
-}
+const sandbox = () => e2e.sandbox;
+const place = (order: Record<string, unknown>) => e2e.place(order);
 
 /** Numbers of this order still in the account (rented and not given back). */
 async function stillRented(orderId: string): Promise<string[]> {

@@ -268,9 +268,9 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
     }
     if (!hasTime(budget)) return { more: true, next: 'assign' };
     const quantity = Math.min(candidate.group.quantity - candidate.consumed, remaining);
-    const current = line;
-    const outcome = await withRentLock(deps, kindOfGroup(line, candidate.group.groupId), holderOf(line), lockWaitMs(budget), () =>
-      rentOnce(deps, order, current, candidate.group, quantity),
+    const renting = line;
+    const outcome = await withRentLock(deps, kindOfGroup(renting, candidate.group.groupId), holderOf(renting), lockWaitMs(budget), () =>
+      rentOnce(deps, order, renting, candidate.group, quantity),
     );
     // Another rent of this kind held the lock all along: come back (nothing was rented).
     if (outcome === undefined) return { more: true, next: 'assign' };
