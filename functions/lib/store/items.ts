@@ -22,6 +22,11 @@ export interface OrderItem {
   executionArn?: string;
   /** Executions started to carry on the order after the previous one died (orders/recovery.ts). */
   recoveries?: number;
+  /**
+   * The pool's size (Plivo's `total_count`) when the order was planned: Verify lists the pool only
+   * when that is cheaper than looking its numbers up ten at a time.
+   */
+  poolSizeAtPlan?: number;
   rollback?: 'all' | 'unusable';
   /** Set by POST /orders/{id}/cancel: the order rolls back and ends CANCELLED. */
   cancelRequested?: boolean;

@@ -155,6 +155,15 @@ export class OrderRepository {
     await this.forgetUnstarted(orderId);
   }
 
+  /** Records how many numbers the order's pool held when the order was planned (Verify's choice of reads). */
+  async setPoolSizeAtPlan(orderId: string, poolSize: number): Promise<void> {
+    await this.update(orderId, {
+      UpdateExpression: 'SET poolSizeAtPlan = :size, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':size': poolSize, ':now': this.stamp() },
+    });
+  }
+
   /** Orders recorded before `before` (ISO time) whose execution ARN is not recorded yet, oldest first. */
   async unstarted(before: string): Promise<{ orderId: string; createdAt: string }[]> {
     const items = await queryAll<{ orderId: string; createdAt: string }>(this.table, {

@@ -59,10 +59,14 @@ export async function planLine(deps: WorkflowDeps, order: OrderItem, line: LineI
   return plan;
 }
 
-/** Checks that the pool exists before anything is rented for it. */
+/**
+ * Checks that the pool exists before anything is rented for it, and records the pool's size from
+ * the same answer (`meta.total_count`): Verify chooses how to read the pool by it.
+ */
 async function checkPool(deps: WorkflowDeps, order: OrderItem): Promise<void> {
   try {
-    await deps.plivo.listPoolNumbers(order.request.poolUuid, { limit: 1 });
+    const page = await deps.plivo.listPoolNumbers(order.request.poolUuid, { limit: 1 });
+    await deps.store.orders.setPoolSizeAtPlan(order.orderId, page.meta.total_count);
   } catch (error) {
     if (error instanceof PlivoNotFoundError) {
       throw new PoolNotFoundError(`number pool ${order.request.poolUuid} does not exist at Plivo`, { cause: error });

@@ -1,53 +1,142 @@
 /**
- * Verify (one line): proves that the line's ASSIGNED numbers are in the pool by listing the pool
- * (pages of 20, narrowed with `starts_with` + `country_iso2` + `type`) rather than one GET per
- * number. A number missing from the pool is looked for again a few times over a few seconds (a
- * pool add may be listed late), then gets one re-add; missing again, it FAILS (and is released
- * before the order ends).
+ * Verify (one line): proves that the line's ASSIGNED numbers are in the pool, at a cost that
+ * follows the order, not the pool. Two reads, the cheaper chosen per line:
+ * - *list* the pool narrowed to the line's prefixes (`starts_with` + `country_iso2` + `type`,
+ *   pages of 20): cheapest while the pool holds little else of those prefixes (a fresh pool);
+ * - *look up* the line's own numbers, ten per call: a whole national number is a prefix, and
+ *   `starts_with` takes ten, so a call checks ten numbers whatever the pool holds.
+ * The choice comes from the pool's size when the order was planned (recorded from Plan's own
+ * pool check) plus what this order adds under those prefixes; a listing whose first page shows
+ * more than expected (`meta.total_count`) switches to look-ups for the rest. A number missing
+ * from the pool is looked up again a few times over a few seconds (a pool add may be listed
+ * late), then gets one re-add; missing again, it FAILS (and is released before the order ends).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PlivoBadRequestError, PlivoError, PlivoOutcomeUnknownError } from '../errors.js';
-import type { PoolNumber } from '../plivo/schemas.js';
+import type { PoolNumberFilters } from '../plivo/client.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
 import { BatchedTransition } from './batched-transition.js';
 import { BUDGET_RESERVE_MS, type Budget, hasTime, type WorkflowDeps } from './deps.js';
-import { isTollfree, poolTypeOf } from './numbering.js';
+import { callingCode, isTollfree, poolTypeOf } from './numbering.js';
 
 /**
- * Waits before listing the pool again when numbers are missing (3.5 s in all): a pool add may be
- * listed only a moment after it succeeded.
+ * Waits before looking again when numbers are missing (3.5 s in all): a pool add may be listed
+ * only a moment after it succeeded.
  */
 const SETTLE_WAITS_MS = [500, 1_000, 2_000] as const;
 
 /** Plivo takes at most 10 prefixes per pool listing. */
 const MAX_PREFIXES = 10;
+/** Plivo's largest page. */
+const PAGE = 20;
 
-/** The pool listings that cover the line's numbers: its prefixes, ten at a time. */
-function listings(deps: WorkflowDeps, order: OrderItem, line: LineItem, numbers: NumberItem[]): AsyncIterable<PoolNumber>[] {
-  const pool = order.request.poolUuid;
-  if (isTollfree(line.spec.numberType)) return [deps.plivo.allPoolNumbers(pool, { type: 'toll-free', service: order.request.service })];
-  const groups = new Map(line.plan.map((group) => [group.groupId, group.prefix]));
+const listingCalls = (members: number): number => Math.ceil(members / PAGE);
+const lookupCalls = (numbers: number): number => Math.ceil(numbers / MAX_PREFIXES);
+
+/** The pool listing's filters every read of a line shares. */
+function lineFilter(order: OrderItem, line: LineItem): PoolNumberFilters {
+  return { countryIso2: line.spec.countryIso, type: poolTypeOf(line.spec.numberType), service: order.request.service };
+}
+
+/** The prefixes a listing of the line must cover ('' for a line or group without one), or undefined when a number's is unknown. */
+function prefixesOf(line: LineItem, numbers: readonly NumberItem[]): string[] | undefined {
+  if (isTollfree(line.spec.numberType)) return [''];
+  const groups = new Map(line.plan.map((group) => [group.groupId, group.prefix ?? '']));
   const prefixes = new Set<string>();
   for (const item of numbers) {
     const prefix = groups.get(item.groupId);
-    // A number whose group prefix we do not know (reconciled, or a group without prefix): list the country.
-    if (!prefix) return [deps.plivo.allPoolNumbers(pool, { countryIso2: line.spec.countryIso, type: poolTypeOf(line.spec.numberType), service: order.request.service })];
+    // A number the line did not rent from a planned group (a reconciled delivery): look it up.
+    if (prefix === undefined) return undefined;
     prefixes.add(prefix);
   }
-  const all = [...prefixes].sort();
-  const chunks: AsyncIterable<PoolNumber>[] = [];
-  for (let i = 0; i < all.length; i += MAX_PREFIXES) {
-    chunks.push(
-      deps.plivo.allPoolNumbers(pool, {
-        startsWith: all.slice(i, i + MAX_PREFIXES),
-        countryIso2: line.spec.countryIso,
-        type: poolTypeOf(line.spec.numberType),
-        service: order.request.service,
-      }),
-    );
+  return [...prefixes].sort();
+}
+
+const overlaps = (a: readonly string[], b: readonly string[]): boolean => a.some((x) => b.some((y) => x.startsWith(y) || y.startsWith(x)));
+
+/**
+ * The most the listing can hold: the pool's size at plan (unknown: no bound) plus what the order's
+ * lines of the same kind and overlapping prefixes asked for.
+ */
+function listingBound(order: OrderItem, line: LineItem, lines: readonly LineItem[], prefixes: readonly string[]): number {
+  if (order.poolSizeAtPlan === undefined) return Number.POSITIVE_INFINITY;
+  let bound = order.poolSizeAtPlan;
+  for (const other of lines) {
+    if (other.spec.countryIso !== line.spec.countryIso || poolTypeOf(other.spec.numberType) !== poolTypeOf(line.spec.numberType)) continue;
+    const theirs = isTollfree(other.spec.numberType) ? [''] : other.plan.map((group) => group.prefix ?? '');
+    if (overlaps(prefixes, theirs)) bound += other.requested;
   }
-  return chunks;
+  return bound;
+}
+
+/** What one line's verification reads, and what it found. */
+class PoolReader {
+  readonly expected: Map<string, NumberItem>;
+  /** Calls made this invocation, by kind (logged). */
+  readonly calls = { list: 0, lookup: 0 };
+
+  constructor(
+    private readonly deps: WorkflowDeps,
+    private readonly order: OrderItem,
+    private readonly line: LineItem,
+    waiting: readonly NumberItem[],
+    private readonly verified: BatchedTransition,
+    private readonly budget: Budget,
+  ) {
+    this.expected = new Map(waiting.map((item) => [item.number, item]));
+  }
+
+  private async found(number: string): Promise<void> {
+    if (this.expected.delete(number)) await this.verified.add(number);
+  }
+
+  /**
+   * Lists the pool under `prefixes` page by page; stops early, leaving the rest to look-ups, once
+   * the pages left would cost more than looking the missing numbers up. False when out of time.
+   */
+  async list(prefixes: readonly string[]): Promise<boolean> {
+    const pool = this.order.request.poolUuid;
+    const named = prefixes.filter((prefix) => prefix !== '');
+    const chunks: (string[] | undefined)[] = [];
+    if (named.length < prefixes.length) chunks.push(undefined);
+    else for (let i = 0; i < named.length; i += MAX_PREFIXES) chunks.push(named.slice(i, i + MAX_PREFIXES));
+    for (const startsWith of chunks) {
+      let offset = 0;
+      for (;;) {
+        if (this.expected.size === 0) return true;
+        if (!hasTime(this.budget)) return false;
+        const filter = { ...lineFilter(this.order, this.line), ...(startsWith ? { startsWith } : {}) };
+        const page = await this.deps.plivo.listPoolNumbers(pool, { ...filter, offset, limit: PAGE });
+        this.calls.list++;
+        for (const member of page.objects) await this.found(member.number);
+        offset += page.objects.length;
+        if (page.objects.length === 0 || offset >= page.meta.total_count) break;
+        if (listingCalls(page.meta.total_count - offset) > lookupCalls(this.expected.size)) return this.lookUp();
+      }
+    }
+    return true;
+  }
+
+  /** Looks the missing numbers up, ten per call. False when out of time. */
+  async lookUp(): Promise<boolean> {
+    const national = callingCode(this.line.spec.countryIso).length;
+    const missing = [...this.expected.keys()];
+    for (let i = 0; i < missing.length; i += MAX_PREFIXES) {
+      if (!hasTime(this.budget)) return false;
+      const startsWith = missing.slice(i, i + MAX_PREFIXES).map((number) => number.slice(national));
+      // Ten whole numbers match ten members at most (a page holds 20), unless a country's numbers
+      // are prefixes of longer ones: the walk then reads on.
+      for (let offset = 0; ; ) {
+        const page = await this.deps.plivo.listPoolNumbers(this.order.request.poolUuid, { ...lineFilter(this.order, this.line), startsWith, offset, limit: PAGE });
+        this.calls.lookup++;
+        for (const member of page.objects) await this.found(member.number);
+        offset += page.objects.length;
+        if (page.objects.length === 0 || offset >= page.meta.total_count) break;
+      }
+    }
+    return true;
+  }
 }
 
 export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex: number, budget: Budget): Promise<StepResult> {
@@ -57,26 +146,17 @@ export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex:
   const waiting = await deps.store.numbers.list(orderId, lineIndex, ['ASSIGNED']);
   if (waiting.length === 0) return { more: false };
 
-  const expected = new Map(waiting.map((item) => [item.number, item]));
   const verified = new BatchedTransition(deps.store, orderId, lineIndex, 'ASSIGNED', 'VERIFIED');
-  /** Lists the pool and verifies what it finds; false when the budget ran out first. */
-  const sweep = async (): Promise<boolean> => {
-    for (const members of listings(deps, order, line, [...expected.values()])) {
-      for await (const member of members) {
-        if (expected.delete(member.number)) await verified.add(member.number);
-        if (expected.size === 0) return true;
-        if (!hasTime(budget)) return false;
-      }
-    }
-    return true;
-  };
-  let complete = await sweep();
+  const reader = new PoolReader(deps, order, line, waiting, verified, budget);
+  const prefixes = prefixesOf(line, waiting);
+  const listCheaper = prefixes !== undefined && listingCalls(listingBound(order, line, await deps.store.lines.list(orderId), prefixes)) <= lookupCalls(waiting.length);
+  let complete = listCheaper ? await reader.list(prefixes) : await reader.lookUp();
   // Plivo does not promise that a number it just added to a pool is listed at once. Before a
   // missing number is re-added (and, missing again, failed and released), look a few more times.
   for (const waitMs of SETTLE_WAITS_MS) {
-    if (!complete || expected.size === 0 || !hasTime(budget, BUDGET_RESERVE_MS + waitMs)) break;
+    if (!complete || reader.expected.size === 0 || !hasTime(budget, BUDGET_RESERVE_MS + waitMs)) break;
     await sleep(waitMs);
-    complete = await sweep();
+    complete = await reader.lookUp();
   }
   await verified.flush();
   if (!complete) return { more: true };
@@ -84,7 +164,7 @@ export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex:
   // Not in the pool: one re-add, then verify again; missing after that, the number fails.
   const ops = poolOps(deps, order, line);
   let readded = 0;
-  for (const item of expected.values()) {
+  for (const item of reader.expected.values()) {
     if (item.readds >= 1) {
       await deps.store.numbers.transition(orderId, lineIndex, [item.number], 'ASSIGNED', 'FAILED', { error: 'not in the pool after a re-add' });
       continue;
@@ -98,7 +178,16 @@ export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex:
     await deps.store.numbers.setReadds(orderId, lineIndex, [item.number], item.readds + 1);
     readded++;
   }
-  deps.logger.info('pool verified', { orderId, line: lineIndex, verified: verified.count, readded, failed: expected.size - readded });
+  deps.logger.info('pool verified', {
+    orderId,
+    line: lineIndex,
+    verified: verified.count,
+    readded,
+    failed: reader.expected.size - readded,
+    reads: listCheaper ? 'list' : 'lookup',
+    listCalls: reader.calls.list,
+    lookupCalls: reader.calls.lookup,
+  });
   if (readded > 0) return { more: true };
   return { more: false };
 }
