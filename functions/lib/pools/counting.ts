@@ -5,9 +5,11 @@
  */
 import { PlivoNotFoundError, PoolNotFoundError } from '../errors.js';
 import { type OrderStatus, terminalLineStatuses } from '../orders/model.js';
-import type { PlivoClient, PoolNumberType } from '../plivo/client.js';
+import type { PlivoClient, PoolNumberFilters, PoolNumberType } from '../plivo/client.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import type { Stores } from '../store/stores.js';
+import { poolMembersAmong, type PoolLookup } from '../plivo/pool-lookup.js';
+import { callingCode } from '../workflow/numbering.js';
 import type { PoolPolicy, PoolRule } from './policy.js';
 
 /** An order of the pool still working: its lines and the numbers it holds so far. */
@@ -17,10 +19,10 @@ export interface Transit {
   numbers: NumberItem[];
 }
 
-/** One rule, counted: the pool's numbers that match it, and how many more are on their way. */
+/** One rule, counted: how many of the pool's numbers match it, and how many more are on their way. */
 export interface Counted {
   rule: PoolRule;
-  numbers: string[];
+  inPool: number;
   inTransit: number;
 }
 
@@ -69,47 +71,66 @@ export async function ordersInTransit(store: Stores, poolUuid: string): Promise<
   return found;
 }
 
-/**
- * The rule's numbers in the pool: one listing, pages of 20, filtered by Plivo (a pool cannot be
- * filtered by region: not counted apart). @throws PoolNotFoundError
- */
-export async function poolNumbers(plivo: PlivoClient, poolUuid: string, policy: PoolPolicy, rule: PoolRule): Promise<string[]> {
-  const numbers: string[] = [];
-  try {
-    for await (const member of plivo.allPoolNumbers(poolUuid, {
-      countryIso2: rule.countryIso,
-      type: poolType(rule.numberType),
-      service: policy.service,
-      ...(rule.prefix ? { startsWith: [rule.prefix] } : {}),
-    })) {
-      numbers.push(member.number);
-    }
-  } catch (error) {
-    throw poolErrorOf(error, poolUuid);
-  }
-  return numbers;
+/** The pool listing's filters for a rule's numbers. */
+export function ruleFilter(policy: PoolPolicy, rule: PoolRule): PoolNumberFilters {
+  return { countryIso2: rule.countryIso, type: poolType(rule.numberType), service: policy.service, ...(rule.prefix ? { startsWith: [rule.prefix] } : {}) };
+}
+
+/** How to look the rule's numbers up in the pool, ten per call. */
+export function ruleLookup(poolUuid: string, policy: PoolPolicy, rule: PoolRule): PoolLookup {
+  return { poolUuid, countryIso2: rule.countryIso, callingCode: callingCode(rule.countryIso), filter: { type: poolType(rule.numberType), service: policy.service } };
 }
 
 /**
- * Counts each rule. A working line counts in transit for what it still lacks in the pool: its
- * requested quantity less those of its numbers the same listing found in the pool (an assigned
- * number not yet verified is in the pool, and must not be counted twice).
+ * How many of the pool's numbers match the rule: one listing of 1, whose `meta.total_count` Plivo
+ * answers for any filter, whatever the pool's size (a pool cannot be filtered by region: not
+ * counted apart). @throws PoolNotFoundError
+ */
+export async function poolCount(plivo: PlivoClient, poolUuid: string, policy: PoolPolicy, rule: PoolRule): Promise<number> {
+  try {
+    return (await plivo.listPoolNumbers(poolUuid, { ...ruleFilter(policy, rule), limit: 1 })).meta.total_count;
+  } catch (error) {
+    throw poolErrorOf(error, poolUuid);
+  }
+}
+
+/** Number statuses that are in the pool: the add succeeded (verified or not yet). */
+const IN_POOL: ReadonlySet<NumberItem['status']> = new Set(['ASSIGNED', 'VERIFIED']);
+
+/**
+ * Counts each rule: one call per rule, plus a look-up (ten per call) of the numbers working lines
+ * have rented but not yet recorded in the pool — an add may have succeeded just before its record.
+ * A working line counts in transit for what it still lacks in the pool: its requested quantity less
+ * its numbers in the pool, which the pool's count already holds (not counted twice).
  */
 export async function countPool(deps: { store: Stores; plivo: PlivoClient }, poolUuid: string, policy: PoolPolicy): Promise<{ counted: Counted[]; transit: Transit[] }> {
   const transit = await ordersInTransit(deps.store, poolUuid);
   const counted: Counted[] = [];
   for (const rule of policy.rules) {
-    const numbers = await poolNumbers(deps.plivo, poolUuid, policy, rule);
-    const listed = new Set(numbers);
-    let inTransit = 0;
-    for (const { lines, numbers: held } of transit) {
+    const inPool = await poolCount(deps.plivo, poolUuid, policy, rule);
+    const working: { requested: number; held: NumberItem[] }[] = [];
+    for (const { lines, numbers } of transit) {
       for (const line of lines) {
         if (TERMINAL_LINES.has(line.status) || !lineMatches(rule, line.spec)) continue;
-        const inPool = held.filter((n) => n.line === line.line && listed.has(n.number)).length;
-        inTransit += Math.max(0, line.requested - inPool);
+        working.push({ requested: line.requested, held: numbers.filter((n) => n.line === line.line) });
       }
     }
-    counted.push({ rule, numbers, inTransit });
+    const added = await addedToPool(deps.plivo, poolUuid, policy, rule, working.flatMap((w) => w.held));
+    const inTransit = working.reduce((sum, w) => sum + Math.max(0, w.requested - w.held.filter((n) => added.has(n.number)).length), 0);
+    counted.push({ rule, inPool, inTransit });
   }
   return { counted, transit };
+}
+
+/** Of the numbers working lines hold, those in the pool: recorded so, or found by a look-up. */
+async function addedToPool(plivo: PlivoClient, poolUuid: string, policy: PoolPolicy, rule: PoolRule, held: readonly NumberItem[]): Promise<Set<string>> {
+  const added = new Set(held.filter((n) => IN_POOL.has(n.status)).map((n) => n.number));
+  const unsure = held.filter((n) => n.status === 'RENTED').map((n) => n.number);
+  if (unsure.length === 0) return added;
+  try {
+    for await (const member of poolMembersAmong(plivo, ruleLookup(poolUuid, policy, rule), unsure)) added.add(member.number);
+  } catch (error) {
+    throw poolErrorOf(error, poolUuid);
+  }
+  return added;
 }

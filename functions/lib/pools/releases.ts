@@ -13,7 +13,8 @@ import type { PlivoClient } from '../plivo/client.js';
 import type { ReleaseItem } from '../store/pool-releases.js';
 import type { Stores } from '../store/stores.js';
 import { callingCode } from '../workflow/numbering.js';
-import { poolNumbers, type Transit } from './counting.js';
+import { MAX_POOL_PREFIXES, poolMembersAmong } from '../plivo/pool-lookup.js';
+import { poolCount, ruleLookup, type Transit } from './counting.js';
 import type { PoolPolicy, PoolRule } from './policy.js';
 import type { PoolsDeps } from './deps.js';
 import type { RuleOutcome, RunRecord } from './run-record.js';
@@ -114,9 +115,9 @@ export async function releaseSurplus(deps: PoolsDeps, record: RunRecord, policy:
     const busy = new Set<string>();
     for (const { numbers } of transit) for (const n of numbers) busy.add(n.number);
     for (const { outcome, excess } of toRelease) {
-      const numbers = await poolNumbers(deps.plivo, poolUuid, policy, outcome.rule);
-      const wanted = Math.min(excess, Math.max(0, numbers.length - outcome.target));
-      outcome.released = await release(deps, { poolUuid, runId: record.runId, lockUntil: lock.until }, outcome.rule, numbers, busy, wanted, policy.releaseWithinDaysOfRenewal, now);
+      const inPool = await poolCount(deps.plivo, poolUuid, policy, outcome.rule);
+      const wanted = Math.min(excess, Math.max(0, inPool - outcome.target));
+      outcome.released = await release(deps, { poolUuid, runId: record.runId, lockUntil: lock.until }, policy, outcome.rule, busy, wanted, now);
       outcome.quantity = outcome.released.filter((r) => r.outcome === 'released').length;
       if (outcome.quantity < excess) outcome.note = `${excess - outcome.quantity} of ${excess} not released: outside ${policy.releaseWithinDaysOfRenewal} days of renewal, busy, or already released`;
     }
@@ -141,50 +142,60 @@ async function renewingBy(plivo: PlivoClient, rule: PoolRule, limit: string): Pr
   return found;
 }
 
+/**
+ * Releases up to `wanted` of the rule's pool numbers that renew within the policy's window,
+ * soonest first: the account's renewing numbers (one filtered listing) are looked up in the pool
+ * ten per call, only as far as needed — never a read of the whole pool.
+ */
 async function release(
   deps: PoolsDeps,
   run: { poolUuid: string; runId: string; lockUntil: Date },
+  policy: PoolPolicy,
   rule: PoolRule,
-  numbers: readonly string[],
   busy: ReadonlySet<string>,
   wanted: number,
-  withinDays: number,
   now: Date,
 ): Promise<NonNullable<RuleOutcome['released']>> {
-  const limit = new Date(now.getTime() + withinDays * 86_400_000).toISOString().slice(0, 10);
+  const limit = new Date(now.getTime() + policy.releaseWithinDaysOfRenewal * 86_400_000).toISOString().slice(0, 10);
   const renewing = await renewingBy(deps.plivo, rule, limit);
   // Inside the window only, soonest renewal first (the least prepaid rental given up).
-  const candidates = numbers.filter((n) => renewing.has(n)).sort((a, b) => ((renewing.get(a) ?? '') < (renewing.get(b) ?? '') ? -1 : 1));
+  const candidates = [...renewing.keys()].filter((n) => !busy.has(n)).sort((a, b) => ((renewing.get(a) ?? '') < (renewing.get(b) ?? '') ? -1 : 1));
   const owners = new Map((await deps.store.numbers.owners(candidates)).map((o) => [o.number, o.orderId]));
+  const lookup = ruleLookup(run.poolUuid, policy, rule);
   const releases = deps.store.pools.releases;
   const done: NonNullable<RuleOutcome['released']> = [];
   let released = 0;
-  for (const number of candidates) {
-    if (released >= wanted) break;
-    if (Date.now() > run.lockUntil.getTime() - LOCK_MARGIN_MS) break; // the rest waits for the next run
-    if (busy.has(number)) continue;
-    const owner = owners.get(number);
-    if (owner) {
-      const order = await deps.store.orders.find(owner);
-      if (order && !terminalOrderStatuses.includes(order.status)) continue;
+  for (let i = 0; i < candidates.length && released < wanted; i += MAX_POOL_PREFIXES) {
+    const chunk = candidates.slice(i, i + MAX_POOL_PREFIXES);
+    const inPool = new Set<string>();
+    for await (const member of poolMembersAmong(deps.plivo, lookup, chunk)) inPool.add(member.number);
+    for (const number of chunk) {
+      if (released >= wanted) break;
+      if (Date.now() > run.lockUntil.getTime() - LOCK_MARGIN_MS) return done; // the rest waits for the next run
+      if (!inPool.has(number)) continue;
+      const owner = owners.get(number);
+      if (owner) {
+        const order = await deps.store.orders.find(owner);
+        if (order && !terminalOrderStatuses.includes(order.status)) continue;
+      }
+      const renewalDate = renewing.get(number) ?? limit;
+      if (!(await releases.begin({ poolUuid: run.poolUuid, runId: run.runId, number, renewalDate, startedAt: new Date().toISOString() }))) continue;
+      let error: string | undefined;
+      try {
+        await releaseNumber(deps.plivo, run.poolUuid, number, rule.numberType);
+      } catch (cause) {
+        error = cause instanceof Error ? cause.message : String(cause);
+      }
+      // What Plivo did is the outcome; a record that cannot be finished now stays RELEASING and is
+      // settled from the account by the next run that takes the lock.
+      await releases.finish({ ...run, number }, error === undefined ? 'RELEASED' : 'FAILED', error).catch((cause: unknown) =>
+        deps.logger?.warn('release record left open', { poolUuid: run.poolUuid, number, error: cause instanceof Error ? cause.message : String(cause) }),
+      );
+      if (error === undefined) {
+        done.push({ number, outcome: 'released' });
+        released++;
+      } else done.push({ number, outcome: 'failed', error });
     }
-    const renewalDate = renewing.get(number) ?? limit;
-    if (!(await releases.begin({ poolUuid: run.poolUuid, runId: run.runId, number, renewalDate, startedAt: new Date().toISOString() }))) continue;
-    let error: string | undefined;
-    try {
-      await releaseNumber(deps.plivo, run.poolUuid, number, rule.numberType);
-    } catch (cause) {
-      error = cause instanceof Error ? cause.message : String(cause);
-    }
-    // What Plivo did is the outcome; a record that cannot be finished now stays RELEASING and is
-    // settled from the account by the next run that takes the lock.
-    await releases.finish({ ...run, number }, error === undefined ? 'RELEASED' : 'FAILED', error).catch((cause: unknown) =>
-      deps.logger?.warn('release record left open', { poolUuid: run.poolUuid, number, error: cause instanceof Error ? cause.message : String(cause) }),
-    );
-    if (error === undefined) {
-      done.push({ number, outcome: 'released' });
-      released++;
-    } else done.push({ number, outcome: 'failed', error });
   }
   return done;
 }

@@ -1,5 +1,5 @@
 /**
- * A rebalance run: count each rule (pool listing + orders in transit), decide (order the deficit,
+ * A rebalance run: count each rule (one pool count per rule + orders in transit), decide (order the deficit,
  * release or report the surplus, cap by cost), act unless dry, and record the run.
  */
 import { randomBytes } from 'node:crypto';
@@ -59,8 +59,8 @@ async function runWithPolicy(deps: PoolsDeps, stored: StoredPolicy, options: Run
   }
   const { counted, transit } = await countPool(deps, poolUuid, policy);
   const counts: RuleCount[] = [];
-  for (const { rule, numbers, inTransit } of counted) {
-    const count: RuleCount = { rule, inPool: numbers.length, inTransit };
+  for (const { rule, inPool, inTransit } of counted) {
+    const count: RuleCount = { rule, inPool, inTransit };
     // Only a rule that orders needs its price (one Plivo search each).
     if (needsRate(count)) count.rate = await rentalRate(deps.plivo, rule, policy.service);
     counts.push(count);

@@ -14,6 +14,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PlivoBadRequestError, PlivoError, PlivoOutcomeUnknownError } from '../errors.js';
 import type { PoolNumberFilters } from '../plivo/client.js';
+import { PLIVO_MAX_PAGE_SIZE } from '../plivo/paginate.js';
+import { lookupCalls, MAX_POOL_PREFIXES, poolMembersAmong, type PoolLookup } from '../plivo/pool-lookup.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
 import { BatchedTransition } from './batched-transition.js';
@@ -26,13 +28,10 @@ import { callingCode, isTollfree, poolTypeOf } from './numbering.js';
  */
 const SETTLE_WAITS_MS = [500, 1_000, 2_000] as const;
 
-/** Plivo takes at most 10 prefixes per pool listing. */
-const MAX_PREFIXES = 10;
 /** Plivo's largest page. */
-const PAGE = 20;
+const PAGE = PLIVO_MAX_PAGE_SIZE;
 
 const listingCalls = (members: number): number => Math.ceil(members / PAGE);
-const lookupCalls = (numbers: number): number => Math.ceil(numbers / MAX_PREFIXES);
 
 /** The pool listing's filters every read of a line shares. */
 function lineFilter(order: OrderItem, line: LineItem): PoolNumberFilters {
@@ -100,7 +99,7 @@ class PoolReader {
     const named = prefixes.filter((prefix) => prefix !== '');
     const chunks: (string[] | undefined)[] = [];
     if (named.length < prefixes.length) chunks.push(undefined);
-    else for (let i = 0; i < named.length; i += MAX_PREFIXES) chunks.push(named.slice(i, i + MAX_PREFIXES));
+    else for (let i = 0; i < named.length; i += MAX_POOL_PREFIXES) chunks.push(named.slice(i, i + MAX_POOL_PREFIXES));
     for (const startsWith of chunks) {
       let offset = 0;
       for (;;) {
@@ -120,20 +119,18 @@ class PoolReader {
 
   /** Looks the missing numbers up, ten per call. False when out of time. */
   async lookUp(): Promise<boolean> {
-    const national = callingCode(this.line.spec.countryIso).length;
+    const { countryIso2, ...filter } = lineFilter(this.order, this.line);
+    const lookup: PoolLookup = {
+      poolUuid: this.order.request.poolUuid,
+      countryIso2: countryIso2 ?? this.line.spec.countryIso,
+      callingCode: callingCode(this.line.spec.countryIso),
+      filter,
+      onCall: () => this.calls.lookup++,
+    };
     const missing = [...this.expected.keys()];
-    for (let i = 0; i < missing.length; i += MAX_PREFIXES) {
+    for (let i = 0; i < missing.length; i += MAX_POOL_PREFIXES) {
       if (!hasTime(this.budget)) return false;
-      const startsWith = missing.slice(i, i + MAX_PREFIXES).map((number) => number.slice(national));
-      // Ten whole numbers match ten members at most (a page holds 20), unless a country's numbers
-      // are prefixes of longer ones: the walk then reads on.
-      for (let offset = 0; ; ) {
-        const page = await this.deps.plivo.listPoolNumbers(this.order.request.poolUuid, { ...lineFilter(this.order, this.line), startsWith, offset, limit: PAGE });
-        this.calls.lookup++;
-        for (const member of page.objects) await this.found(member.number);
-        offset += page.objects.length;
-        if (page.objects.length === 0 || offset >= page.meta.total_count) break;
-      }
+      for await (const member of poolMembersAmong(this.deps.plivo, lookup, missing.slice(i, i + MAX_POOL_PREFIXES))) await this.found(member.number);
     }
     return true;
   }
