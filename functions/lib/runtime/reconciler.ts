@@ -10,6 +10,7 @@ import { recoverDeadExecutions, type RecoveryDeps, type RecoveryReport } from '.
 import { startUnstarted } from '../orders/submit.js';
 import { ORDER_RECOVERED_LOG_MESSAGE, ORDERS_NOT_RECOVERED_LOG_MESSAGE } from '../log-messages.js';
 import { reconcilePending } from '../workflow/regulatory.js';
+import type { Budget } from '../workflow/deps.js';
 import { sfnClient } from './sfn.js';
 import { workflowRuntime } from './workflow-runtime.js';
 
@@ -47,7 +48,8 @@ async function recover(deps: RecoveryDeps, graceSeconds: number, logger: Logger)
   return report;
 }
 
-export async function runReconciler(config: ReconcilerConfig, event: ReconcilerEvent) {
+/** One run; `budget` is the invocation's time, which the slice of the account pass keeps within. */
+export async function runReconciler(config: ReconcilerConfig, event: ReconcilerEvent, budget?: Budget) {
   const runtime = workflowRuntime();
   const deps = runtime.depsFor({ orderId: '-', step: 'reconciler' });
   const sfn = sfnClient();
@@ -70,7 +72,7 @@ export async function runReconciler(config: ReconcilerConfig, event: ReconcilerE
     for (const orderId of started) runtime.logger.warn('started the execution of an order left unstarted', { orderId });
   }
   const orphanScanHours = event.orphanScanHours ?? config.orphanScanHours;
-  const report = await reconcilePending({ ...deps, sfn }, { orphanScanIntervalMs: orphanScanHours * 3_600_000 });
+  const report = await reconcilePending({ ...deps, sfn }, { orphanScanIntervalMs: orphanScanHours * 3_600_000, scan: budget ? { budget } : {} });
   // After the regulatory work: a waiting line of a dead execution has had its spent token dropped,
   // and the recovery execution parks it again with a fresh one.
   const recovery = stateMachineArn ? await recover({ store: deps.store, sfn, stateMachineArn }, graceSeconds, runtime.logger) : { recovered: [], exhausted: [] };

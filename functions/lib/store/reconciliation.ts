@@ -1,5 +1,8 @@
-/** The reconciler's last report: one item, replaced by every run (the next run reads the orphans it found). */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+/**
+ * The reconciler's last report (one item, replaced by every run: the next run reads the orphans it
+ * found) and the cursor of its pass over the whole account (one item while a pass is under way).
+ */
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, stripKeys, type Table } from './table.js';
 
 export class ReconciliationRepository {
@@ -14,5 +17,20 @@ export class ReconciliationRepository {
   async latest<T extends object>(): Promise<T | undefined> {
     const result = await this.table.db.send(new GetCommand({ TableName: this.table.tableName, Key: keys.reconciliation, ConsistentRead: true }));
     return result.Item ? stripKeys<T>(result.Item) : undefined;
+  }
+
+  /** Where the pass over the account stands, if one is under way. `T` is the cursor's shape, which the reconciler owns. */
+  async scanCursor<T extends object>(): Promise<T | undefined> {
+    const result = await this.table.db.send(new GetCommand({ TableName: this.table.tableName, Key: keys.accountScan, ConsistentRead: true }));
+    return result.Item ? stripKeys<T>(result.Item) : undefined;
+  }
+
+  async saveScanCursor(cursor: object): Promise<void> {
+    await this.table.db.send(new PutCommand({ TableName: this.table.tableName, Item: { ...keys.accountScan, ...cursor } }));
+  }
+
+  /** The pass ended: the next one starts from the top. */
+  async clearScanCursor(): Promise<void> {
+    await this.table.db.send(new DeleteCommand({ TableName: this.table.tableName, Key: keys.accountScan }));
   }
 }

@@ -90,6 +90,8 @@ export const keys = {
   rentLock: (kind: string) => ({ pk: `RENTLOCK#${kind}`, sk: '#LOCK' }),
   /** The reconciler's last report. */
   reconciliation: { pk: 'RECONCILIATION', sk: 'LATEST' },
+  /** Where the reconciler's pass over the whole account stands (absent between passes). */
+  accountScan: { pk: 'RECONCILIATION', sk: 'SCAN' },
 
   // ---- pools: policy, runs, surplus releases and the release lock, under `POOL#{uuid}` ----
   policy: (poolUuid: string) => ({ pk: `POOL#${poolUuid}`, sk: 'POLICY' }),

@@ -12,6 +12,7 @@ import { type AccountNumber, isInactive } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { DeliveryClaims, expectationPrefixes, openExpectations } from './deliveries.js';
+import { AccountPass, MAX_ORPHANS_LISTED, type ScanLimits } from './account-scan.js';
 import { OpenRents, survivors } from './orphans.js';
 import { callingCode, matchesKind } from './numbering.js';
 import { regulatoryDeadline } from './rent.js';
@@ -141,11 +142,14 @@ export function matchesLine(line: LineItem, number: AccountNumber): boolean {
 export interface ReconciliationReport {
   checkedAt: string;
   /**
-   * How the account was read this run: `full` (every number: claims and the orphan report),
-   * `waiting-lines` (only numbers starting with a waiting line's calling code and prefix), or
-   * `none` (no line waits and the orphan report is not due).
+   * How the account was read this run: `full` (every number: claims and the orphan report, a pass
+   * begun and ended in this run), `slice` (the next part of a pass over the whole account, and the
+   * numbers a waiting line could use), `waiting-lines` (only numbers starting with a waiting line's
+   * calling code and prefix), or `none` (no line waits and no pass is due).
    */
-  scan: 'full' | 'waiting-lines' | 'none';
+  scan: 'full' | 'slice' | 'waiting-lines' | 'none';
+  /** Where the pass over the whole account stands after this run's slice (none read: absent). */
+  accountPass?: { offset: number; total: number; pages: number; complete: boolean; startedAt: string };
   /** Account numbers read this run. */
   accountNumbers: number;
   waitingLines: number;
@@ -185,6 +189,8 @@ export interface ReconcileOptions {
    * could serve a waiting line are read (none when no line waits). @default 0: every run
    */
   orphanScanIntervalMs?: number;
+  /** How much of the account pass one run reads. @default all of it */
+  scan?: ScanLimits;
   now?: () => Date;
 }
 
@@ -196,9 +202,6 @@ export function waitingLinePrefixes(lines: readonly Pick<LineItem, 'spec'>[], mo
   const prefixes = [...new Set([...lines.map((line) => `${callingCode(line.spec.countryIso)}${line.spec.prefix ?? ''}`), ...more])].sort();
   return prefixes.filter((prefix, i) => !prefixes.slice(0, i).some((shorter) => prefix.startsWith(shorter)));
 }
-
-/** Orphans listed in a report at most (the count is always complete). */
-const MAX_ORPHANS_LISTED = 1_000;
 
 /**
  * One reconciler run: ends waits past their deadline, claims numbers no order owns for waiting
@@ -224,10 +227,10 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   const expectations = await openExpectations(deps, clock());
   const previous = await lastReconciliation(deps);
   const lastScan = previous?.orphansCheckedAt ? Date.parse(previous.orphansCheckedAt) : undefined;
-  const full = lastScan === undefined || clock().getTime() - lastScan >= (options.orphanScanIntervalMs ?? 0);
-  const scan: ReconciliationReport['scan'] = full ? 'full' : waiting.length + expectations.length > 0 ? 'waiting-lines' : 'none';
+  const pass = await AccountPass.load(deps.store);
+  // A pass under way reads on; a new one starts when the report's interval has passed.
+  const passDue = pass.underWay || lastScan === undefined || clock().getTime() - lastScan >= (options.orphanScanIntervalMs ?? 0);
 
-  const orphans: string[] = [];
   // Unowned numbers our records prove we rented: a delivery that waits for its line to end, or a
   // rent whose outcome is still open. Their own steps settle them; they are never reported foreign.
   const provable: string[] = [];
@@ -242,7 +245,8 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
   const seenPending = new Set<string>();
   let activated = 0;
   const page: AccountNumber[] = [];
-  const settle = async () => {
+  /** Classifies the numbers read; those of the account pass may be orphans. */
+  const settle = async (inPass: boolean) => {
     const owners = new Set((await deps.store.numbers.owners(page.map((n) => n.number))).map((o) => o.number));
     for (const number of page) {
       const holder = pendingOf.get(number.number);
@@ -256,19 +260,28 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
       const offer = await deliveries.offer(number);
       if (offer === 'deferred') provable.push(number.number);
       else if (offer === 'unexpected' && (await openRents.mayHaveRented(number))) provable.push(number.number);
-      else if (offer === 'unexpected' && full) orphans.push(number.number);
+      else if (offer === 'unexpected' && inPass) pass.orphan(number.number);
     }
     page.length = 0;
   };
-  const listings = scan === 'full' ? [undefined] : scan === 'waiting-lines' ? waitingLinePrefixes(waiting, expectationPrefixes(expectations)) : [];
+  const slice = passDue
+    ? await pass.readSlice(deps.plivo, options.scan ?? {}, now, async (batch) => {
+        accountNumbers += batch.length;
+        page.push(...batch);
+        await settle(true);
+      })
+    : undefined;
+  // Unless this run read the whole account, the numbers a waiting line could use are read apart.
+  const listings = !slice?.whole && waiting.length + expectations.length > 0 ? waitingLinePrefixes(waiting, expectationPrefixes(expectations)) : [];
   for (const prefix of listings) {
-    for await (const number of deps.plivo.allAccountNumbers(prefix === undefined ? {} : { numberStartsWith: prefix })) {
+    for await (const number of deps.plivo.allAccountNumbers({ numberStartsWith: prefix })) {
       accountNumbers++;
       page.push(number);
-      if (page.length >= 100) await settle();
+      if (page.length >= 100) await settle(false);
     }
-    await settle();
+    await settle(false);
   }
+  const scan: ReconciliationReport['scan'] = slice?.whole ? 'full' : slice ? 'slice' : listings.length > 0 ? 'waiting-lines' : 'none';
 
   const late = await deliveries.releaseSurplus();
   const unseen = [...pendingOf.keys()].filter((number) => !seenPending.has(number));
@@ -300,8 +313,10 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
     provableOrphans: provable.slice(0, MAX_ORPHANS_LISTED),
     provableOrphanCount: provable.length,
     provableSurvivors: survivors(provable, previous?.provableOrphans).length,
-    ...(full
-      ? { orphans: orphans.slice(0, MAX_ORPHANS_LISTED), orphanCount: orphans.length, orphansCheckedAt: now }
+    ...(slice ? { accountPass: { offset: slice.offset, total: slice.total, pages: slice.pages, complete: slice.complete, startedAt: slice.startedAt } } : {}),
+    // The orphan report changes when a pass ends, as of the pass's start.
+    ...(slice?.complete
+      ? { orphans: slice.orphans, orphanCount: slice.orphanCount, orphansCheckedAt: slice.startedAt }
       : {
           orphans: previous?.orphans ?? [],
           orphanCount: previous?.orphanCount ?? 0,
