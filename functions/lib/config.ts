@@ -37,6 +37,18 @@ export function nonNegativeNumber(env: Env, name: string, fallback: number): num
   return value;
 }
 
+/** Work slots when `WORK_SLOTS` is unset: line steps in flight across the account. */
+export const DEFAULT_WORK_SLOTS = 20;
+
+/**
+ * `WORK_SLOTS`: line steps (Rent, AssignToPool, Verify) in flight at once across the account
+ * (workflow/work-slots.ts); a positive integer, or "off" for no limit. @default 20
+ */
+export function readWorkSlots(env: Env): number | undefined {
+  if (/^\s*off\s*$/i.test(env.WORK_SLOTS ?? '')) return undefined;
+  return positiveInteger(env, 'WORK_SLOTS', DEFAULT_WORK_SLOTS);
+}
+
 export interface PlivoConfig {
   authId: string;
   authToken: string;

@@ -2,8 +2,10 @@ import { createTaskHandler } from '../lib/runtime/task-handler.js';
 import { lineInput } from '../lib/workflow/inputs.js';
 import { withWaitTimeout } from '../lib/workflow/regulatory.js';
 import { rentLine } from '../lib/workflow/rent.js';
+import { withWorkSlot } from '../lib/workflow/work-slots.js';
 
-/** Rent one line's planned groups (intent first; unknown outcomes reconciled). */
-export const handler = createTaskHandler('rent', lineInput, async (deps, input, budget) =>
-  withWaitTimeout(deps, input.orderId, await rentLine(deps, input.orderId, input.line, budget)),
-);
+/** Rent one line's planned groups (intent first; unknown outcomes reconciled), holding a work slot. */
+export const handler = createTaskHandler('rent', lineInput, async (deps, input, budget) => {
+  const rent = await withWorkSlot(deps, input.orderId, input.line, budget, () => rentLine(deps, input.orderId, input.line, budget));
+  return rent.busy ? { ...rent, next: 'assign' as const } : withWaitTimeout(deps, input.orderId, rent);
+});

@@ -41,6 +41,9 @@ Options:
                               that overlap on one item conflict too), throttle=P (throttling
                               exceptions), timeout=P (timeouts, half of them after the write was
                               carried out); e.g. conflict=0.05,throttle=0.05,timeout=0.01 (default: none)
+  --work-slots N|off          line steps (Rent, AssignToPool, Verify) in flight at once across the
+                              account, shared fairly between orders; a step that finds none free waits
+                              in the state machine (default 20, as WORK_SLOTS in AWS)
   --api-key KEY               the x-api-key the API accepts (default local-dev-key)
   --plivo-url URL             use this Plivo endpoint (scheme://host[:port]) instead of the sandbox
   --plivo-auth-id ID          Plivo auth id (default: the sandbox's MASANDBOX0000000000A)
@@ -81,6 +84,7 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
       'dynamodb-port': { type: 'string' },
       'dynamodb-url': { type: 'string' },
       'dynamodb-faults': { type: 'string' },
+      'work-slots': { type: 'string' },
       'api-key': { type: 'string' },
       'plivo-url': { type: 'string' },
       'plivo-auth-id': { type: 'string' },
@@ -110,6 +114,11 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
   set('dynamodbPort', port(values['dynamodb-port'], '--dynamodb-port'));
   set('dynamodbUrl', values['dynamodb-url']);
   if (values['dynamodb-faults'] !== undefined) options.dynamodbFaults = parseDynamoDbFaults(values['dynamodb-faults'], '--dynamodb-faults');
+  const slots = values['work-slots'];
+  if (slots !== undefined) {
+    if (!/^(off|[1-9]\d*)$/i.test(slots.trim())) throw new Error(`--work-slots must be a positive integer or "off"; got "${slots}"`);
+    options.workSlots = slots.trim();
+  }
   set('apiKey', values['api-key']);
   set('plivoUrl', values['plivo-url']);
   set('plivoAuthId', values['plivo-auth-id']);

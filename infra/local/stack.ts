@@ -83,6 +83,8 @@ export interface LocalStackOptions {
   sandboxBehaviour?: Pick<SandboxOptions, 'reissueUnrented' | 'reclaimDays' | 'fixedShare' | 'rateWindow' | 'pendingShape'>;
   /** Plivo calls in flight per handler invocation. @default 16 */
   concurrency?: number;
+  /** `WORK_SLOTS`: line steps in flight across the account, a number or "off". @default "20" */
+  workSlots?: string;
   /** Log level of the handlers' JSON logs. @default "WARN" */
   logLevel?: string;
   /** Counts every Plivo attempt the handlers make (the benchmark). */
@@ -250,6 +252,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       PLIVO_AUTH_TOKEN: plivoAuthToken,
       PLIVO_RATE_LIMIT: formatRateLimit(rateLimit),
       PLIVO_CONCURRENCY: String(options.concurrency ?? 16),
+      ...(options.workSlots === undefined ? {} : { WORK_SLOTS: options.workSlots }),
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       WEBHOOK_SECRET: webhookSecret,
       WEBHOOK_ALLOW_LOCAL_CALLBACKS: options.allowLocalCallbacks ? 'true' : 'false',

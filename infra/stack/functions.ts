@@ -101,6 +101,8 @@ export interface WorkflowFunctionsProps {
   plivoRateLimit: string;
   /** `undefined`: no reservation. */
   reservedConcurrency: number | undefined;
+  /** Line steps in flight across the account (`WORK_SLOTS`); `undefined`: no limit. */
+  workSlots: number | undefined;
   logLevel: string;
   logRetention: logs.RetentionDays;
 }
@@ -137,6 +139,7 @@ export class WorkflowFunctions extends Construct {
           logRetention: props.logRetention,
           environment: {
             ...(plivo ? plivoEnvironment(props) : {}),
+            WORK_SLOTS: props.workSlots === undefined ? 'off' : String(props.workSlots),
             POWERTOOLS_SERVICE_NAME: 'number-orders',
             POWERTOOLS_LOG_LEVEL: props.logLevel,
           },

@@ -59,6 +59,7 @@ export class NumberOrdersStack extends Stack {
       ...plivo,
       ...common,
       reservedConcurrency: settings.workerReservedConcurrency,
+      workSlots: settings.workSlots,
     });
 
     this.orderStateMachine = new OrderStateMachine(this, 'OrderWorkflow', {
@@ -212,7 +213,7 @@ export class NumberOrdersStack extends Stack {
     chunks(everyFunction, MAX_METRICS_PER_ALARM).forEach((group, index) => {
       this.alarms.addAlarm({
         id: index === 0 ? 'Throttles' : `Throttles${index + 1}`,
-        description: `A Lambda was throttled (${group.map((fn) => fn.node.id).join(', ')}) by reserved or account concurrency. Step Functions retries a throttled task only briefly, so lines may fail: raise workerReservedConcurrency or the account limit.`,
+        description: `A Lambda was throttled (${group.map((fn) => fn.node.id).join(', ')}) by reserved or account concurrency. Step Functions retries a throttled task for about 12 minutes, then the line fails: lower workSlots, or raise workerReservedConcurrency or the account's concurrency quota.`,
         metric: sumOf('throttles', group.map((fn) => fn.handler.metricThrottles({ period })), period),
       });
     });

@@ -10,7 +10,8 @@
  * | `plivoCredentialsSecretArn` | (a new secret)       | use this existing Plivo secret (complete ARN) instead of creating one |
  * | `webhookSecretArn`          | (a new secret)       | use this existing webhook signing secret (complete ARN) |
  * | `tableDeletionProtection`   | `true`               | DynamoDB deletion protection |
- * | `workerReservedConcurrency` | `20`                 | reserved concurrency of rent and assign-to-pool; `off` for none |
+ * | `workerReservedConcurrency` | `off`                | reserved concurrency of rent and assign-to-pool (an account whose concurrency quota allows it); `off` for none |
+ * | `workSlots`                 | `20`                 | `WORK_SLOTS`: line steps in flight across the account, a DynamoDB lease; `off` for no limit |
  * | `alarmEmail`                | (none)               | an email subscription to the alarm topic |
  * | `logRetentionDays`          | `30`                 | retention of every log group |
  * | `logLevel`                  | `INFO`               | `POWERTOOLS_LOG_LEVEL` |
@@ -19,6 +20,7 @@
  * | `rebalanceSchedule`         | `rate(1 hour)`       | pool rebalancing (every pool with a policy; its rate is the order's idempotency window); `off` for none |
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_WORK_SLOTS } from '../../functions/lib/config.js';
 import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
 
 /** A context value that cannot be used; the message names the key. */
@@ -48,8 +50,15 @@ export interface NumberOrdersSettings {
   webhookSecretArn: string | undefined;
   /** @default true */
   tableDeletionProtection: boolean;
-  /** Reserved concurrency of the functions that put most pressure on Plivo; `undefined` = none. @default 20 */
+  /**
+   * Reserved concurrency of the functions that put most pressure on Plivo; `undefined` = none.
+   * Off by default: a new account's concurrency quota leaves no room to reserve (unreserved
+   * concurrency may not drop below 10), and work in flight is bounded by `workSlots` anyway.
+   * @default undefined
+   */
   workerReservedConcurrency: number | undefined;
+  /** Line steps in flight across the account (a DynamoDB lease, workflow/work-slots.ts); `undefined` = no limit. @default 20 */
+  workSlots: number | undefined;
   /** @default no subscription */
   alarmEmail: string | undefined;
   /** @default RetentionDays.ONE_MONTH */
@@ -66,7 +75,8 @@ export const DEFAULT_SETTINGS: NumberOrdersSettings = {
   plivoCredentialsSecretArn: undefined,
   webhookSecretArn: undefined,
   tableDeletionProtection: true,
-  workerReservedConcurrency: 20,
+  workerReservedConcurrency: undefined,
+  workSlots: DEFAULT_WORK_SLOTS,
   alarmEmail: undefined,
   logRetention: RetentionDays.ONE_MONTH,
   logLevel: 'INFO',
@@ -91,7 +101,8 @@ function bool(get: Lookup, key: string, fallback: boolean): boolean {
   throw new SettingsError(`context "${key}" must be true or false; got "${value}"`);
 }
 
-function reservedConcurrency(get: Lookup, key: string, fallback: number | undefined): number | undefined {
+/** A positive integer, or `off`/`none` (undefined). */
+function positiveOrOff(get: Lookup, key: string, fallback: number | undefined): number | undefined {
   const value = text(get, key);
   if (value === undefined) return fallback;
   if (/^(off|none)$/i.test(value)) return undefined;
@@ -179,7 +190,8 @@ export function readSettings(get: Lookup): NumberOrdersSettings {
     plivoCredentialsSecretArn,
     webhookSecretArn,
     tableDeletionProtection: bool(get, 'tableDeletionProtection', DEFAULT_SETTINGS.tableDeletionProtection),
-    workerReservedConcurrency: reservedConcurrency(get, 'workerReservedConcurrency', DEFAULT_SETTINGS.workerReservedConcurrency),
+    workerReservedConcurrency: positiveOrOff(get, 'workerReservedConcurrency', DEFAULT_SETTINGS.workerReservedConcurrency),
+    workSlots: positiveOrOff(get, 'workSlots', DEFAULT_SETTINGS.workSlots),
     alarmEmail,
     logRetention: retention(get, 'logRetentionDays', DEFAULT_SETTINGS.logRetention),
     logLevel,

@@ -14,7 +14,8 @@ describe('readSettings', () => {
       plivoBaseUrl: 'https://api.plivo.com',
       plivoRateLimit: '300/5s',
       tableDeletionProtection: true,
-      workerReservedConcurrency: 20,
+      workerReservedConcurrency: undefined,
+      workSlots: 20,
       logRetention: RetentionDays.ONE_MONTH,
       schedules: { reconcile: 'rate(15 minutes)', webhookDispatch: 'rate(1 minute)', rebalance: 'rate(1 hour)' },
     });
@@ -31,6 +32,7 @@ describe('readSettings', () => {
       plivoRateLimit: '120/5s',
       tableDeletionProtection: 'false',
       workerReservedConcurrency: '5',
+      workSlots: '8',
       alarmEmail: 'ops@example.com',
       logRetentionDays: 90,
       logLevel: 'debug',
@@ -46,14 +48,16 @@ describe('readSettings', () => {
       webhookSecretArn: undefined,
       tableDeletionProtection: false,
       workerReservedConcurrency: 5,
+      workSlots: 8,
       alarmEmail: 'ops@example.com',
       logRetention: RetentionDays.THREE_MONTHS,
       logLevel: 'DEBUG',
       schedules: { reconcile: 'rate(5 minutes)', webhookDispatch: 'rate(1 minute)', rebalance: undefined },
     });
-    expect(from({ tableDeletionProtection: false, workerReservedConcurrency: 'off', plivoRateLimit: 'off' })).toMatchObject({
+    expect(from({ tableDeletionProtection: false, workerReservedConcurrency: 'off', workSlots: 'off', plivoRateLimit: 'off' })).toMatchObject({
       tableDeletionProtection: false,
       workerReservedConcurrency: undefined,
+      workSlots: undefined,
       plivoRateLimit: 'off',
     });
   });

@@ -10,7 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { asWorkflowLogger } from './logger.js';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient } from '../aws-clients.js';
-import { type Env, positiveInteger, readPlivoConfig, required } from '../config.js';
+import { type Env, positiveInteger, readPlivoConfig, readWorkSlots, required } from '../config.js';
 import { PlivoClient } from '../plivo/client.js';
 import { unlimited, type RateLimiter } from '../plivo/rate-limit.js';
 import type { PlivoAttempt } from '../plivo/http.js';
@@ -33,11 +33,12 @@ export interface RuntimeHooks {
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
 }
 
-/** `TABLE_NAME`, the `PLIVO_*` settings, `PLIVO_CONCURRENCY` (calls in flight per invocation, default 16). */
+/** `TABLE_NAME`, the `PLIVO_*` settings, `PLIVO_CONCURRENCY` (calls in flight per invocation, default 16), `WORK_SLOTS`. */
 export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHooks = {}): WorkflowRuntime {
   const tableName = required(env, 'TABLE_NAME');
   const plivoConfig = readPlivoConfig(env);
   const concurrency = positiveInteger(env, 'PLIVO_CONCURRENCY', 16);
+  const workSlots = readWorkSlots(env);
   const db = createDocumentClient(env);
   const store = createStores(db, tableName);
   const limiter: RateLimiter = plivoConfig.rateLimit
@@ -67,6 +68,7 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
         store,
         plivo,
         concurrency,
+        ...(workSlots === undefined ? {} : { workSlots }),
         logger: asWorkflowLogger(child),
       };
     },

@@ -8,6 +8,7 @@ import { ExpectationRepository } from './expectations.js';
 import { RentLockRepository } from './leases.js';
 import { IntentRepository } from './intents.js';
 import { LineRepository } from './lines.js';
+import { WorkSlotRepository } from './work-slots.js';
 import { NumberRepository } from './numbers.js';
 import { OrderRepository } from './orders.js';
 import { PlivoCallbackRepository } from './plivo-callbacks.js';
@@ -31,6 +32,7 @@ export interface StoreOptions {
 export interface Stores extends TableRef {
   readonly orders: OrderRepository;
   readonly lines: LineRepository;
+  readonly workSlots: WorkSlotRepository;
   readonly intents: IntentRepository;
   readonly expectations: ExpectationRepository;
   readonly rentLocks: RentLockRepository;
@@ -53,6 +55,7 @@ export function createStores(db: DynamoDBDocumentClient, tableName: string, opti
     tableName,
     orders: new OrderRepository(table),
     lines: new LineRepository(table),
+    workSlots: new WorkSlotRepository(table),
     intents: new IntentRepository(table),
     expectations: new ExpectationRepository(table),
     rentLocks: new RentLockRepository(table),

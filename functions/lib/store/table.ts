@@ -88,6 +88,8 @@ export const keys = {
   regulated: (countryIso: string, numberType: string) => ({ pk: 'REGULATED', sk: `${countryIso}#${numberType}` }),
   /** The lock on renting (and reconciling) one kind of number: `{country}#{type}#{prefix}`. */
   rentLock: (kind: string) => ({ pk: `RENTLOCK#${kind}`, sk: '#LOCK' }),
+  /** The account's work slots: line steps in flight (store/work-slots.ts). */
+  workSlots: { pk: 'WORKSLOTS', sk: 'ACCOUNT' },
   /** The reconciler's last report. */
   reconciliation: { pk: 'RECONCILIATION', sk: 'LATEST' },
   /** Where the reconciler's pass over the whole account stands (absent between passes). */

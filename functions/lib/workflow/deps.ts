@@ -18,6 +18,8 @@ export interface WorkflowDeps {
   logger: WorkflowLogger;
   /** Plivo calls in flight at once per step invocation. @default 16 */
   concurrency?: number;
+  /** Line steps in flight at once across the account (workflow/work-slots.ts); unset: no limit. */
+  workSlots?: number;
 }
 
 /** How much time an invocation has left; steps stop starting work when it runs low. */
