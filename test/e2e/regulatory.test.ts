@@ -3,7 +3,7 @@
  * state machine parks on task tokens, the reconciler runs on its interval, the sandbox delivers
  * pending numbers when approved.
  */
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../functions/lib/workflow/deps.js';
 import { OrderTerminalError } from '../../functions/lib/errors.js';
@@ -65,6 +65,14 @@ describe('lines pending under address regulations', () => {
       WAIT,
     );
     expect(lines[0]?.status).toBe('PENDING_REGULATORY');
+    // The US line's branch ends a moment after its numbers are recorded verified (its step gives
+    // back its work slot, then the Map iteration succeeds).
+    await until(
+      "the US line's branch to end",
+      async () => (await deps.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [],
+      (events) => events.some((event) => event.type === 'MapIterationSucceeded'),
+      WAIT,
+    );
     // The execution is parked, not polling: its history stays small while it waits, however
     // many times the reconciler looks (two runs here, each finished before the next starts).
     const waitingHistory = stack.stepFunctions.stats(executionArn).historyEvents;
