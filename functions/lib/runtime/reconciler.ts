@@ -9,6 +9,7 @@ import type { ReconcilerConfig } from '../config.js';
 import { recoverDeadExecutions, type RecoveryDeps, type RecoveryReport } from '../orders/recovery.js';
 import { startUnstarted } from '../orders/submit.js';
 import { ORDER_RECOVERED_LOG_MESSAGE, ORDERS_NOT_RECOVERED_LOG_MESSAGE } from '../log-messages.js';
+import { withPlivoCallContext } from '../plivo/call-context.js';
 import { reconcilePending } from '../workflow/regulatory.js';
 import { sfnClient } from './sfn.js';
 import { workflowRuntime } from './workflow-runtime.js';
@@ -47,7 +48,12 @@ async function recover(deps: RecoveryDeps, graceSeconds: number, logger: Logger)
   return report;
 }
 
-export async function runReconciler(config: ReconcilerConfig, event: ReconcilerEvent) {
+/** A reconciler run's Plivo calls (account scans nobody waits on) are background work, within its share of the rate limit. */
+export function runReconciler(config: ReconcilerConfig, event: ReconcilerEvent) {
+  return withPlivoCallContext({ key: 'reconciler', priority: 'background' }, () => reconcile(config, event));
+}
+
+async function reconcile(config: ReconcilerConfig, event: ReconcilerEvent) {
   const runtime = workflowRuntime();
   const deps = runtime.depsFor({ orderId: '-', step: 'reconciler' });
   const sfn = sfnClient();
