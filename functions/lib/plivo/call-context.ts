@@ -16,7 +16,7 @@ export interface PlivoCallContext {
 }
 
 /** A call made outside any context: customer work under the empty key. */
-export const DEFAULT_PLIVO_CALL_CONTEXT: PlivoCallContext = Object.freeze({ key: '', priority: 'customer' });
+const DEFAULT_PLIVO_CALL_CONTEXT: PlivoCallContext = Object.freeze({ key: '', priority: 'customer' });
 
 const storage = new AsyncLocalStorage<PlivoCallContext>();
 

@@ -352,6 +352,8 @@ export abstract class WindowedRateLimiter implements RateLimiter {
   /** Waits `ms`; a wait for a background token ends early when a customer arrives. */
   private async pause(ms: number, wakeForCustomer: boolean): Promise<void> {
     if (!wakeForCustomer) return this.sleep(ms);
+    // A customer who arrived while the background token was sought is served now.
+    if (!this.waiting.customer.isEmpty) return;
     const wake = new AbortController();
     this.wakePump = () => wake.abort();
     try {
