@@ -5,6 +5,8 @@
  * (window k covers [k·W, (k+1)·W)), the same way in three places, so that they agree:
  * the Plivo sandbox (which answers 429 beyond the limit), the in-memory limiter below (one
  * process), and the DynamoDB-leased limiter (every process of an account, one item per window).
+ * Who gets the next token is decided here too: turns between the keys of waiting calls, customer
+ * calls before background calls, and background calls within their share of each window.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigurationError } from '../errors.js';
