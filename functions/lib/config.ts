@@ -4,7 +4,7 @@
  */
 import { ConfigurationError } from './errors.js';
 import { PLIVO_DEFAULT_BASE_URL } from './plivo/http.js';
-import { parseRateLimit, PLIVO_DEFAULT_RATE_LIMIT, type RateLimit } from './plivo/rate-limit.js';
+import { DEFAULT_BACKGROUND_SHARE, parseBackgroundShare, parseRateLimit, PLIVO_DEFAULT_RATE_LIMIT, type RateLimit } from './plivo/rate-limit.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -58,11 +58,13 @@ export interface PlivoConfig {
   rateLimit: RateLimit | null;
   /** `PLIVO_TIMEOUT_MS` @default 10000 */
   timeoutMs: number;
+  /** `PLIVO_BACKGROUND_SHARE`: the share of each rate window background work may take (0 < x ≤ 1) @default 0.2 */
+  backgroundShare: number;
 }
 
 /**
  * Plivo settings: `PLIVO_AUTH_ID`, `PLIVO_AUTH_TOKEN` (required), `PLIVO_BASE_URL`, `PLIVO_RATE_LIMIT`,
- * `PLIVO_TIMEOUT_MS`. In AWS the two credentials come from the secret named by
+ * `PLIVO_TIMEOUT_MS`, `PLIVO_BACKGROUND_SHARE`. In AWS the two credentials come from the secret named by
  * `PLIVO_CREDENTIALS_SECRET_ARN` (`runtime/secrets.ts` fills them in before this runs).
  */
 export function readPlivoConfig(env: Env = process.env): PlivoConfig {
@@ -78,6 +80,7 @@ export function readPlivoConfig(env: Env = process.env): PlivoConfig {
     baseUrl,
     rateLimit: env.PLIVO_RATE_LIMIT === undefined ? PLIVO_DEFAULT_RATE_LIMIT : parseRateLimit(env.PLIVO_RATE_LIMIT),
     timeoutMs: positiveInteger(env, 'PLIVO_TIMEOUT_MS', 10_000),
+    backgroundShare: env.PLIVO_BACKGROUND_SHARE === undefined ? DEFAULT_BACKGROUND_SHARE : parseBackgroundShare(env.PLIVO_BACKGROUND_SHARE),
   };
 }
 

@@ -41,6 +41,7 @@ export interface OrdersApiProps {
   stateMachine: sfn.IStateMachine;
   plivoBaseUrl: string;
   plivoRateLimit: string;
+  plivoBackgroundShare: string;
   /** The API stage's name. */
   stage: string;
   logLevel: string;

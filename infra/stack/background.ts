@@ -60,6 +60,7 @@ export interface BackgroundJobsProps {
   stateMachine: sfn.StateMachine;
   plivoBaseUrl: string;
   plivoRateLimit: string;
+  plivoBackgroundShare: string;
   logLevel: string;
   logRetention: logs.RetentionDays;
   schedules: ScheduleSettings;

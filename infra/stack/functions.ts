@@ -99,6 +99,7 @@ export interface WorkflowFunctionsProps {
   secrets: Secrets;
   plivoBaseUrl: string;
   plivoRateLimit: string;
+  plivoBackgroundShare: string;
   /** `undefined`: no reservation. */
   reservedConcurrency: number | undefined;
   /** Line steps in flight across the account (`WORK_SLOTS`); `undefined`: no limit. */
@@ -165,10 +166,11 @@ export class WorkflowFunctions extends Construct {
 }
 
 /** The Plivo settings of a function on the workflow runtime (credentials come from the secret). */
-export function plivoEnvironment(settings: { plivoBaseUrl: string; plivoRateLimit: string }): Record<string, string> {
+export function plivoEnvironment(settings: { plivoBaseUrl: string; plivoRateLimit: string; plivoBackgroundShare: string }): Record<string, string> {
   return {
     PLIVO_BASE_URL: settings.plivoBaseUrl,
     PLIVO_RATE_LIMIT: settings.plivoRateLimit,
+    PLIVO_BACKGROUND_SHARE: settings.plivoBackgroundShare,
     PLIVO_TIMEOUT_MS: String(PLIVO_TIMEOUT_MS),
   };
 }

@@ -44,7 +44,7 @@ export class NumberOrdersStack extends Stack {
   constructor(scope: Construct, id: string, props: NumberOrdersStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    const plivo = { plivoBaseUrl: settings.plivoBaseUrl, plivoRateLimit: settings.plivoRateLimit };
+    const plivo = { plivoBaseUrl: settings.plivoBaseUrl, plivoRateLimit: settings.plivoRateLimit, plivoBackgroundShare: settings.plivoBackgroundShare };
     const common = { logLevel: settings.logLevel, logRetention: settings.logRetention };
 
     this.table = new OrdersTable(this, 'Orders', { deletionProtection: settings.tableDeletionProtection });

@@ -213,6 +213,7 @@ describe('the stack with other settings', () => {
       alarmEmail: 'ops@example.com',
       plivoBaseUrl: 'https://plivo-sandbox.example.com',
       plivoRateLimit: '100/5s',
+      plivoBackgroundShare: '0.5',
       logRetentionDays: '7',
       rebalanceSchedule: 'off',
       // Saves the built-in CloudFormation validation's few seconds; stack.test.ts runs it.
@@ -228,7 +229,7 @@ describe('the stack with other settings', () => {
     const workers = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment.Variables.PLIVO_BASE_URL);
     expect(workers.length).toBeGreaterThanOrEqual(Object.keys(ORDER_FUNCTIONS).length);
     for (const fn of workers) {
-      expect(fn.Properties.Environment.Variables).toMatchObject({ PLIVO_CREDENTIALS_SECRET_ARN: arn, PLIVO_BASE_URL: 'https://plivo-sandbox.example.com', PLIVO_RATE_LIMIT: '100/5s' });
+      expect(fn.Properties.Environment.Variables).toMatchObject({ PLIVO_CREDENTIALS_SECRET_ARN: arn, PLIVO_BASE_URL: 'https://plivo-sandbox.example.com', PLIVO_RATE_LIMIT: '100/5s', PLIVO_BACKGROUND_SHARE: '0.5' });
       expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
     template.hasResourceProperties('AWS::IAM::Policy', {

@@ -37,7 +37,7 @@ type CfnProperties = ReturnType<Template['findResources']>[string]['Properties']
 interface Needs {
   /** PLIVO_CREDENTIALS_SECRET_ARN and read access to that secret. */
   plivoSecret: boolean;
-  /** PLIVO_BASE_URL, PLIVO_RATE_LIMIT, PLIVO_TIMEOUT_MS (the workflow runtime's client). */
+  /** PLIVO_BASE_URL, PLIVO_RATE_LIMIT, PLIVO_BACKGROUND_SHARE, PLIVO_TIMEOUT_MS (the workflow runtime's client). */
   plivoSettings: boolean;
   /** WEBHOOK_SECRET_ARN and read access to that secret. */
   webhookSecret: boolean;
@@ -275,7 +275,7 @@ describe('functions', () => {
       expect(referencedId(env.PLIVO_CREDENTIALS_SECRET_ARN), name).toBe(needs.plivoSecret ? plivoSecretId : undefined);
       expect(referencedId(env.WEBHOOK_SECRET_ARN), name).toBe(needs.webhookSecret ? webhookSecretId : undefined);
       expect(referencedId(env.STATE_MACHINE_ARN), name).toBe(needs.startExecution ? stateMachineId : undefined);
-      if (needs.plivoSettings) expect(env, name).toMatchObject({ PLIVO_BASE_URL: 'https://api.plivo.com', PLIVO_RATE_LIMIT: '300/5s', PLIVO_TIMEOUT_MS: '10000' });
+      if (needs.plivoSettings) expect(env, name).toMatchObject({ PLIVO_BASE_URL: 'https://api.plivo.com', PLIVO_RATE_LIMIT: '300/5s', PLIVO_BACKGROUND_SHARE: '0.2', PLIVO_TIMEOUT_MS: '10000' });
       else expect(env.PLIVO_BASE_URL, name).toBeUndefined();
       expect(env.POWERTOOLS_LOG_LEVEL, name).toBe('INFO');
       expect(env.POWERTOOLS_SERVICE_NAME, name).toEqual(expect.any(String));
@@ -290,7 +290,7 @@ describe('functions', () => {
 
   it('give each function a configuration its readers accept as deployed', () => {
     for (const name of Object.keys(functionIds).filter((n) => needsOf(n).plivoSettings)) {
-      expect(readPlivoConfig(deployedEnv(name)), name).toMatchObject({ baseUrl: 'https://api.plivo.com', rateLimit: { requests: 300, windowMs: 5_000 }, timeoutMs: PLIVO_TIMEOUT_MS });
+      expect(readPlivoConfig(deployedEnv(name)), name).toMatchObject({ baseUrl: 'https://api.plivo.com', rateLimit: { requests: 300, windowMs: 5_000 }, timeoutMs: PLIVO_TIMEOUT_MS, backgroundShare: 0.2 });
     }
     expect(readReconcilerConfig(deployedEnv('Reconciler'))).toEqual({ stateMachineArn: `<${stateMachineId}>`, unstartedGraceSeconds: 60, orphanScanHours: 24 });
   });

@@ -5,9 +5,12 @@
  * (window k covers [k·W, (k+1)·W)), the same way in three places, so that they agree:
  * the Plivo sandbox (which answers 429 beyond the limit), the in-memory limiter below (one
  * process), and the DynamoDB-leased limiter (every process of an account, one item per window).
+ * Who gets the next token is decided here too: turns between the keys of waiting calls, customer
+ * calls before background calls, and background calls within their share of each window.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigurationError } from '../errors.js';
+import { currentPlivoCallContext, type PlivoCallContext, type PlivoCallPriority } from './call-context.js';
 
 /** Waits `ms`; if `signal` aborts, rejects with the signal's own reason (not a generic AbortError). */
 export async function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
@@ -50,6 +53,33 @@ export function parseRateLimit(text: string, setting = 'PLIVO_RATE_LIMIT'): Rate
   return { requests, windowMs };
 }
 
+/** The share of each window background calls may take when nothing says otherwise. */
+export const DEFAULT_BACKGROUND_SHARE = 0.2;
+
+const shareMessage = (setting: string, got: string) =>
+  `${setting} must be a number above 0 and at most 1 (the share of each window's requests background calls may take); got "${got}"`;
+
+/**
+ * Reads a background share (`"0.2"`).
+ * @throws ConfigurationError naming the setting unless 0 < share ≤ 1.
+ */
+export function parseBackgroundShare(text: string, setting = 'PLIVO_BACKGROUND_SHARE'): number {
+  const share = text.trim() === '' ? Number.NaN : Number(text);
+  if (!(share > 0 && share <= 1)) throw new ConfigurationError(shareMessage(setting, text));
+  return share;
+}
+
+function checkBackgroundShare(share: number): number {
+  if (!(share > 0 && share <= 1)) throw new ConfigurationError(shareMessage('backgroundShare', String(share)));
+  return share;
+}
+
+/** Background requests per window: the share of the limit, rounded down, at least 1 (or they could never run). */
+function backgroundRequestsOf(limit: RateLimit, share: number): number {
+  // The epsilon keeps 0.29 × 100 (28.999…96 in floating point) at 29.
+  return Math.max(1, Math.floor(limit.requests * share + 1e-9));
+}
+
 export function formatRateLimit(limit: RateLimit | null): string {
   if (limit === null) return 'off';
   return limit.windowMs % 1_000 === 0 ? `${limit.requests}/${limit.windowMs / 1_000}s` : `${limit.requests}/${limit.windowMs}ms`;
@@ -73,6 +103,11 @@ export class FixedWindowCounter {
   /** Milliseconds from `nowMs` until the window after the current one opens. */
   msUntilNextWindow(nowMs: number): number {
     return (this.windowOf(nowMs) + 1) * this.limit.windowMs - nowMs;
+  }
+
+  /** Requests still allowed in the window that holds `nowMs`. */
+  remaining(nowMs: number): number {
+    return this.windowOf(nowMs) === this.window ? this.limit.requests - this.used : this.limit.requests;
   }
 
   /** 0 when admitted (and counted); otherwise the wait in ms before a token can exist. */
@@ -125,61 +160,210 @@ export const unlimited: RateLimiter = {
   penalize: () => undefined,
 };
 
+/** Waits `ms`, or rejects with the signal's reason when it aborts first (and never otherwise). */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
 /** Options every fixed-window limiter takes. */
 export interface WindowedLimiterOptions {
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+  /** How the limiter waits, for tests that move their own clock. @default a timer */
+  sleep?: Sleep;
   /** No grants this close to a window's end, in ms. @default a tenth of the window */
   edgeGuardMs?: number;
-  /** Called with the clock reading at which each token was granted (tests, metrics). */
-  onGrant?: (atMs: number) => void;
+  /**
+   * The share of each window's requests that background calls may take, above 0 and at most 1
+   * (at least one request per window). Customer calls are not limited by it.
+   * @default DEFAULT_BACKGROUND_SHARE (0.2)
+   */
+  backgroundShare?: number;
+  /** Called with the clock reading at which each token was granted and whom it went to (tests, metrics). */
+  onGrant?: (atMs: number, context: PlivoCallContext) => void;
+}
+
+/** A caller waiting for a token. */
+interface Waiter {
+  context: PlivoCallContext;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  /** Detaches the abort listener once the waiter is served. */
+  release: () => void;
 }
 
 /**
- * What the fixed-window limiters share: callers are served one at a time in arrival order, a 429
- * pauses them all, and nothing is granted in a window's closing guard. Subclasses say only how a
- * token of the current window is obtained (`grant`).
+ * Waiters of one priority, queued per key. Keys take turns: `take` serves the first key's oldest
+ * waiter and moves that key to the back, so a key with one call waits behind at most one call of
+ * every other key, however many those have queued. A key seen for the first time joins at the back.
+ */
+class TurnQueue {
+  // A Map iterates in insertion order: deleting and setting a key again moves it to the back.
+  private readonly byKey = new Map<string, Waiter[]>();
+
+  add(waiter: Waiter): void {
+    const queue = this.byKey.get(waiter.context.key);
+    if (queue) queue.push(waiter);
+    else this.byKey.set(waiter.context.key, [waiter]);
+  }
+
+  take(): Waiter | undefined {
+    const first = this.byKey.entries().next();
+    if (first.done) return undefined;
+    const [key, queue] = first.value;
+    const waiter = queue.shift();
+    this.byKey.delete(key);
+    if (queue.length > 0) this.byKey.set(key, queue);
+    return waiter;
+  }
+
+  remove(waiter: Waiter): void {
+    const queue = this.byKey.get(waiter.context.key);
+    const index = queue?.indexOf(waiter) ?? -1;
+    if (!queue || index < 0) return;
+    queue.splice(index, 1);
+    if (queue.length === 0) this.byKey.delete(waiter.context.key);
+  }
+
+  get isEmpty(): boolean {
+    return this.byKey.size === 0;
+  }
+}
+
+/**
+ * What the fixed-window limiters share: waiting callers are queued per key of their Plivo call
+ * context (`call-context.ts`) and served in turns between keys, customer calls before background
+ * calls; a 429 pauses them all, and nothing is granted in a window's closing guard. One loop (the
+ * pump) hands out tokens while anyone waits. Subclasses say only how a token of the current window
+ * is obtained for a priority (`grant`), and keep background calls to `backgroundRequests` per window.
  */
 export abstract class WindowedRateLimiter implements RateLimiter {
   protected readonly windows: FixedWindowCounter;
   protected readonly now: () => number;
+  /** Background requests allowed per window (`backgroundShare` of the limit, at least 1). */
+  protected readonly backgroundRequests: number;
+  private readonly sleep: Sleep;
   private readonly edgeGuardMs: number;
-  private readonly onGrant: ((atMs: number) => void) | undefined;
+  private readonly onGrant: ((atMs: number, context: PlivoCallContext) => void) | undefined;
+  private readonly waiting: Record<PlivoCallPriority, TurnQueue> = { customer: new TurnQueue(), background: new TurnQueue() };
   private pausedUntil = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private pumping = false;
+  /** While the pump waits for a background token: ends that wait (a customer arrived). */
+  private wakePump: (() => void) | undefined;
+  /** A token obtained for a caller that gave up meanwhile, kept for the next one of its window. */
+  private spare: { window: number; priority: PlivoCallPriority } | undefined;
 
   constructor(limit: RateLimit, options: WindowedLimiterOptions = {}) {
     this.windows = new FixedWindowCounter(limit);
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleepUnlessAborted;
     this.edgeGuardMs = options.edgeGuardMs ?? defaultEdgeGuardMs(limit);
     this.onGrant = options.onGrant;
+    this.backgroundRequests = backgroundRequestsOf(limit, checkBackgroundShare(options.backgroundShare ?? DEFAULT_BACKGROUND_SHARE));
   }
 
   acquire(signal?: AbortSignal): Promise<void> {
-    // Chain on the queue so that tokens go out in arrival order.
-    const turn = this.queue.then(() => this.waitForToken(signal));
-    this.queue = turn.catch(() => undefined);
-    return turn;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const context = currentPlivoCallContext();
+    const queue = this.waiting[context.priority];
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        queue.remove(waiter);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = { context, resolve, reject, release: () => signal?.removeEventListener('abort', onAbort) };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.add(waiter);
+      if (context.priority === 'customer') this.wakePump?.();
+      if (!this.pumping) {
+        this.pumping = true;
+        void this.pump();
+      }
+    });
   }
 
   penalize(retryAfterMs: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.max(0, retryAfterMs));
   }
 
-  /** 0 when a token of the window holding `nowMs` was obtained; otherwise ms to wait. */
-  protected abstract grant(nowMs: number): number | Promise<number>;
+  /**
+   * 0 when a token of the window holding `nowMs` was obtained for a call of `priority`; otherwise
+   * ms to wait. A background token must count against the window's background requests.
+   */
+  protected abstract grant(nowMs: number, priority: PlivoCallPriority): number | Promise<number>;
 
-  private async waitForToken(signal?: AbortSignal): Promise<void> {
+  /**
+   * Serves waiters until none is left, then clears `pumping` in the same turn as it finds the
+   * queues empty (a caller arriving just after then starts a new pump). Never rejects: a failed
+   * grant fails the caller it was for.
+   */
+  private async pump(): Promise<void> {
     for (;;) {
-      signal?.throwIfAborted();
-      const now = this.now();
-      const pause = this.pausedUntil - now;
-      const wait = pause > 0 ? pause : msInEdgeGuard(this.windows, now, this.edgeGuardMs) || (await this.grant(now));
-      if (wait === 0) {
-        this.onGrant?.(now);
+      // Customers first; background calls only when no customer waits.
+      const priority: PlivoCallPriority | undefined = !this.waiting.customer.isEmpty ? 'customer' : !this.waiting.background.isEmpty ? 'background' : undefined;
+      if (priority === undefined) {
+        this.pumping = false;
         return;
       }
-      await sleepUnlessAborted(wait, signal);
+      const now = this.now();
+      let wait: number;
+      try {
+        const pause = this.pausedUntil - now;
+        wait = pause > 0 ? pause : msInEdgeGuard(this.windows, now, this.edgeGuardMs) || (this.takeSpare(now, priority) ? 0 : await this.grant(now, priority));
+      } catch (error) {
+        // The caller the token was sought for (the next of its priority) fails with the error.
+        const waiter = this.waiting[priority].take();
+        waiter?.release();
+        waiter?.reject(error);
+        continue;
+      }
+      if (wait === 0) {
+        const waiter = this.serve(priority);
+        if (waiter) {
+          this.onGrant?.(now, waiter.context);
+          waiter.resolve();
+        } else {
+          this.spare = { window: this.windows.windowOf(now), priority };
+        }
+        continue;
+      }
+      await this.pause(wait, priority === 'background');
+    }
+  }
+
+  /**
+   * The caller a token obtained for `priority` goes to: the next customer in turn, or — for a
+   * background token — the next background caller when no customer waits (a background token
+   * may serve a customer, never the other way round: the background share would not hold).
+   */
+  private serve(priority: PlivoCallPriority): Waiter | undefined {
+    const waiter = this.waiting.customer.take() ?? (priority === 'background' ? this.waiting.background.take() : undefined);
+    waiter?.release();
+    return waiter;
+  }
+
+  private takeSpare(nowMs: number, priority: PlivoCallPriority): boolean {
+    const spare = this.spare;
+    if (!spare || spare.window !== this.windows.windowOf(nowMs)) {
+      this.spare = undefined;
+      return false;
+    }
+    if (spare.priority === 'customer' && priority === 'background') return false;
+    this.spare = undefined;
+    return true;
+  }
+
+  /** Waits `ms`; a wait for a background token ends early when a customer arrives. */
+  private async pause(ms: number, wakeForCustomer: boolean): Promise<void> {
+    if (!wakeForCustomer) return this.sleep(ms);
+    // A customer who arrived while the background token was sought is served now.
+    if (!this.waiting.customer.isEmpty) return;
+    const wake = new AbortController();
+    this.wakePump = () => wake.abort();
+    try {
+      await this.sleep(ms, wake.signal);
+    } catch (error) {
+      if (!wake.signal.aborted) throw error;
+    } finally {
+      this.wakePump = undefined;
     }
   }
 }
@@ -191,14 +375,22 @@ export interface InMemoryRateLimiterOptions extends WindowedLimiterOptions {
 
 /**
  * A token bucket for one process: the bucket holds `requests` tokens and refills completely at
- * each clock-aligned window (a fixed-window counter).
+ * each clock-aligned window (a fixed-window counter); background calls take at most
+ * `backgroundRequests` of them.
  */
 export class InMemoryRateLimiter extends WindowedRateLimiter {
+  private readonly backgroundWindows: FixedWindowCounter;
+
   constructor(options: InMemoryRateLimiterOptions = {}) {
-    super(options.limit ?? PLIVO_DEFAULT_RATE_LIMIT, options);
+    const limit = options.limit ?? PLIVO_DEFAULT_RATE_LIMIT;
+    super(limit, options);
+    this.backgroundWindows = new FixedWindowCounter({ requests: this.backgroundRequests, windowMs: limit.windowMs });
   }
 
-  protected grant(nowMs: number): number {
-    return this.windows.tryTake(nowMs);
+  protected grant(nowMs: number, priority: PlivoCallPriority): number {
+    if (priority === 'background' && this.backgroundWindows.remaining(nowMs) === 0) return this.windows.msUntilNextWindow(nowMs);
+    const wait = this.windows.tryTake(nowMs);
+    if (wait === 0 && priority === 'background') this.backgroundWindows.tryTake(nowMs);
+    return wait;
   }
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { RebalanceConfig } from '../config.js';
 import { ConfigurationError } from '../errors.js';
+import { withPlivoCallContext } from '../plivo/call-context.js';
 import { rebalanceAll } from '../pools/run.js';
 import { sfnClient } from './sfn.js';
 import { workflowRuntime } from './workflow-runtime.js';
@@ -22,7 +23,15 @@ export const rebalanceEvent = z
   .transform((event) => event ?? {});
 type RebalanceEvent = z.output<typeof rebalanceEvent>;
 
-export async function runScheduledRebalance(config: RebalanceConfig, event: RebalanceEvent, remainingMs: () => number) {
+/**
+ * A scheduled run's Plivo calls (counting pools, releasing surplus) are background work, within
+ * its share of the rate limit; the orders it places run as customer work of their own.
+ */
+export function runScheduledRebalance(config: RebalanceConfig, event: RebalanceEvent, remainingMs: () => number) {
+  return withPlivoCallContext({ key: 'rebalance', priority: 'background' }, () => rebalance(config, event, remainingMs));
+}
+
+async function rebalance(config: RebalanceConfig, event: RebalanceEvent, remainingMs: () => number) {
   const runtime = workflowRuntime();
   const stateMachineArn = event.stateMachineArn ?? config.stateMachineArn;
   if (stateMachineArn === undefined) throw new ConfigurationError('STATE_MACHINE_ARN is not set');

@@ -9,6 +9,7 @@ import type { ReconcilerConfig } from '../config.js';
 import { recoverDeadExecutions, type RecoveryDeps, type RecoveryReport } from '../orders/recovery.js';
 import { startUnstarted } from '../orders/submit.js';
 import { ORDER_RECOVERED_LOG_MESSAGE, ORDERS_NOT_RECOVERED_LOG_MESSAGE } from '../log-messages.js';
+import { withPlivoCallContext } from '../plivo/call-context.js';
 import { reconcilePending } from '../workflow/regulatory.js';
 import type { Budget } from '../workflow/deps.js';
 import { sfnClient } from './sfn.js';
@@ -48,8 +49,15 @@ async function recover(deps: RecoveryDeps, graceSeconds: number, logger: Logger)
   return report;
 }
 
-/** One run; `budget` is the invocation's time, which the slice of the account pass keeps within. */
-export async function runReconciler(config: ReconcilerConfig, event: ReconcilerEvent, budget?: Budget) {
+/**
+ * One run; `budget` is the invocation's time, which the slice of the account pass keeps within.
+ * Its Plivo calls (account scans nobody waits on) are background work, within its share of the rate limit.
+ */
+export function runReconciler(config: ReconcilerConfig, event: ReconcilerEvent, budget?: Budget) {
+  return withPlivoCallContext({ key: 'reconciler', priority: 'background' }, () => reconcile(config, event, budget));
+}
+
+async function reconcile(config: ReconcilerConfig, event: ReconcilerEvent, budget?: Budget) {
   const runtime = workflowRuntime();
   const deps = runtime.depsFor({ orderId: '-', step: 'reconciler' });
   const sfn = sfnClient();

@@ -2,12 +2,14 @@
  * The one middy stack for Step Functions task handlers: parse the task input with zod, give the
  * step a per-invocation logger (order id on every line) and a time budget from the Lambda
  * context, and let errors through with their names (the state machine's Retry/Catch match them).
+ * Every Plivo call of a step is customer work of its order: orders take turns at the rate limit.
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { type Budget, budgetOf } from '../workflow/deps.js';
 import type { WorkflowDeps } from '../workflow/deps.js';
+import { withPlivoCallContext } from '../plivo/call-context.js';
 import { parseStepInput } from './step-input.js';
 import { workflowRuntime } from './workflow-runtime.js';
 
@@ -28,7 +30,7 @@ export function createTaskHandler<S extends z.ZodType<{ orderId: string; line?: 
     const input: z.infer<S> = parseStepInput(step, schema, event);
     const deps = workflowRuntime().depsFor({ orderId: input.orderId, step, ...(input.line === undefined ? {} : { line: input.line }) });
     try {
-      return await run(deps, input, budgetFromContext(context));
+      return await withPlivoCallContext({ key: input.orderId, priority: 'customer' }, () => run(deps, input, budgetFromContext(context)));
     } catch (error) {
       deps.logger.error(`${step} failed`, { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
       throw error;

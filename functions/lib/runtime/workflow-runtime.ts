@@ -42,7 +42,7 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
   const db = createDocumentClient(env);
   const store = createStores(db, tableName);
   const limiter: RateLimiter = plivoConfig.rateLimit
-    ? new LeasedRateLimiter({ db, tableName, account: plivoConfig.authId, limit: plivoConfig.rateLimit })
+    ? new LeasedRateLimiter({ db, tableName, account: plivoConfig.authId, limit: plivoConfig.rateLimit, backgroundShare: plivoConfig.backgroundShare })
     : unlimited;
   const plivo = new PlivoClient({
     authId: plivoConfig.authId,
