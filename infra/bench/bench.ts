@@ -388,7 +388,11 @@ export function formatTable(result: Awaited<ReturnType<typeof runBench>>): strin
   if (result.scan) {
     const s = result.scan;
     rows.push(['orphan scan: Plivo calls', `${s.plivoCalls} (lower bound ceil(${s.accountNumbers}/20) = ${s.lowerBoundCalls}) in ${s.invocations} reconciler invocation(s), ${s.seconds} s`]);
-    rows.push(['orphan scan: busiest window', `${s.busiestWindowCalls} calls${s.busiestWindowShare === null ? '' : ` (${s.busiestWindowShare} of the limit)`}`]);
+    rows.push([
+      'orphan scan: busiest window',
+      `${s.busiestClockWindowCalls} calls in one clock window${s.busiestClockWindowShare === null ? '' : ` (${s.busiestClockWindowShare} of the limit)`}; ` +
+        `${s.busiestWindowCalls} in any window-long interval${s.busiestWindowShare === null ? '' : ` (${s.busiestWindowShare})`}; HTTP 429: ${s.http429 ?? 'n/a'}`,
+    ]);
     rows.push(['orphan scan: cost counts', `${s.lambdaGbSeconds} GB-s; DynamoDB ${s.dynamoDbUnits.read} read / ${s.dynamoDbUnits.write} write units`]);
   }
   if (result.naive) {

@@ -13,6 +13,11 @@
  * size computed from its item, an update, delete or condition check counted as one KB (the
  * table's items are small: a number, a line's counters).
  *
+ * Reads of nothing: DynamoDB Local answers 0 units for a `BatchGetItem` of missing keys and for an
+ * empty `Query`, where DynamoDB bills each key of a batch as a `GetItem` (half a unit at least, one
+ * when consistent) and, as we read its pricing, an empty query the same minimum; the meter counts
+ * those minimums.
+ *
  * A write refused by its condition consumes write units on DynamoDB but comes back from DynamoDB
  * Local as an error without `ConsumedCapacity`: such writes are counted apart (`failedWrites`) and
  * the estimate adds one unit for each (an item of up to 1 KB; two per item for a transaction).
@@ -115,6 +120,15 @@ export function transactionUnits(operation: 'TransactWriteItems' | 'TransactGetI
   }, 0);
 }
 
+/** The least DynamoDB bills a read, whatever it found: half a unit per key (one when consistent). */
+export function minimumReadUnits(operation: string, request: Record<string, unknown>): number {
+  const perKey = (consistent: unknown) => (consistent === true ? 1 : 0.5);
+  if (operation === 'Query' || operation === 'Scan') return perKey(request.ConsistentRead);
+  if (operation !== 'BatchGetItem') return 0;
+  const tables = Object.values((request.RequestItems ?? {}) as Record<string, { Keys?: unknown[]; ConsistentRead?: unknown }>);
+  return tables.reduce((sum, table) => sum + (table.Keys?.length ?? 0) * perKey(table.ConsistentRead), 0);
+}
+
 function readAll(stream: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -134,10 +148,12 @@ export async function startDynamoDbMeter(target: string): Promise<DynamoDbMeter>
       let body = await readAll(req);
       const metered = READS.has(operation) || WRITES.has(operation);
       let transaction: number | undefined;
+      let minimum = 0;
       if (metered) {
         try {
           const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
           if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') transaction = transactionUnits(operation, json);
+          minimum = minimumReadUnits(operation, json);
           json.ReturnConsumedCapacity ??= 'TOTAL';
           body = Buffer.from(JSON.stringify(json));
         } catch {
@@ -158,7 +174,7 @@ export async function startDynamoDbMeter(target: string): Promise<DynamoDbMeter>
               json = undefined;
             }
             if ((answer.statusCode ?? 500) < 300) {
-              const consumed = transaction ?? capacityUnitsOf(json);
+              const consumed = transaction ?? Math.max(minimum, capacityUnitsOf(json));
               units.unitsByOperation[operation] = (units.unitsByOperation[operation] ?? 0) + consumed;
               if (READS.has(operation)) units.readUnits += consumed;
               else units.writeUnits += consumed;

@@ -3,7 +3,7 @@
  * again (as its schedule would) until one whole pass over the account is done, and every Plivo
  * call it made is counted, with the busiest rate-limit window's share of the limit.
  */
-import { busiestWindow } from './windows.js';
+import { busiestWindow, callsPerWindow } from './windows.js';
 import { countCalls } from './call-log.js';
 import { round, unitsLessIdle, type BenchContext } from './context.js';
 import { unitsBetween } from './dynamodb-meter.js';
@@ -35,9 +35,14 @@ export interface ScanResult {
   lowerBoundCalls: number;
   invocations: number;
   seconds: number;
-  /** The most calls in any rate-limit window's length, and its share of the limit (null without a limit). */
+  /** The most calls in any interval of the rate-limit window's length (sliding), and its share of the limit (null without a limit). */
   busiestWindowCalls: number;
   busiestWindowShare: number | null;
+  /** The most calls in one clock-aligned window (how the limit is counted), and its share. */
+  busiestClockWindowCalls: number;
+  busiestClockWindowShare: number | null;
+  /** 429s the sandbox answered during the scan (null without the sandbox). */
+  http429: number | null;
   lambdaGbSeconds: number;
   dynamoDbUnits: { read: number; write: number };
 }
@@ -49,6 +54,7 @@ export async function runScanBench(ctx: BenchContext): Promise<ScanResult> {
   const { stack, calls, meter, sandbox } = ctx;
   const accountNumbers = sandbox?.snapshot().numbers.length ?? 0;
   const before = await stack.store.reconciliation.latest<ScanReport>();
+  const sandboxBefore = sandbox?.snapshot().requests;
   const mark = calls.mark();
   const unitsBefore = meter.snapshot();
   const started = Date.now();
@@ -65,7 +71,15 @@ export async function runScanBench(ctx: BenchContext): Promise<ScanResult> {
   const seconds = (Date.now() - started) / 1000;
   const made = calls.since(mark, 'reconciler');
   const counts = countCalls(made);
-  const busiest = ctx.rateLimit ? busiestWindow(made.map((call) => call.at), ctx.rateLimit.windowMs) : busiestWindow(made.map((call) => call.at), 1_000);
+  const windowMs = ctx.rateLimit?.windowMs ?? 1_000;
+  const times = made.map((call) => call.at);
+  const busiest = busiestWindow(times, windowMs);
+  const busiestClock = Math.max(0, ...callsPerWindow(times, Math.floor(started / windowMs) * windowMs, windowMs));
+  let http429: number | null = null;
+  if (sandbox) {
+    http429 = 0;
+    for (const [route, counts] of Object.entries(sandbox.snapshot().requests.byRoute)) http429 += (counts['429'] ?? 0) - (sandboxBefore?.byRoute[route]?.['429'] ?? 0);
+  }
   const units = unitsLessIdle(unitsBetween(unitsBefore, meter.snapshot()), seconds, ctx.idleUnitsPerSecond);
   return {
     accountNumbers,
@@ -76,6 +90,9 @@ export async function runScanBench(ctx: BenchContext): Promise<ScanResult> {
     seconds: round(seconds),
     busiestWindowCalls: busiest,
     busiestWindowShare: ctx.rateLimit ? round(busiest / ctx.rateLimit.requests, 3) : null,
+    busiestClockWindowCalls: busiestClock,
+    busiestClockWindowShare: ctx.rateLimit ? round(busiestClock / ctx.rateLimit.requests, 3) : null,
+    http429,
     lambdaGbSeconds: round(gbSeconds(durations, FUNCTION_MEMORY_MB), 2),
     dynamoDbUnits: { read: round(units.read, 1), write: round(units.write, 1) },
   };

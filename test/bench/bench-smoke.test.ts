@@ -28,7 +28,7 @@ describe('npm run bench (smoke)', () => {
     expect((result.rebalance as { orderPlivoCalls: number }).orderPlivoCalls).toBeGreaterThanOrEqual(4);
     expect(stdout).toContain("rebalance run: run's Plivo calls");
     // The scan: the account topped up to 100 numbers, read whole once (a page per 20).
-    expect(result.scan).toMatchObject({ accountNumbers: 100, plivoCalls: 5, lowerBoundCalls: 5, invocations: 1, busiestWindowShare: null });
+    expect(result.scan).toMatchObject({ accountNumbers: 100, plivoCalls: 5, lowerBoundCalls: 5, invocations: 1, busiestWindowShare: null, busiestClockWindowShare: null, http429: 0 });
     // The cost estimate, from counted transitions, invocations and durations, and DynamoDB units.
     const cost = result.cost as { stateTransitions: number; lambdaGbSeconds: number; dynamoDbWriteUnits: number; usdPer1000Numbers: { total: number } };
     expect(cost.stateTransitions).toBe(result.transitions);

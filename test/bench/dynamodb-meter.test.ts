@@ -2,7 +2,7 @@
  * The benchmark's DynamoDB meter, in front of the run's DynamoDB Local: units as DynamoDB bills
  * them, including transactions (which DynamoDB Local under-reports) and refused writes.
  */
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/lib/aws-clients.js';
 import { itemSize, startDynamoDbMeter, unitsBetween, type DynamoDbMeter } from '../../infra/bench/dynamodb-meter.js';
@@ -33,6 +33,14 @@ describe('DynamoDB meter', () => {
     const units = unitsBetween(before, meter.snapshot());
     // 2.5 KB: 3 write units; an eventually consistent get of it half a unit, a consistent query one.
     expect(units).toMatchObject({ requests: 3, writeUnits: 3, readUnits: 1.5, failedWrites: 0, byOperation: { PutItem: 1, GetItem: 1, Query: 1 } });
+  });
+
+  it('bills a read of nothing its minimum: half a unit per missing key of a batch, and per empty query (DynamoDB Local says 0)', async () => {
+    const before = meter.snapshot();
+    await db.send(new BatchGetCommand({ RequestItems: { [table.tableName]: { Keys: Array.from({ length: 10 }, (_, i) => ({ pk: 'METER#none', sk: String(i) })) } } }));
+    await db.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'METER#none' } }));
+    await db.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'METER#none' }, ConsistentRead: true }));
+    expect(unitsBetween(before, meter.snapshot()).readUnits).toBe(10 * 0.5 + 0.5 + 1);
   });
 
   it('bills a transaction 2 units per item per started KB, as DynamoDB does (DynamoDB Local says 2 for all 50)', async () => {
