@@ -2,107 +2,31 @@
  * `npm run bench`: runs the real order workflow on the local stack (DynamoDB Local, local Step
  * Functions, in-process handlers) against the Plivo sandbox, and measures it against Plivo's rate
  * limit: calls per number, time against the rate-limit lower bound, state transitions and Lambda
- * invocations per number, peak payload, memory, and numbers lost. Every figure is counted, never
- * estimated: Plivo calls are counted where they are made and in the sandbox, and both are printed.
+ * invocations per number, peak payload, memory, numbers lost, DynamoDB request units and an AWS
+ * cost estimate; optionally over a prefilled pool, with concurrent orders, a rebalance run over a
+ * large pool, and the reconciler's scan of a large account. Every figure is counted, never
+ * estimated, except the dollars (counts × list prices, prices.ts): Plivo calls are counted where
+ * they are made and in the sandbox, and both are printed.
  */
-import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { PlivoCallCounter, PlivoClient, poolUuidOf, InMemoryRateLimiter, unlimited } from '../../functions/lib/plivo/index.js';
-import { formatRateLimit, parseRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../functions/lib/aws-clients.js';
+import { createDocumentClient, createSfnClient } from '../../functions/lib/aws-clients.js';
+import { PlivoCallCounter, PlivoClient, poolUuidOf, InMemoryRateLimiter, unlimited } from '../../functions/lib/plivo/index.js';
+import { formatRateLimit } from '../../functions/lib/plivo/rate-limit.js';
+import { startDynamoDbLocal } from '../local/dynamodb.js';
+import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
-
-export const HELP = `Usage: npm run bench -- [options]
-
-Runs one order through the local stack against the Plivo sandbox and prints what it cost.
-
-Options:
-  --numbers N         numbers to order (default 1000)
-  --lines L           lines to spread them over, across US area codes (default 10)
-  --rate-limit R      Plivo's limit, kept by the handlers and enforced by the sandbox (default 300/5s)
-  --no-rate-limit     no limit at all
-  --latency-ms N      latency the sandbox adds to every call (default 0)
-  --concurrency N     Plivo calls in flight per handler invocation (default 16)
-  --warm-up-writes N  DynamoDB Local writes before measuring, to warm its JIT (default 4000; 0 = none)
-  --skip-naive        skip the naive baseline (per number: search, rent 1, add to pool, get)
-  --skip-rebalance    skip the rebalance run (after the order: a policy with one rule per area code,
-                      each 5% short of its target, and one scheduled run over the pool)
-  --naive-numbers N   numbers for the naive baseline (default: min(--numbers, 200)); per-number figures are compared
-  --plivo-url URL     use another Plivo endpoint (with --plivo-auth-id/--plivo-auth-token) instead of the sandbox
-  --plivo-auth-id ID
-  --plivo-auth-token TOKEN
-  --json              print one JSON object as the last line
-  -h, --help          this text
-`;
-
-/** US area codes with deep stock (the sandbox holds 18,000+ SMS numbers in each); lines cycle through them. */
-export const US_PREFIXES = ['512', '415', '213', '312', '305', '617', '713', '737', '916', '714', '503', '801', '214', '904', '347', '253'];
-
-export interface BenchOptions {
-  numbers: number;
-  lines: number;
-  rateLimit: RateLimit | null;
-  latencyMs: number;
-  concurrency: number;
-  skipNaive: boolean;
-  skipRebalance: boolean;
-  naiveNumbers: number;
-  warmUpWrites: number;
-  plivoUrl?: string;
-  plivoAuthId?: string;
-  plivoAuthToken?: string;
-  json: boolean;
-}
-
-export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      numbers: { type: 'string', default: '1000' },
-      lines: { type: 'string', default: '10' },
-      'rate-limit': { type: 'string', default: '300/5s' },
-      'no-rate-limit': { type: 'boolean', default: false },
-      'latency-ms': { type: 'string', default: '0' },
-      concurrency: { type: 'string', default: '16' },
-      'skip-naive': { type: 'boolean', default: false },
-      'skip-rebalance': { type: 'boolean', default: false },
-      'warm-up-writes': { type: 'string', default: '4000' },
-      'naive-numbers': { type: 'string' },
-      'plivo-url': { type: 'string' },
-      'plivo-auth-id': { type: 'string' },
-      'plivo-auth-token': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  const int = (name: string, text: string, min: number, max: number) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}; got "${text}"`);
-    return value;
-  };
-  const numbers = int('numbers', values.numbers, 1, 100_000);
-  const lines = int('lines', values.lines, 1, 50);
-  if (numbers < lines) throw new Error('--numbers must be at least --lines');
-  if (Math.ceil(numbers / lines) > 10_000) throw new Error('at most 10,000 numbers per line: raise --lines');
-  return {
-    numbers,
-    lines,
-    rateLimit: values['no-rate-limit'] ? null : parseRateLimit(values['rate-limit'], '--rate-limit'),
-    latencyMs: int('latency-ms', values['latency-ms'], 0, 60_000),
-    concurrency: int('concurrency', values.concurrency, 1, 256),
-    skipNaive: values['skip-naive'],
-    skipRebalance: values['skip-rebalance'],
-    warmUpWrites: int('warm-up-writes', values['warm-up-writes'], 0, 1_000_000),
-    naiveNumbers: values['naive-numbers'] === undefined ? Math.min(numbers, 200) : int('naive-numbers', values['naive-numbers'], 1, 100_000),
-    ...(values['plivo-url'] ? { plivoUrl: values['plivo-url'] } : {}),
-    ...(values['plivo-auth-id'] ? { plivoAuthId: values['plivo-auth-id'] } : {}),
-    ...(values['plivo-auth-token'] ? { plivoAuthToken: values['plivo-auth-token'] } : {}),
-    json: values.json,
-    help: values.help,
-  };
-}
+import { FUNCTION_MEMORY_MB } from '../stack/function-memory.js';
+import { HELP, parseBenchArgs, spread, US_PREFIXES, type BenchOptions } from './args.js';
+import { CallLog } from './call-log.js';
+import { round, unitsLessIdle, type BenchContext } from './context.js';
+import { costPer1000Numbers, gbSeconds, type CostEstimate } from './cost.js';
+import { startDynamoDbMeter } from './dynamodb-meter.js';
+import { lowerBoundCalls, measureOrders, type OrderLine, type OrdersMeasurement } from './orders.js';
+import { prefill } from './prefill.js';
+import { PRICES, PRICES_REGION, PRICES_TAKEN } from './prices.js';
+import { runRebalanceBench, type RebalanceResult } from './rebalance.js';
+import { runScanBench, type ScanResult } from './scan.js';
+import { callsPerWindow } from './windows.js';
 
 /**
  * DynamoDB Local is a JVM: its first thousand or so writes run ~4× slower than later ones while
@@ -110,7 +34,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
  * local stack is warm, and DynamoDB itself has no warm-up, so the bench warms it before measuring:
  * transactions of 99 puts on scratch items that expire (TTL), outside the order's keys.
  */
-export async function warmUpDynamoDb(stack: LocalStack, items: number): Promise<void> {
+async function warmUpDynamoDb(stack: LocalStack, items: number): Promise<void> {
   const db = createDocumentClient({ DYNAMODB_ENDPOINT: stack.dynamodbEndpoint });
   const expiresAt = Math.floor(Date.now() / 1000) + 600;
   for (let i = 0; i < items; i += 99) {
@@ -125,9 +49,22 @@ export async function warmUpDynamoDb(stack: LocalStack, items: number): Promise<
   db.destroy();
 }
 
-/** Quantities per line: as even as possible. */
-export function spread(numbers: number, lines: number): number[] {
-  return Array.from({ length: lines }, (_, i) => Math.floor(numbers / lines) + (i < numbers % lines ? 1 : 0));
+/** The order's lines: `numbers` spread over `lines` lines cycling through the area codes. */
+function orderLines(numbers: number, lines: number): OrderLine[] {
+  return spread(numbers, lines).map((quantity, i) => ({ countryIso: 'US', numberType: 'local', prefix: US_PREFIXES[i % US_PREFIXES.length] as string, quantity }));
+}
+
+/** Quantities per area code of a list of lines. */
+function byPrefix(lines: readonly OrderLine[]): Map<string, number> {
+  const held = new Map<string, number>();
+  for (const line of lines) held.set(line.prefix, (held.get(line.prefix) ?? 0) + line.quantity);
+  return held;
+}
+
+/** What the pool holds per US area code, from the sandbox's ground truth (prefilled numbers and every order's). */
+function poolHeldByPrefix(sandbox: PlivoSandbox, poolUuid: string, prefixes: readonly string[]): Map<string, number> {
+  const members = sandbox.snapshot().pools[poolUuid]?.members ?? [];
+  return new Map(prefixes.map((prefix) => [prefix, members.filter((m) => m.number.startsWith(`1${prefix}`)).length]));
 }
 
 interface NaiveResult {
@@ -165,128 +102,223 @@ async function runNaive(stack: LocalStack, options: BenchOptions, numbers: numbe
   return { numbers, plivoCalls: calls, plivoCallsPerNumber: calls / numbers, wallSeconds, secondsPerNumber: wallSeconds / numbers };
 }
 
+/** Counts behind the cost estimate, and the estimate (US dollars per 1,000 numbers). */
+interface CostResult {
+  numbers: number;
+  stateTransitions: number;
+  lambdaRequests: number;
+  lambdaGbSeconds: number;
+  lambdaMemoryMb: number;
+  dynamoDbReadUnits: number;
+  dynamoDbWriteUnits: number;
+  /** Conditional writes refused (counted as one write unit each, two in a transaction). */
+  dynamoDbFailedWrites: number;
+  dynamoDbRequests: number;
+  dynamoDbRequestsByOperation: Record<string, number>;
+  dynamoDbUnitsByOperation: Record<string, number>;
+  /** Units per second of the idle stack, taken off. */
+  dynamoDbIdleUnitsPerSecond: { read: number; write: number };
+  usdPer1000Numbers: CostEstimate;
+  prices: { region: string; taken: string };
+}
+
+function costOf(measurement: OrdersMeasurement, ctx: BenchContext): CostResult {
+  const numbers = measurement.orders.reduce((sum, order) => sum + order.provisioned, 0);
+  const units = unitsLessIdle(measurement.dynamoDb, measurement.wallSeconds, ctx.idleUnitsPerSecond);
+  const counts = {
+    numbers,
+    stateTransitions: measurement.orders.reduce((sum, order) => sum + order.transitions, 0),
+    lambdaRequests: measurement.orders.reduce((sum, order) => sum + order.lambdaInvocations, 0),
+    lambdaGbSeconds: gbSeconds(measurement.orders.flatMap((order) => order.invocationMs), FUNCTION_MEMORY_MB),
+    dynamoDbReadUnits: units.read,
+    dynamoDbWriteUnits: units.write,
+  };
+  const estimate = costPer1000Numbers(counts, PRICES);
+  const rounded = Object.fromEntries(Object.entries(estimate).map(([key, usd]) => [key, round(usd, 5)])) as unknown as CostEstimate;
+  return {
+    ...counts,
+    lambdaGbSeconds: round(counts.lambdaGbSeconds, 2),
+    lambdaMemoryMb: FUNCTION_MEMORY_MB,
+    dynamoDbReadUnits: round(units.read, 1),
+    dynamoDbWriteUnits: round(units.write, 1),
+    dynamoDbFailedWrites: measurement.dynamoDb.failedWrites,
+    dynamoDbRequests: measurement.dynamoDb.requests,
+    dynamoDbRequestsByOperation: measurement.dynamoDb.byOperation,
+    dynamoDbUnitsByOperation: measurement.dynamoDb.unitsByOperation,
+    dynamoDbIdleUnitsPerSecond: { read: round(ctx.idleUnitsPerSecond.read, 2), write: round(ctx.idleUnitsPerSecond.write, 2) },
+    usdPer1000Numbers: rounded,
+    prices: { region: PRICES_REGION, taken: PRICES_TAKEN },
+  };
+}
+
+/** DynamoDB units the idle stack consumes per second, over `ms`. */
+async function idleRate(ctx: Pick<BenchContext, 'meter'>, ms: number): Promise<BenchContext['idleUnitsPerSecond']> {
+  const before = ctx.meter.snapshot();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = ctx.meter.snapshot();
+  return { read: ((after.readUnits - before.readUnits) * 1000) / ms, write: ((after.writeUnits - before.writeUnits) * 1000) / ms };
+}
+
+interface ConcurrentResult {
+  orders: number;
+  /** Each order's numbers, status and completion time (s from the common start). */
+  perOrder: { numbers: number; provisioned: number; status: string; seconds: number }[];
+  spreadSeconds: number;
+  /** One order of the smallest size, alone, before. */
+  alone: { numbers: number; seconds: number; status: string; plivoCalls: number };
+  /** The smallest order's time among the others over its time alone. */
+  smallestSlowdown: number;
+}
+
 export async function runBench(options: BenchOptions, say: (line: string) => void = () => undefined) {
-  const counter = new PlivoCallCounter();
-  // When each call was made, to show how the rate limit's windows were used.
-  const callTimes: number[] = [];
+  const calls = new CallLog();
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
   sampler.unref();
-  const stack = await startLocalStack({
-    apiPort: 0,
-    sandboxPort: 0,
-    sfnPort: 0,
-    dynamodbPort: 0,
-    rateLimit: options.rateLimit,
-    sandboxLatencyMs: options.latencyMs,
-    concurrency: options.concurrency,
-    onPlivoAttempt: (attempt) => {
-      counter.record(attempt);
-      callTimes.push(Date.now());
-    },
-    ...(options.plivoUrl ? { plivoUrl: options.plivoUrl } : {}),
-    ...(options.plivoAuthId ? { plivoAuthId: options.plivoAuthId } : {}),
-    ...(options.plivoAuthToken ? { plivoAuthToken: options.plivoAuthToken } : {}),
-  });
+  const closers: (() => Promise<void>)[] = [];
   try {
+    const dynamodb = await startDynamoDbLocal({ port: 0 });
+    closers.push(() => dynamodb.stop());
+    const meter = await startDynamoDbMeter(dynamodb.endpoint);
+    closers.push(() => meter.close());
+    const stack = await startLocalStack({
+      apiPort: 0,
+      sandboxPort: 0,
+      sfnPort: 0,
+      dynamodbUrl: meter.url,
+      rateLimit: options.rateLimit,
+      sandboxLatencyMs: options.latencyMs,
+      concurrency: options.concurrency,
+      // Never on its own: a scheduled pass over a prefilled account would spend the order's budget.
+      reconcileIntervalSeconds: 0,
+      onPlivoAttempt: calls.record,
+      ...(options.plivoUrl ? { plivoUrl: options.plivoUrl } : {}),
+      ...(options.plivoAuthId ? { plivoAuthId: options.plivoAuthId } : {}),
+      ...(options.plivoAuthToken ? { plivoAuthToken: options.plivoAuthToken } : {}),
+    });
+    closers.push(() => stack.close());
+    const sfn = createSfnClient({ SFN_ENDPOINT: stack.sfnEndpoint, AWS_REGION: 'us-east-1' });
+    closers.push(async () => sfn.destroy());
+    const sandbox = stack.sandbox;
     const setup = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
-    const poolUuid = poolUuidOf(await setup.createPowerpack({ name: 'bench' }));
+    const newPool = async (name: string) => {
+      const create = () => setup.createPowerpack({ name });
+      return poolUuidOf(await (sandbox ? sandbox.withoutRateLimit(create) : create()));
+    };
+    const poolUuid = await newPool('bench');
+    const ctx: BenchContext = { stack, sandbox, calls, meter, sfn, rateLimit: options.rateLimit, idleUnitsPerSecond: { read: 0, write: 0 } };
+
+    const orderSizes = spread(options.numbers, options.concurrentOrders);
+    const orders = orderSizes.map((size) => orderLines(size, options.lines));
+    const allLines = orders.flat();
+    let prefilled = null as { numbers: number; seconds: number } | null;
+    if (options.prefill > 0 && sandbox) {
+      say(`Prefilling the pool with ${options.prefill} numbers of the order's area codes (sandbox limit off, not counted)…`);
+      const prefixes = [...byPrefix(allLines).keys()];
+      prefilled = await prefill(sandbox, spread(options.prefill, prefixes.length).map((quantity, i) => ({ prefix: prefixes[i] as string, quantity })), poolUuid);
+      prefilled.seconds = round(prefilled.seconds);
+    }
     if (options.warmUpWrites > 0) {
       say(`Warming DynamoDB Local up (${options.warmUpWrites} writes)…`);
       await warmUpDynamoDb(stack, options.warmUpWrites);
     }
-    // Start measuring from a clean count, at the start of a rate-limit window (as a fresh account would).
-    if (options.rateLimit) await sleep(options.rateLimit.windowMs - (Date.now() % options.rateLimit.windowMs));
-    stack.sandbox?.snapshot();
-    const sandboxBefore = stack.sandbox?.snapshot().requests;
-    counter.reset();
-    callTimes.length = 0;
-    const quantities = spread(options.numbers, options.lines);
-    const lines = quantities.map((quantity, i) => ({ countryIso: 'US', numberType: 'local', prefix: US_PREFIXES[i % US_PREFIXES.length], quantity }));
-    say(`Ordering ${options.numbers} numbers in ${options.lines} lines (rate limit ${formatRateLimit(options.rateLimit)}, sandbox latency ${options.latencyMs} ms)…`);
-    const started = Date.now();
-    const response = await fetch(`${stack.apiUrl}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
-      body: JSON.stringify({ poolUuid, lines }),
-    });
-    const accepted = (await response.json()) as { orderId: string; executionArn: string; error?: string };
-    if (response.status !== 202) throw new Error(`order refused (${response.status}): ${accepted.error ?? ''}`);
-    const execution = await stack.stepFunctions.waitForExecution(accepted.executionArn);
-    const wallSeconds = (Date.now() - started) / 1000;
-    const order = await stack.store.orders.get(accepted.orderId);
-    const orderLines = await stack.store.lines.list(accepted.orderId);
-    const stats = stack.stepFunctions.stats(accepted.executionArn);
-    const calls = counter.snapshot();
-    const windowMs = options.rateLimit?.windowMs ?? 1_000;
-    const callsPerWindow: number[] = [];
-    for (const at of callTimes) {
-      const index = Math.floor((at - started) / windowMs);
-      while (callsPerWindow.length <= index) callsPerWindow.push(0);
-      callsPerWindow[index] = (callsPerWindow[index] ?? 0) + 1;
-    }
+    ctx.idleUnitsPerSecond = await idleRate(ctx, 2_000);
 
-    // Ground truth from the sandbox: every call it answered, and where every rented number is.
-    let sandboxCalls: number | null = null;
-    let http429 = 0;
-    let numbersLost: number | null = null;
-    if (stack.sandbox) {
-      const truth = stack.sandbox.snapshot();
-      sandboxCalls = truth.requests.total - (sandboxBefore?.total ?? 0);
-      for (const [route, counts] of Object.entries(truth.requests.byRoute)) {
-        http429 += (counts['429'] ?? 0) - (sandboxBefore?.byRoute[route]?.['429'] ?? 0);
-      }
-      const inAccount = new Set(truth.numbers.map((n) => n.number));
-      const inPool = new Set((truth.pools[poolUuid]?.members ?? []).map((m) => m.number));
-      const numbers = await stack.store.numbers.list(accepted.orderId, undefined);
-      numbersLost = numbers.filter(
-        (n) => !((n.status === 'VERIFIED' && inPool.has(n.number)) || (n.status === 'RELEASED' && !inAccount.has(n.number))),
-      ).length;
+    let concurrent: ConcurrentResult | null = null;
+    let alone: OrdersMeasurement | null = null;
+    if (options.concurrentOrders > 1) {
+      const smallest = Math.min(...orderSizes);
+      say(`One order of ${smallest} numbers alone first…`);
+      alone = await measureOrders(ctx, poolUuid, [orderLines(smallest, options.lines)]);
     }
-    const provisioned = orderLines.reduce((sum, line) => sum + line.verified, 0);
-    const groups = orderLines.reduce((sum, line) => sum + line.plan.length, 0);
-    const searches = calls.byRoute['GET AvailableNumberGroup/'] ?? 0;
-    const lowerBoundCalls = searches + groups + provisioned + Math.ceil(provisioned / 20);
+    say(
+      `Ordering ${options.numbers} numbers in ${options.concurrentOrders > 1 ? `${options.concurrentOrders} orders of ` : ''}${options.lines} lines ` +
+        `(rate limit ${formatRateLimit(options.rateLimit)}, sandbox latency ${options.latencyMs} ms${options.prefill ? `, pool prefilled with ${options.prefill}` : ''})…`,
+    );
+    const measurement = await measureOrders(ctx, poolUuid, orders);
+    const provisioned = measurement.orders.reduce((sum, order) => sum + order.provisioned, 0);
+    const transitions = measurement.orders.reduce((sum, order) => sum + order.transitions, 0);
+    const lambdaInvocations = measurement.orders.reduce((sum, order) => sum + order.lambdaInvocations, 0);
+    const statuses = [...new Set(measurement.orders.map((order) => order.status))];
+    const lost = measurement.orders.map((order) => order.numbersLost);
+    const bound = lowerBoundCalls(measurement);
     const rateLimitPerSecond = options.rateLimit ? options.rateLimit.requests / (options.rateLimit.windowMs / 1000) : null;
-    const lowerBoundSeconds = rateLimitPerSecond ? lowerBoundCalls / rateLimitPerSecond : null;
-    const lambdaInvocations = stats.totalLambdaInvocations;
+    const lowerBoundSeconds = rateLimitPerSecond ? bound / rateLimitPerSecond : null;
+    const byFunction: Record<string, number> = {};
+    for (const order of measurement.orders) for (const [name, count] of Object.entries(order.lambdaInvocationsByFunction)) byFunction[name] = (byFunction[name] ?? 0) + count;
+    if (alone) {
+      const [single] = alone.orders;
+      const times = measurement.orders.map((order) => order.seconds);
+      const smallestIndex = measurement.orders.reduce((best, order, i) => (order.requested < (measurement.orders[best]?.requested ?? Infinity) ? i : best), 0);
+      concurrent = {
+        orders: options.concurrentOrders,
+        perOrder: measurement.orders.map((order) => ({ numbers: order.requested, provisioned: order.provisioned, status: order.status, seconds: round(order.seconds) })),
+        spreadSeconds: round(Math.max(...times) - Math.min(...times)),
+        alone: { numbers: single?.requested ?? 0, seconds: round(single?.seconds ?? 0), status: single?.status ?? 'none', plivoCalls: alone.calls.total },
+        smallestSlowdown: round((measurement.orders[smallestIndex]?.seconds ?? 0) / Math.max(0.001, single?.seconds ?? 0), 2),
+      };
+    }
     const result = {
       numbers: options.numbers,
       lines: options.lines,
-      orderStatus: order.status,
-      executionStatus: execution.status,
+      orderStatus: statuses.length === 1 ? (statuses[0] as string) : statuses.join('/'),
+      executionStatus: [...new Set(measurement.orders.map((order) => order.executionStatus))].join('/'),
       provisioned,
-      wallSeconds: round(wallSeconds),
-      plivoCalls: calls.total,
-      plivoCallsBySandbox: sandboxCalls,
-      plivoCallsAgree: sandboxCalls === null ? null : sandboxCalls === calls.total,
-      plivoCallsByEndpoint: calls.byRoute,
-      plivoRetries: calls.retries,
-      /** Calls made in each rate-limit window (or second, without a limit) from the order's start. */
-      callsPerWindow,
-      plivoCallsPerNumber: round(calls.total / Math.max(1, provisioned), 4),
-      lowerBoundCalls,
+      prefill: options.prefill,
+      prefilled,
+      wallSeconds: round(measurement.wallSeconds),
+      plivoCalls: measurement.calls.total,
+      plivoCallsBySandbox: measurement.sandboxCalls,
+      plivoCallsAgree: measurement.sandboxCalls === null ? null : measurement.sandboxCalls === measurement.calls.total,
+      plivoCallsByEndpoint: measurement.calls.byRoute,
+      plivoRetries: measurement.calls.retries,
+      /** Calls made in each rate-limit window (or second, without a limit) from the orders' start. */
+      callsPerWindow: callsPerWindow(measurement.callTimes, measurement.startedAt, options.rateLimit?.windowMs ?? 1_000),
+      plivoCallsPerNumber: round(measurement.calls.total / Math.max(1, provisioned), 4),
+      lowerBoundCalls: bound,
       rateLimit: formatRateLimit(options.rateLimit),
       rateLimitPerSecond,
       lowerBoundSeconds: lowerBoundSeconds === null ? null : round(lowerBoundSeconds),
-      timeRatio: lowerBoundSeconds ? round(wallSeconds / lowerBoundSeconds, 3) : null,
-      rateLimitShareUsed: rateLimitPerSecond ? round(calls.total / wallSeconds / rateLimitPerSecond, 3) : null,
-      http429,
-      transitions: stats.transitions,
-      transitionsPerNumber: round(stats.transitions / Math.max(1, provisioned), 4),
+      timeRatio: lowerBoundSeconds ? round(measurement.wallSeconds / lowerBoundSeconds, 3) : null,
+      rateLimitShareUsed: rateLimitPerSecond ? round(measurement.calls.total / measurement.wallSeconds / rateLimitPerSecond, 3) : null,
+      http429: measurement.http429,
+      transitions,
+      transitionsPerNumber: round(transitions / Math.max(1, provisioned), 4),
       lambdaInvocations,
       lambdaInvocationsPerNumber: round(lambdaInvocations / Math.max(1, provisioned), 4),
-      lambdaInvocationsByFunction: stats.lambdaInvocations,
-      peakPayloadBytes: stats.maxPayloadBytes,
-      numbersLost,
-      peakRssMiB: round(peakRss / 1024 / 1024, 1),
+      lambdaInvocationsByFunction: byFunction,
+      peakPayloadBytes: Math.max(...measurement.orders.map((order) => order.peakPayloadBytes)),
+      numbersLost: lost.includes(null) ? null : lost.reduce((sum: number, n) => sum + (n ?? 0), 0),
+      peakRssMiB: 0,
       latencyMs: options.latencyMs,
+      cost: provisioned > 0 ? costOf(measurement, ctx) : null,
+      concurrent,
       naive: null as (NaiveResult & { callsRatio: number }) | null,
       rebalance: null as RebalanceResult | null,
+      poolRebalance: null as RebalanceResult | null,
+      scan: null as ScanResult | null,
     };
-    if (!options.skipRebalance && order.status === 'COMPLETED') {
+    if (!options.skipRebalance && statuses.length === 1 && statuses[0] === 'COMPLETED') {
       say('Rebalance: one run over the pool, one rule per area code, each 5% short…');
-      result.rebalance = await runRebalanceBench(stack, counter, poolUuid, lines);
+      const held = sandbox ? poolHeldByPrefix(sandbox, poolUuid, [...byPrefix(allLines).keys()]) : byPrefix(allLines);
+      result.rebalance = await runRebalanceBench(ctx, poolUuid, held);
+    }
+    if (options.poolSize > 0 && sandbox) {
+      say(`Rebalance of a pool of ${options.poolSize} numbers under ${options.rules} rules: prefilling it…`);
+      const pool = await newPool('bench-rebalance');
+      const targets = spread(options.poolSize, options.rules).map((quantity, i) => ({ prefix: US_PREFIXES[i] as string, quantity }));
+      await prefill(sandbox, targets, pool);
+      say('…and one scheduled run over it');
+      result.poolRebalance = await runRebalanceBench(ctx, pool, new Map(targets.map((t) => [t.prefix, t.quantity])));
+    }
+    if (options.scanSize > 0 && sandbox) {
+      const held = sandbox.snapshot().numbers.length;
+      if (held < options.scanSize) {
+        say(`Scan: topping the account up from ${held} to ${options.scanSize} numbers (unpooled)…`);
+        await prefill(sandbox, spread(options.scanSize - held, US_PREFIXES.length).map((quantity, i) => ({ prefix: US_PREFIXES[i] as string, quantity })).filter((t) => t.quantity > 0));
+      }
+      say('Scan: the reconciler until one whole pass over the account…');
+      result.scan = await runScanBench(ctx);
     }
     if (!options.skipNaive) {
       say(`Naive baseline: ${options.naiveNumbers} numbers, one at a time…`);
@@ -297,74 +329,18 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     return result;
   } finally {
     clearInterval(sampler);
-    await stack.close();
+    for (const close of closers.reverse()) await close().catch(() => undefined);
   }
 }
 
-interface RebalanceResult {
-  rules: number;
-  poolNumbers: number;
-  ordered: number;
-  plivoCalls: number;
-  plivoCallsByEndpoint: Record<string, number>;
-  /** Listing pages per rule: ceil(numbers of the rule / 20). */
-  lowerBoundCalls: number;
-  wallSeconds: number;
-  orderStatus: string | null;
-}
-
-/**
- * One scheduled rebalance run over the bench's pool (as the EventBridge schedule would start it):
- * a rule per area code, its target 5% above what the order put in the pool, so every rule orders.
- * Measures the run itself (counting and the cost searches), then waits for the order it placed.
- */
-async function runRebalanceBench(stack: LocalStack, counter: PlivoCallCounter, poolUuid: string, lines: readonly { prefix: string | undefined; quantity: number }[]): Promise<RebalanceResult> {
-  const byPrefix = new Map<string, number>();
-  for (const line of lines) byPrefix.set(line.prefix ?? '', (byPrefix.get(line.prefix ?? '') ?? 0) + line.quantity);
-  const rules = [...byPrefix].map(([prefix, held]) => {
-    const target = held + Math.max(1, Math.round(held * 0.05));
-    return { countryIso: 'US', numberType: 'local', prefix, min: target, target, max: target * 2 };
-  });
-  const put = await fetch(`${stack.apiUrl}/pools/${poolUuid}/policy`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
-    body: JSON.stringify({ rules }),
-  });
-  if (put.status !== 200) throw new Error(`policy refused (${put.status}): ${await put.text()}`);
-  counter.reset();
-  const started = Date.now();
-  await stack.rebalancer.runOnce();
-  const wallSeconds = (Date.now() - started) / 1000;
-  const calls = counter.snapshot();
-  const [run] = await stack.store.pools.runs.list(poolUuid, 1);
-  const ordered = (run?.rules ?? []).reduce((sum, r) => sum + (r.decision === 'order' || r.decision === 'capped' ? r.quantity : 0), 0);
-  let orderStatus: string | null = null;
-  if (run?.orderId) {
-    const placed = await stack.store.orders.get(run.orderId);
-    await stack.stepFunctions.waitForExecution(placed.executionArn ?? '');
-    orderStatus = (await stack.store.orders.get(run.orderId)).status;
-  }
-  const poolNumbers = [...byPrefix.values()].reduce((a, b) => a + b, 0);
-  return {
-    rules: rules.length,
-    poolNumbers,
-    ordered,
-    plivoCalls: calls.total,
-    plivoCallsByEndpoint: calls.byRoute,
-    lowerBoundCalls: [...byPrefix.values()].reduce((sum, held) => sum + Math.max(1, Math.ceil(held / 20)), 0) + rules.length,
-    wallSeconds: round(wallSeconds),
-    orderStatus,
-  };
-}
-
-function round(value: number, digits = 2): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
-}
+const usd = (value: number) => `$${value.toFixed(4)}`;
 
 export function formatTable(result: Awaited<ReturnType<typeof runBench>>): string {
   const rows: [string, unknown][] = [
-    ['order', `${result.orderStatus} (${result.provisioned}/${result.numbers} numbers, ${result.lines} lines)`],
+    ['order', `${result.orderStatus} (${result.provisioned}/${result.numbers} numbers, ${result.lines} lines${result.concurrent ? ` per order, ${result.concurrent.orders} orders` : ''})`],
+  ];
+  if (result.prefilled) rows.push(['pool prefilled with', `${result.prefilled.numbers} numbers (${result.prefilled.seconds} s, not measured)`]);
+  rows.push(
     ['wall time', `${result.wallSeconds} s`],
     ['Plivo calls (client / sandbox)', `${result.plivoCalls} / ${result.plivoCallsBySandbox ?? 'n/a'}${result.plivoCallsAgree === false ? '  ← DISAGREE' : ''}`],
     ['Plivo calls per number', result.plivoCallsPerNumber],
@@ -381,11 +357,43 @@ export function formatTable(result: Awaited<ReturnType<typeof runBench>>): strin
     ['peak memory (RSS)', `${result.peakRssMiB} MiB`],
     ['calls per window', result.callsPerWindow.join(' ')],
     ['calls by endpoint', Object.entries(result.plivoCallsByEndpoint).map(([k, v]) => `${k}: ${v}`).join('; ')],
-  ];
-  if (result.rebalance) {
-    const r = result.rebalance;
-    rows.push(['rebalance run: Plivo calls', `${r.plivoCalls} (lower bound ${r.lowerBoundCalls}: a listing page per 20 pool numbers per rule, one price search per short rule) for ${r.poolNumbers} pool numbers, ${r.rules} rules`]);
-    rows.push(['rebalance run: time, ordered', `${r.wallSeconds} s; ordered ${r.ordered} numbers, order ${r.orderStatus ?? 'none'}`]);
+  );
+  if (result.concurrent) {
+    const c = result.concurrent;
+    rows.push(['orders: completion times', c.perOrder.map((o) => `${o.seconds} s (${o.numbers}, ${o.status})`).join('; ')]);
+    rows.push(['orders: spread (max − min)', `${c.spreadSeconds} s`]);
+    rows.push(['smallest order alone', `${c.alone.seconds} s for ${c.alone.numbers} numbers (${c.alone.status}, ${c.alone.plivoCalls} calls)`]);
+    rows.push(['smallest order: time / alone', c.smallestSlowdown]);
+  }
+  if (result.cost) {
+    const c = result.cost;
+    const u = c.usdPer1000Numbers;
+    rows.push(['Lambda GB-seconds', `${c.lambdaGbSeconds} (${c.lambdaRequests} invocations at ${c.lambdaMemoryMb} MB, durations from the execution histories)`]);
+    rows.push([
+      'DynamoDB request units',
+      `${c.dynamoDbReadUnits} read, ${c.dynamoDbWriteUnits} write (ConsumedCapacity of ${c.dynamoDbRequests} requests; ${c.dynamoDbFailedWrites} refused writes at 1 unit; idle ${c.dynamoDbIdleUnitsPerSecond.read}/s read taken off)`,
+    ]);
+    rows.push([
+      `AWS cost per 1,000 numbers (${c.prices.region}, prices of ${c.prices.taken})`,
+      `${usd(u.total)}: Step Functions ${usd(u.stepFunctions)}, Lambda requests ${usd(u.lambdaRequests)}, Lambda duration ${usd(u.lambdaDuration)}, DynamoDB reads ${usd(u.dynamoDbReads)}, writes ${usd(u.dynamoDbWrites)}`,
+    ]);
+  }
+  const rebalanceRows = (label: string, r: RebalanceResult) => {
+    rows.push([`${label}: run's Plivo calls`, `${r.plivoCalls} (${r.plivoCallsPerRule} per rule; lower bound ${r.lowerBoundCalls}: a listing page per 20 pool numbers per rule, one price search per short rule) for ${r.poolNumbers} pool numbers, ${r.rules} rules`]);
+    rows.push([`${label}: its order's calls`, `${r.orderPlivoCalls} for ${r.ordered} numbers ordered, order ${r.orderStatus ?? 'none'}`]);
+    rows.push([`${label}: time`, `run ${r.wallSeconds} s; order done at ${r.orderSeconds ?? 'n/a'} s; DynamoDB ${r.dynamoDbUnits.read} read / ${r.dynamoDbUnits.write} write units`]);
+  };
+  if (result.rebalance) rebalanceRows('rebalance run', result.rebalance);
+  if (result.poolRebalance) rebalanceRows('pool-size rebalance', result.poolRebalance);
+  if (result.scan) {
+    const s = result.scan;
+    rows.push(['orphan scan: Plivo calls', `${s.plivoCalls} (lower bound ceil(${s.accountNumbers}/20) = ${s.lowerBoundCalls}) in ${s.invocations} reconciler invocation(s), ${s.seconds} s`]);
+    rows.push([
+      'orphan scan: busiest window',
+      `${s.busiestClockWindowCalls} calls in one clock window${s.busiestClockWindowShare === null ? '' : ` (${s.busiestClockWindowShare} of the limit)`}; ` +
+        `${s.busiestWindowCalls} in any window-long interval${s.busiestWindowShare === null ? '' : ` (${s.busiestWindowShare})`}; HTTP 429: ${s.http429 ?? 'n/a'}`,
+    ]);
+    rows.push(['orphan scan: cost counts', `${s.lambdaGbSeconds} GB-s; DynamoDB ${s.dynamoDbUnits.read} read / ${s.dynamoDbUnits.write} write units`]);
   }
   if (result.naive) {
     rows.push(['naive: calls per number', `${result.naive.plivoCallsPerNumber} (${result.naive.callsRatio}× ours)`]);
@@ -411,7 +419,7 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const result = await runBench(options, say);
   process.stdout.write(`${formatTable(result)}\n`);
-  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify({ ...result, pricesSources: Object.fromEntries(Object.entries(PRICES).map(([key, price]) => [key, price.source])) })}\n`);
   process.exit(result.numbersLost ? 1 : 0);
 }
 

@@ -27,6 +27,7 @@ import { explain } from './nag.js';
 import { NodeFunction } from './node-function.js';
 import type { Secrets } from './secrets.js';
 import type { OrdersTable } from './table.js';
+import { FUNCTION_MEMORY_MB } from './function-memory.js';
 
 export interface ThrottleSettings {
   /** Steady requests per second. */
@@ -75,7 +76,7 @@ export class OrdersApi extends Construct {
       // pool at Plivo (and order or release) synchronously: a pool too large for that is left to
       // the scheduled run (background.ts, 15 minutes).
       timeout: Duration.seconds(25),
-      memorySize: 512,
+      memorySize: FUNCTION_MEMORY_MB,
       logRetention: props.logRetention,
       environment: {
         // Resolving a regulatory line with numbers and the pool routes call Plivo (within the shared budget).

@@ -26,6 +26,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ORDER_ASL_FILE, ORDER_FUNCTIONS, type OrderFunctionKey } from '../../statemachines/order-functions.js';
 import { PlivoHttp } from '../../functions/lib/plivo/http.js';
+import { FUNCTION_MEMORY_MB } from './function-memory.js';
 import { NodeFunction } from './node-function.js';
 import { grantTaskResponse } from './grants.js';
 import type { Secrets } from './secrets.js';
@@ -135,7 +136,7 @@ export class WorkflowFunctions extends Construct {
           entry: handler,
           description: `number-orders workflow step ${directory} (${key.replace(/FunctionArn$/, '')} in ${ORDER_ASL_FILE})`,
           timeout,
-          memorySize: 512,
+          memorySize: FUNCTION_MEMORY_MB,
           ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
           logRetention: props.logRetention,
           environment: {

@@ -15,6 +15,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { explain } from './nag.js';
+import { FUNCTION_MEMORY_MB } from './function-memory.js';
 
 /** The repository root: NodejsFunction's project root, where package-lock.json and the handlers are. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,7 +40,7 @@ export interface NodeFunctionProps {
   entry: string;
   description: string;
   timeout: Duration;
-  /** @default 512 */
+  /** @default FUNCTION_MEMORY_MB (512) */
   memorySize?: number;
   environment?: Record<string, string>;
   /** @default none (the account's unreserved pool) */
@@ -81,7 +82,7 @@ export class NodeFunction extends Construct {
       description: props.description,
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,

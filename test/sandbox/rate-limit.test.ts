@@ -49,6 +49,30 @@ describe('rate limit (5 per 0.5 s here; 300 per 5 s by default)', () => {
     expect((await api(sandbox, 'GET', 'Number/')).status).toBe(200);
   });
 
+  it('admits every request while withoutRateLimit runs (a benchmark seeding the account), and limits again after it', async () => {
+    nextWindow();
+    const inside = await sandbox.withoutRateLimit(() => Promise.all(Array.from({ length: 12 }, () => api(sandbox, 'GET', 'Number/').then((a) => a.status))));
+    expect(new Set(inside)).toEqual(new Set([200]));
+    // Requests made while the limit was off took no slot: the window still has all five.
+    const after: number[] = [];
+    for (let i = 0; i < 6; i++) after.push((await api(sandbox, 'GET', 'Number/')).status);
+    expect(after).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('keeps the limit off until the last of overlapping withoutRateLimit calls ends, and on when one throws', async () => {
+    nextWindow();
+    let release = () => undefined as void;
+    const held = sandbox.withoutRateLimit(() => new Promise<void>((resolve) => (release = resolve)));
+    await expect(sandbox.withoutRateLimit(() => Promise.reject(new Error('seeding failed')))).rejects.toThrow('seeding failed');
+    const whileHeld = await Promise.all(Array.from({ length: 8 }, () => api(sandbox, 'GET', 'Number/').then((a) => a.status)));
+    expect(new Set(whileHeld)).toEqual(new Set([200]));
+    release();
+    await held;
+    const after: number[] = [];
+    for (let i = 0; i < 6; i++) after.push((await api(sandbox, 'GET', 'Number/')).status);
+    expect(after).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
   it('has no limit when rateLimit is null', async () => {
     const free = await startTestSandbox({ rateLimit: null });
     try {
