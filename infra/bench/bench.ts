@@ -379,7 +379,7 @@ export function formatTable(result: Awaited<ReturnType<typeof runBench>>): strin
     ]);
   }
   const rebalanceRows = (label: string, r: RebalanceResult) => {
-    rows.push([`${label}: run's Plivo calls`, `${r.plivoCalls} (${r.plivoCallsPerRule} per rule; lower bound ${r.lowerBoundCalls}: a listing page per 20 pool numbers per rule, one price search per short rule) for ${r.poolNumbers} pool numbers, ${r.rules} rules`]);
+    rows.push([`${label}: run's Plivo calls`, `${r.plivoCalls} (${r.plivoCallsPerRule} per rule; target ${r.targetCalls}: one count per rule, one price search per short rule, whatever the pool's size) for ${r.poolNumbers} pool numbers, ${r.rules} rules`]);
     rows.push([`${label}: its order's calls`, `${r.orderPlivoCalls} for ${r.ordered} numbers ordered, order ${r.orderStatus ?? 'none'}`]);
     rows.push([`${label}: time`, `run ${r.wallSeconds} s; order done at ${r.orderSeconds ?? 'n/a'} s; DynamoDB ${r.dynamoDbUnits.read} read / ${r.dynamoDbUnits.write} write units`]);
   };

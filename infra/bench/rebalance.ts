@@ -19,8 +19,8 @@ export interface RebalanceResult {
   /** Calls of the order the run placed, from the run's start to the order's end. */
   orderPlivoCalls: number;
   orderPlivoCallsByEndpoint: Record<string, number>;
-  /** Listing pages per rule (ceil(numbers of the rule / 20)) and one price search per short rule. */
-  lowerBoundCalls: number;
+  /** What a run may cost whatever the pool's size: one count per rule (Plivo's `total_count`) and one price search per short rule. */
+  targetCalls: number;
   /** The run alone (the scheduled Lambda's duration). */
   wallSeconds: number;
   orderSeconds: number | null;
@@ -70,7 +70,7 @@ export async function runRebalanceBench(ctx: BenchContext, poolUuid: string, hel
     plivoCallsByEndpoint: own.byRoute,
     orderPlivoCalls: order.total,
     orderPlivoCallsByEndpoint: order.byRoute,
-    lowerBoundCalls: [...held.values()].reduce((sum, count) => sum + Math.max(1, Math.ceil(count / 20)), 0) + rules.length,
+    targetCalls: 2 * rules.length,
     wallSeconds: round(wallSeconds),
     orderSeconds,
     orderStatus,

@@ -3,6 +3,7 @@
  * again (as its schedule would) until one whole pass over the account is done, and every Plivo
  * call it made is counted, with the busiest rate-limit window's share of the limit.
  */
+import type { ReconciliationReport } from '../../functions/lib/workflow/regulatory.js';
 import { busiestWindow, callsPerWindow } from './windows.js';
 import { countCalls } from './call-log.js';
 import { round, unitsLessIdle, type BenchContext } from './context.js';
@@ -11,20 +12,11 @@ import { gbSeconds } from './cost.js';
 import { FUNCTION_MEMORY_MB } from '../stack/function-memory.js';
 
 /** What the benchmark reads of a reconciler report. */
-export interface ScanReport {
-  orphansCheckedAt?: string;
-  /** A reconciler that scans in slices says when its pass is done (it may not exist yet). */
-  scanComplete?: boolean;
-}
+export type ScanReport = Pick<ReconciliationReport, 'accountPass'>;
 
-/**
- * Whether this invocation finished a whole pass over the account: the one place that knows how the
- * reconciler says so. A reconciler scanning in slices says `scanComplete`; one that reads the
- * account whole in one invocation moves `orphansCheckedAt`.
- */
-export function passComplete(report: ScanReport, checkedAtBefore: string | undefined): boolean {
-  if (typeof report.scanComplete === 'boolean') return report.scanComplete;
-  return report.orphansCheckedAt !== undefined && report.orphansCheckedAt !== checkedAtBefore;
+/** Whether this invocation finished a whole pass over the account (the reconciler reads it in slices). */
+export function passComplete(report: ScanReport): boolean {
+  return report.accountPass?.complete === true;
 }
 
 export interface ScanResult {
@@ -53,7 +45,6 @@ const MAX_INVOCATIONS = 1_000;
 export async function runScanBench(ctx: BenchContext): Promise<ScanResult> {
   const { stack, calls, meter, sandbox } = ctx;
   const accountNumbers = sandbox?.snapshot().numbers.length ?? 0;
-  const before = await stack.store.reconciliation.latest<ScanReport>();
   const sandboxBefore = sandbox?.snapshot().requests;
   const mark = calls.mark();
   const unitsBefore = meter.snapshot();
@@ -66,7 +57,7 @@ export async function runScanBench(ctx: BenchContext): Promise<ScanResult> {
     const report = (await calls.within('reconciler', () => stack.reconciler.runOnce())) as ScanReport;
     durations.push(Date.now() - invoked);
     invocations++;
-    if (passComplete(report, before?.orphansCheckedAt)) break;
+    if (passComplete(report)) break;
   }
   const seconds = (Date.now() - started) / 1000;
   const made = calls.since(mark, 'reconciler');

@@ -46,15 +46,10 @@ describe('invocationDurations', () => {
 });
 
 describe('passComplete', () => {
-  it('reads scanComplete when the reconciler reports it', () => {
-    expect(passComplete({ scanComplete: false, orphansCheckedAt: '2026-12-06T00:00:01Z' }, '2026-12-06T00:00:00Z')).toBe(false);
-    expect(passComplete({ scanComplete: true, orphansCheckedAt: '2026-12-06T00:00:00Z' }, '2026-12-06T00:00:00Z')).toBe(true);
-  });
-
-  it('otherwise takes a moved orphansCheckedAt as a whole pass', () => {
-    expect(passComplete({ orphansCheckedAt: '2026-12-06T00:00:01Z' }, '2026-12-06T00:00:00Z')).toBe(true);
-    expect(passComplete({ orphansCheckedAt: '2026-12-06T00:00:01Z' }, undefined)).toBe(true);
-    expect(passComplete({ orphansCheckedAt: '2026-12-06T00:00:00Z' }, '2026-12-06T00:00:00Z')).toBe(false);
-    expect(passComplete({}, undefined)).toBe(false);
+  it('reads the pass as the reconciler reports it: complete only when its slice reached the end', () => {
+    const pass = { offset: 20, total: 40, pages: 1, startedAt: '2026-12-06T00:00:00Z' };
+    expect(passComplete({ accountPass: { ...pass, complete: false } })).toBe(false);
+    expect(passComplete({ accountPass: { ...pass, complete: true } })).toBe(true);
+    expect(passComplete({})).toBe(false);
   });
 });
