@@ -60,10 +60,8 @@ describe('Verify reads what the order holds', () => {
     expect(await verifyListings('vc-fresh', '916', 40, fresh)).toBe(2);
   });
 
-  it('switches from listing to look-ups when the pool grew after the order was planned', async () => {
-    // The order is planned while the pool is fresh (its own pool); 200 of 503 arrive before its numbers.
-    const pool = poolUuidOf(await env.plivo.createPowerpack({ name: 'verify-grown' }));
-    await env.createOrder('vc-grown', { poolUuid: pool, lines: [{ countryIso: 'US', numberType: 'local', prefix: '503', quantity: 20 }] });
+  /** Runs the order with the pool filled by 200 numbers of `prefix` once the order is planned; Verify's listings. */
+  async function runFilledAfterPlan(orderId: string, pool: string, prefix: string): Promise<number> {
     let filled = false;
     class FillingLines extends LineRepository {
       override async savePlan(...args: Parameters<LineRepository['savePlan']>): ReturnType<LineRepository['savePlan']> {
@@ -72,19 +70,36 @@ describe('Verify reads what the order holds', () => {
         // so they are listed after the 200.
         if (!filled) {
           filled = true;
-          await prefill('503', 200, pool);
+          await prefill(prefix, 200, pool);
         }
         return saved;
       }
     }
     const store = { ...env.deps.store, lines: new FillingLines({ db: env.db, tableName: env.tableName, now: () => new Date() }) };
     const before = env.calls.snapshot().byRoute[LIST_ROUTE] ?? 0;
-    const { status } = await machine.run('vc-grown', { ...env.deps, store });
+    const { status } = await machine.run(orderId, { ...env.deps, store });
     expect(status).toBe('COMPLETED');
     expect(filled).toBe(true);
-    const listings = (env.calls.snapshot().byRoute[LIST_ROUTE] ?? 0) - before - 1;
+    expect((await env.store.numbers.list(orderId, undefined)).filter((n) => n.status === 'VERIFIED')).toHaveLength(20);
+    return (env.calls.snapshot().byRoute[LIST_ROUTE] ?? 0) - before - 1;
+  }
+
+  it('switches from listing to look-ups when the pool grew after the order was planned', async () => {
+    // The order is planned while the pool is fresh (its own pool); 200 of 503 arrive before its numbers.
+    const pool = poolUuidOf(await env.plivo.createPowerpack({ name: 'verify-grown' }));
+    await env.createOrder('vc-grown', { poolUuid: pool, lines: [{ countryIso: 'US', numberType: 'local', prefix: '503', quantity: 20 }] });
     // One page shows 220 members under 503: the 20 numbers are looked up (2 calls) instead of 10 more pages.
-    expect(listings).toBeLessThanOrEqual(3);
-    expect((await env.store.numbers.list('vc-grown', undefined)).filter((n) => n.status === 'VERIFIED')).toHaveLength(20);
+    expect(await runFilledAfterPlan('vc-grown', pool, '503')).toBe(3);
+  });
+
+  it("looks up at once when another order working in the pool asks for the same prefix", async () => {
+    const pool = poolUuidOf(await env.plivo.createPowerpack({ name: 'verify-shared' }));
+    // Another order of the pool, still working, planned 200 numbers of 801 (they are what fills the pool).
+    await env.createOrder('vc-other', { poolUuid: pool, lines: [{ countryIso: 'US', numberType: 'local', prefix: '801', quantity: 200 }] });
+    await env.store.orders.setStatus('vc-other', 'IN_PROGRESS');
+    await env.store.lines.savePlan('vc-other', 0, [{ groupId: 'g-801', quantity: 200, prefix: '801', region: null, numberType: 'local', setupRate: null, rentalRate: null }], 'ASSIGNING');
+    await env.createOrder('vc-shared', { poolUuid: pool, lines: [{ countryIso: 'US', numberType: 'local', prefix: '801', quantity: 20 }] });
+    // Without a first page to find it out: two look-ups.
+    expect(await runFilledAfterPlan('vc-shared', pool, '801')).toBe(2);
   });
 });

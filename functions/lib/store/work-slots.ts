@@ -9,6 +9,7 @@
  * that hold a slot or asked for one recently; so a small order placed behind a big one gets its
  * turn as soon as one of the big order's steps ends, instead of after all of them.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, type Table } from './table.js';
@@ -57,15 +58,19 @@ export function live(state: Partial<SlotState>, now: Date): SlotState {
   };
 }
 
-/** Tries at the item before giving up for this time (a refused step comes back later). */
-const WRITE_TRIES = 5;
+/**
+ * Tries at the item while other steps change it at the same moment (every line of an order starts
+ * at once), with a short jittered pause between them: contention is not a refusal.
+ */
+const WRITE_TRIES = 30;
+const RETRY_PAUSE_MS = { min: 5, spread: 45 };
 
 export class WorkSlotRepository {
   constructor(private readonly table: Table) {}
 
   /**
    * A slot for `leaseMs`, or undefined (the order is then counted as waiting for `waitingMs`).
-   * Undefined too when the item stayed contended for every try.
+   * Undefined too when the item stayed contended for every try (about a second).
    */
   async acquire(request: SlotRequest, leaseMs: number, waitingMs: number): Promise<Lease | undefined> {
     for (let attempt = 0; attempt < WRITE_TRIES; attempt++) {
@@ -86,8 +91,9 @@ export class WorkSlotRepository {
           }),
         );
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) continue;
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        await sleep(RETRY_PAUSE_MS.min + Math.random() * RETRY_PAUSE_MS.spread);
+        continue;
       }
       if (!admitted) return undefined;
       const until = new Date(now.getTime() + leaseMs);

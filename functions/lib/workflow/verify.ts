@@ -16,6 +16,7 @@ import { PlivoBadRequestError, PlivoError, PlivoOutcomeUnknownError } from '../e
 import type { PoolNumberFilters } from '../plivo/client.js';
 import { PLIVO_MAX_PAGE_SIZE } from '../plivo/paginate.js';
 import { lookupCalls, MAX_POOL_PREFIXES, poolMembersAmong, type PoolLookup } from '../plivo/pool-lookup.js';
+import { terminalOrderStatuses } from '../orders/model.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
 import { BatchedTransition } from './batched-transition.js';
@@ -54,17 +55,32 @@ function prefixesOf(line: LineItem, numbers: readonly NumberItem[]): string[] | 
 
 const overlaps = (a: readonly string[], b: readonly string[]): boolean => a.some((x) => b.some((y) => x.startsWith(y) || y.startsWith(x)));
 
+/** Orders of the pool looked at for the listing's bound; with more working at once, look-ups it is. */
+const MAX_ORDERS_CONSIDERED = 20;
+
 /**
- * The most the listing can hold: the pool's size at plan (unknown: no bound) plus what the order's
- * lines of the same kind and overlapping prefixes asked for.
+ * The most the listing can hold: the pool's size at plan (unknown: no bound) plus what the lines of
+ * the same kind and overlapping prefixes ask for — this order's, and those of the pool's other
+ * orders still working (they fill the pool meanwhile). Read only when this order alone would make
+ * the listing the cheaper read.
  */
-function listingBound(order: OrderItem, line: LineItem, lines: readonly LineItem[], prefixes: readonly string[]): number {
+async function listingBound(deps: WorkflowDeps, order: OrderItem, line: LineItem, prefixes: readonly string[], lookups: number): Promise<number> {
   if (order.poolSizeAtPlan === undefined) return Number.POSITIVE_INFINITY;
-  let bound = order.poolSizeAtPlan;
-  for (const other of lines) {
-    if (other.spec.countryIso !== line.spec.countryIso || poolTypeOf(other.spec.numberType) !== poolTypeOf(line.spec.numberType)) continue;
+  const sameKind = (other: LineItem): number => {
+    if (other.spec.countryIso !== line.spec.countryIso || poolTypeOf(other.spec.numberType) !== poolTypeOf(line.spec.numberType)) return 0;
     const theirs = isTollfree(other.spec.numberType) ? [''] : other.plan.map((group) => group.prefix ?? '');
-    if (overlaps(prefixes, theirs)) bound += other.requested;
+    return overlaps(prefixes, theirs) ? other.requested : 0;
+  };
+  let bound = order.poolSizeAtPlan;
+  for (const other of await deps.store.lines.list(order.orderId)) bound += sameKind(other);
+  if (listingCalls(bound) > lookups) return bound;
+  const others = (await deps.store.orders.activeInPool(order.request.poolUuid)).filter((id) => id !== order.orderId);
+  if (others.length > MAX_ORDERS_CONSIDERED) return Number.POSITIVE_INFINITY;
+  for (const orderId of others) {
+    const other = await deps.store.orders.find(orderId);
+    // An ended order's numbers are in the pool's size at plan, or (ended since) shown by the listing's first page.
+    if (!other || terminalOrderStatuses.includes(other.status)) continue;
+    for (const otherLine of await deps.store.lines.list(orderId)) bound += sameKind(otherLine);
   }
   return bound;
 }
@@ -146,7 +162,8 @@ export async function verifyLine(deps: WorkflowDeps, orderId: string, lineIndex:
   const verified = new BatchedTransition(deps.store, orderId, lineIndex, 'ASSIGNED', 'VERIFIED');
   const reader = new PoolReader(deps, order, line, waiting, verified, budget);
   const prefixes = prefixesOf(line, waiting);
-  const listCheaper = prefixes !== undefined && listingCalls(listingBound(order, line, await deps.store.lines.list(orderId), prefixes)) <= lookupCalls(waiting.length);
+  const lookups = lookupCalls(waiting.length);
+  const listCheaper = prefixes !== undefined && listingCalls(await listingBound(deps, order, line, prefixes, lookups)) <= lookups;
   let complete = listCheaper ? await reader.list(prefixes) : await reader.lookUp();
   // Plivo does not promise that a number it just added to a pool is listed at once. Before a
   // missing number is re-added (and, missing again, failed and released), look a few more times.

@@ -19,7 +19,7 @@ const WAITING_MS = 60_000;
 /** A slot outlives its step's budget by this much (a step that died frees its slot after). */
 const LEASE_MARGIN_MS = 30_000;
 
-const busy = (): Busy => ({ busy: true, more: true, waitSeconds: 5 + Math.floor(Math.random() * 11) });
+const busy = (): Busy => ({ busy: true, more: true, waitSeconds: 2 + Math.floor(Math.random() * 6) });
 
 /**
  * Runs `step` holding a slot (given up when it returns or throws), or answers `busy`. Without a
