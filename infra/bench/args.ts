@@ -16,6 +16,8 @@ Options:
   --concurrent-orders K
                       K orders POSTed at once, --numbers split evenly, each with --lines lines
                       (default 1); one order of the smallest size runs alone first, for comparison
+  --small-order N     one more order, of N numbers in one line, POSTed right after the others (a small
+                      order placed behind big ones): its time against its time alone
   --pool-size N       a rebalance run over a pool prefilled with N numbers, --rules rules (one per
                       area code), each 5% short: the run's calls per rule and its order's calls apart
   --rules R           rules of the --pool-size run (default 10, at most 16)
@@ -47,6 +49,8 @@ export interface BenchOptions {
   lines: number;
   prefill: number;
   concurrentOrders: number;
+  /** One more order of this many numbers (one line) placed behind the others; 0 = none. */
+  smallOrder: number;
   /** 0: no --pool-size run. */
   poolSize: number;
   rules: number;
@@ -79,6 +83,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
       lines: { type: 'string', default: '10' },
       prefill: { type: 'string', default: '0' },
       'concurrent-orders': { type: 'string', default: '1' },
+      'small-order': { type: 'string', default: '0' },
       'pool-size': { type: 'string', default: '0' },
       rules: { type: 'string', default: '10' },
       'scan-size': { type: 'string', default: '0' },
@@ -111,6 +116,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
     throw new Error(concurrentOrders > 1 ? `--numbers split over ${concurrentOrders} orders must give each order at least --lines (${lines}) numbers` : '--numbers must be at least --lines');
   }
   if (Math.ceil(Math.ceil(numbers / concurrentOrders) / lines) > 10_000) throw new Error('at most 10,000 numbers per line: raise --lines');
+  const smallOrder = int('small-order', values['small-order'], 0, 10_000);
   const rules = int('rules', values.rules, 1, US_PREFIXES.length);
   const poolSize = int('pool-size', values['pool-size'], 0, 100_000);
   if (poolSize > 0 && poolSize < rules) throw new Error(`--pool-size must be at least --rules (${rules}): every rule holds numbers`);
@@ -122,6 +128,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
     lines,
     prefill,
     concurrentOrders,
+    smallOrder,
     poolSize,
     rules,
     scanSize,

@@ -210,6 +210,8 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
 
     const orderSizes = spread(options.numbers, options.concurrentOrders);
     const orders = orderSizes.map((size) => orderLines(size, options.lines));
+    // A small order placed behind the others (POSTed last): what fair sharing is for.
+    if (options.smallOrder > 0) orders.push(orderLines(options.smallOrder, 1));
     const allLines = orders.flat();
     let prefilled = null as { numbers: number; seconds: number } | null;
     if (options.prefill > 0 && sandbox) {
@@ -226,13 +228,14 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
 
     let concurrent: ConcurrentResult | null = null;
     let alone: OrdersMeasurement | null = null;
-    if (options.concurrentOrders > 1) {
-      const smallest = Math.min(...orderSizes);
+    if (options.concurrentOrders > 1 || options.smallOrder > 0) {
+      const small = options.smallOrder > 0;
+      const smallest = small ? options.smallOrder : Math.min(...orderSizes);
       say(`One order of ${smallest} numbers alone first…`);
-      alone = await measureOrders(ctx, poolUuid, [orderLines(smallest, options.lines)]);
+      alone = await measureOrders(ctx, poolUuid, [orderLines(smallest, small ? 1 : options.lines)]);
     }
     say(
-      `Ordering ${options.numbers} numbers in ${options.concurrentOrders > 1 ? `${options.concurrentOrders} orders of ` : ''}${options.lines} lines ` +
+      `Ordering ${options.numbers} numbers in ${options.concurrentOrders > 1 ? `${options.concurrentOrders} orders of ` : ''}${options.lines} lines${options.smallOrder ? ` and ${options.smallOrder} more behind them` : ''} ` +
         `(rate limit ${formatRateLimit(options.rateLimit)}, sandbox latency ${options.latencyMs} ms${options.prefill ? `, pool prefilled with ${options.prefill}` : ''})…`,
     );
     const measurement = await measureOrders(ctx, poolUuid, orders);
@@ -251,7 +254,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       const times = measurement.orders.map((order) => order.seconds);
       const smallestIndex = measurement.orders.reduce((best, order, i) => (order.requested < (measurement.orders[best]?.requested ?? Infinity) ? i : best), 0);
       concurrent = {
-        orders: options.concurrentOrders,
+        orders: orders.length,
         perOrder: measurement.orders.map((order) => ({ numbers: order.requested, provisioned: order.provisioned, status: order.status, seconds: round(order.seconds) })),
         spreadSeconds: round(Math.max(...times) - Math.min(...times)),
         alone: { numbers: single?.requested ?? 0, seconds: round(single?.seconds ?? 0), status: single?.status ?? 'none', plivoCalls: alone.calls.total },

@@ -122,22 +122,38 @@ describe('InMemoryRateLimiter: turns between keys, customers first, the backgrou
     expect(served).toEqual(['order-big#0', 'order-small#0', 'order-big#1', 'order-big#2']);
   });
 
-  it('serves customers before background calls that waited longer', async () => {
-    const { clock, instance, served, call } = limiter(2, 1);
-    await instance.acquire();
-    await instance.acquire();
+  it('serves customers before background calls that waited longer, with a background turn after every (1 − share) / share customer tokens', async () => {
+    const { clock, instance, served, call } = limiter(10, 0.2);
+    for (let i = 0; i < 10; i++) await instance.acquire();
     // The window is spent; the reconciler queues first, an order after it.
     call({ key: 'reconciler', priority: 'background' }, 3);
     await settle();
-    call({ key: 'order-1', priority: 'customer' }, 2);
+    call({ key: 'order-1', priority: 'customer' }, 6);
     await settle();
     expect(served).toEqual([]);
     clock.nextWindow(WINDOW_MS);
     await settle();
-    expect(served).toEqual(['order-1#0', 'order-1#1']);
+    // Four customer tokens, then the reconciler's turn; once no customer waits, the rest of its share (2).
+    expect(served).toEqual(['order-1#0', 'order-1#1', 'order-1#2', 'order-1#3', 'reconciler#0', 'order-1#4', 'order-1#5', 'reconciler#1']);
     clock.nextWindow(WINDOW_MS);
     await settle();
-    expect(served).toEqual(['order-1#0', 'order-1#1', 'reconciler#0', 'reconciler#1']);
+    expect(served.at(-1)).toBe('reconciler#2');
+  });
+
+  it('never starves background calls under a steady stream of customers: their share, no more', async () => {
+    const { clock, served, call } = limiter(10, 0.2);
+    call({ key: 'reconciler', priority: 'background' }, 4);
+    call({ key: 'order-1', priority: 'customer' }, 40);
+    await settle();
+    for (let window = 1; window < 4; window++) {
+      clock.nextWindow(WINDOW_MS);
+      await settle();
+    }
+    // Four windows of 10: the reconciler's calls went through, at most 2 (its share) in any window.
+    expect(served.filter((label) => label.startsWith('reconciler'))).toHaveLength(4);
+    for (let window = 0; window < 4; window++) {
+      expect(served.slice(window * 10, window * 10 + 10).filter((label) => label.startsWith('reconciler')).length).toBeLessThanOrEqual(2);
+    }
   });
 
   it('never gives background calls more than their share of a window, even with nothing else waiting; customers still get the rest', async () => {

@@ -250,6 +250,14 @@ export abstract class WindowedRateLimiter implements RateLimiter {
   private wakePump: (() => void) | undefined;
   /** A token obtained for a caller that gave up meanwhile, kept for the next one of its window. */
   private spare: { window: number; priority: PlivoCallPriority } | undefined;
+  /**
+   * Customer tokens granted in a row while background calls waited. Customers go first, but not
+   * forever: after `backgroundTurnEvery` of them a waiting background call gets a turn (within its
+   * share), so work nobody waits on now — the reconciler, which resumes lines and ends overdue
+   * waits — is never starved by a steady stream of orders.
+   */
+  private customerStreak = 0;
+  private readonly backgroundTurnEvery: number;
 
   constructor(limit: RateLimit, options: WindowedLimiterOptions = {}) {
     this.windows = new FixedWindowCounter(limit);
@@ -257,7 +265,10 @@ export abstract class WindowedRateLimiter implements RateLimiter {
     this.sleep = options.sleep ?? sleepUnlessAborted;
     this.edgeGuardMs = options.edgeGuardMs ?? defaultEdgeGuardMs(limit);
     this.onGrant = options.onGrant;
-    this.backgroundRequests = backgroundRequestsOf(limit, checkBackgroundShare(options.backgroundShare ?? DEFAULT_BACKGROUND_SHARE));
+    const share = checkBackgroundShare(options.backgroundShare ?? DEFAULT_BACKGROUND_SHARE);
+    this.backgroundRequests = backgroundRequestsOf(limit, share);
+    // One background turn per (1 − share) / share customer tokens: at most the share, under load too.
+    this.backgroundTurnEvery = Math.max(1, Math.round((1 - share) / share));
   }
 
   acquire(signal?: AbortSignal): Promise<void> {
@@ -297,8 +308,10 @@ export abstract class WindowedRateLimiter implements RateLimiter {
    */
   private async pump(): Promise<void> {
     for (;;) {
-      // Customers first; background calls only when no customer waits.
-      const priority: PlivoCallPriority | undefined = !this.waiting.customer.isEmpty ? 'customer' : !this.waiting.background.isEmpty ? 'background' : undefined;
+      // Customers first; background calls when no customer waits, or when their turn has come.
+      const backgroundTurn = !this.waiting.background.isEmpty && !this.waiting.customer.isEmpty && this.customerStreak >= this.backgroundTurnEvery;
+      const priority: PlivoCallPriority | undefined =
+        backgroundTurn ? 'background' : !this.waiting.customer.isEmpty ? 'customer' : !this.waiting.background.isEmpty ? 'background' : undefined;
       if (priority === undefined) {
         this.pumping = false;
         return;
@@ -316,13 +329,19 @@ export abstract class WindowedRateLimiter implements RateLimiter {
         continue;
       }
       if (wait === 0) {
-        const waiter = this.serve(priority);
+        const waiter = backgroundTurn ? this.takeBackground() : this.serve(priority);
+        this.customerStreak = waiter?.context.priority === 'customer' && !this.waiting.background.isEmpty ? this.customerStreak + 1 : 0;
         if (waiter) {
           this.onGrant?.(now, waiter.context);
           waiter.resolve();
         } else {
           this.spare = { window: this.windows.windowOf(now), priority };
         }
+        continue;
+      }
+      // A background turn refused (its share of this window is spent) goes back to the customers.
+      if (backgroundTurn) {
+        this.customerStreak = 0;
         continue;
       }
       await this.pause(wait, priority === 'background');
@@ -336,6 +355,13 @@ export abstract class WindowedRateLimiter implements RateLimiter {
    */
   private serve(priority: PlivoCallPriority): Waiter | undefined {
     const waiter = this.waiting.customer.take() ?? (priority === 'background' ? this.waiting.background.take() : undefined);
+    waiter?.release();
+    return waiter;
+  }
+
+  /** The next background caller in turn (its turn among customers). */
+  private takeBackground(): Waiter | undefined {
+    const waiter = this.waiting.background.take();
     waiter?.release();
     return waiter;
   }
