@@ -188,6 +188,22 @@ async function audit(stack: LocalStack, sandbox: PlivoSandbox, orders: readonly 
   };
 }
 
+/**
+ * Waits (at most SETTLE_MS) until every order has ended or waits on regulations. An order that never
+ * settles (its execution dead beyond its recoveries) is counted by the audit.
+ */
+async function settle(stack: LocalStack, placed: readonly Placed[]): Promise<void> {
+  const settleBy = Date.now() + SETTLE_MS;
+  for (const { orderId } of placed) {
+    while (Date.now() < settleBy) {
+      const status = (await stack.store.orders.get(orderId)).status;
+      if (terminalOrderStatuses.includes(status)) break;
+      if ((await stack.store.lines.list(orderId)).some((l) => l.status === 'PENDING_REGULATORY')) break;
+      await sleep(200);
+    }
+  }
+}
+
 export async function runChaos(options: { orders: number; seed: number; concurrency: number; dynamodbFaults?: DynamoDbFaultRates }): Promise<ChaosFigures> {
   const r = seeded(options.seed);
   const startedMs = Date.now();
@@ -226,16 +242,7 @@ export async function runChaos(options: { orders: number; seed: number; concurre
     await sleep(3_000);
     answers.stop();
     sandbox.setFaults([]);
-    // An order that never settles (its execution dead beyond its recoveries) is counted by the audit.
-    const settleBy = Date.now() + SETTLE_MS;
-    for (const { orderId } of placed) {
-      while (Date.now() < settleBy) {
-        const status = (await stack.store.orders.get(orderId)).status;
-        if (terminalOrderStatuses.includes(status)) break;
-        if ((await stack.store.lines.list(orderId)).some((l) => l.status === 'PENDING_REGULATORY')) break;
-        await sleep(200);
-      }
-    }
+    await settle(stack, placed);
     // Late answers for what is still pending, then two reconciler passes for the deliveries.
     for (const pending of sandbox.snapshot().pendingOrders) {
       try {
@@ -248,6 +255,8 @@ export async function runChaos(options: { orders: number; seed: number; concurre
     await stack.reconciler.runOnce();
     await sleep(2_000);
     await stack.reconciler.runOnce();
+    // The lines those passes resumed or ended go on to the pool and Finalize: let them.
+    await settle(stack, placed);
     return await audit(stack, sandbox, placed, startedMs);
   } finally {
     await stack.close();
