@@ -48,7 +48,13 @@ export const cancelResultSchema = z.object({ orderId: z.string(), status: z.stri
 
 export const reconciliationSchema = z.object({
   checkedAt: z.string(),
-  scan: z.enum(['full', 'waiting-lines', 'none']).meta({ description: 'How the account was read: whole (claims and orphans), only where waiting lines could find numbers, or not at all' }),
+  scan: z.enum(['full', 'slice', 'waiting-lines', 'none']).meta({
+    description: 'How the account was read: whole in this run (claims and orphans), the next slice of a pass over the whole account (and where waiting lines could find numbers), only where waiting lines could find numbers, or not at all',
+  }),
+  accountPass: z
+    .object({ offset: z.number().int(), total: z.number().int(), pages: z.number().int(), complete: z.boolean(), startedAt: z.string() })
+    .optional()
+    .meta({ description: "Where the pass over the whole account stands after this run's slice (a cursor in DynamoDB carries it across runs); the orphan report changes when a pass ends" }),
   accountNumbers: z.number().int().meta({ description: 'Account numbers read this run' }),
   waitingLines: z.number().int(),
   expired: z.number().int(),
@@ -64,7 +70,7 @@ export const reconciliationSchema = z.object({
   provableSurvivors: z.number().int().meta({ description: 'Provable orphans already seen in the previous run: their settling is stuck (alarmed)' }),
   orphans: z.array(z.string()).meta({ description: 'Numbers in the account that no order owns and no line waits for (at most 1,000 listed)' }),
   orphanCount: z.number().int(),
-  orphansCheckedAt: z.string().optional().meta({ description: 'When the account was last read whole for the orphan report' }),
+  orphansCheckedAt: z.string().optional().meta({ description: 'When the last complete pass over the account (the orphan report) started' }),
 });
 
 const silent: WorkflowLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
