@@ -110,8 +110,9 @@ function safeDecode(text: string): string {
 }
 
 function headersOf(req: IncomingMessage): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Null-prototype objects: a header named `toString` or `constructor` is just a header.
+  const headers = Object.create(null) as Record<string, string>;
+  const multiValueHeaders = Object.create(null) as Record<string, string[]>;
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
@@ -131,8 +132,9 @@ function headerValue(headers: Record<string, string>, name: string): string | un
 
 function queryOf(search: string): Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'multiValueQueryStringParameters'> {
   const params = new URLSearchParams(search);
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  // Null-prototype objects: a query name `constructor` or `__proto__` is just a name.
+  const single = Object.create(null) as Record<string, string>;
+  const multi = Object.create(null) as Record<string, string[]>;
   for (const [name, value] of params) {
     single[name] = value;
     (multi[name] ??= []).push(value);

@@ -57,6 +57,7 @@ const cases: BadCase[] = [
   { name: 'no lines', body: validOrder({ lines: [] }), status: 422, error: /^lines: must hold at least one line$/ },
   { name: '51 lines', body: validOrder({ lines: Array.from({ length: 51 }, () => line({})) }), status: 422, error: /^lines: must hold at most 50 lines$/ },
   { name: '110,000 numbers in all', body: validOrder({ lines: Array.from({ length: 11 }, () => line({ quantity: 10_000 })) }), status: 422, error: /^lines: the lines ask for more than 100000 numbers in all$/ },
+  { name: 'a deadline too small for DynamoDB', body: validOrder({ regulatoryDeadlineDays: 1e-300 }), status: 422, error: /^regulatoryDeadlineDays: must be at least one second/ },
   { name: 'a number listed twice', body: withNumbers({ numbers: ['14155550100', '14155550101', '14155550100'] }), status: 422, error: /^lines\.0\.numbers\.2: 14155550100 is listed twice$/ },
   { name: 'a number of another country (US on an FR line)', body: withNumbers({ countryIso: 'FR' }), status: 422, error: /^lines\.0\.numbers\.0: 14155550100 is not a FR number \(and 1 more problem\)$/ },
   { name: 'a Canadian number on a US line', body: withNumbers({ numbers: ['16135550100'] }), status: 422, error: /^lines\.0\.numbers\.0: 16135550100 is not a US number$/ },

@@ -57,6 +57,17 @@ describe('the orders API behind the local gateway', () => {
     expect(postHealth.status).toBe(405);
   });
 
+  it('answers 4xx or 2xx, never 500, to header and query names that are Object.prototype members', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const query = await api.call('GET', `/orders?${name}=1`);
+      expect([name, query.status < 500]).toEqual([name, true]);
+      const header = await api.call('GET', '/orders', { headers: { [name === '__proto__' ? 'x-proto' : name]: 'x' } });
+      expect([name, header.status]).toEqual([name, 200]);
+      const created = await api.call('POST', `/orders?${name}=1`, { body: { ...validOrder(), dryRun: true }, headers: { [name === '__proto__' ? 'x-proto' : name]: 'x' } });
+      expect([name, created.status < 500]).toEqual([name, true]);
+    }
+  });
+
   it('accepts a trailing slash', async () => {
     expect((await api.call('GET', '/health/', { apiKey: null })).status).toBe(200);
     expect((await api.call('GET', '/orders/')).status).toBe(200);

@@ -223,4 +223,20 @@ describe('POST /webhooks/plivo', () => {
     expect((await post(notJson.headers, notJson.body)).json.error).toBe('response: must be JSON');
     expect(await scanTable(table)).toEqual(before);
   });
+
+  it("answers 4xx, never 500, to form keys, query names and header names that are Object.prototype members", async () => {
+    const before = await scanTable(table);
+    for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const unsigned = await post({ 'content-type': 'application/x-www-form-urlencoded' }, `${key}=1&api_id=x`);
+      expect([key, unsigned.status]).toEqual([key, 401]);
+      const form = signed({ [key]: '1', api_id: randomUUID() });
+      const answer = await post(form.headers, form.body);
+      expect([key, answer.status < 500, answer.json]).toEqual([key, true, answer.json]);
+      const query = await post(form.headers, form.body, `?${key}=1`);
+      expect(['query', key, query.status, query.json]).toEqual(['query', key, query.status < 500 ? query.status : 'not 5xx', query.json]);
+      const header = await post({ ...form.headers, [key === '__proto__' ? 'x-proto' : key]: 'x' }, form.body);
+      expect(['header', key, header.status, header.json]).toEqual(['header', key, header.status < 500 ? header.status : 'not 5xx', header.json]);
+    }
+    expect(await scanTable(table)).toEqual(before);
+  });
 });

@@ -159,6 +159,8 @@ export const orderRequestSchema = z
     regulatoryDeadlineDays: z
       .number({ error: 'must be a number of days' })
       .positive('must be more than 0')
+      // A second at least: smaller numbers are no deadline anyone means, and below 1e-130 DynamoDB refuses them.
+      .min(1 / 86_400, 'must be at least one second (1/86400 of a day)')
       .max(365, 'must be at most 365')
       .default(30)
       .describe('How long a line may wait for numbers under address regulations (days, may be fractional)'),

@@ -46,7 +46,8 @@ function sortedParamsString(params: Map<string, string[]>): string {
 }
 
 function queryOf(url: URL): SignatureParams {
-  const query: Record<string, string[]> = {};
+  // Null-prototype: a query name `constructor` or `__proto__` is just a name.
+  const query = Object.create(null) as Record<string, string[]>;
   for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
   return query;
 }

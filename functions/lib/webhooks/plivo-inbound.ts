@@ -92,8 +92,9 @@ export type PlivoInboundResult =
 
 const FORM_MEDIA_TYPE = /^application\/x-www-form-urlencoded\s*(?:;.*)?$/i;
 
+/** The form's fields by name; a null-prototype object, so that a field named `constructor` or `__proto__` is just a field. */
 function formParams(body: string): Record<string, string[]> {
-  const params: Record<string, string[]> = {};
+  const params = Object.create(null) as Record<string, string[]>;
   for (const [key, value] of new URLSearchParams(body)) (params[key] ??= []).push(value);
   return params;
 }
