@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { type DynamoDbFaultRates, parseDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
+import { auditAccount } from '../audit/audit.js';
 import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
 import type { FaultRuleInput } from '../local/plivo-sandbox/faults.js';
 import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
@@ -144,17 +145,19 @@ export interface ChaosFigures {
   provableOrphans: number;
   foreignNumbers: number;
   ownedTwice: number;
+  /** Records that hold a number the account no longer has. */
+  gone: number;
   notEnded: number;
   wallSeconds: number;
 }
 
-async function audit(stack: LocalStack, sandbox: PlivoSandbox, orders: readonly Placed[], startedMs: number): Promise<ChaosFigures> {
+/** The orders' outcomes, and the account audited against the records (infra/audit, read-only). */
+async function audit(stack: LocalStack, plivo: PlivoClient, orders: readonly Placed[], startedMs: number): Promise<ChaosFigures> {
   const byStatus: Record<string, number> = {};
   let notEnded = 0;
   let numbersRented = 0;
   let released = 0;
   let leaked = 0;
-  const holders = new Map<string, string[]>();
   for (const { orderId } of orders) {
     const order = await stack.store.orders.get(orderId);
     byStatus[order.status] = (byStatus[order.status] ?? 0) + 1;
@@ -165,24 +168,21 @@ async function audit(stack: LocalStack, sandbox: PlivoSandbox, orders: readonly 
       numbersRented++;
       if (n.status === 'RELEASED') released++;
       else if (n.status === 'LEAKED') leaked++;
-      else holders.set(n.number, [...(holders.get(n.number) ?? []), orderId]);
     }
   }
-  const inAccount = sandbox.snapshot().numbers.map((n) => n.number);
-  const owners = new Set((await stack.store.numbers.owners(inAccount)).map((o) => o.number));
-  const unowned = inAccount.filter((n) => !owners.has(n));
-  const report = (await stack.reconciler.runOnce()) as { provableOrphanCount?: number; orphanCount?: number };
+  const account = await auditAccount({ plivo, store: stack.store });
   return {
     orders: orders.length,
     byStatus,
     numbersRented,
-    owned: owners.size,
+    owned: account.owned,
     released,
     leaked,
-    unowned: unowned.length,
-    provableOrphans: report.provableOrphanCount ?? 0,
-    foreignNumbers: report.orphanCount ?? 0,
-    ownedTwice: [...holders.values()].filter((h) => h.length > 1).length,
+    unowned: account.provableOrphans.length + account.foreignNumbers.length,
+    provableOrphans: account.provableOrphans.length,
+    foreignNumbers: account.foreignNumbers.length,
+    ownedTwice: Object.keys(account.ownedTwice).length,
+    gone: account.gone.length,
     notEnded,
     wallSeconds: Math.round((Date.now() - startedMs) / 100) / 10,
   };
@@ -257,7 +257,7 @@ export async function runChaos(options: { orders: number; seed: number; concurre
     await stack.reconciler.runOnce();
     // The lines those passes resumed or ended go on to the pool and Finalize: let them.
     await settle(stack, placed);
-    return await audit(stack, sandbox, placed, startedMs);
+    return await audit(stack, plivo, placed, startedMs);
   } finally {
     await stack.close();
   }
@@ -275,6 +275,7 @@ function table(figures: ChaosFigures): string {
     ['  provable orphans', figures.provableOrphans],
     ['  foreign numbers', figures.foreignNumbers],
     ['numbers owned twice', figures.ownedTwice],
+    ['records whose number is gone', figures.gone],
     ['orders not ended', figures.notEnded],
     ['wall time (s)', figures.wallSeconds],
   ];
@@ -310,9 +311,9 @@ async function main(): Promise<void> {
   });
   console.log(table(figures));
   if (values.json) console.log(JSON.stringify(figures));
-  const violations = figures.unowned + figures.ownedTwice + figures.notEnded;
+  const violations = figures.unowned + figures.ownedTwice + figures.gone + figures.notEnded;
   if (violations > 0) {
-    console.error(`violations: ${figures.unowned} owned by nobody, ${figures.ownedTwice} owned twice, ${figures.notEnded} orders not ended`);
+    console.error(`violations: ${figures.unowned} owned by nobody, ${figures.ownedTwice} owned twice, ${figures.gone} records whose number is gone, ${figures.notEnded} orders not ended`);
     process.exitCode = 1;
   }
 }
