@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { type DynamoDbFaultRates, parseDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { auditAccount } from '../audit/audit.js';
+import { seeded } from '../seeded.js';
 import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
 import type { FaultRuleInput } from '../local/plivo-sandbox/faults.js';
 import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
@@ -35,19 +36,8 @@ whole local stack; then an audit of the sandbox's account against the records.
                     (the default), or none
   --json            also print the figures as one JSON line
   -h, --help        this text
-Exit status 1 when a number in the account is owned by nobody or twice, or an order has not ended.`;
-
-/** mulberry32: a small seeded generator, so that a seed replays the same run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+Exit status 1 when a number in the account is owned by nobody or twice, a record holds a number the
+account no longer has, or an order has not ended.`;
 
 type Line = Record<string, unknown>;
 const LINE_KINDS: readonly ((r: () => number) => Line)[] = [
