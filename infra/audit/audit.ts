@@ -25,6 +25,8 @@ export interface AuditReport {
   orders: number;
   heldByRecords: number;
   owned: number;
+  /** Order id → how many of the account's numbers it owns. */
+  ownedByOrder: Record<string, number>;
   provableOrphans: string[];
   foreignNumbers: string[];
   /** Number → the order lines (`{orderId}#{line}`) that hold it, for numbers held twice or more. */
@@ -56,9 +58,13 @@ export async function auditAccount(deps: { plivo: PlivoClient; store: Stores }):
   for await (const number of deps.plivo.allAccountNumbers()) account.set(number.number, number);
 
   const owners = new Set<string>();
+  const ownedByOrder: Record<string, number> = {};
   const numbers = [...account.keys()];
   for (let i = 0; i < numbers.length; i += 100) {
-    for (const owner of await deps.store.numbers.owners(numbers.slice(i, i + 100))) owners.add(owner.number);
+    for (const owner of await deps.store.numbers.owners(numbers.slice(i, i + 100))) {
+      owners.add(owner.number);
+      ownedByOrder[owner.orderId] = (ownedByOrder[owner.orderId] ?? 0) + 1;
+    }
   }
   const openRents = new OpenRents(deps);
   const expectations = (await deps.store.expectations.list()).filter((e) => e.delivered < e.quantity);
@@ -76,6 +82,7 @@ export async function auditAccount(deps: { plivo: PlivoClient; store: Stores }):
     orders,
     heldByRecords: holders.size,
     owned: owners.size,
+    ownedByOrder,
     provableOrphans,
     foreignNumbers,
     ownedTwice,

@@ -4,12 +4,12 @@
  * at the client, against DynamoDB Local and the Plivo sandbox over HTTP.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import pMap from 'p-map';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
 import { poolUuidOf } from '../../functions/lib/plivo/index.js';
 import { poolPolicySchema } from '../../functions/lib/pools/policy.js';
 import { runRebalance } from '../../functions/lib/pools/run.js';
+import { addToPool, rentOutside } from '../support/rent-outside.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
 let env: WorkflowEnv;
@@ -24,11 +24,9 @@ const LIST_ROUTE = 'GET NumberPool/{uuid}/Number/';
 
 /** Rents `quantity` numbers of a US prefix; adds them to the pool unless `add` is false. */
 async function rent(poolUuid: string, prefix: string, quantity: number, add = true): Promise<string[]> {
-  const [group] = (await env.plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local', prefix, services: 'sms', limit: 1 })).objects;
-  const rented = await env.plivo.rentFromGroup(group?.group_id ?? '', { quantity });
-  if (rented.status !== 'fulfilled') throw new Error('rent pending');
-  if (add) await pMap(rented.rented, (number) => env.plivo.addToPool(poolUuid, number, { service: 'sms' }), { concurrency: 8 });
-  return rented.rented;
+  const { numbers } = await rentOutside(env.plivo, prefix, quantity);
+  if (add) await addToPool(env.plivo, poolUuid, numbers);
+  return numbers;
 }
 
 /** A preview run (counts and decisions, nothing placed): its rules and the pool listings it made. */

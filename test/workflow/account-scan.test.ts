@@ -6,6 +6,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcilePending } from '../../functions/lib/workflow/regulatory.js';
+import { rentOutside } from '../support/rent-outside.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
 let env: WorkflowEnv;
@@ -21,16 +22,9 @@ afterAll(async () => {
 
 const LIST_ROUTE = 'GET Number/';
 
-async function rentOutsideAnyOrder(prefix: string, quantity: number): Promise<string[]> {
-  const group = (await env.plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local', prefix, services: 'sms', limit: 1 })).objects[0];
-  const rented = await env.plivo.rentFromGroup(group?.group_id ?? '', { quantity });
-  if (rented.status !== 'fulfilled') throw new Error('expected a fulfilled rent');
-  return rented.rented;
-}
-
 describe('the account pass in slices', () => {
   it('reads 130 numbers in three runs of at most 3 pages, and reports all 130 orphans when the pass ends', async () => {
-    const foreign = [...(await rentOutsideAnyOrder('737', 70)), ...(await rentOutsideAnyOrder('213', 60))];
+    const foreign = [...(await rentOutside(env.plivo, '737', 70)).numbers, ...(await rentOutside(env.plivo, '213', 60)).numbers];
     const deps = { ...env.deps, sfn };
     const limits = { scan: { maxPages: 3 } };
     env.calls.reset();

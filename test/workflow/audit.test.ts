@@ -8,6 +8,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditAccount, auditTable } from '../../infra/audit/audit.js';
 import { parseAuditArgs, runAudit } from '../../infra/audit/cli.js';
+import { rentOutside } from '../support/rent-outside.js';
 import { startOrderMachine, type OrderMachine } from '../support/order-machine.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
@@ -22,13 +23,6 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function rentOutside(prefix: string, quantity: number): Promise<{ groupId: string; numbers: string[] }> {
-  const group = (await env.plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local', prefix, services: 'sms', limit: 1 })).objects[0];
-  const rented = await env.plivo.rentFromGroup(group?.group_id ?? '', { quantity });
-  if (rented.status !== 'fulfilled') throw new Error('expected a fulfilled rent');
-  return { groupId: group?.group_id ?? '', numbers: rented.rented };
-}
-
 const table = async () => (await env.db.send(new ScanCommand({ TableName: env.tableName }))).Items ?? [];
 const writes = () => Object.entries(env.sandbox.snapshot().requests.byRoute).filter(([route]) => !route.startsWith('GET ')).reduce((sum, [, counts]) => sum + Object.values(counts).reduce((a, b) => a + b, 0), 0);
 
@@ -40,9 +34,9 @@ describe('the account audit', () => {
     expect(clean).toMatchObject({ accountNumbers: 4, owned: 4, heldByRecords: 4, provableOrphans: [], foreignNumbers: [], ownedTwice: {}, gone: [], clean: true });
 
     // Foreign: rented by something else. Provable: a rent of this system whose outcome is open.
-    const foreign = await rentOutside('213', 1);
+    const foreign = await rentOutside(env.plivo, '213', 1);
     await env.createOrder('au-2', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '737', quantity: 2 }] });
-    const ours = await rentOutside('737', 2);
+    const ours = await rentOutside(env.plivo, '737', 2);
     await env.store.lines.savePlan('au-2', 0, [{ groupId: ours.groupId, quantity: 2, prefix: '737', region: null, numberType: 'local', setupRate: null, rentalRate: null }], 'RENTING');
     await env.store.intents.start('au-2', 0, ours.groupId, 2);
     // Gone: a verified number of au-1 unrented behind the system's back.

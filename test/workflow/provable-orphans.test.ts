@@ -8,6 +8,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVABLE_ORPHANS_LOG_MESSAGE } from '../../functions/lib/log-messages.js';
 import { reconcilePending } from '../../functions/lib/workflow/regulatory.js';
+import { rentOutside } from '../support/rent-outside.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
 let env: WorkflowEnv;
@@ -18,24 +19,16 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function rentOutsideAnyOrder(prefix: string, quantity: number): Promise<{ groupId: string; numbers: string[] }> {
-  const group = (await env.deps.plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local', prefix, services: 'sms', limit: 1 })).objects[0];
-  if (!group) throw new Error(`no group for ${prefix}`);
-  const rented = await env.deps.plivo.rentFromGroup(group.group_id, { quantity });
-  if (rented.status !== 'fulfilled') throw new Error('expected a fulfilled rent');
-  return { groupId: group.group_id, numbers: rented.rented };
-}
-
 describe('provable orphans and foreign numbers', () => {
   it('numbers of an open rent are provable, left alone, and alarmed once they outlive a pass; others are foreign', async () => {
     await env.createOrder('po-1', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '737', quantity: 3 }] });
     // The rent happened at Plivo; the handler died before it claimed or closed its intent.
-    const ours = await rentOutsideAnyOrder('737', 3);
+    const ours = await rentOutside(env.deps.plivo, '737', 3);
     await env.store.lines.savePlan('po-1', 0, [
       { groupId: ours.groupId, quantity: 3, prefix: '737', region: null, numberType: 'local', setupRate: null, rentalRate: null },
     ], 'RENTING');
     await env.store.intents.start('po-1', 0, ours.groupId, 3);
-    const foreign = await rentOutsideAnyOrder('213', 2);
+    const foreign = await rentOutside(env.deps.plivo, '213', 2);
 
     const errors: { message: string; fields: Record<string, unknown> }[] = [];
     const logger = { info: () => undefined, warn: () => undefined, error: (message: string, fields: Record<string, unknown> = {}) => void errors.push({ message, fields }) };

@@ -3,10 +3,10 @@
  * numbers of the line's prefix, the line's numbers are looked up ten per call; into a fresh pool
  * the listing is cheaper and is used. The real state machine, DynamoDB Local and the sandbox.
  */
-import pMap from 'p-map';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poolUuidOf } from '../../functions/lib/plivo/index.js';
 import { LineRepository } from '../../functions/lib/store/lines.js';
+import { addToPool, rentOutside } from '../support/rent-outside.js';
 import { startOrderMachine, type OrderMachine } from '../support/order-machine.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
@@ -24,13 +24,7 @@ afterAll(async () => {
 const LIST_ROUTE = 'GET NumberPool/{uuid}/Number/';
 
 /** Rents `quantity` numbers of a US prefix and adds them to the pool, outside any order. */
-async function prefill(prefix: string, quantity: number, poolUuid = env.poolUuid): Promise<void> {
-  const [group] = (await env.plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local', prefix, services: 'sms', limit: 1 })).objects;
-  if (!group) throw new Error(`no stock of ${prefix}`);
-  const rent = await env.plivo.rentFromGroup(group.group_id, { quantity });
-  if (rent.status !== 'fulfilled') throw new Error('prefill rent pending');
-  await pMap(rent.rented, (number) => env.plivo.addToPool(poolUuid, number, { service: 'sms' }), { concurrency: 8 });
-}
+const prefill = async (prefix: string, quantity: number, poolUuid = env.poolUuid) => addToPool(env.plivo, poolUuid, (await rentOutside(env.plivo, prefix, quantity)).numbers);
 
 /** Runs a one-line order and returns the pool listings its Verify made. */
 async function verifyListings(orderId: string, prefix: string, quantity: number, poolUuid = env.poolUuid): Promise<number> {

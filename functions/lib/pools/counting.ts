@@ -5,11 +5,11 @@
  */
 import { PlivoNotFoundError, PoolNotFoundError } from '../errors.js';
 import { type OrderStatus, terminalLineStatuses } from '../orders/model.js';
-import type { PlivoClient, PoolNumberFilters, PoolNumberType } from '../plivo/client.js';
+import type { PlivoClient, PoolNumberFilters } from '../plivo/client.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import type { Stores } from '../store/stores.js';
 import { poolMembersAmong, type PoolLookup } from '../plivo/pool-lookup.js';
-import { callingCode } from '../workflow/numbering.js';
+import { callingCode, poolTypeOf } from '../workflow/numbering.js';
 import type { PoolPolicy, PoolRule } from './policy.js';
 
 /** An order of the pool still working: its lines and the numbers it holds so far. */
@@ -43,12 +43,6 @@ function poolErrorOf(error: unknown, poolUuid: string): unknown {
   return error instanceof PlivoNotFoundError ? new PoolNotFoundError(`Plivo has no number pool ${poolUuid} in the account`, { cause: error }) : error;
 }
 
-function poolType(numberType: PoolRule['numberType']): PoolNumberType {
-  if (numberType === 'mobile') return 'mobile';
-  if (numberType === 'tollfree') return 'toll-free';
-  return 'fixed';
-}
-
 function lineMatches(rule: PoolRule, spec: LineItem['spec']): boolean {
   if (spec.countryIso !== rule.countryIso || spec.numberType !== rule.numberType) return false;
   if (rule.prefix !== undefined && !(spec.prefix ?? '').startsWith(rule.prefix)) return false;
@@ -73,12 +67,12 @@ export async function ordersInTransit(store: Stores, poolUuid: string): Promise<
 
 /** The pool listing's filters for a rule's numbers. */
 export function ruleFilter(policy: PoolPolicy, rule: PoolRule): PoolNumberFilters {
-  return { countryIso2: rule.countryIso, type: poolType(rule.numberType), service: policy.service, ...(rule.prefix ? { startsWith: [rule.prefix] } : {}) };
+  return { countryIso2: rule.countryIso, type: poolTypeOf(rule.numberType), service: policy.service, ...(rule.prefix ? { startsWith: [rule.prefix] } : {}) };
 }
 
 /** How to look the rule's numbers up in the pool, ten per call. */
 export function ruleLookup(poolUuid: string, policy: PoolPolicy, rule: PoolRule): PoolLookup {
-  return { poolUuid, countryIso2: rule.countryIso, callingCode: callingCode(rule.countryIso), filter: { type: poolType(rule.numberType), service: policy.service } };
+  return { poolUuid, countryIso2: rule.countryIso, callingCode: callingCode(rule.countryIso), filter: { type: poolTypeOf(rule.numberType), service: policy.service } };
 }
 
 /**
