@@ -21,6 +21,7 @@ import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/in
 import { auditAccount } from '../audit/audit.js';
 import { seeded } from '../seeded.js';
 import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
+import type { LineItem } from '../../functions/lib/store/items.js';
 import type { FaultRuleInput } from '../local/plivo-sandbox/faults.js';
 import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
@@ -31,16 +32,19 @@ Randomized orders with faults, cancels, duplicate requests and late regulatory a
 whole local stack; then an audit of the sandbox's account against the records.
   --orders N        orders to place (default 30)
   --seed S          seed of the orders, the faults and the sandbox (default 1)
-  --concurrency C   orders in flight at once (default 8)
+  --concurrency C   orders in flight at once: the next is placed when one has ended or waits on
+                    regulations (default 8)
   --dynamodb-faults R  faults the handlers' DynamoDB client injects, e.g. conflict=0.05,throttle=0.05,timeout=0.01
                     (the default), or none
+  --log-level L     the handlers' JSON logs: DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT (default
+                    SILENT: the table is the output)
   --json            also print the figures as one JSON line
   -h, --help        this text
 Exit status 1 when a number in the account is owned by nobody or twice, a record holds a number the
 account no longer has, or an order has not ended.`;
 
-type Line = Record<string, unknown>;
-const LINE_KINDS: readonly ((r: () => number) => Line)[] = [
+type LineRequest = Record<string, unknown>;
+const LINE_KINDS: readonly ((r: () => number) => LineRequest)[] = [
   (r) => ({ countryIso: 'US', numberType: 'local', prefix: pick(r, ['512', '415', '737', '213', '305', '206']), quantity: 1 + Math.floor(r() * 8) }),
   (r) => ({ countryIso: 'US', numberType: 'local', prefix: '999', quantity: 1 + Math.floor(r() * 3) }), // no such area code: nothing to rent
   (r) => ({ countryIso: 'CA', numberType: 'local', quantity: 1 + Math.floor(r() * 4) }),
@@ -65,6 +69,8 @@ const FAULTS: FaultRuleInput[] = [
   { method: 'DELETE', path: 'Number/', status: 500, when: 'after', rate: 0.05 },
   { latencyMs: 20, rate: 0.3 },
 ];
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
 
 /** How long the run waits for every order to end or park, once the faults stop. */
 const SETTLE_MS = 180_000;
@@ -138,6 +144,8 @@ export interface ChaosFigures {
   /** Records that hold a number the account no longer has. */
   gone: number;
   notEnded: number;
+  /** The orders not ended (at most 10): id, status, and each line's status. */
+  notEndedOrders: string[];
   wallSeconds: number;
 }
 
@@ -145,6 +153,7 @@ export interface ChaosFigures {
 async function audit(stack: LocalStack, plivo: PlivoClient, orders: readonly Placed[], startedMs: number): Promise<ChaosFigures> {
   const byStatus: Record<string, number> = {};
   let notEnded = 0;
+  const notEndedOrders: string[] = [];
   let numbersRented = 0;
   let released = 0;
   let leaked = 0;
@@ -152,8 +161,10 @@ async function audit(stack: LocalStack, plivo: PlivoClient, orders: readonly Pla
     const order = await stack.store.orders.get(orderId);
     byStatus[order.status] = (byStatus[order.status] ?? 0) + 1;
     const lines = await stack.store.lines.list(orderId);
-    const waitingForFuture = lines.every((l) => l.status !== 'PENDING_REGULATORY' || (l.deadlineAt ?? '') > new Date().toISOString());
-    if (!terminalOrderStatuses.includes(order.status) && !(order.status === 'PENDING_REGULATORY' && waitingForFuture)) notEnded++;
+    if (!terminalOrderStatuses.includes(order.status) && !parked(lines, new Date().toISOString())) {
+      notEnded++;
+      if (notEndedOrders.length < 10) notEndedOrders.push(`${orderId} ${order.status} (lines ${lines.map((l) => l.status).join(', ')})`);
+    }
     for (const n of await stack.store.numbers.list(orderId, undefined)) {
       numbersRented++;
       if (n.status === 'RELEASED') released++;
@@ -174,27 +185,56 @@ async function audit(stack: LocalStack, plivo: PlivoClient, orders: readonly Pla
     ownedTwice: Object.keys(account.ownedTwice).length,
     gone: account.gone.length,
     notEnded,
+    notEndedOrders,
     wallSeconds: Math.round((Date.now() - startedMs) / 100) / 10,
   };
 }
 
 /**
- * Waits (at most SETTLE_MS) until every order has ended or waits on regulations. An order that never
- * settles (its execution dead beyond its recoveries) is counted by the audit.
+ * Whether an order waits on regulations: a line is parked on a task token until an answer or its
+ * deadline, so the order cannot end before then (its other lines may still be working, or done:
+ * a line's final status is written when the order ends). With `at`, every such wait must have its
+ * deadline still ahead (one past its deadline should have been ended).
  */
-async function settle(stack: LocalStack, placed: readonly Placed[]): Promise<void> {
-  const settleBy = Date.now() + SETTLE_MS;
-  for (const { orderId } of placed) {
-    while (Date.now() < settleBy) {
-      const status = (await stack.store.orders.get(orderId)).status;
-      if (terminalOrderStatuses.includes(status)) break;
-      if ((await stack.store.lines.list(orderId)).some((l) => l.status === 'PENDING_REGULATORY')) break;
-      await sleep(200);
-    }
-  }
+function parked(lines: readonly LineItem[], at?: string): boolean {
+  const waiting = lines.filter((l) => l.status === 'PENDING_REGULATORY');
+  return waiting.length > 0 && (at === undefined || waiting.every((l) => (l.deadlineAt ?? '') > at));
 }
 
-export async function runChaos(options: { orders: number; seed: number; concurrency: number; dynamodbFaults?: DynamoDbFaultRates }): Promise<ChaosFigures> {
+/** Whether the order has ended, or waits on regulations. */
+async function settled(stack: LocalStack, orderId: string): Promise<boolean> {
+  if (terminalOrderStatuses.includes((await stack.store.orders.get(orderId)).status)) return true;
+  return parked(await stack.store.lines.list(orderId));
+}
+
+/** Waits until the order has settled, or `by` (ms since the epoch) has passed. */
+async function settle(stack: LocalStack, orderId: string, by: number): Promise<void> {
+  while (Date.now() < by && !(await settled(stack, orderId))) await sleep(200);
+}
+
+/**
+ * Waits (at most SETTLE_MS) until every order has settled. An order that never settles (its
+ * execution dead beyond its recoveries) is counted by the audit.
+ */
+async function settleAll(stack: LocalStack, placed: readonly Placed[]): Promise<void> {
+  const by = Date.now() + SETTLE_MS;
+  for (const { orderId } of placed) await settle(stack, orderId, by);
+}
+
+/** The DynamoDB faults of a run unless told otherwise. */
+export const DEFAULT_CHAOS_DYNAMODB_FAULTS = 'conflict=0.05,throttle=0.05,timeout=0.01';
+
+export interface ChaosOptions {
+  orders: number;
+  seed: number;
+  /** Orders in flight at once. */
+  concurrency: number;
+  dynamodbFaults?: DynamoDbFaultRates;
+  /** The handlers' log level. @default "SILENT" (the figures are the output) */
+  logLevel?: string;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   const r = seeded(options.seed);
   const startedMs = Date.now();
   const stack = await startLocalStack({
@@ -206,6 +246,7 @@ export async function runChaos(options: { orders: number; seed: number; concurre
     retryPauseMs: 50,
     concurrency: 4,
     reconcileIntervalSeconds: 1,
+    logLevel: options.logLevel ?? 'SILENT',
     unstartedGraceSeconds: 2,
     ...(options.dynamodbFaults ? { dynamodbFaults: options.dynamodbFaults } : {}),
     sandboxBehaviour: { pendingShape: r() < 0.5 ? 'number' : 'order', reissueUnrented: true, reclaimDays: 0 },
@@ -219,12 +260,15 @@ export async function runChaos(options: { orders: number; seed: number; concurre
     const answers = regulator(sandbox, r);
     const placed: Placed[] = [];
     let next = 0;
+    // `concurrency` workers, each with one order in flight: it places the next once its order settled.
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
         while (next < options.orders) {
           next++;
           const order = await placeOne(stack, poolUuid, r);
-          if (order) placed.push(order);
+          if (!order) continue;
+          placed.push(order);
+          await settle(stack, order.orderId, Date.now() + SETTLE_MS);
         }
       }),
     );
@@ -232,7 +276,7 @@ export async function runChaos(options: { orders: number; seed: number; concurre
     await sleep(3_000);
     answers.stop();
     sandbox.setFaults([]);
-    await settle(stack, placed);
+    await settleAll(stack, placed);
     // Late answers for what is still pending, then two reconciler passes for the deliveries.
     for (const pending of sandbox.snapshot().pendingOrders) {
       try {
@@ -246,7 +290,7 @@ export async function runChaos(options: { orders: number; seed: number; concurre
     await sleep(2_000);
     await stack.reconciler.runOnce();
     // The lines those passes resumed or ended go on to the pool and Finalize: let them.
-    await settle(stack, placed);
+    await settleAll(stack, placed);
     return await audit(stack, plivo, placed, startedMs);
   } finally {
     await stack.close();
@@ -269,7 +313,7 @@ function table(figures: ChaosFigures): string {
     ['orders not ended', figures.notEnded],
     ['wall time (s)', figures.wallSeconds],
   ];
-  return rows.map(([name, value]) => `${name.padEnd(34)} ${value}`).join('\n');
+  return [...rows.map(([name, value]) => `${name.padEnd(34)} ${value}`), ...figures.notEndedOrders.map((o) => `  not ended: ${o}`)].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -278,7 +322,8 @@ async function main(): Promise<void> {
       orders: { type: 'string', default: '30' },
       seed: { type: 'string', default: '1' },
       concurrency: { type: 'string', default: '8' },
-      'dynamodb-faults': { type: 'string', default: 'conflict=0.05,throttle=0.05,timeout=0.01' },
+      'dynamodb-faults': { type: 'string', default: DEFAULT_CHAOS_DYNAMODB_FAULTS },
+      'log-level': { type: 'string', default: 'SILENT' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -293,11 +338,17 @@ async function main(): Promise<void> {
     return n;
   };
   const faults = values['dynamodb-faults'];
+  const logLevel = (value: string) => {
+    const level = value.toUpperCase();
+    if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got "${value}"`);
+    return level;
+  };
   const figures = await runChaos({
     orders: whole('orders', values.orders, 1),
     seed: whole('seed', values.seed, 0),
     concurrency: whole('concurrency', values.concurrency, 1),
     ...(faults === 'none' ? {} : { dynamodbFaults: parseDynamoDbFaults(faults, '--dynamodb-faults') }),
+    logLevel: logLevel(values['log-level']),
   });
   console.log(table(figures));
   if (values.json) console.log(JSON.stringify(figures));

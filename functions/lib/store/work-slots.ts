@@ -8,6 +8,11 @@
  * Fair shares: an order may hold at most `slots / orders` slots (at least one), counting the orders
  * that hold a slot or asked for one recently; so a small order placed behind a big one gets its
  * turn as soon as one of the big order's steps ends, instead of after all of them.
+ *
+ * A burst of orders (thousands of lines asking at once) must not turn the one item into a hot spot:
+ * a refusal is a read alone when the order is already counted as waiting (its mark was written less
+ * than half its life ago) or when enough orders wait for every share to be one slot; the waiting
+ * marks are capped at `slots` (more would not change any share), so the item stays small.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -27,6 +32,9 @@ export interface SlotState {
   /** Orders refused a slot → until when they count as waiting (ISO time). */
   waiting: Record<string, string>;
 }
+
+/** A slot, or a refusal with how many orders are counted as waiting (the caller's wait grows with it). */
+export type SlotAnswer = { granted: true; lease: Lease } | { granted: false; waitingOrders: number };
 
 export interface SlotRequest {
   /** One step of one line: `{orderId}#{line}`. */
@@ -59,6 +67,23 @@ export function live(state: Partial<SlotState>, now: Date): SlotState {
 }
 
 /**
+ * Whether a refusal needs no write: the order's waiting mark still has more than half of `waitingMs`
+ * to live, or `slots` other orders already wait (every share is one slot whatever this order does).
+ */
+export function refusalIsRecorded(state: SlotState, request: SlotRequest, now: Date, waitingMs: number): boolean {
+  const mark = state.waiting[request.orderId];
+  if (mark !== undefined && Date.parse(mark) - now.getTime() > waitingMs / 2) return true;
+  return Object.keys(state.waiting).filter((orderId) => orderId !== request.orderId).length >= request.slots;
+}
+
+/** The waiting marks, at most `slots` of them, the latest kept. */
+function capWaiting(waiting: Record<string, string>, slots: number): Record<string, string> {
+  const entries = Object.entries(waiting);
+  if (entries.length <= slots) return waiting;
+  return Object.fromEntries(entries.sort(([, a], [, b]) => b.localeCompare(a)).slice(0, slots));
+}
+
+/**
  * Tries at the item while other steps change it at the same moment (every line of an order starts
  * at once), with a short jittered pause between them: contention is not a refusal.
  */
@@ -69,18 +94,21 @@ export class WorkSlotRepository {
   constructor(private readonly table: Table) {}
 
   /**
-   * A slot for `leaseMs`, or undefined (the order is then counted as waiting for `waitingMs`).
-   * Undefined too when the item stayed contended for every try (about a second).
+   * A slot for `leaseMs`, or a refusal (the order is then counted as waiting for `waitingMs`).
+   * A refusal too when the item stayed contended for every try (about a second).
    */
-  async acquire(request: SlotRequest, leaseMs: number, waitingMs: number): Promise<Lease | undefined> {
+  async acquire(request: SlotRequest, leaseMs: number, waitingMs: number): Promise<SlotAnswer> {
+    let waitingOrders = 0;
     for (let attempt = 0; attempt < WRITE_TRIES; attempt++) {
       const read = await this.table.db.send(new GetCommand({ TableName: this.table.tableName, Key: keys.workSlots, ConsistentRead: true }));
       const item = read.Item as (Partial<SlotState> & { version?: number }) | undefined;
       const now = this.table.now();
       const state = live(item ?? {}, now);
       const admitted = admits(state, request);
+      waitingOrders = Object.keys(state.waiting).length;
+      if (!admitted && refusalIsRecorded(state, request, now, waitingMs)) return { granted: false, waitingOrders };
       if (admitted) state.holders[request.holder] = { orderId: request.orderId, until: new Date(now.getTime() + leaseMs).toISOString() };
-      else state.waiting[request.orderId] = new Date(now.getTime() + waitingMs).toISOString();
+      else state.waiting = capWaiting({ ...state.waiting, [request.orderId]: new Date(now.getTime() + waitingMs).toISOString() }, request.slots);
       try {
         await this.table.db.send(
           new PutCommand({
@@ -95,11 +123,11 @@ export class WorkSlotRepository {
         await sleep(RETRY_PAUSE_MS.min + Math.random() * RETRY_PAUSE_MS.spread);
         continue;
       }
-      if (!admitted) return undefined;
+      if (!admitted) return { granted: false, waitingOrders: Object.keys(state.waiting).length };
       const until = new Date(now.getTime() + leaseMs);
-      return { until, release: () => this.release(request.holder) };
+      return { granted: true, lease: { until, release: () => this.release(request.holder) } };
     }
-    return undefined;
+    return { granted: false, waitingOrders };
   }
 
   private async release(holder: string): Promise<void> {

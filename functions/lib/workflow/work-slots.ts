@@ -19,7 +19,17 @@ const WAITING_MS = 60_000;
 /** A slot outlives its step's budget by this much (a step that died frees its slot after). */
 const LEASE_MARGIN_MS = 30_000;
 
-const busy = (): Busy => ({ busy: true, more: true, waitSeconds: 2 + Math.floor(Math.random() * 6) });
+/**
+ * The wait before a refused step comes back: 2 s plus a jitter whose spread grows with the orders
+ * waiting (6 s alone, up to 60 s when many wait), so a burst of lines polls the slots item at a rate
+ * that does not grow with the burst, and waiters spread out instead of coming back together.
+ */
+export function busyWaitSeconds(waitingOrders: number, random: () => number = Math.random): number {
+  const spread = Math.min(58, 6 + 2 * waitingOrders);
+  return 2 + Math.floor(random() * spread);
+}
+
+const busy = (waitingOrders: number): Busy => ({ busy: true, more: true, waitSeconds: busyWaitSeconds(waitingOrders) });
 
 /**
  * Runs `step` holding a slot (given up when it returns or throws), or answers `busy`. Without a
@@ -39,13 +49,13 @@ export async function withWorkSlot<R extends object>(
     budget.remainingMs() + LEASE_MARGIN_MS,
     WAITING_MS,
   );
-  if (!slot) {
-    deps.logger.info('no free work slot: the step waits', { orderId, line, slots: deps.workSlots });
-    return busy();
+  if (!slot.granted) {
+    deps.logger.info('no free work slot: the step waits', { orderId, line, slots: deps.workSlots, waitingOrders: slot.waitingOrders });
+    return busy(slot.waitingOrders);
   }
   try {
     return { waitSeconds: 0, ...(await step()), busy: false };
   } finally {
-    await slot.release();
+    await slot.lease.release();
   }
 }

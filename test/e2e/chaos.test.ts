@@ -1,0 +1,24 @@
+/**
+ * A seeded chaos run through the whole local stack (npm run chaos): randomized orders with Plivo
+ * and DynamoDB faults, cancels, duplicate POSTs and late regulatory answers, then the account
+ * audited against the records. The long runs (1,000 orders) are `npm run chaos`; this one keeps
+ * every path in npm test.
+ */
+import { expect, it } from 'vitest';
+import { parseDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
+import { DEFAULT_CHAOS_DYNAMODB_FAULTS, runChaos } from '../../infra/chaos/chaos.js';
+
+it('30 chaotic orders end with every number in the account owned by exactly one record', async () => {
+  const figures = await runChaos({ orders: 30, seed: 5, concurrency: 10, dynamodbFaults: parseDynamoDbFaults(DEFAULT_CHAOS_DYNAMODB_FAULTS, 'faults') });
+  expect(figures.orders).toBe(30);
+  expect(figures.numbersRented).toBeGreaterThan(0);
+  // The run went through more than one path: orders ended more than one way.
+  expect(Object.keys(figures.byStatus).length).toBeGreaterThan(1);
+  expect({
+    unowned: figures.unowned,
+    ownedTwice: figures.ownedTwice,
+    gone: figures.gone,
+    notEnded: figures.notEnded,
+    leaked: figures.leaked,
+  }).toEqual({ unowned: 0, ownedTwice: 0, gone: 0, notEnded: 0, leaked: 0 });
+}, 240_000);
