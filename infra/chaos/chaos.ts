@@ -146,6 +146,12 @@ export interface ChaosFigures {
   notEnded: number;
   /** The orders not ended (at most 10): id, status, and each line's status. */
   notEndedOrders: string[];
+  /**
+   * Promise rejections nothing handled while the run went on (in Lambda each would crash its
+   * invocation; here it would have crashed the whole run): a violation. The first is in `crashes`.
+   */
+  unhandledRejections: number;
+  crashes: string[];
   wallSeconds: number;
 }
 
@@ -186,6 +192,8 @@ async function audit(stack: LocalStack, plivo: PlivoClient, orders: readonly Pla
     gone: account.gone.length,
     notEnded,
     notEndedOrders,
+    unhandledRejections: 0,
+    crashes: [],
     wallSeconds: Math.round((Date.now() - startedMs) / 100) / 10,
   };
 }
@@ -235,6 +243,10 @@ export interface ChaosOptions {
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
+  return catchingRejections(() => chaos(options));
+}
+
+async function chaos(options: ChaosOptions): Promise<ChaosFigures> {
   const r = seeded(options.seed);
   const startedMs = Date.now();
   const stack = await startLocalStack({
@@ -297,6 +309,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   }
 }
 
+/** Everything the run must not have: the invariants broken. */
+export function violations(figures: ChaosFigures): number {
+  return figures.unowned + figures.ownedTwice + figures.gone + figures.notEnded + figures.unhandledRejections;
+}
+
+/** Runs `run` counting the promise rejections nothing handled meanwhile (and keeping the first). */
+async function catchingRejections<T extends ChaosFigures>(run: () => Promise<T>): Promise<T> {
+  const crashes: string[] = [];
+  let count = 0;
+  const onRejection = (reason: unknown) => {
+    count++;
+    if (crashes.length === 0) crashes.push(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
+  };
+  process.on('unhandledRejection', onRejection);
+  try {
+    const figures = await run();
+    return { ...figures, unhandledRejections: count, crashes };
+  } finally {
+    process.off('unhandledRejection', onRejection);
+  }
+}
+
 function table(figures: ChaosFigures): string {
   const rows: [string, string | number][] = [
     ['orders', figures.orders],
@@ -311,6 +345,7 @@ function table(figures: ChaosFigures): string {
     ['numbers owned twice', figures.ownedTwice],
     ['records whose number is gone', figures.gone],
     ['orders not ended', figures.notEnded],
+    ['unhandled rejections', figures.unhandledRejections],
     ['wall time (s)', figures.wallSeconds],
   ];
   return [...rows.map(([name, value]) => `${name.padEnd(34)} ${value}`), ...figures.notEndedOrders.map((o) => `  not ended: ${o}`)].join('\n');
@@ -352,9 +387,12 @@ async function main(): Promise<void> {
   });
   console.log(table(figures));
   if (values.json) console.log(JSON.stringify(figures));
-  const violations = figures.unowned + figures.ownedTwice + figures.gone + figures.notEnded;
-  if (violations > 0) {
-    console.error(`violations: ${figures.unowned} owned by nobody, ${figures.ownedTwice} owned twice, ${figures.gone} records whose number is gone, ${figures.notEnded} orders not ended`);
+  if (violations(figures) > 0) {
+    console.error(
+      `violations: ${figures.unowned} owned by nobody, ${figures.ownedTwice} owned twice, ${figures.gone} records whose number is gone, ` +
+        `${figures.notEnded} orders not ended, ${figures.unhandledRejections} unhandled rejections`,
+    );
+    for (const crash of figures.crashes) console.error(crash);
     process.exitCode = 1;
   }
 }
