@@ -296,7 +296,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const reconcilerModule = await import('../../functions/reconciler/handler.js');
     if (dataDir) {
       // A restart: recover now what the last stop interrupted rather than at the first interval.
-      // No grace: whatever the table holds was written by a stack that is gone.
+      // No grace: whatever the table holds was written by a stack that is gone. Before the API
+      // listens, so that no order placed now is taken for one the old stack left.
+      const passStarted = Date.now();
       const pass = (await reconcilerModule
         .handler({ stateMachineArn, orphanScanHours: options.orphanScanHours ?? 0, unstartedGraceSeconds: 0 }, scheduledContext('number-orders-reconciler'))
         .catch((error: unknown) => say(`reconciler run at start failed: ${error instanceof Error ? error.message : String(error)}`))) as
@@ -306,7 +308,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         say(
           `Recovery        ${stepFunctions.lostExecutions.length} executions were running when the stack stopped (now FAILED, Local.EndpointLost); ` +
             `the reconciler recovered ${pass?.recovered ?? 0} orders and started ${pass?.startedUnstarted ?? 0} left unstarted` +
-            `${pass?.notRecovered?.length ? `; out of recoveries (an operator must look): ${pass.notRecovered.join(', ')}` : ''}`,
+            `${pass?.notRecovered?.length ? `; out of recoveries (an operator must look): ${pass.notRecovered.join(', ')}` : ''}` +
+            ` (${Date.now() - passStarted} ms)`,
         );
       }
     }
