@@ -92,7 +92,7 @@ function readJournal(file: string): JournalExecution[] {
     const parsed = parseLine(text);
     if (parsed === undefined) {
       // Only the last line can be cut short by a kill; anything else is not this file format.
-      if (index >= lines.length - 2) return;
+      if (index === lines.length - 1) return;
       throw new Error(`local Step Functions journal ${file}: line ${index + 1} does not fit ${FORMAT}`);
     }
     if (parsed.type === 'start') executions.set(parsed.executionArn, { start: parsed, end: undefined });
