@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { parseDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
 import { PortInUseError, portInUse } from './ports.js';
 import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
+import { DataDirInUseError } from './data-dir.js';
 import { JavaMissingError } from './dynamodb.js';
 import { PENDING_SHAPES, type PendingShape } from './plivo-sandbox/world.js';
 import { runDemo } from './demo.js';
@@ -37,6 +38,11 @@ Options:
   --sfn-port N                Step Functions endpoint port (default 4020; 0 = free port)
   --dynamodb-port N           DynamoDB Local port (default 4030; 0 = free port)
   --dynamodb-url URL          use this DynamoDB endpoint instead of starting DynamoDB Local
+  --data-dir DIR              keep DynamoDB Local's tables, the sandbox's state and the executions'
+                              records in DIR (created if missing) and continue from them at the next
+                              start, even after kill -9: the reconciler runs at start and recovers
+                              every order the stop interrupted. One stack per DIR. (default: none,
+                              all in memory; e.g. --data-dir .local-data, which git ignores)
   --dynamodb-faults SPEC      inject DynamoDB's own failures into the handlers' DynamoDB client, per
                               attempt: conflict=P (cancelled transactions, TransactionConflict; writes
                               that overlap on one item conflict too), throttle=P (throttling
@@ -84,6 +90,7 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
       'sfn-port': { type: 'string' },
       'dynamodb-port': { type: 'string' },
       'dynamodb-url': { type: 'string' },
+      'data-dir': { type: 'string' },
       'dynamodb-faults': { type: 'string' },
       'work-slots': { type: 'string' },
       'api-key': { type: 'string' },
@@ -114,6 +121,10 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
   set('sfnPort', port(values['sfn-port'], '--sfn-port'));
   set('dynamodbPort', port(values['dynamodb-port'], '--dynamodb-port'));
   set('dynamodbUrl', values['dynamodb-url']);
+  if (values['data-dir'] !== undefined) {
+    if (values['data-dir'].trim() === '') throw new Error('--data-dir must name a directory');
+    options.dataDir = values['data-dir'];
+  }
   if (values['dynamodb-faults'] !== undefined) options.dynamodbFaults = parseDynamoDbFaults(values['dynamodb-faults'], '--dynamodb-faults');
   const slots = values['work-slots'];
   if (slots !== undefined) {
@@ -194,7 +205,7 @@ async function main(): Promise<void> {
   try {
     stack = await startLocalStack({ ...parsed.options, say });
   } catch (error) {
-    if (error instanceof JavaMissingError || error instanceof PortInUseError) {
+    if (error instanceof JavaMissingError || error instanceof PortInUseError || error instanceof DataDirInUseError) {
       process.stderr.write(`npm start: ${error.message}\n`);
       process.exit(1);
     }

@@ -5,7 +5,8 @@
  * through the same workflow and reports another's surplus, that order followed to its end.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
+import { PlivoBadRequestError } from '../../functions/lib/errors.js';
+import { PlivoClient, poolUuidOf, unlimited, type Powerpack } from '../../functions/lib/plivo/index.js';
 import { renderRun } from '../cli/pool-view.js';
 import { isTerminal, renderProgress, renderSummary, type OrderProgress } from '../cli/progress.js';
 import type { LocalStack } from './stack.js';
@@ -48,9 +49,24 @@ export interface DemoResult {
   rebalance?: { runId: string; orderId?: string; status?: string };
 }
 
+/**
+ * A fresh Powerpack (and pool) each run, so the rebalance decides as documented: "number-orders
+ * demo", or "number-orders demo N" when a stack started with --data-dir kept earlier runs' (Plivo
+ * refuses a name already used).
+ */
+async function createDemoPowerpack(plivo: PlivoClient): Promise<Powerpack> {
+  for (let run = 1; ; run++) {
+    try {
+      return await plivo.createPowerpack({ name: run === 1 ? 'number-orders demo' : `number-orders demo ${run}` });
+    } catch (error) {
+      if (!(error instanceof PlivoBadRequestError && /already used/.test(error.message)) || run >= 1_000) throw error;
+    }
+  }
+}
+
 export async function runDemo(stack: LocalStack, options: DemoOptions): Promise<DemoResult> {
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
-  const powerpack = await plivo.createPowerpack({ name: 'number-orders demo' });
+  const powerpack = await createDemoPowerpack(plivo);
   const poolUuid = poolUuidOf(powerpack);
   options.write(`\nDemo: Powerpack ${powerpack.uuid}, number pool ${poolUuid}\n`);
   const api = apiOf(stack);

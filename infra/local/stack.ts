@@ -24,6 +24,7 @@ import { createOrdersApi, ordersApiPublicPaths, ordersApiResources } from '../..
 import { createWebhookRuntime, setWebhookRuntime, startWebhookDispatcher, webhookRuntime } from '../../functions/lib/webhooks/index.js';
 import { createPlivoWebhooksApi, plivoWebhooksApiPublicPaths, plivoWebhooksApiResources } from '../../functions/webhooks-api/api.js';
 import { startLocalApiGateway } from './api-gateway.js';
+import { openDataDir } from './data-dir.js';
 import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
 import { localLambdaContext } from './lambda-context.js';
 import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from './plivo-sandbox/index.js';
@@ -52,6 +53,13 @@ export interface LocalStackOptions {
   dynamodbPort?: number;
   /** Use this DynamoDB endpoint instead of starting DynamoDB Local. */
   dynamodbUrl?: string;
+  /**
+   * Keep DynamoDB Local's tables, the sandbox's state and the executions' records in this directory
+   * (created if missing; one stack at a time), and continue from them: after a kill, the first
+   * reconciler pass runs at start and recovers every order whose execution the kill ended.
+   * With `dynamodbUrl` or `plivoUrl`, those keep their own data. @default in memory
+   */
+  dataDir?: string;
   /** @default "number-orders" */
   tableName?: string;
   /**
@@ -205,10 +213,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     setWebhookRuntime(undefined);
   };
   try {
+    const dataDir = options.dataDir === undefined ? undefined : await openDataDir(options.dataDir);
+    if (dataDir) {
+      closers.push(() => dataDir.release());
+      say(`Data            ${dataDir.path}  (kept across restarts)`);
+    }
     const tableName = options.tableName ?? 'number-orders';
     let dynamodbEndpoint = options.dynamodbUrl;
     if (!dynamodbEndpoint) {
-      const dynamodb = await startDynamoDbLocal({ port: options.dynamodbPort ?? 4030 });
+      const dynamodb = await startDynamoDbLocal({ port: options.dynamodbPort ?? 4030, ...(dataDir ? { dbPath: dataDir.dynamodb } : {}) });
       closers.push(() => dynamodb.stop());
       dynamodbEndpoint = dynamodb.endpoint;
     }
@@ -226,6 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         seed: options.seed ?? 1,
         rateLimit,
         latencyMs: options.sandboxLatencyMs ?? 0,
+        ...(dataDir ? { stateFile: dataDir.sandboxState } : {}),
         ...options.sandboxBehaviour,
         ...(plivoAuthId ? { authId: plivoAuthId } : {}),
         ...(plivoAuthToken ? { authToken: plivoAuthToken } : {}),
@@ -270,6 +284,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.sfnPort ?? 4020,
       stateMachines: [{ name: ORDER_STATE_MACHINE, definition }],
       ...(options.retryPauseMs === undefined ? {} : { retryPauseMs: options.retryPauseMs }),
+      ...(dataDir ? { journalFile: dataDir.stepFunctionsJournal } : {}),
       lambdaHandlers: Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [arns[key] as string, handlers[key]])),
     });
     closers.push(() => stepFunctions.close());
@@ -279,6 +294,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The scheduler loops standing in for EventBridge Scheduler: the scheduled Lambdas, on intervals.
     const reconcilerModule = await import('../../functions/reconciler/handler.js');
+    if (dataDir) {
+      // A restart: recover now what the last stop interrupted rather than at the first interval.
+      // No grace: whatever the table holds was written by a stack that is gone. Before the API
+      // listens, so that no order placed now is taken for one the old stack left.
+      const passStarted = Date.now();
+      const pass = (await reconcilerModule
+        .handler({ stateMachineArn, orphanScanHours: options.orphanScanHours ?? 0, unstartedGraceSeconds: 0 }, scheduledContext('number-orders-reconciler'))
+        .catch((error: unknown) => say(`reconciler run at start failed: ${error instanceof Error ? error.message : String(error)}`))) as
+        | { recovered?: number; startedUnstarted?: number; notRecovered?: string[] }
+        | undefined;
+      if (stepFunctions.lostExecutions.length > 0 || (pass?.recovered ?? 0) + (pass?.startedUnstarted ?? 0) > 0) {
+        say(
+          `Recovery        ${stepFunctions.lostExecutions.length} executions were running when the stack stopped (now FAILED, Local.EndpointLost); ` +
+            `the reconciler recovered ${pass?.recovered ?? 0} orders and started ${pass?.startedUnstarted ?? 0} left unstarted` +
+            `${pass?.notRecovered?.length ? `; out of recoveries (an operator must look): ${pass.notRecovered.join(', ')}` : ''}` +
+            ` (${Date.now() - passStarted} ms)`,
+        );
+      }
+    }
     const reconciler = scheduledJob({
       label: 'Reconciler',
       everySeconds: options.reconcileIntervalSeconds ?? 60,

@@ -34,7 +34,13 @@ describe('npm start arguments', () => {
     expect(parseStartArgs([]).options.dynamodbFaults).toBeUndefined();
   });
 
+  it('reads --data-dir; without it the stack stays in memory', () => {
+    expect(parseStartArgs(['--data-dir', '.local-data']).options.dataDir).toBe('.local-data');
+    expect(parseStartArgs([]).options.dataDir).toBeUndefined();
+  });
+
   it.each([
+    [['--data-dir', ' '], /--data-dir must name a directory/],
     [['--api-port', '70000'], /--api-port/],
     [['--rate-limit', 'lots'], /--rate-limit/],
     [['--reconcile-interval', '-1'], /--reconcile-interval/],

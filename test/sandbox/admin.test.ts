@@ -145,6 +145,22 @@ describe('state file', () => {
     }
   });
 
+  it('has written a rent and an unrent to the file before it answers them (a SIGKILL right after the answer forgets neither)', async () => {
+    const file = join(directory, 'written-before-answer.json');
+    // A debounce far longer than the test: only a write made before the answer can be in the file.
+    const running = await startTestSandbox({ stateFile: file, stateDebounceMs: 60_000 });
+    const saved = async (): Promise<string[]> =>
+      (JSON.parse(await readFile(file, 'utf8')) as { world: { account: { numbers: { number: string }[] } } }).world.account.numbers.map((n) => n.number);
+    try {
+      const numbers = await rent(running, 'country_iso=US&prefix=305', 2);
+      expect((await saved()).sort()).toEqual([...numbers].sort());
+      expect((await api(running, 'DELETE', `Number/${String(numbers[0])}/`)).status).toBe(204);
+      expect(await saved()).toEqual([numbers[1]]);
+    } finally {
+      await running.close();
+    }
+  });
+
   it('refuses a file that does not fit, naming the file', async () => {
     const file = join(directory, 'broken.json');
     await writeFile(file, JSON.stringify({ format: 'plivo-sandbox-state/1', seed: 1 }));

@@ -3,8 +3,10 @@
  * stock, and where the random streams are, so that a restarted sandbox continues where it
  * stopped. Faults and request counts are not kept: they belong to a run.
  *
- * Written after changes (debounced) and on close, through a temporary file and a rename, so a
- * crash never leaves half a file.
+ * Written before the answer to an API request that changed something, after other changes
+ * (debounced: admin routes, async operations, the clock) and on close, through a temporary file and
+ * a rename, so a crash never leaves half a file. A SIGKILL loses at most a debounce interval of
+ * changes no API client was told of.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';

@@ -48,8 +48,14 @@ export interface SandboxOptions {
    * their own to cross a window without waiting for it. @default Date.now
    */
   now?: () => number;
-  /** Loaded on start if it exists, saved after changes (debounced) and on close. @default undefined (memory only) */
+  /**
+   * Loaded on start if it exists, saved on close, and after changes: before the answer to the API
+   * request that made them, debounced (`stateDebounceMs`) for the rest (admin routes, async
+   * operations, the clock). @default undefined (memory only)
+   */
   stateFile?: string;
+  /** How long a change not made by an API request waits before it is saved, in ms. @default 200 */
+  stateDebounceMs?: number;
   /** Countries whose rents answer "pending" (address regulations). @default ['FR', 'DE'] */
   pendingCountries?: readonly string[];
   /** How a group rent in a pending country answers: `order` (no numbers, `details`) or `number` (fulfilled, each number pending). @default 'order' */
@@ -182,7 +188,14 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
   const saver =
     options.stateFile === undefined
       ? undefined
-      : new StateSaver({ file: options.stateFile, seed, accountId: authId, data: () => world.toData(), log });
+      : new StateSaver({
+          file: options.stateFile,
+          seed,
+          accountId: authId,
+          data: () => world.toData(),
+          log,
+          ...(options.stateDebounceMs === undefined ? {} : { debounceMs: options.stateDebounceMs }),
+        });
   let savedVersion = world.version;
 
   /** After anything that may have changed state: save soon if it did. */
@@ -238,6 +251,9 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     const finish = async (outcome: Outcome | 'drop'): Promise<void> => {
       if (!counted) stats.record(match.template, outcome === 'drop' ? 'drop' : outcome.status);
       counted = true;
+      // With a state file, what the request changed is in the file before the client hears of it:
+      // a client that recorded a rented number never meets a restarted sandbox that forgot it.
+      await saver?.flush();
       await delay(latencyMs + extraLatency);
       if (outcome === 'drop') {
         log(`${method} ${req.url ?? ''} → connection dropped (fault)`);

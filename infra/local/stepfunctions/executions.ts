@@ -10,6 +10,7 @@ import { executionArn, parseFunctionReference, stateMachineArn } from './arns.js
 import { compileDefinition, type CompiledDefinition } from './definition.js';
 import { SfnApiError } from './errors.js';
 import { ExecutionHistory, type HistoryPageOptions } from './history.js';
+import { lostExecution, type ExecutionJournal, type JournalExecution } from './journal.js';
 import { byteLength, parseJson, type JsonValue } from './json.js';
 import { LocalTaskError } from './lambda.js';
 import { TaskTokenRegistry } from './task-tokens.js';
@@ -28,6 +29,8 @@ export interface EngineOptions {
   retryPauseMs: number | undefined;
   waitStateMs: number | undefined;
   timers: LocalTimers | undefined;
+  /** Where each start and end is kept (see journal.ts). @default none: memory only */
+  journal?: ExecutionJournal | undefined;
 }
 
 export interface RegisteredStateMachine {
@@ -184,6 +187,7 @@ export class ExecutionEngine {
     };
     this.executions.set(arn, record);
     record.history.start(input, machine.roleArn, record.startDate);
+    this.options.journal?.started({ executionArn: arn, stateMachineArn: machine.arn, name, input, startDate: record.startDate });
     record.done = this.run(record, parsed.value).catch((error: unknown) => {
       // A fault of the endpoint itself: end the execution rather than leave it RUNNING forever.
       this.options.logger.error('Execution crashed in the local endpoint', { executionArn: arn, error });
@@ -216,6 +220,7 @@ export class ExecutionEngine {
     record.error = error;
     record.cause = cause;
     record.history.finish('ExecutionAborted', { executionAbortedEventDetails: { error, cause } }, stopDate);
+    this.journalEnd(record);
     this.tokens.closeExecution(arn, cancelledError('the execution was stopped'));
     record.abort?.();
     this.options.logger.info('Execution stopped', { executionArn: arn });
@@ -243,6 +248,74 @@ export class ExecutionEngine {
     for (const record of this.executions.values()) {
       if (record.status === 'RUNNING') this.stop(record.arn, 'Local.Shutdown', 'The local Step Functions endpoint was closed');
     }
+  }
+
+  /**
+   * The executions a journal kept, after the state machines are registered: each answers
+   * DescribeExecution, ListExecutions and a StartExecution of its name as before, with a history of
+   * its start and end only. One that was running when the endpoint died has lost where it was: it
+   * is FAILED with `Local.EndpointLost`, as a fault ended it and nobody asked it to stop (ABORTED is
+   * a StopExecution's); whoever started it sees it dead, as after a lost host (the reconciler
+   * recovers its order). Returns the ARNs of those.
+   */
+  restore(executions: readonly JournalExecution[]): string[] {
+    const lost: string[] = [];
+    for (const { start, end } of executions) {
+      const machine = this.machines.get(start.stateMachineArn);
+      if (machine === undefined) {
+        this.options.logger.warn('Journal: an execution of a state machine no longer served is skipped', { executionArn: start.executionArn });
+        continue;
+      }
+      const parsed = parseJson(start.input);
+      const record: ExecutionRecord = {
+        arn: start.executionArn,
+        name: start.name,
+        machine,
+        input: start.input,
+        canonicalInput: parsed.ok ? JSON.stringify(parsed.value) : start.input,
+        status: 'RUNNING',
+        startDate: start.startDate,
+        stopDate: undefined,
+        output: undefined,
+        error: undefined,
+        cause: undefined,
+        history: new ExecutionHistory(machine.compiled.states, { abandonToken: () => undefined }),
+        abort: undefined,
+        done: Promise.resolve(),
+      };
+      record.history.start(start.input, machine.roleArn, start.startDate);
+      this.executions.set(record.arn, record);
+      if (end === undefined) {
+        lost.push(record.arn);
+        this.settle(record, { status: lostExecution.status, error: lostExecution.error, cause: lostExecution.cause });
+        continue;
+      }
+      record.status = end.status;
+      record.stopDate = end.stopDate;
+      record.output = end.output;
+      record.error = end.error;
+      record.cause = end.cause;
+      const details = { error: end.error, cause: end.cause };
+      if (end.status === 'SUCCEEDED') {
+        const output = end.output ?? 'null';
+        record.history.finish('ExecutionSucceeded', { executionSucceededEventDetails: { output, outputDetails: { truncated: false } } }, end.stopDate, byteLength(output));
+      } else if (end.status === 'ABORTED') record.history.finish('ExecutionAborted', { executionAbortedEventDetails: details }, end.stopDate);
+      else if (end.status === 'FAILED') record.history.finish('ExecutionFailed', { executionFailedEventDetails: details }, end.stopDate);
+      else record.history.finish('ExecutionTimedOut', { executionTimedOutEventDetails: details }, end.stopDate);
+    }
+    return lost;
+  }
+
+  private journalEnd(record: ExecutionRecord): void {
+    if (record.status === 'RUNNING' || record.stopDate === undefined) return;
+    this.options.journal?.ended({
+      executionArn: record.arn,
+      status: record.status,
+      stopDate: record.stopDate,
+      ...(record.output === undefined ? {} : { output: record.output }),
+      ...(record.error === undefined ? {} : { error: record.error }),
+      ...(record.cause === undefined ? {} : { cause: record.cause }),
+    });
   }
 
   resolveFunction(reference: string): ResolvedFunction | undefined {
@@ -327,6 +400,7 @@ export class ExecutionEngine {
       const details = { error: outcome.error, cause: outcome.cause };
       record.history.finish(type, outcome.status === 'FAILED' ? { executionFailedEventDetails: details } : { executionTimedOutEventDetails: details }, stopDate);
     }
+    this.journalEnd(record);
     this.tokens.closeExecution(record.arn, cancelledError('the execution ended'));
     // One line per execution: debug when it succeeds, so a benchmark of thousands stays quiet.
     const level = outcome.status === 'SUCCEEDED' ? 'debug' : 'warn';

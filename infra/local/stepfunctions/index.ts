@@ -7,6 +7,7 @@
 import './polyfills.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION, stateMachineArn } from './arns.js';
 import { ExecutionEngine, type ExecutionView } from './executions.js';
+import { ExecutionJournal } from './journal.js';
 import { createOperations } from './operations.js';
 import { startServer } from './server.js';
 import type { ExecutionStats, LocalStepFunctionsLogger, LocalStepFunctionsOptions } from './types.js';
@@ -38,6 +39,8 @@ export interface LocalStepFunctions {
   waitForExecution(executionArn: string): Promise<ExecutionView>;
   /** How many task tokens are waiting for SendTaskSuccess/Failure, in one execution or in all. */
   waitingTaskTokens(executionArn?: string): number;
+  /** Executions the journal holds that were running when the endpoint before this one died (now FAILED, `Local.EndpointLost`). */
+  readonly lostExecutions: readonly string[];
   /** Stop every running execution, then stop listening. */
   close(): Promise<void>;
 }
@@ -59,6 +62,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger ?? silentLogger;
+  const opened = options.journalFile === undefined ? undefined : ExecutionJournal.open(options.journalFile);
   const engine = new ExecutionEngine({
     region,
     accountId,
@@ -67,8 +71,10 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     retryPauseMs: options.retryPauseMs,
     waitStateMs: options.waitStateMs,
     timers: options.timers,
+    journal: opened?.journal,
   });
   for (const stateMachine of options.stateMachines) engine.register(stateMachine);
+  const lostExecutions = opened ? engine.restore(opened.executions) : [];
   const server = await startServer(createOperations(engine), { host, port: options.port ?? 4020, logger });
   const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
   logger.info(`Local Step Functions listening on ${endpoint}`, { stateMachines: options.stateMachines.map((machine) => machine.name) });
@@ -83,6 +89,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     stats: (executionArn) => engine.stats(executionArn),
     waitForExecution: (executionArn) => engine.wait(executionArn),
     waitingTaskTokens: (executionArn) => engine.tokens.waiting(executionArn),
+    lostExecutions,
     close: async () => {
       engine.close();
       await server.close();

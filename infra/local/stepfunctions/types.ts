@@ -89,6 +89,12 @@ export interface LocalStepFunctionsOptions {
    * @default real timers (`setTimeout`, not keeping the process alive)
    */
   timers?: LocalTimers;
+  /**
+   * Keep the executions' records (ARN, name, input, status, dates, output or error) in this file, and
+   * answer for the ones it holds after a restart; an execution that was running when the endpoint
+   * died is FAILED with `Local.EndpointLost` (see journal.ts). @default none: in memory
+   */
+  journalFile?: string;
 }
 
 /** Schedules a callback; what the task-token registry needs of a clock. */
