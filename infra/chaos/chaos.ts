@@ -10,9 +10,12 @@
  * lines waiting for a future deadline).
  *
  * DynamoDB faults are on by default (`--dynamodb-faults`, the handlers' client; `none` for off).
- * Not yet here: Lambda crashes mid-step, a stack restart.
+ * With `--restart`, the stack is stopped halfway and started again on its data directory.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -38,6 +41,9 @@ whole local stack; then an audit of the sandbox's account against the records.
                     (the default), or none
   --log-level L     the handlers' JSON logs: DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT (default
                     SILENT: the table is the output)
+  --restart         stop the stack once half the orders are placed and start it again on the same
+                    data directory (a temporary one): the orders in flight end through the
+                    recovery of their dead executions
   --json            also print the figures as one JSON line
   -h, --help        this text
 Exit status 1 when a number in the account is owned by nobody or twice, a record holds a number the
@@ -80,6 +86,46 @@ interface Placed {
   cancelled: boolean;
 }
 
+/**
+ * The stack under test, which a restart replaces (same data directory, new ports). A call made
+ * while it restarts, or cut off by the restart, is made again on the new stack once it serves.
+ */
+class StackUnderTest {
+  private ready: Promise<void> = Promise.resolve();
+  private restarting = false;
+
+  constructor(
+    public current: LocalStack,
+    private readonly start: () => Promise<LocalStack>,
+  ) {}
+
+  async use<T>(call: (stack: LocalStack) => Promise<T> | T): Promise<T> {
+    for (;;) {
+      await this.ready;
+      const stack = this.current;
+      try {
+        return await call(stack);
+      } catch (error) {
+        if (!this.restarting && stack === this.current) throw error;
+      }
+    }
+  }
+
+  /** Stops the stack (its executions end where they are) and starts it again on the same data. */
+  async restart(): Promise<void> {
+    let serving = () => undefined as void;
+    this.ready = new Promise<void>((resolve) => (serving = resolve));
+    this.restarting = true;
+    try {
+      await this.current.close();
+      this.current = await this.start();
+    } finally {
+      this.restarting = false;
+      serving();
+    }
+  }
+}
+
 async function post(stack: LocalStack, path: string, body: unknown, key?: string): Promise<Response> {
   return fetch(`${stack.apiUrl}${path}`, {
     method: 'POST',
@@ -88,7 +134,7 @@ async function post(stack: LocalStack, path: string, body: unknown, key?: string
   });
 }
 
-async function placeOne(stack: LocalStack, poolUuid: string, r: () => number): Promise<Placed | undefined> {
+async function placeOne(under: StackUnderTest, poolUuid: string, r: () => number): Promise<Placed | undefined> {
   const lines = Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(r, LINE_KINDS)(r));
   const body = {
     poolUuid,
@@ -98,33 +144,42 @@ async function placeOne(stack: LocalStack, poolUuid: string, r: () => number): P
   };
   const key = randomUUID();
   const duplicate = r() < 0.15;
-  const answers = await Promise.all((duplicate ? [0, 1] : [0]).map(() => post(stack, '/orders', body, key)));
+  // Sent again after a restart with the same key: the order is placed once.
+  const answers = await Promise.all((duplicate ? [0, 1] : [0]).map(() => under.use((stack) => post(stack, '/orders', body, key))));
   const accepted = answers.find((a) => a.status === 202);
   if (!accepted) return undefined;
   const { orderId } = (await accepted.json()) as { orderId: string };
   let cancelled = false;
   if (r() < 0.12) {
     await sleep(Math.floor(r() * 1500));
-    cancelled = (await post(stack, `/orders/${orderId}/cancel`, {})).status === 202;
+    cancelled = (await under.use((stack) => post(stack, `/orders/${orderId}/cancel`, {}))).status === 202;
   }
   return { orderId, cancelled };
 }
 
+function sandboxOf(stack: LocalStack): PlivoSandbox {
+  if (!stack.sandbox) throw new Error('the chaos run needs the in-process sandbox');
+  return stack.sandbox;
+}
+
 /** Approves or rejects a pending order now and then, as a regulator answers days later. */
-function regulator(sandbox: PlivoSandbox, r: () => number): { stop(): void } {
+function regulator(under: StackUnderTest, r: () => number): { stop(): void } {
   let running = true;
   void (async () => {
     while (running) {
       await sleep(400 + Math.floor(r() * 800));
-      const pending = sandbox.snapshot().pendingOrders;
-      if (pending.length === 0) continue;
-      const order = pick(r, pending);
-      try {
-        if (r() < 0.75) sandbox.approvePending(order.id);
-        else sandbox.rejectPending(order.id);
-      } catch {
-        // settled meanwhile
-      }
+      await under.use((stack) => {
+        const sandbox = sandboxOf(stack);
+        const pending = sandbox.snapshot().pendingOrders;
+        if (pending.length === 0) return;
+        const order = pick(r, pending);
+        try {
+          if (r() < 0.75) sandbox.approvePending(order.id);
+          else sandbox.rejectPending(order.id);
+        } catch {
+          // settled meanwhile
+        }
+      });
     }
   })();
   return { stop: () => void (running = false) };
@@ -152,6 +207,10 @@ export interface ChaosFigures {
    */
   unhandledRejections: number;
   crashes: string[];
+  /** Times the stack was stopped and started again mid-run. */
+  restarts: number;
+  /** Orders the restarted stack's reconciler pass recovered (their executions died with the stop). */
+  recoveredAtRestart: number;
   wallSeconds: number;
 }
 
@@ -194,6 +253,8 @@ async function audit(stack: LocalStack, plivo: PlivoClient, orders: readonly Pla
     notEndedOrders,
     unhandledRejections: 0,
     crashes: [],
+    restarts: 0,
+    recoveredAtRestart: 0,
     wallSeconds: Math.round((Date.now() - startedMs) / 100) / 10,
   };
 }
@@ -210,23 +271,25 @@ function parked(lines: readonly LineItem[], at?: string): boolean {
 }
 
 /** Whether the order has ended, or waits on regulations. */
-async function settled(stack: LocalStack, orderId: string): Promise<boolean> {
-  if (terminalOrderStatuses.includes((await stack.store.orders.get(orderId)).status)) return true;
-  return parked(await stack.store.lines.list(orderId));
+async function settled(under: StackUnderTest, orderId: string): Promise<boolean> {
+  return under.use(async (stack) => {
+    if (terminalOrderStatuses.includes((await stack.store.orders.get(orderId)).status)) return true;
+    return parked(await stack.store.lines.list(orderId));
+  });
 }
 
 /** Waits until the order has settled, or `by` (ms since the epoch) has passed. */
-async function settle(stack: LocalStack, orderId: string, by: number): Promise<void> {
-  while (Date.now() < by && !(await settled(stack, orderId))) await sleep(200);
+async function settle(under: StackUnderTest, orderId: string, by: number): Promise<void> {
+  while (Date.now() < by && !(await settled(under, orderId))) await sleep(200);
 }
 
 /**
  * Waits (at most SETTLE_MS) until every order has settled. An order that never settles (its
  * execution dead beyond its recoveries) is counted by the audit.
  */
-async function settleAll(stack: LocalStack, placed: readonly Placed[]): Promise<void> {
+async function settleAll(under: StackUnderTest, placed: readonly Placed[]): Promise<void> {
   const by = Date.now() + SETTLE_MS;
-  for (const { orderId } of placed) await settle(stack, orderId, by);
+  for (const { orderId } of placed) await settle(under, orderId, by);
 }
 
 /** The DynamoDB faults of a run unless told otherwise. */
@@ -240,6 +303,11 @@ export interface ChaosOptions {
   dynamodbFaults?: DynamoDbFaultRates;
   /** The handlers' log level. @default "SILENT" (the figures are the output) */
   logLevel?: string;
+  /**
+   * Stop the stack once half the orders are placed and start it again on the same data directory:
+   * the orders in flight are recovered by the reconciler's pass at start. @default false
+   */
+  restart?: boolean;
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
@@ -249,46 +317,62 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 async function chaos(options: ChaosOptions): Promise<ChaosFigures> {
   const r = seeded(options.seed);
   const startedMs = Date.now();
-  const stack = await startLocalStack({
-    apiPort: 0,
-    sandboxPort: 0,
-    sfnPort: 0,
-    dynamodbPort: 0,
-    seed: options.seed,
-    retryPauseMs: 50,
-    concurrency: 4,
-    reconcileIntervalSeconds: 1,
-    logLevel: options.logLevel ?? 'SILENT',
-    unstartedGraceSeconds: 2,
-    ...(options.dynamodbFaults ? { dynamodbFaults: options.dynamodbFaults } : {}),
-    sandboxBehaviour: { pendingShape: r() < 0.5 ? 'number' : 'order', reissueUnrented: true, reclaimDays: 0 },
+  const dataDir = options.restart ? await mkdtemp(join(tmpdir(), 'number-orders-chaos-')) : undefined;
+  const pendingShape = r() < 0.5 ? 'number' : 'order';
+  const start = () =>
+    startLocalStack({
+      apiPort: 0,
+      sandboxPort: 0,
+      sfnPort: 0,
+      dynamodbPort: 0,
+      seed: options.seed,
+      retryPauseMs: 50,
+      concurrency: 4,
+      reconcileIntervalSeconds: 1,
+      logLevel: options.logLevel ?? 'SILENT',
+      unstartedGraceSeconds: 2,
+      ...(dataDir ? { dataDir } : {}),
+      ...(options.dynamodbFaults ? { dynamodbFaults: options.dynamodbFaults } : {}),
+      sandboxBehaviour: { pendingShape, reissueUnrented: true, reclaimDays: 0 },
+    });
+  const under = new StackUnderTest(await start(), async () => {
+    const stack = await start();
+    sandboxOf(stack).setFaults(FAULTS);
+    return stack;
   });
   try {
-    const sandbox = stack.sandbox;
-    if (!sandbox) throw new Error('the chaos run needs the in-process sandbox');
-    const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
-    const poolUuid = poolUuidOf(await plivo.createPowerpack({ name: `chaos-${options.seed}` }));
-    sandbox.setFaults(FAULTS);
-    const answers = regulator(sandbox, r);
+    const first = under.current;
+    const poolUuid = poolUuidOf(await plivoOf(first).createPowerpack({ name: `chaos-${options.seed}` }));
+    sandboxOf(first).setFaults(FAULTS);
+    const answers = regulator(under, r);
     const placed: Placed[] = [];
     let next = 0;
+    let restarts = 0;
+    let recoveredAtRestart = 0;
     // `concurrency` workers, each with one order in flight: it places the next once its order settled.
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
         while (next < options.orders) {
           next++;
-          const order = await placeOne(stack, poolUuid, r);
+          if (options.restart && restarts === 0 && next > options.orders / 2) {
+            restarts++;
+            await under.restart();
+            recoveredAtRestart = (under.current.recovery?.recovered ?? 0) + (under.current.recovery?.startedUnstarted ?? 0);
+          }
+          const order = await placeOne(under, poolUuid, r);
           if (!order) continue;
           placed.push(order);
-          await settle(stack, order.orderId, Date.now() + SETTLE_MS);
+          await settle(under, order.orderId, Date.now() + SETTLE_MS);
         }
       }),
     );
     // Settle: no more faults; every execution ends (or parks on a future deadline).
     await sleep(3_000);
     answers.stop();
+    const stack = under.current;
+    const sandbox = sandboxOf(stack);
     sandbox.setFaults([]);
-    await settleAll(stack, placed);
+    await settleAll(under, placed);
     // Late answers for what is still pending, then two reconciler passes for the deliveries.
     for (const pending of sandbox.snapshot().pendingOrders) {
       try {
@@ -302,11 +386,17 @@ async function chaos(options: ChaosOptions): Promise<ChaosFigures> {
     await sleep(2_000);
     await stack.reconciler.runOnce();
     // The lines those passes resumed or ended go on to the pool and Finalize: let them.
-    await settleAll(stack, placed);
-    return await audit(stack, plivo, placed, startedMs);
+    await settleAll(under, placed);
+    return { ...(await audit(stack, plivoOf(stack), placed, startedMs)), restarts, recoveredAtRestart };
   } finally {
-    await stack.close();
+    await under.current.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A Plivo client of the stack's account that no rate limit holds back (the run's own reads). */
+function plivoOf(stack: LocalStack): PlivoClient {
+  return new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
 }
 
 /** Everything the run must not have: the invariants broken. */
@@ -346,6 +436,8 @@ function table(figures: ChaosFigures): string {
     ['records whose number is gone', figures.gone],
     ['orders not ended', figures.notEnded],
     ['unhandled rejections', figures.unhandledRejections],
+    ['stack restarts', figures.restarts],
+    ['  orders recovered at restart', figures.recoveredAtRestart],
     ['wall time (s)', figures.wallSeconds],
   ];
   return [...rows.map(([name, value]) => `${name.padEnd(34)} ${value}`), ...figures.notEndedOrders.map((o) => `  not ended: ${o}`)].join('\n');
@@ -359,6 +451,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '8' },
       'dynamodb-faults': { type: 'string', default: DEFAULT_CHAOS_DYNAMODB_FAULTS },
       'log-level': { type: 'string', default: 'SILENT' },
+      restart: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -384,6 +477,7 @@ async function main(): Promise<void> {
     concurrency: whole('concurrency', values.concurrency, 1),
     ...(faults === 'none' ? {} : { dynamodbFaults: parseDynamoDbFaults(faults, '--dynamodb-faults') }),
     logLevel: logLevel(values['log-level']),
+    restart: values.restart,
   });
   console.log(table(figures));
   if (values.json) console.log(JSON.stringify(figures));

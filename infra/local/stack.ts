@@ -134,6 +134,11 @@ export interface LocalStack {
   /** The scheduler loop's rebalance of every pool with a policy: run it now. */
   rebalancer: { runOnce(): Promise<unknown> };
   store: Stores;
+  /**
+   * With a data directory, what the reconciler's pass at start found: executions that were running
+   * when the last stack stopped, orders it recovered, orders it started that were never started.
+   */
+  recovery: { lostExecutions: number; recovered: number; startedUnstarted: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -294,6 +299,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The scheduler loops standing in for EventBridge Scheduler: the scheduled Lambdas, on intervals.
     const reconcilerModule = await import('../../functions/reconciler/handler.js');
+    let recovery: LocalStack['recovery'];
     if (dataDir) {
       // A restart: recover now what the last stop interrupted rather than at the first interval.
       // No grace: whatever the table holds was written by a stack that is gone. Before the API
@@ -304,6 +310,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         .catch((error: unknown) => say(`reconciler run at start failed: ${error instanceof Error ? error.message : String(error)}`))) as
         | { recovered?: number; startedUnstarted?: number; notRecovered?: string[] }
         | undefined;
+      recovery = { lostExecutions: stepFunctions.lostExecutions.length, recovered: pass?.recovered ?? 0, startedUnstarted: pass?.startedUnstarted ?? 0 };
       if (stepFunctions.lostExecutions.length > 0 || (pass?.recovered ?? 0) + (pass?.startedUnstarted ?? 0) > 0) {
         say(
           `Recovery        ${stepFunctions.lostExecutions.length} executions were running when the stack stopped (now FAILED, Local.EndpointLost); ` +
@@ -402,6 +409,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       store,
       reconciler,
       rebalancer,
+      recovery,
       close,
     };
   } catch (error) {
