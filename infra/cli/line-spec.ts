@@ -14,6 +14,9 @@
  * id); an empty filter means none. The quantity may be left out when `numbers=` gives it (the
  * last part is then a filter). The result is checked with the API's own line schema, so the CLI
  * refuses what the API would refuse, with the same words.
+ *
+ * `US:local:512` is refused: the number could be a prefix or a quantity, and a wrong guess rents
+ * hundreds of numbers. The message shows both unambiguous forms.
  */
 import { fieldIssues, summarizeIssues } from '../../functions/lib/http/issues.js';
 import { orderLineSchema, type OrderLine } from '../../functions/lib/orders/model.js';
@@ -37,6 +40,15 @@ export function parseLineSpec(spec: string): OrderLine {
   // The last part is the quantity, unless it is a filter (key=value): numbers= implies the quantity.
   const last = parts[parts.length - 1] ?? '';
   const quantityText = last.includes('=') ? undefined : last;
+  if (parts.length === 3 && quantityText !== undefined && quantityText !== '') {
+    const head = `${parts[0]}:${parts[1]}`;
+    fail(
+      `is ${quantityText} a prefix or a quantity? Write ${head}:${quantityText}:QUANTITY for numbers starting ${quantityText}, ` +
+        `or ${head}::${quantityText} for ${quantityText} numbers with any prefix`,
+      false,
+    );
+  }
+  if (quantityText !== undefined && !/^[+-]?\d+(\.\d+)?(e\d+)?$/i.test(quantityText)) fail(`the quantity "${quantityText}" (the last part) is not a number`);
   const filters = parts.slice(2, quantityText === undefined ? parts.length : -1);
 
   const line: Record<string, unknown> = { countryIso: country.toUpperCase(), numberType: numberType.toLowerCase() };
@@ -52,10 +64,7 @@ export function parseLineSpec(spec: string): OrderLine {
     else if (key === 'numbers') line.numbers = value.split(',').map((n) => n.trim());
     else line[field] = value;
   }
-  if (quantityText !== undefined) {
-    if (!/^[+-]?\d+(\.\d+)?(e\d+)?$/i.test(quantityText)) fail(`the quantity "${quantityText}" is not a number`);
-    line.quantity = Number(quantityText);
-  }
+  if (quantityText !== undefined) line.quantity = Number(quantityText);
 
   const result = orderLineSchema.safeParse(line);
   if (!result.success) fail(summarizeIssues(fieldIssues(result.error, line)), false);

@@ -11,6 +11,7 @@
  * saw the order end in a status other than COMPLETED or PLANNED.
  */
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,11 @@ export const DEFAULT_URL = 'http://127.0.0.1:3000';
 export const DEFAULT_LOCAL_API_KEY = 'local-dev-key';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, orderNotCompleted: 3 } as const;
+
+/** An order of more numbers than this is confirmed before it is placed (unless --yes). */
+export const CONFIRM_ABOVE_NUMBERS = 100;
+/** …and one whose monthly cost may exceed this many USD (its numbers × --max-monthly-rate). */
+export const CONFIRM_ABOVE_MONTHLY_USD = 100;
 
 export const HELP = `Usage: npm run orders -- <command> [options]
 
@@ -62,6 +68,9 @@ Options for create:
   --max-monthly-rate USD  refuse groups (and numbers) dearer than this per month, e.g. 1.00
   --max-setup-rate USD    refuse groups (and numbers) with a dearer setup fee
   --idempotency-key K     repeat-safe: the same key and body return the same order
+  --yes                   place it without asking: an order of more than ${CONFIRM_ABOVE_NUMBERS} numbers, or
+                          one --max-monthly-rate lets cost more than $${CONFIRM_ABOVE_MONTHLY_USD} a month, is
+                          confirmed first on a terminal, and refused without --yes elsewhere
   --watch                 then watch it, as the watch command does
 
 Options for watch (and create --watch):
@@ -101,6 +110,7 @@ const OPTIONS = {
   'max-monthly-rate': { type: 'string' },
   'max-setup-rate': { type: 'string' },
   'idempotency-key': { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
   watch: { type: 'boolean' },
   interval: { type: 'string' },
   timeout: { type: 'string' },
@@ -124,7 +134,7 @@ const POOL = { name: 'P', what: 'a pool uuid P' };
 const COMMANDS: Record<string, CommandSpec> = {
   create: {
     args: [],
-    options: ['pool', 'line', 'service', 'no-partial', 'dry-run', 'reference', 'callback-url', 'max-monthly-rate', 'max-setup-rate', 'idempotency-key', 'watch', ...WATCH],
+    options: ['pool', 'line', 'service', 'no-partial', 'dry-run', 'reference', 'callback-url', 'max-monthly-rate', 'max-setup-rate', 'idempotency-key', 'yes', 'watch', ...WATCH],
   },
   get: { args: [ORDER_ID], options: [] },
   watch: { args: [ORDER_ID], options: WATCH },
@@ -155,6 +165,8 @@ export interface CliIo {
   sleep?: (ms: number) => Promise<unknown>;
   /** Where `pool set-policy P -` reads the policy. @default process.stdin */
   stdin?: AsyncIterable<string | Uint8Array>;
+  /** Asks a yes/no question on the terminal; absent when there is no terminal to ask on. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** The command line is wrong: exit 2, nothing was sent. */
@@ -235,6 +247,23 @@ function buildRequest(values: Values): OrderRequestInput {
   };
 }
 
+/** What makes the order big enough to confirm first, or undefined (dry runs never are). */
+export function sizeToConfirm(request: OrderRequestInput): string | undefined {
+  if (request.dryRun) return undefined;
+  const numbers = request.lines.reduce((sum, line) => sum + (line.quantity ?? line.numbers?.length ?? 0), 0);
+  const monthly = request.maxMonthlyRate === undefined ? undefined : numbers * Number(request.maxMonthlyRate);
+  if (numbers <= CONFIRM_ABOVE_NUMBERS && !(monthly !== undefined && monthly > CONFIRM_ABOVE_MONTHLY_USD)) return undefined;
+  return `${numbers} ${numbers === 1 ? 'number' : 'numbers'}${monthly === undefined ? '' : ` (up to $${monthly.toFixed(2)} a month at --max-monthly-rate ${request.maxMonthlyRate})`}`;
+}
+
+/** Asks before a big order (unless --yes); throws UsageError where nobody can be asked. */
+async function confirmSize(request: OrderRequestInput, values: Values, io: CliIo): Promise<boolean> {
+  const size = sizeToConfirm(request);
+  if (size === undefined || values.yes) return true;
+  if (!io.confirm) throw new UsageError(`this order rents ${size}: add --yes to place it`);
+  return io.confirm(`This order rents ${size}. Place it? [y/N] `);
+}
+
 function print(out: Output, text: string): void {
   out.write(text.endsWith('\n') ? text : `${text}\n`);
 }
@@ -310,6 +339,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const request = buildRequest(values);
       positiveInt('interval', values.interval);
       positiveInt('timeout', values.timeout);
+      if (!(await confirmSize(request, values, io))) {
+        print(io.stderr, 'not placed: nothing was ordered');
+        return EXIT.usage;
+      }
       const { order, replayed } = await client.createOrder(request, values['idempotency-key']);
       if (values.json) print(io.stdout, JSON.stringify(order));
       else {
@@ -475,7 +508,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+  const confirm = async (question: string): Promise<boolean> => {
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return /^y(es)?$/i.test((await prompt.question(question)).trim());
+    } finally {
+      prompt.close();
+    }
+  };
+  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm } : {}) };
+  main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
     },

@@ -16,7 +16,7 @@ interface Run {
   stderr: string;
 }
 
-async function cli(argv: string[], options: { tty?: boolean; env?: Record<string, string>; sleep?: CliIo['sleep'] } = {}): Promise<Run> {
+async function cli(argv: string[], options: { tty?: boolean; env?: Record<string, string>; sleep?: CliIo['sleep']; confirm?: CliIo['confirm'] } = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
@@ -24,6 +24,7 @@ async function cli(argv: string[], options: { tty?: boolean; env?: Record<string
     stderr: { write: (text: string) => (stderr += text) },
     env: { NUMBER_ORDERS_URL: api.url, NUMBER_ORDERS_API_KEY: API_KEY, ...options.env },
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.confirm ? { confirm: options.confirm } : {}),
   });
   return { code, stdout, stderr };
 }
@@ -35,7 +36,7 @@ describe('the orders CLI', () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(EXIT.ok);
     expect(run.stdout).toBe(`${HELP}`);
-    for (const word of ['create', 'get', 'watch', 'list', 'numbers', '--pool', '--line', '--no-partial', '--dry-run', '--reference', '--callback-url', '--idempotency-key', '--status', '--limit', '--url', '--api-key', '--json']) {
+    for (const word of ['create', 'get', 'watch', 'list', 'numbers', '--pool', '--line', '--no-partial', '--dry-run', '--reference', '--callback-url', '--idempotency-key', '--yes', '--status', '--limit', '--url', '--api-key', '--json']) {
       expect(HELP).toContain(word);
     }
   });
@@ -52,6 +53,29 @@ describe('the orders CLI', () => {
       { countryIso: 'CA', numberType: 'local', quantity: 15 },
       { countryIso: 'US', numberType: 'local', region: 'Texas', quantity: 10 },
     ]);
+  });
+
+  it('asks before a big order, and places it only with a yes or --yes', async () => {
+    const before = (await api.store.orders.list({ limit: 100 })).items.length;
+    const big = ['create', '--pool', 'pool-big', '--line', 'US:local::512'];
+    // No terminal to ask on: refused, naming --yes.
+    const refused = await cli(big);
+    expect(refused.code).toBe(EXIT.usage);
+    expect(refused.stderr).toContain('this order rents 512 numbers: add --yes to place it');
+    const questions: string[] = [];
+    const declined = await cli(big, { confirm: async (question) => (questions.push(question), false) });
+    expect(declined.code).toBe(EXIT.usage);
+    expect(questions).toEqual(['This order rents 512 numbers. Place it? [y/N] ']);
+    // Its cost bound: 60 numbers at up to $2 a month.
+    const dear = await cli(['create', '--pool', 'pool-big', '--line', 'US:local:512:60', '--max-monthly-rate', '2.00']);
+    expect(dear.stderr).toContain('this order rents 60 numbers (up to $120.00 a month at --max-monthly-rate 2.00): add --yes');
+    expect((await api.store.orders.list({ limit: 100 })).items.length).toBe(before);
+    const yes = await cli([...big, '--yes']);
+    expect(yes.code).toBe(EXIT.ok);
+    const asked = await cli(big, { confirm: async () => true });
+    expect(asked.code).toBe(EXIT.ok);
+    // A dry run rents nothing: no question.
+    expect((await cli([...big, '--dry-run'])).code).toBe(EXIT.ok);
   });
 
   it('replays with an idempotency key, and prints JSON with --json', async () => {

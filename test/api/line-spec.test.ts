@@ -5,7 +5,6 @@ describe('parseLineSpec', () => {
   it.each([
     ['US:local:512:25', { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 25 }],
     ['CA:local::15', { countryIso: 'CA', numberType: 'local', quantity: 15 }],
-    ['US:local:15', { countryIso: 'US', numberType: 'local', quantity: 15 }],
     ['US:local:region=Texas:10', { countryIso: 'US', numberType: 'local', region: 'Texas', quantity: 10 }],
     ['US:local:region=New York:10', { countryIso: 'US', numberType: 'local', region: 'New York', quantity: 10 }],
     ['US:local:512:region=Texas:3', { countryIso: 'US', numberType: 'local', prefix: '512', region: 'Texas', quantity: 3 }],
@@ -31,8 +30,12 @@ describe('parseLineSpec', () => {
     ['US:local', /too few parts/],
     ['US', /too few parts/],
     ['', /too few parts/],
-    ['US:local:512:', /the quantity "" is not a number/],
-    ['US:local:512:ten', /the quantity "ten" is not a number/],
+    ['US:local:512:', /the quantity "" \(the last part\) is not a number/],
+    ['US:local:512:ten', /the quantity "ten" \(the last part\) is not a number/],
+    // A prefix or a quantity? Refused, with both unambiguous forms.
+    ['US:local:512', /is 512 a prefix or a quantity\? Write US:local:512:QUANTITY for numbers starting 512, or US:local::512 for 512 numbers with any prefix$/],
+    ['US:local:15', /is 15 a prefix or a quantity\?/],
+    ['US:local:512:3:extra', /the quantity "extra" \(the last part\) is not a number/],
     ['US:local:512:0', /quantity: must be at least 1$/],
     ['US:local:512:-1', /quantity: must be at least 1$/],
     ['US:local:512:1.5', /quantity: must be a whole number$/],
