@@ -18,11 +18,12 @@ import { parseArgs } from 'node:util';
 import { orderStatuses, type OrderRequestInput, type OrderStatus } from '../../functions/lib/orders/model.js';
 import type { OrderView } from '../../functions/lib/orders/contract.js';
 import { ApiError, OrdersClient, UnreachableError } from './client.js';
+import { DEFAULT_URL, ordersCommand } from './hints.js';
 import { LineSpecError, LINE_SPEC_SYNTAX, parseLineSpec } from './line-spec.js';
 import { renderPolicy, renderPoolState, renderRun, renderRuns } from './pool-view.js';
 import { progressState, renderProgress } from './progress.js';
 
-export const DEFAULT_URL = 'http://127.0.0.1:3000';
+export { DEFAULT_URL } from './hints.js';
 /** The key the local stack starts its gateway with, unless told otherwise. */
 export const DEFAULT_LOCAL_API_KEY = 'local-dev-key';
 
@@ -325,8 +326,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const { command, args, values } = parsed;
 
+  const url = values.url ?? io.env.NUMBER_ORDERS_URL ?? DEFAULT_URL;
   const client = new OrdersClient({
-    url: values.url ?? io.env.NUMBER_ORDERS_URL ?? DEFAULT_URL,
+    url,
     apiKey: values['api-key'] ?? io.env.NUMBER_ORDERS_API_KEY ?? DEFAULT_LOCAL_API_KEY,
     ...(io.fetch ? { fetch: io.fetch } : {}),
   });
@@ -349,9 +351,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         print(
           io.stdout,
           [
-            `order ${order.orderId} ${replayed ? 'already existed for this idempotency key' : 'accepted'}: ${order.requested} numbers in ${order.lineCount} ${order.lineCount === 1 ? 'line' : 'lines'}${order.dryRun ? ' (dry run)' : ''}`,
+            `order ${order.orderId} ${replayed ? 'already existed for this idempotency key' : 'accepted'}: ${order.requested} ${order.requested === 1 ? 'number' : 'numbers'} in ${order.lineCount} ${order.lineCount === 1 ? 'line' : 'lines'}${order.dryRun ? ' (dry run)' : ''}`,
             ...(order.executionArn ? [`execution ${order.executionArn}`] : []),
-            ...(values.watch ? [] : [`watch it: npm run orders -- watch ${order.orderId}`]),
+            ...(values.watch ? [] : [`watch it: ${ordersCommand(`watch ${order.orderId}`, url)}`]),
           ].join('\n'),
         );
       }
@@ -378,10 +380,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         return EXIT.ok;
       }
       if (page.orders.length === 0) print(io.stdout, 'no orders');
+      else print(io.stdout, ['ORDER'.padEnd(36), 'STATUS'.padEnd(18), 'NUMBERS', 'CREATED'.padEnd(24), 'DRY RUN', 'REFERENCE'].join('  '));
       for (const order of page.orders) {
-        print(io.stdout, [order.orderId, order.status.padEnd(18), String(order.requested).padStart(6), order.createdAt, order.dryRun ? 'dry-run' : '', order.reference ?? ''].join('  ').trimEnd());
+        print(io.stdout, [order.orderId, order.status.padEnd(18), String(order.requested).padStart(7), order.createdAt.padEnd(24), (order.dryRun ? 'dry-run' : '').padEnd(7), order.reference ?? ''].join('  ').trimEnd());
       }
-      if (page.nextCursor) print(io.stderr, `more: npm run orders -- list --cursor ${page.nextCursor}${values.status ? ` --status ${values.status}` : ''}`);
+      if (page.nextCursor) print(io.stderr, `more: ${ordersCommand(`list --cursor ${page.nextCursor}${values.status ? ` --status ${values.status}` : ''}`, url)}`);
       return EXIT.ok;
     }
     case 'numbers': {
@@ -404,7 +407,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     default:
-      if (command.startsWith('pool ')) return poolCommand(command, client, args, values, io);
+      if (command.startsWith('pool ')) return poolCommand(command, client, args, values, io, url);
       throw new UsageError(`unknown command "${command}"`);
   }
 }
@@ -439,7 +442,7 @@ async function readPolicy(file: string, io: CliIo): Promise<unknown> {
   }
 }
 
-async function poolCommand(command: string, client: OrdersClient, args: string[], values: Values, io: CliIo): Promise<number> {
+async function poolCommand(command: string, client: OrdersClient, args: string[], values: Values, io: CliIo, url: string): Promise<number> {
   const poolUuid = args[0] ?? '';
   const show = (json: unknown, text: () => string) => print(io.stdout, values.json ? JSON.stringify(json, null, 2) : text());
   switch (command) {
@@ -462,12 +465,12 @@ async function poolCommand(command: string, client: OrdersClient, args: string[]
     }
     case 'pool status': {
       const plan = await client.getPool(poolUuid);
-      show(plan, () => renderPoolState(plan));
+      show(plan, () => renderPoolState(plan, { url }));
       return EXIT.ok;
     }
     case 'pool rebalance': {
       const run = await client.rebalancePool(poolUuid, { dryRun: values['dry-run'] ?? false });
-      show(run, () => renderRun(run));
+      show(run, () => renderRun(run, { url }));
       return EXIT.ok;
     }
     case 'pool runs': {

@@ -5,6 +5,12 @@
  * alike.
  */
 import type { PoolRunView, StoredPolicyView } from '../../functions/lib/orders/contract.js';
+import { ordersCommand } from './hints.js';
+
+/** What the suggested commands need: the API's URL (added as --url unless it is the default). */
+export interface Hints {
+  url?: string;
+}
 
 type RuleOutcomeView = PoolRunView['rules'][number];
 
@@ -85,7 +91,7 @@ function toOrder(run: PoolRunView): number {
 const notes = (run: PoolRunView) => run.notes.map((note) => `note: ${note}`);
 
 /** `GET /pools/{uuid}`: the state per rule and what a run now would decide. */
-export function renderPoolState(plan: PoolRunView): string {
+export function renderPoolState(plan: PoolRunView, hints: Hints = {}): string {
   const wanted = toOrder(plan);
   const acts = plan.rules.some((r) => r.decision !== 'ok');
   return [
@@ -93,12 +99,12 @@ export function renderPoolState(plan: PoolRunView): string {
     ...ruleTable(plan),
     ...(wanted > 0 ? [`a run would order ${wanted} ${wanted === 1 ? 'number' : 'numbers'}, estimated monthly increase ${plan.estimatedMonthlyIncrease} USD`] : []),
     ...notes(plan),
-    ...(acts ? [`run it: npm run orders -- pool rebalance ${plan.poolUuid}`] : []),
+    ...(acts ? [`run it: ${ordersCommand(`pool rebalance ${plan.poolUuid}`, hints.url)}`] : []),
   ].join('\n');
 }
 
 /** `POST /pools/{uuid}/rebalance`: the run as recorded. */
-export function renderRun(run: PoolRunView): string {
+export function renderRun(run: PoolRunView, hints: Hints = {}): string {
   const ordered = toOrder(run);
   const lines = [
     `run ${run.runId} of pool ${run.poolUuid}: ${run.dryRun ? 'dry run, nothing ordered or released' : 'applied'} (policy version ${run.policyVersion}, ${run.trigger}, ${run.startedAt})`,
@@ -106,7 +112,7 @@ export function renderRun(run: PoolRunView): string {
   ];
   if (run.orderId) {
     const how = run.orderCreated === false ? 'was already placed in this window with the same plan' : 'placed';
-    lines.push(`order ${run.orderId} ${how}: ${ordered} ${ordered === 1 ? 'number' : 'numbers'}; watch it: npm run orders -- watch ${run.orderId}`);
+    lines.push(`order ${run.orderId} ${how}: ${ordered} ${ordered === 1 ? 'number' : 'numbers'}; watch it: ${ordersCommand(`watch ${run.orderId}`, hints.url)}`);
   } else if (run.dryRun && ordered > 0) {
     lines.push(`would order ${ordered} ${ordered === 1 ? 'number' : 'numbers'}`);
   }

@@ -10,6 +10,7 @@ import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { DataDirInUseError } from './data-dir.js';
 import { JavaMissingError } from './dynamodb.js';
 import { PENDING_SHAPES, type PendingShape } from './plivo-sandbox/world.js';
+import { ordersCommand } from '../cli/hints.js';
 import { runDemo } from './demo.js';
 import { startLocalStack, type LocalStackOptions } from './stack.js';
 
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
     say(`\nDemo order ${outcome.orderId} ended ${outcome.status}.`);
     if (outcome.rebalance) say(`Rebalance run ${outcome.rebalance.runId}${outcome.rebalance.orderId ? `: order ${outcome.rebalance.orderId} ended ${outcome.rebalance.status ?? '?'}` : ': nothing ordered'}.`);
   }
-  say(`\nServing. Orders: npm run orders -- list --url ${stack.apiUrl}   Ctrl-C stops.`);
+  say(`\nServing. Orders: ${ordersCommand('list', stack.apiUrl)}   Ctrl-C stops.`);
   // CI and scripts can ask the stack to stop once the demo is done.
   if (process.env.NUMBER_ORDERS_EXIT_AFTER_DEMO === '1') await stop();
 }

@@ -80,7 +80,7 @@ export async function runDemo(stack: LocalStack, options: DemoOptions): Promise<
   for (const rule of DEMO_POLICY.rules) options.write(`  ${rule.countryIso} ${rule.numberType} ${'prefix' in rule ? rule.prefix : '(any prefix)'}: min ${rule.min}, target ${rule.target}, max ${rule.max}\n`);
   await api('PUT', `/pools/${poolUuid}/policy`, DEMO_POLICY, 200);
   const run = await api<Parameters<typeof renderRun>[0] & { runId: string; orderId?: string }>('POST', `/pools/${poolUuid}/rebalance`, { dryRun: false }, 200);
-  options.write(`One run (POST /pools/${poolUuid}/rebalance):\n${renderRun(run)}\n`);
+  options.write(`One run (POST /pools/${poolUuid}/rebalance):\n${renderRun(run, { url: stack.apiUrl })}\n`);
   if (!run.orderId) return { orderId, status, rebalance: { runId: run.runId } };
   options.write(`\nFollowing the rebalance order ${run.orderId}:\n\n`);
   const rebalanced = await followOrder(stack, run.orderId, options);

@@ -99,7 +99,7 @@ describe('pool commands through the local stack', () => {
     expect(before.stdout).toMatch(row('#', 'rule', 'inPool', 'inTransit', 'min', 'target', 'max', 'decision', 'quantity', 'orderId'));
     expect(before.stdout).toMatch(row(0, 'US local prefix 512', 3, 0, 5, 10, 15, 'order', 7));
     expect(before.stdout).toMatch(/^a run would order 7 numbers, estimated monthly increase \d+\.\d\d USD$/m);
-    expect(before.stdout).toContain(`run it: npm run orders -- pool rebalance ${poolUuid}`);
+    expect(before.stdout).toContain(`run it: npm run orders -- pool rebalance ${poolUuid} --url ${stack.apiUrl}`);
     expect((await cli(['pool', 'runs', poolUuid])).stdout).toBe('no runs\n');
 
     const dry = await cli(['pool', 'rebalance', poolUuid, '--dry-run']);
@@ -111,7 +111,7 @@ describe('pool commands through the local stack', () => {
 
     const real = await cli(['pool', 'rebalance', poolUuid]);
     expect(real.code).toBe(EXIT.ok);
-    const orderId = /^order ([0-9a-f-]{36}) placed: 7 numbers; watch it: npm run orders -- watch \1$/m.exec(real.stdout)?.[1] ?? '';
+    const orderId = new RegExp(`^order ([0-9a-f-]{36}) placed: 7 numbers; watch it: npm run orders -- watch \\1 --url ${stack.apiUrl}$`, 'm').exec(real.stdout)?.[1] ?? '';
     expect(orderId, real.stdout).not.toBe('');
     expect(real.stdout).toMatch(new RegExp(`^run \\S+ of pool ${poolUuid}: applied \\(policy version 1, api, `));
     expect(real.stdout).toMatch(row(0, 'US local prefix 512', 3, 0, 5, 10, 15, 'order', 7, orderId));

@@ -93,6 +93,11 @@ describe('renderRun', () => {
     );
   });
 
+  it('suggests commands that run as printed: with --url when the API is not the default one', () => {
+    expect(renderRun(run, { url: 'http://127.0.0.1:41234' })).toContain(`watch it: npm run orders -- watch ${ORDER} --url http://127.0.0.1:41234`);
+    expect(renderRun(run, { url: 'http://127.0.0.1:3000' })).toContain(`watch it: npm run orders -- watch ${ORDER}\n`);
+  });
+
   it('says when the window’s order already existed', () => {
     expect(renderRun({ ...run, orderCreated: false })).toContain(`order ${ORDER} was already placed in this window with the same plan: 8 numbers`);
   });
