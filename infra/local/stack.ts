@@ -8,7 +8,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient, createSfnClient } from '../../functions/lib/aws-clients.js';
@@ -19,13 +18,12 @@ import { formatRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-
 import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
 import { createWorkflowRuntime, setWorkflowRuntime, workflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
 import { createStores, type Stores } from '../../functions/lib/store/stores.js';
-import { tableDefinition } from '../../functions/lib/store/table.js';
 import { createOrdersApi, ordersApiPublicPaths, ordersApiResources } from '../../functions/orders-api/api.js';
 import { createWebhookRuntime, setWebhookRuntime, startWebhookDispatcher, webhookRuntime } from '../../functions/lib/webhooks/index.js';
 import { createPlivoWebhooksApi, plivoWebhooksApiPublicPaths, plivoWebhooksApiResources } from '../../functions/webhooks-api/api.js';
 import { startLocalApiGateway } from './api-gateway.js';
 import { openDataDir } from './data-dir.js';
-import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
+import { ensureLocalTable, startDynamoDbLocal } from './dynamodb.js';
 import { localLambdaContext } from './lambda-context.js';
 import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from './plivo-sandbox/index.js';
 import { lambdaFunctionArn, startLocalStepFunctions, substituteDefinition, type LocalStepFunctions } from './stepfunctions/index.js';
@@ -197,18 +195,6 @@ export async function loadOrderHandlers(): Promise<Record<OrderFunctionKey, Orde
   return Object.fromEntries(loaded) as Record<OrderFunctionKey, OrderHandler>;
 }
 
-async function ensureTable(endpoint: string, tableName: string): Promise<void> {
-  const client = localDynamoDbClient(endpoint);
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-    await client.send(new CreateTableCommand(tableDefinition(tableName)));
-  } finally {
-    client.destroy();
-  }
-}
-
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const say = options.say ?? (() => undefined);
   const closers: (() => Promise<void>)[] = [];
@@ -230,7 +216,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       closers.push(() => dynamodb.stop());
       dynamodbEndpoint = dynamodb.endpoint;
     }
-    await ensureTable(dynamodbEndpoint, tableName);
+    await ensureLocalTable(dynamodbEndpoint, tableName);
     say(`DynamoDB        ${dynamodbEndpoint}  (table ${tableName}${options.dynamodbFaults ? `, faults ${formatDynamoDbFaults(options.dynamodbFaults)}` : ''})`);
 
     const rateLimit = options.rateLimit === undefined ? { requests: 300, windowMs: 5_000 } : options.rateLimit;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdempotencyConflictError, InvalidCursorError } from '../../functions/lib/errors.js';
+import { IdempotencyConflictError, InvalidCursorError, OrderNotFoundError } from '../../functions/lib/errors.js';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
 import { bodyHash } from '../../functions/lib/store/body-hash.js';
 import { createStores, type Stores } from '../../functions/lib/store/stores.js';
@@ -121,6 +121,14 @@ describe('the order repositories against DynamoDB Local', () => {
     await expect(store.orders.list({ cursor: page.cursor! })).rejects.toBeInstanceOf(InvalidCursorError);
     const next = await store.numbers.page('o-cursor', { limit: 1, cursor: page.cursor! });
     expect(next.items).toHaveLength(1);
+  });
+
+  it('records an error only on an order and a line that exist (never a bare item of its own)', async () => {
+    const recorded = { at: '2026-01-01T00:00:00.000Z', name: 'Error', message: 'boom' };
+    await expect(store.orders.recordError('no-such-order', recorded)).rejects.toThrow(OrderNotFoundError);
+    await expect(store.lines.recordError('no-such-order', 0, recorded)).rejects.toThrow(OrderNotFoundError);
+    expect(await store.orders.find('no-such-order')).toBeUndefined();
+    expect(await store.lines.list('no-such-order')).toEqual([]);
   });
 
   it('moves an order status only from the allowed statuses', async () => {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createDocumentClient } from '../../functions/lib/aws-clients.js';
 import type { DynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
-import { localDynamoDbClient } from '../../infra/local/dynamodb.js';
-import { tableDefinition } from '../../functions/lib/store/table.js';
+import { ensureLocalTable, localDynamoDbClient } from '../../infra/local/dynamodb.js';
 
 /**
  * A fresh table in the run's DynamoDB Local, with the document client handlers use (its retries
@@ -17,7 +16,7 @@ export async function createTestTable(
   const endpoint = inject('dynamodbEndpoint');
   const admin = localDynamoDbClient(endpoint);
   const tableName = `test-${randomUUID()}`;
-  await admin.send(new CreateTableCommand(tableDefinition(tableName)));
+  await ensureLocalTable(endpoint, tableName);
   const db = createDocumentClient({ DYNAMODB_ENDPOINT: endpoint }, options.faults ? { faults: options.faults } : {});
   return {
     db,

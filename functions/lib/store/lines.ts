@@ -57,10 +57,15 @@ export class LineRepository {
     });
   }
 
+  /** @throws OrderNotFoundError (an update alone would create a bare line item). */
   async recordError(orderId: string, line: number, recorded: RecordedError): Promise<void> {
     await this.update(orderId, line, {
       UpdateExpression: 'SET errors = list_append(if_not_exists(errors, :empty), :error), updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':error': [recorded], ':empty': [], ':now': this.stamp() },
+    }).catch((error: unknown) => {
+      if (error instanceof ConditionalCheckFailedException) throw new OrderNotFoundError(`order ${orderId} has no line ${line}`);
+      throw error;
     });
   }
 

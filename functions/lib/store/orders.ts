@@ -261,10 +261,15 @@ export class OrderRepository {
     });
   }
 
+  /** @throws OrderNotFoundError (an update alone would create a bare order item). */
   async recordError(orderId: string, recorded: RecordedError): Promise<void> {
     await this.update(orderId, {
       UpdateExpression: 'SET errors = list_append(if_not_exists(errors, :empty), :error), updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':error': [recorded], ':empty': [], ':now': this.stamp() },
+    }).catch((error: unknown) => {
+      if (error instanceof ConditionalCheckFailedException) throw new OrderNotFoundError(`order ${orderId} does not exist`);
+      throw error;
     });
   }
 
