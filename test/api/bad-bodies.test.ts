@@ -161,3 +161,22 @@ describe('the handler without the gateway (as behind API Gateway, which passes u
     expect(JSON.parse(result.body).error).toBe('lines: must hold at least one line');
   });
 });
+
+describe('the other routes with bad input', () => {
+  const POOL = '11111111-2222-4333-8444-555555555555';
+
+  it('refuses query parameters a route does not take (422 naming each), as /orders does', async () => {
+    for (const path of [`/pools/${POOL}/runs?limit=abc`, `/pools/${POOL}?foo=1`, `/reconciliation?verbose=true`]) {
+      const answer = await api.call('GET', path);
+      expect(answer.status, path).toBe(422);
+      const name = path.split('?')[1]?.split('=')[0];
+      expect(errorResponseSchema.parse(answer.json).error, path).toBe(`query parameter ${name}: is not a known query parameter`);
+    }
+  });
+
+  it('names the missing reason when a line is resolved as rejected without one', async () => {
+    const answer = await api.call('POST', `/orders/${POOL}/lines/0/resolve`, { body: JSON.stringify({ outcome: 'rejected' }), headers: { 'content-type': 'application/json' } });
+    expect(answer.status).toBe(422);
+    expect(errorResponseSchema.parse(answer.json).error).toBe('reason: is required');
+  });
+});

@@ -62,10 +62,21 @@ function message(issue: Issue, input: unknown, source: IssueSource): string {
   }
 }
 
+/**
+ * An issue as reported: a union that no branch matched ("Invalid input") is replaced by the issues
+ * of the branch that came closest (fewest issues; the first of equals), so `{"outcome":"rejected"}`
+ * says `reason: is required` rather than `body: Invalid input`.
+ */
+function reported(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+  return closest.flatMap((inner) => reported({ ...inner, path: [...issue.path, ...inner.path] } as Issue));
+}
+
 /** Flattens zod issues into field issues, one per unknown key. `input` is what was validated. */
 export function fieldIssues(error: z.ZodError, input: unknown, source: IssueSource = 'body'): FieldIssue[] {
   const issues: FieldIssue[] = [];
-  for (const issue of error.issues) {
+  for (const issue of error.issues.flatMap(reported)) {
     const base = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) issues.push({ path: [...base, key].join('.'), message: message(issue, input, source) });

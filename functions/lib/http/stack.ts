@@ -30,7 +30,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigurationError, HttpError } from '../errors.js';
 import { readJsonBody, DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { methodNotAllowed, notFound, type ErrorBody } from './errors.js';
@@ -164,6 +164,8 @@ function errorResponses(logger: Logger, mapError: ErrorMapper | undefined): Midd
   };
 }
 
+const NO_QUERY = z.object({}).strict();
+
 function validate(schema: z.ZodType | undefined, value: unknown, source: IssueSource): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
@@ -213,7 +215,8 @@ export function createHttpHandler<D>(options: HttpHandlerOptions<D>): HttpHandle
       const current = stateOf(event);
       const { route } = current;
       current.input.params = validate(route.params, current.params, 'path');
-      current.input.query = validate(route.query, event.queryStringParameters ?? {}, 'query');
+      // A route that declares no query parameters takes none: `?limit=abc` there is refused, not ignored.
+      current.input.query = validate(route.query ?? NO_QUERY, event.queryStringParameters ?? {}, 'query');
       current.input.headers = validate(route.headers, event.headers ?? {}, 'header');
       current.input.body = validate(route.body, current.input.rawBody, 'body');
     },
