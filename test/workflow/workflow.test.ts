@@ -175,6 +175,8 @@ describe('order workflow (the real state machine)', () => {
     expect(await runOrder('wf-dry')).toBe('PLANNED');
     expect(env.sandbox.snapshot().numbers.length).toBe(before);
     const [line] = await env.store.lines.list('wf-dry');
+    // Its lines end as the order does (they ended FAILED).
+    expect(line?.status).toBe('PLANNED');
     expect(line?.planned).toBe(30);
     expect(line?.plan[0]?.rentalRate).toMatch(/^\d+\.\d+$/);
   });

@@ -17,7 +17,9 @@ export interface FinalizeResult {
 
 const IN_FLIGHT: NumberStatus[] = ['RENTED', 'PENDING', 'ASSIGNED', 'FAILED'];
 
-function lineOutcome(line: LineItem, rolledBack: boolean): LineStatus {
+function lineOutcome(line: LineItem, rolledBack: boolean, dryRun: boolean): LineStatus {
+  // A dry run plans and prices; its lines end as its order does.
+  if (dryRun) return 'PLANNED';
   if (line.status === 'PENDING_REGULATORY') return 'PENDING_REGULATORY';
   if (rolledBack) return line.rented > 0 ? 'ROLLED_BACK' : 'FAILED';
   if (line.verified >= line.requested) return 'COMPLETED';
@@ -55,7 +57,7 @@ export async function finalizeOrder(deps: WorkflowDeps, orderId: string): Promis
 
   const rolledBack = rollback === 'all';
   for (const line of lines) {
-    const outcome = lineOutcome(line, rolledBack);
+    const outcome = lineOutcome(line, rolledBack, order.request.dryRun);
     if (outcome !== line.status) await deps.store.lines.setStatus(orderId, line.line, outcome);
   }
   const status = orderOutcome(order, lines, rolledBack);
