@@ -181,6 +181,13 @@ describe('order workflow (the real state machine)', () => {
     expect(line?.plan[0]?.rentalRate).toMatch(/^\d+\.\d+$/);
   });
 
+  it('says which caps leave a line short', async () => {
+    await env.createOrder('wf-capped', { dryRun: true, maxMonthlyRate: '0.01', lines: [{ countryIso: 'US', numberType: 'local', prefix: '206', quantity: 2 }] });
+    expect(await runOrder('wf-capped')).toBe('PLANNED');
+    const [line] = await env.store.lines.list('wf-capped');
+    expect(line?.errors.map((e) => e.message)).toEqual(['only 0 of 2 numbers are available with prefix 206 within maxMonthlyRate 0.01']);
+  });
+
   it('fails an order whose pool does not exist before renting anything', async () => {
     await env.createOrder('wf-nopool', { poolUuid: 'no-such-pool', lines: [{ countryIso: 'US', numberType: 'local', quantity: 2 }] });
     const before = env.sandbox.snapshot().numbers.length;

@@ -23,6 +23,12 @@ export function withinRateCaps(monthlyRate: string | number | null | undefined, 
   return true;
 }
 
+/** The order's price caps in words (`maxMonthlyRate 0.50, maxSetupRate 0.00`), or '' when it has none. */
+export function describeRateCaps(order: OrderItem): string {
+  const { maxMonthlyRate, maxSetupRate } = order.request;
+  return [maxMonthlyRate === undefined ? '' : `maxMonthlyRate ${maxMonthlyRate}`, maxSetupRate === undefined ? '' : `maxSetupRate ${maxSetupRate}`].filter(Boolean).join(', ');
+}
+
 /** Whether the order caps prices at all. */
 export function capsPrices(order: OrderItem): boolean {
   return order.request.maxMonthlyRate !== undefined || order.request.maxSetupRate !== undefined;

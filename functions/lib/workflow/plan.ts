@@ -10,7 +10,7 @@ import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
 import { planNumbers } from './buy-numbers.js';
-import { servicesOf, withinRateCaps } from './line-terms.js';
+import { describeRateCaps, servicesOf, withinRateCaps } from './line-terms.js';
 
 export interface PlanResult {
   /** Indexes of the lines to rent (empty when nothing is to be rented). */
@@ -75,6 +75,15 @@ async function checkPool(deps: WorkflowDeps, order: OrderItem): Promise<void> {
   }
 }
 
+/** Why a line is short, naming what it asked for and the order's price caps (`within maxMonthlyRate 0.50`). */
+function shortfall(order: OrderItem, line: LineItem, planned: number): string {
+  const { prefix, region, services } = line.spec;
+  const filters = [prefix ? `prefix ${prefix}` : '', region ? `region ${region}` : '', services?.length ? `services ${services.join('+')}` : ''].filter(Boolean);
+  const caps = describeRateCaps(order);
+  const of = `only ${planned} of ${line.spec.quantity} ${line.spec.quantity === 1 ? 'number is' : 'numbers are'} available`;
+  return `${of}${filters.length > 0 ? ` with ${filters.join(', ')}` : ''}${caps ? ` within ${caps}` : ''}`;
+}
+
 /**
  * Plans every line not planned yet and says which lines to work on. Lines already past planning
  * (a recovery execution of an order whose first execution died: orders/recovery.ts) keep their
@@ -97,7 +106,7 @@ export async function planOrder(deps: WorkflowDeps, orderId: string): Promise<Pl
         await deps.store.lines.recordError(
           orderId,
           line.line,
-          recordOf(new Error(`only ${planned} of ${line.spec.quantity} numbers are available within the order's constraints`), line.line),
+          recordOf(new Error(shortfall(order, line, planned)), line.line),
         );
       }
       deps.logger.info('line planned', { orderId, line: line.line, requested: line.spec.quantity, planned, groups: plan.length });
