@@ -197,12 +197,11 @@ export class LambdaCrashes {
     };
     const run = this.storage.run(invocation, () => handler(event, context));
     // A killed invocation's code runs on with every call refused: its outcome is nobody's.
-    run.catch(() => undefined);
-    killed.catch(() => undefined);
-    await Promise.race([run.then(
-      () => undefined,
-      () => undefined,
-    ), killed.catch(() => undefined)]);
+    const settled = (): undefined => undefined;
+    run.catch(settled);
+    killed.catch(settled);
+    // Whichever comes first: the handler's own outcome, or its death.
+    await Promise.race([run.then(settled, settled), killed.catch(settled)]);
     if (!invocation.killed) {
       this.mostEffects.set(invocation.functionName, Math.max(this.mostEffects.get(invocation.functionName) ?? 0, invocation.effects));
       // Rate mode: a doomed invocation that made fewer effects than drawn dies as it returns.
