@@ -49,6 +49,11 @@ Options:
                               that overlap on one item conflict too), throttle=P (throttling
                               exceptions), timeout=P (timeouts, half of them after the write was
                               carried out); e.g. conflict=0.05,throttle=0.05,timeout=0.01 (default: none)
+  --crash-rate P              kill each workflow task invocation with probability P (0 to 1) after one
+                              of its side effects, drawn at random (a Plivo call answered, a DynamoDB
+                              write carried out), as a Lambda timeout or out-of-memory kill would: its
+                              later Plivo and DynamoDB calls are refused and the state machine sees
+                              Sandbox.Timedout (default 0)
   --work-slots N|off          line steps (Rent, AssignToPool, Verify) in flight at once across the
                               account, shared fairly between orders; a step that finds none free waits
                               in the state machine (default 20, as WORK_SLOTS in AWS)
@@ -94,6 +99,7 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
       'data-dir': { type: 'string' },
       'dynamodb-faults': { type: 'string' },
       'work-slots': { type: 'string' },
+      'crash-rate': { type: 'string' },
       'api-key': { type: 'string' },
       'plivo-url': { type: 'string' },
       'plivo-auth-id': { type: 'string' },
@@ -127,6 +133,12 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
     options.dataDir = values['data-dir'];
   }
   if (values['dynamodb-faults'] !== undefined) options.dynamodbFaults = parseDynamoDbFaults(values['dynamodb-faults'], '--dynamodb-faults');
+  const crashRate = values['crash-rate'];
+  if (crashRate !== undefined) {
+    const rate = Number(crashRate);
+    if (crashRate.trim() === '' || !(rate >= 0 && rate <= 1)) throw new Error(`--crash-rate must be a probability from 0 to 1; got "${crashRate}"`);
+    options.crashRate = rate;
+  }
   const slots = values['work-slots'];
   if (slots !== undefined) {
     if (!/^(off|[1-9]\d*)$/i.test(slots.trim())) throw new Error(`--work-slots must be a positive integer or "off"; got "${slots}"`);

@@ -24,6 +24,7 @@ import { createPlivoWebhooksApi, plivoWebhooksApiPublicPaths, plivoWebhooksApiRe
 import { startLocalApiGateway } from './api-gateway.js';
 import { openDataDir } from './data-dir.js';
 import { ensureLocalTable, startDynamoDbLocal } from './dynamodb.js';
+import { LambdaCrashes } from './lambda-crashes.js';
 import { localLambdaContext } from './lambda-context.js';
 import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from './plivo-sandbox/index.js';
 import { lambdaFunctionArn, startLocalStepFunctions, substituteDefinition, type LocalStepFunctions } from './stepfunctions/index.js';
@@ -95,6 +96,13 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** Counts every Plivo attempt the handlers make (the benchmark). */
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
+  /**
+   * Probability (0 to 1) that a workflow task invocation is killed after one of its side effects,
+   * as a Lambda timeout or out-of-memory kill would (see lambda-crashes.ts). @default 0
+   */
+  crashRate?: number;
+  /** The crash injector to use instead of one built from `crashRate` (the fault matrix: a plan, a trace). */
+  lambdaCrashes?: LambdaCrashes;
   /** Seconds between reconciler runs (EventBridge Scheduler's stand-in). 0 = never. @default 60 */
   reconcileIntervalSeconds?: number;
   /**
@@ -108,6 +116,8 @@ export interface LocalStackOptions {
   rebalanceIntervalSeconds?: number;
   /** Local Step Functions only: pause this long before every Retry instead of the ASL's intervals (tests). */
   retryPauseMs?: number;
+  /** Local Step Functions only: every Wait state waits this long instead of what the ASL says (tests). */
+  waitStateMs?: number;
   /** Where the stack says what it starts. @default silent */
   say?: (line: string) => void;
 }
@@ -127,6 +137,8 @@ export interface LocalStack {
   /** The in-process sandbox, unless `plivoUrl` was given. */
   sandbox: PlivoSandbox | undefined;
   stepFunctions: LocalStepFunctions;
+  /** The crash injector of the workflow's task invocations, when `crashRate` or `lambdaCrashes` was given. */
+  lambdaCrashes: LambdaCrashes | undefined;
   /** The scheduler loop's reconciler: run it now, or hold it (tests that need the account still). */
   reconciler: { runOnce(): Promise<unknown>; pause(): void; resume(): void };
   /** The scheduler loop's rebalance of every pool with a policy: run it now. */
@@ -264,8 +276,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       WEBHOOK_RETRY_COMPRESS: String(options.webhookRetryCompress ?? 1000),
       ...(options.dynamodbFaults ? { DYNAMODB_FAULTS: formatDynamoDbFaults(options.dynamodbFaults) } : {}),
     };
-    setWorkflowRuntime(createWorkflowRuntime(env, options.onPlivoAttempt ? { onPlivoAttempt: options.onPlivoAttempt } : {}));
+    const crashes = options.lambdaCrashes ?? (options.crashRate ? new LambdaCrashes({ rate: options.crashRate }) : undefined);
+    const onPlivoAttempt = options.onPlivoAttempt;
+    setWorkflowRuntime(
+      createWorkflowRuntime(env, {
+        ...(crashes || onPlivoAttempt
+          ? {
+              onPlivoAttempt: (attempt) => {
+                crashes?.beforePlivo(attempt);
+                onPlivoAttempt?.(attempt);
+              },
+            }
+          : {}),
+        ...(crashes ? { onPlivoAnswer: crashes.afterPlivo } : {}),
+      }),
+    );
     setWebhookRuntime(createWebhookRuntime(env));
+    if (crashes) {
+      crashes.installDynamoDb(workflowRuntime().store.db);
+      crashes.installDynamoDb(webhookRuntime().deps.db);
+      say(`Lambda crashes  ${crashes.rate > 0 ? `rate ${crashes.rate} per task invocation` : 'as planned'} (Sandbox.Timedout)`);
+    }
 
     // Imported after the runtime is set: the handler modules are the very ones Lambda runs.
     const handlers = await loadOrderHandlers();
@@ -276,7 +307,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stateMachines: [{ name: ORDER_STATE_MACHINE, definition }],
       ...(options.retryPauseMs === undefined ? {} : { retryPauseMs: options.retryPauseMs }),
       ...(dataDir ? { journalFile: dataDir.stepFunctionsJournal } : {}),
-      lambdaHandlers: Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [arns[key] as string, handlers[key]])),
+      ...(options.waitStateMs === undefined ? {} : { waitStateMs: options.waitStateMs }),
+      lambdaHandlers: Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [arns[key] as string, crashes ? crashes.wrap(handlers[key]) : handlers[key]])),
     });
     closers.push(() => stepFunctions.close());
     const stateMachineArn = stepFunctions.stateMachineArn(ORDER_STATE_MACHINE);
@@ -392,6 +424,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stateMachineArn,
       sandbox,
       stepFunctions,
+      lambdaCrashes: crashes,
       store,
       reconciler,
       rebalancer,

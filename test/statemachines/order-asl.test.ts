@@ -26,6 +26,11 @@ function allStates(states: Record<string, State>): [string, State][] {
 }
 
 const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+/**
+ * A Lambda killed mid-step: a timeout (`Sandbox.Timedout` through `lambda:invoke`; `Lambda.Unknown`
+ * for unhandled errors such as out-of-memory kills), or the invoke itself timing out.
+ */
+const LAMBDA_KILLED = ['Sandbox.Timedout', 'Lambda.Unknown', 'Lambda.ClientExecutionTimeoutException'];
 
 describe('statemachines/order.asl.json', () => {
   it('is a valid state machine', () => {
@@ -50,6 +55,14 @@ describe('statemachines/order.asl.json', () => {
     }
   });
 
+  it('retries every step whose Lambda was killed mid-way (every step is idempotent: the crash matrix in test/e2e proves it)', () => {
+    for (const [name, state] of allStates(definition.States).filter(([, st]) => st.Type === 'Task')) {
+      const retrier = state.Retry?.find((r) => r.ErrorEquals.includes('Sandbox.Timedout')) as { ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts?: number } | undefined;
+      expect([name, retrier?.ErrorEquals]).toEqual([name, LAMBDA_KILLED]);
+      expect([name, retrier?.JitterStrategy, (retrier?.MaxAttempts ?? 0) >= 2]).toEqual([name, 'FULL', true]);
+    }
+  });
+
   it('retries every Lambda step on DynamoDB failures that pass, with jittered backoff (the steps are idempotent)', () => {
     for (const [name, state] of allStates(definition.States).filter(([n, st]) => st.Type === 'Task' && n !== 'WaitForRegulatory')) {
       const retrier = state.Retry?.find((r) => r.ErrorEquals.includes('ThrottlingException')) as { ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts?: number } | undefined;
@@ -59,7 +72,7 @@ describe('statemachines/order.asl.json', () => {
   });
 
   it('matches only error names that exist (States.*, Lambda.* or the errors module)', () => {
-    const known = new Set<string>([...PLIVO_ERROR_NAMES, ...WAIT_ERROR_NAMES, ...LAMBDA_TRANSIENT, ...DYNAMODB_TRANSIENT_ERROR_NAMES]);
+    const known = new Set<string>([...PLIVO_ERROR_NAMES, ...WAIT_ERROR_NAMES, ...LAMBDA_TRANSIENT, ...LAMBDA_KILLED, ...DYNAMODB_TRANSIENT_ERROR_NAMES]);
     const names = allStates(definition.States).flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals));
     for (const name of names) expect([name, name.startsWith('States.') || known.has(name)]).toEqual([name, true]);
   });

@@ -59,6 +59,11 @@ export interface PlivoAttempt {
   retry: number;
 }
 
+/** Reported for every attempt Plivo answered (any HTTP status), before the caller sees the answer. */
+export interface PlivoAnswer extends PlivoAttempt {
+  status: number;
+}
+
 export interface RetryPolicy {
   /** Retries after the first try. @default 4 */
   limit?: number;
@@ -80,6 +85,12 @@ export interface PlivoHttpOptions {
   retry?: RetryPolicy;
   /** Called for every attempt sent: counts Plivo calls where they are made. */
   onAttempt?: (attempt: PlivoAttempt) => void;
+  /**
+   * Called for every attempt Plivo answered, before anything reads the answer; a throw fails the
+   * call with that error, unretried (the local stack's crash injection: a call that went through
+   * and an invocation that died before it learnt so).
+   */
+  onAnswer?: (answer: PlivoAnswer) => void;
   /** For tests. @default globalThis.fetch */
   fetch?: typeof fetch;
 }
@@ -121,6 +132,7 @@ export class PlivoHttp {
       maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 30_000,
     };
     const onAttempt = options.onAttempt;
+    const onAnswer = options.onAnswer;
     const limiter = this.limiter;
     const credentials = Buffer.from(`${options.authId}:${options.authToken}`).toString('base64');
     this.api = ky.create({
@@ -146,8 +158,10 @@ export class PlivoHttp {
           },
         ],
         afterResponse: [
-          ({ response }) => {
+          ({ response, options: requestOptions, retryCount }) => {
             if (response.status === 429) limiter.penalize(retryAfterMs(response) ?? 1_000);
+            const context = requestOptions.context as CallContext;
+            onAnswer?.({ method: context.method, route: context.route, retry: retryCount, status: response.status });
           },
         ],
       },

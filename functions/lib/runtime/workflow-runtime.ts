@@ -13,7 +13,7 @@ import { createDocumentClient } from '../aws-clients.js';
 import { type Env, positiveInteger, readPlivoConfig, readWorkSlots, required } from '../config.js';
 import { PlivoClient } from '../plivo/client.js';
 import { unlimited, type RateLimiter } from '../plivo/rate-limit.js';
-import type { PlivoAttempt } from '../plivo/http.js';
+import type { PlivoAnswer, PlivoAttempt } from '../plivo/http.js';
 import { LeasedRateLimiter } from '../store/leased-rate-limiter.js';
 import { createStores, type Stores } from '../store/stores.js';
 import type { WorkflowDeps } from '../workflow/deps.js';
@@ -31,6 +31,8 @@ export interface WorkflowRuntime {
 export interface RuntimeHooks {
   /** Called for every Plivo attempt (the benchmark counts them). */
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
+  /** Called for every Plivo attempt answered, before the caller reads the answer (the local stack's crash injection). */
+  onPlivoAnswer?: (answer: PlivoAnswer) => void;
 }
 
 /** `TABLE_NAME`, the `PLIVO_*` settings, `PLIVO_CONCURRENCY` (calls in flight per invocation, default 16), `WORK_SLOTS`. */
@@ -51,6 +53,7 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
     timeoutMs: plivoConfig.timeoutMs,
     limiter,
     ...(hooks.onPlivoAttempt ? { onAttempt: hooks.onPlivoAttempt } : {}),
+    ...(hooks.onPlivoAnswer ? { onAnswer: hooks.onPlivoAnswer } : {}),
   });
   const logger = new Logger({
     serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'number-orders',
