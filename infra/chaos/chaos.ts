@@ -9,7 +9,8 @@
  * a number in the account owned by nobody, a number owned twice, an order not ended (other than
  * lines waiting for a future deadline).
  *
- * DynamoDB faults are on by default (`--dynamodb-faults`, the handlers' client; `none` for off).
+ * DynamoDB faults are on by default (`--dynamodb-faults`, the handlers' client; `none` for off), and
+ * so are Lambda crashes (`--crash-rate`: a task invocation killed after one of its side effects).
  * With `--restart`, the stack is stopped halfway and started again on its data directory.
  */
 import { randomUUID } from 'node:crypto';
@@ -27,7 +28,11 @@ import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
 import type { LineItem } from '../../functions/lib/store/items.js';
 import type { FaultRuleInput } from '../local/plivo-sandbox/faults.js';
 import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
+import { LambdaCrashes } from '../local/lambda-crashes.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
+
+/** The share of task invocations a run kills mid-way unless told otherwise. */
+export const DEFAULT_CHAOS_CRASH_RATE = 0.03;
 
 const HELP = `npm run chaos -- [--orders N] [--seed S] [--concurrency C] [--json]
 
@@ -41,6 +46,8 @@ whole local stack; then an audit of the sandbox's account against the records.
                     (the default), or none
   --log-level L     the handlers' JSON logs: DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT (default
                     SILENT: the table is the output)
+  --crash-rate P    the share of task invocations killed after a random one of their side effects,
+                    as a Lambda timeout does (default ${DEFAULT_CHAOS_CRASH_RATE}; 0 for none)
   --restart         stop the stack once half the orders are placed and start it again on the same
                     data directory (a temporary one): the orders in flight end through the
                     recovery of their dead executions
@@ -203,10 +210,12 @@ export interface ChaosFigures {
   notEndedOrders: string[];
   /**
    * Promise rejections nothing handled while the run went on (in Lambda each would crash its
-   * invocation; here it would have crashed the whole run): a violation. The first is in `crashes`.
+   * invocation; here it would have crashed the whole run): a violation. The first is in `rejections`.
    */
   unhandledRejections: number;
-  crashes: string[];
+  rejections: string[];
+  /** Task invocations killed mid-way (`--crash-rate`). */
+  lambdaCrashes: number;
   /** Times the stack was stopped and started again mid-run. */
   restarts: number;
   /** Orders the restarted stack's reconciler pass recovered (their executions died with the stop). */
@@ -252,7 +261,8 @@ async function audit(stack: LocalStack, plivo: PlivoClient, orders: readonly Pla
     notEnded,
     notEndedOrders,
     unhandledRejections: 0,
-    crashes: [],
+    rejections: [],
+    lambdaCrashes: 0,
     restarts: 0,
     recoveredAtRestart: 0,
     wallSeconds: Math.round((Date.now() - startedMs) / 100) / 10,
@@ -303,6 +313,8 @@ export interface ChaosOptions {
   dynamodbFaults?: DynamoDbFaultRates;
   /** The handlers' log level. @default "SILENT" (the figures are the output) */
   logLevel?: string;
+  /** Per task invocation, the chance it is killed after one of its side effects (a Lambda timeout). @default 0 */
+  crashRate?: number;
   /**
    * Stop the stack once half the orders are placed and start it again on the same data directory:
    * the orders in flight are recovered by the reconciler's pass at start. @default false
@@ -319,6 +331,8 @@ async function chaos(options: ChaosOptions): Promise<ChaosFigures> {
   const startedMs = Date.now();
   const dataDir = options.restart ? await mkdtemp(join(tmpdir(), 'number-orders-chaos-')) : undefined;
   const pendingShape = r() < 0.5 ? 'number' : 'order';
+  // One injector for the run, so its count spans a restart.
+  const crashes = options.crashRate ? new LambdaCrashes({ rate: options.crashRate }) : undefined;
   const start = () =>
     startLocalStack({
       apiPort: 0,
@@ -332,6 +346,7 @@ async function chaos(options: ChaosOptions): Promise<ChaosFigures> {
       logLevel: options.logLevel ?? 'SILENT',
       unstartedGraceSeconds: 2,
       ...(dataDir ? { dataDir } : {}),
+      ...(crashes ? { lambdaCrashes: crashes } : {}),
       ...(options.dynamodbFaults ? { dynamodbFaults: options.dynamodbFaults } : {}),
       sandboxBehaviour: { pendingShape, reissueUnrented: true, reclaimDays: 0 },
     });
@@ -387,7 +402,7 @@ async function chaos(options: ChaosOptions): Promise<ChaosFigures> {
     await stack.reconciler.runOnce();
     // The lines those passes resumed or ended go on to the pool and Finalize: let them.
     await settleAll(under, placed);
-    return { ...(await audit(stack, plivoOf(stack), placed, startedMs)), restarts, recoveredAtRestart };
+    return { ...(await audit(stack, plivoOf(stack), placed, startedMs)), restarts, recoveredAtRestart, lambdaCrashes: crashes?.killed ?? 0 };
   } finally {
     await under.current.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -406,16 +421,16 @@ export function violations(figures: ChaosFigures): number {
 
 /** Runs `run` counting the promise rejections nothing handled meanwhile (and keeping the first). */
 async function catchingRejections<T extends ChaosFigures>(run: () => Promise<T>): Promise<T> {
-  const crashes: string[] = [];
+  const rejections: string[] = [];
   let count = 0;
   const onRejection = (reason: unknown) => {
     count++;
-    if (crashes.length === 0) crashes.push(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
+    if (rejections.length === 0) rejections.push(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
   };
   process.on('unhandledRejection', onRejection);
   try {
     const figures = await run();
-    return { ...figures, unhandledRejections: count, crashes };
+    return { ...figures, unhandledRejections: count, rejections };
   } finally {
     process.off('unhandledRejection', onRejection);
   }
@@ -436,6 +451,7 @@ function table(figures: ChaosFigures): string {
     ['records whose number is gone', figures.gone],
     ['orders not ended', figures.notEnded],
     ['unhandled rejections', figures.unhandledRejections],
+    ['Lambda invocations killed', figures.lambdaCrashes],
     ['stack restarts', figures.restarts],
     ['  orders recovered at restart', figures.recoveredAtRestart],
     ['wall time (s)', figures.wallSeconds],
@@ -452,6 +468,7 @@ async function main(): Promise<void> {
       'dynamodb-faults': { type: 'string', default: DEFAULT_CHAOS_DYNAMODB_FAULTS },
       'log-level': { type: 'string', default: 'SILENT' },
       restart: { type: 'boolean', default: false },
+      'crash-rate': { type: 'string', default: String(DEFAULT_CHAOS_CRASH_RATE) },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -466,6 +483,11 @@ async function main(): Promise<void> {
     return n;
   };
   const faults = values['dynamodb-faults'];
+  const rate = (name: string, value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--${name} must be a number from 0 to 1; got "${value}"`);
+    return n;
+  };
   const logLevel = (value: string) => {
     const level = value.toUpperCase();
     if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got "${value}"`);
@@ -478,6 +500,7 @@ async function main(): Promise<void> {
     ...(faults === 'none' ? {} : { dynamodbFaults: parseDynamoDbFaults(faults, '--dynamodb-faults') }),
     logLevel: logLevel(values['log-level']),
     restart: values.restart,
+    crashRate: rate('crash-rate', values['crash-rate']),
   });
   console.log(table(figures));
   if (values.json) console.log(JSON.stringify(figures));
@@ -486,7 +509,7 @@ async function main(): Promise<void> {
       `violations: ${figures.unowned} owned by nobody, ${figures.ownedTwice} owned twice, ${figures.gone} records whose number is gone, ` +
         `${figures.notEnded} orders not ended, ${figures.unhandledRejections} unhandled rejections`,
     );
-    for (const crash of figures.crashes) console.error(crash);
+    for (const rejection of figures.rejections) console.error(rejection);
     process.exitCode = 1;
   }
 }
