@@ -233,6 +233,9 @@ export const PLIVO_ERROR_NAMES = [
 export const WAIT_ERROR_NAMES = ['RegulatoryDeadlinePassed', 'RegulatoryRejected', 'OrderCancelled'] as const;
 export type WaitErrorName = (typeof WAIT_ERROR_NAMES)[number];
 
+/** Errors of this module the state machine catches by name: an execution for an order nobody recorded. */
+export const WORKFLOW_ERROR_NAMES = ['OrderNotFoundError'] as const satisfies readonly NumberOrdersError['name'][];
+
 /**
  * The AWS SDK's names for DynamoDB failures that pass: throttles, a single write refused while a
  * transaction held its item, and a call that timed out. The client retries them first (with a

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { DYNAMODB_TRANSIENT_ERROR_NAMES, PLIVO_ERROR_NAMES, WAIT_ERROR_NAMES } from '../../functions/lib/errors.js';
+import { DYNAMODB_TRANSIENT_ERROR_NAMES, PLIVO_ERROR_NAMES, WAIT_ERROR_NAMES, WORKFLOW_ERROR_NAMES } from '../../functions/lib/errors.js';
 import { ORDER_ASL_PATH, ORDER_FUNCTIONS } from '../../statemachines/order-functions.js';
 
 const text = readFileSync(ORDER_ASL_PATH, 'utf8');
@@ -72,7 +72,7 @@ describe('statemachines/order.asl.json', () => {
   });
 
   it('matches only error names that exist (States.*, Lambda.* or the errors module)', () => {
-    const known = new Set<string>([...PLIVO_ERROR_NAMES, ...WAIT_ERROR_NAMES, ...LAMBDA_TRANSIENT, ...LAMBDA_KILLED, ...DYNAMODB_TRANSIENT_ERROR_NAMES]);
+    const known = new Set<string>([...PLIVO_ERROR_NAMES, ...WAIT_ERROR_NAMES, ...WORKFLOW_ERROR_NAMES, ...LAMBDA_TRANSIENT, ...LAMBDA_KILLED, ...DYNAMODB_TRANSIENT_ERROR_NAMES]);
     const names = allStates(definition.States).flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals));
     for (const name of names) expect([name, name.startsWith('States.') || known.has(name)]).toEqual([name, true]);
   });

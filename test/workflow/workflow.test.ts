@@ -188,6 +188,12 @@ describe('order workflow (the real state machine)', () => {
     expect(line?.errors.map((e) => e.message)).toEqual(['only 0 of 2 numbers are available with prefix 206 within maxMonthlyRate 0.01']);
   });
 
+  it('fails an execution for an order id nobody recorded with a named error, writing nothing', async () => {
+    const execution = await machine.local.waitForExecution(await machine.start('wf-nobody'));
+    expect({ status: execution.status, error: execution.error }).toEqual({ status: 'FAILED', error: 'OrderNotFound' });
+    expect(await env.store.orders.find('wf-nobody')).toBeUndefined();
+  });
+
   it('fails an order whose pool does not exist before renting anything', async () => {
     await env.createOrder('wf-nopool', { poolUuid: 'no-such-pool', lines: [{ countryIso: 'US', numberType: 'local', quantity: 2 }] });
     const before = env.sandbox.snapshot().numbers.length;
