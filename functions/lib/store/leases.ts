@@ -37,7 +37,8 @@ export class LeaseRepository {
     return { until, release: () => this.release(key, holder) };
   }
 
-  private async release(key: Key, holder: string): Promise<void> {
+  /** Gives up `holder`'s lease of `key`, if it holds it (a no-op otherwise). */
+  async release(key: Key, holder: string): Promise<void> {
     await this.table.db
       .send(
         new DeleteCommand({
@@ -62,5 +63,10 @@ export class RentLockRepository {
 
   acquire(kind: string, holder: string, leaseMs: number): Promise<Lease | undefined> {
     return this.leases.acquire(keys.rentLock(kind), holder, leaseMs);
+  }
+
+  /** Gives up the lock of `kind` if `holder` holds it: one left by a step that died holding it. */
+  releaseIfHeld(kind: string, holder: string): Promise<void> {
+    return this.leases.release(keys.rentLock(kind), holder);
   }
 }

@@ -40,3 +40,16 @@ export async function withRentLock<T>(
     await sleep(RETRY_PAUSE_MS.min + Math.random() * RETRY_PAUSE_MS.spread);
   }
 }
+
+/**
+ * Gives up the locks of `kinds` that `holder` still holds. A step killed while holding one (a
+ * Lambda timeout between its claim and its release) would otherwise keep every other rent of
+ * that kind waiting for the lease to run out, if its retry finds nothing more to rent.
+ */
+export async function releaseLeftLocks(
+  deps: Pick<WorkflowDeps, 'store'>,
+  kinds: readonly Pick<NumberKind, 'countryIso' | 'numberType' | 'prefix'>[],
+  holder: string,
+): Promise<void> {
+  for (const key of new Set(kinds.map(kindKey))) await deps.store.rentLocks.releaseIfHeld(key, holder);
+}

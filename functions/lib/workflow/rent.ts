@@ -21,7 +21,7 @@ import { BUDGET_RESERVE_MS, type Budget, hasTime, type WorkflowDeps } from './de
 import { recordOf } from './errors.js';
 import { accountTypeFilter, callingCode, isOfLineType, kindOfGroup } from './numbering.js';
 import { planLine } from './plan.js';
-import { RENT_LOCK_LEASE_MS, withRentLock } from './rent-lock.js';
+import { RENT_LOCK_LEASE_MS, releaseLeftLocks, withRentLock } from './rent-lock.js';
 
 export interface RentResult {
   /** True when time ran out with rents still to do: call again. */
@@ -281,6 +281,9 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   }
 
   line = await deps.store.lines.get(orderId, lineIndex);
+  // Renting is over for this line: no lock of it may outlive it (one kept by a killed attempt).
+  const ended = line;
+  await releaseLeftLocks(deps, ended.plan.map((group) => kindOfGroup(ended, group.groupId)), holderOf(ended));
   if (line.rented === 0) {
     await deps.store.lines.setStatus(orderId, lineIndex, 'FAILED');
     return { more: false, next: 'done' };
