@@ -155,6 +155,8 @@ const POOL_COMMANDS = Object.keys(COMMANDS)
 export interface Output {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** The terminal's width, when it is one. */
+  columns?: number;
 }
 
 export interface CliIo {
@@ -296,7 +298,7 @@ async function watch(client: OrdersClient, orderId: string, values: Values, io: 
       if (line !== lastShown || state !== 'running') print(io.stdout, line);
       lastShown = line;
     } else {
-      const text = renderProgress(order, { tty, color });
+      const text = renderProgress(order, { tty, color, ...(io.stdout.columns ? { columns: io.stdout.columns } : {}) });
       if (tty) {
         // Redraw in place: up to the first line drawn last time, clear to the end of the screen.
         io.stdout.write(`${shownLines > 0 ? `\x1b[${shownLines}F\x1b[J` : ''}${text}\n`);

@@ -15,6 +15,11 @@ export interface ProgressOptions {
   barWidth?: number;
   /** Also show each line's plan (groups and prices). @default false */
   detail?: boolean;
+  /**
+   * The terminal's width: on a terminal, each line is cut to fit it, so that a redraw in place
+   * (which counts lines) never leaves a wrapped line's tail behind. @default no limit
+   */
+  columns?: number;
 }
 
 /** What the renderers take: the API's order view. */
@@ -89,9 +94,44 @@ function extraCounts(line: OrderLineView): string {
   return parts.join(' ');
 }
 
+/**
+ * The status a line shows: the recorded one, except that a line whose numbers are all verified
+ * shows VERIFIED while other lines still work (its final status is written when the order ends).
+ */
+function shownStatus(line: OrderLineView, dryRun: boolean): string {
+  const working = !['COMPLETED', 'PARTIAL', 'FAILED', 'ROLLED_BACK', 'PENDING_REGULATORY', 'PLANNED'].includes(line.status);
+  return !dryRun && working && line.counts.requested > 0 && line.counts.verified >= line.counts.requested ? 'VERIFIED' : line.status;
+}
+
+// ANSI colour codes take no room on screen.
+// eslint-disable-next-line no-control-regex -- the escape character is what the codes start with
+const ANSI_CODE = /(\u001b\[[0-9;]*m)/;
+
+/** Cuts `text` to `width` characters on screen, ending in … when cut (colour codes kept, and reset). */
+export function fitWidth(text: string, width: number): string {
+  let shown = 0;
+  let out = '';
+  for (const part of text.split(ANSI_CODE)) {
+    if (ANSI_CODE.test(part)) {
+      out += part;
+      continue;
+    }
+    const chars = [...part];
+    if (shown + chars.length <= width) {
+      out += part;
+      shown += chars.length;
+      continue;
+    }
+    out += `${chars.slice(0, Math.max(0, width - shown - 1)).join('')}…`;
+    return ANSI_CODE.test(text) ? `${out}${ANSI.reset}` : out;
+  }
+  return out;
+}
+
 function lineNotes(line: OrderLineView, options: Required<ProgressOptions>, indent: string): string[] {
   const notes: string[] = [];
-  if (line.pendingDetails) notes.push(`${indent}pending: ${line.pendingDetails}`);
+  // Plivo's regulatory text, while the line waits on it (not once it has been answered).
+  if (line.pendingDetails && line.status === 'PENDING_REGULATORY') notes.push(`${indent}pending: ${line.pendingDetails}`);
   for (const error of line.errors) notes.push(paint(`${indent}error: ${error.name}: ${error.plivoMessage ?? error.message}`, ['red'], options.color));
   if (options.detail) {
     for (const group of line.plan) {
@@ -104,7 +144,7 @@ function lineNotes(line: OrderLineView, options: Required<ProgressOptions>, inde
 
 /** The order's progress, one line of text per order line (plus notes), without a trailing newline. */
 export function renderProgress(order: OrderView, options: ProgressOptions): string {
-  const opts: Required<ProgressOptions> = { color: options.tty, barWidth: 24, detail: false, ...options, ...(options.tty ? {} : { color: false }) };
+  const opts: Required<ProgressOptions> = { color: options.tty, barWidth: 24, detail: false, columns: Infinity, ...options, ...(options.tty ? {} : { color: false }) };
   const { totals } = order;
   const overall = order.dryRun ? `${totals.planned}/${totals.requested} planned` : `${totals.verified}/${totals.requested} verified`;
   const flags = [order.dryRun ? 'dry run' : '', order.rollback ? `rollback: ${order.rollback}` : ''].filter(Boolean).join(', ');
@@ -120,7 +160,8 @@ export function renderProgress(order: OrderView, options: ProgressOptions): stri
       const label = (labels[i] ?? '').slice(0, labelWidth).padEnd(labelWidth);
       const count = `${String(g.done).padStart(countWidth)}/${String(g.of).padEnd(countWidth)} ${g.label}`;
       const extra = extraCounts(line);
-      out.push(`  ${label} ${paint(bar(line, order.dryRun, opts.barWidth), statusColor(line.status), opts.color)} ${count}  ${paint(line.status, statusColor(line.status), opts.color)}${extra ? `  ${extra}` : ''}`);
+      const status = shownStatus(line, order.dryRun);
+      out.push(`  ${label} ${paint(bar(line, order.dryRun, opts.barWidth), statusColor(status), opts.color)} ${count}  ${paint(status, statusColor(status), opts.color)}${extra ? `  ${extra}` : ''}`);
       out.push(...lineNotes(line, opts, '      '));
     });
   } else {
@@ -130,7 +171,7 @@ export function renderProgress(order: OrderView, options: ProgressOptions): stri
         ? `planned ${counts.planned}/${counts.requested}`
         : `requested ${counts.requested} rented ${counts.rented} assigned ${counts.assigned} verified ${counts.verified}`;
       const extra = extraCounts(line);
-      out.push(`line ${line.line} ${describeLine(line)}: ${line.status} ${figures}${extra ? ` ${extra}` : ''}`);
+      out.push(`line ${line.line} ${describeLine(line)}: ${shownStatus(line, order.dryRun)} ${figures}${extra ? ` ${extra}` : ''}`);
       out.push(...lineNotes(line, opts, '  '));
     }
   }
@@ -141,7 +182,8 @@ export function renderProgress(order: OrderView, options: ProgressOptions): stri
     const where = error.line === undefined ? '' : ` (line ${error.line})`;
     out.push(paint(`error${where}: ${error.name}: ${error.plivoMessage ?? error.message}`, ['red'], opts.color));
   }
-  return out.join('\n');
+  // The last column of a terminal is left free: some wrap as soon as it is written.
+  return (opts.tty && Number.isFinite(opts.columns) ? out.map((line) => fitWidth(line, opts.columns - 1)) : out).join('\n');
 }
 
 const SUMMARY_COUNTS = ['requested', 'planned', 'rented', 'assigned', 'verified', 'failed', 'released', 'leaked'] as const;

@@ -244,7 +244,11 @@ async function main(): Promise<void> {
   say(`\nAPI key: ${stack.apiKey}   try: curl -H 'x-api-key: ${stack.apiKey}' ${stack.apiUrl}/orders`);
   say(`Customer webhooks are signed with ${parsed.options.webhookSecret ? 'the --webhook-secret given' : 'the local default secret (README, "Local webhooks")'}; Plivo callbacks: POST ${stack.apiUrl}/webhooks/plivo`);
   if (parsed.demo) {
-    const outcome = await runDemo(stack, { tty: Boolean(process.stdout.isTTY), write: (text) => process.stdout.write(text) });
+    const outcome = await runDemo(stack, {
+      tty: Boolean(process.stdout.isTTY),
+      ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
+      write: (text) => process.stdout.write(text),
+    });
     say(`\nDemo order ${outcome.orderId} ended ${outcome.status}.`);
     if (outcome.rebalance) say(`Rebalance run ${outcome.rebalance.runId}${outcome.rebalance.orderId ? `: order ${outcome.rebalance.orderId} ended ${outcome.rebalance.status ?? '?'}` : ': nothing ordered'}.`);
   }

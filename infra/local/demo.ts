@@ -35,6 +35,8 @@ export const DEMO_POLICY = {
 
 export interface DemoOptions {
   tty: boolean;
+  /** The terminal's width: progress lines are cut to fit it. @default no limit */
+  columns?: number;
   write: (text: string) => void;
   /** How often to poll the order, in ms. @default 250 */
   pollMs?: number;
@@ -109,7 +111,7 @@ async function followOrder(stack: LocalStack, orderId: string, options: DemoOpti
   for (;;) {
     const response = await fetch(`${stack.apiUrl}/orders/${orderId}`, { headers });
     const order = (await response.json()) as OrderProgress;
-    const frame = renderProgress(order, { tty: options.tty });
+    const frame = renderProgress(order, { tty: options.tty, ...(options.columns ? { columns: options.columns } : {}) });
     if (options.tty) {
       // Redraw in place: move up over the previous frame.
       options.write(`${linesDrawn > 0 ? `\x1b[${linesDrawn}A\x1b[J` : ''}${frame}\n`);

@@ -18,6 +18,25 @@ describe('renderProgress', () => {
     expect(lines[3]).toContain('pending: An address proof is required');
   });
 
+  it('cuts every line to the terminal width, colours and all, so a redraw leaves nothing behind', () => {
+    const long: OrderView = { ...order, lines: order.lines.map((line) => ({ ...line, pendingDetails: line.pendingDetails && 'x'.repeat(220) })) };
+    for (const color of [false, true]) {
+      const lines = renderProgress(long, { tty: true, color, columns: 60 }).split('\n');
+      // eslint-disable-next-line no-control-regex -- measuring what a terminal shows: without colour codes
+      for (const line of lines) expect(line.replace(/\u001b\[[0-9;]*m/g, '').length).toBeLessThanOrEqual(59);
+      expect(lines.some((line) => line.includes('…'))).toBe(true);
+    }
+  });
+
+  it('shows a line whose numbers are all verified as VERIFIED while others work, and drops Plivo’s text once answered', () => {
+    const [first, second] = order.lines as [OrderView['lines'][number], OrderView['lines'][number]];
+    const done = { ...first, status: 'VERIFYING' as const, counts: { ...first.counts, verified: first.counts.requested } };
+    const answered = { ...second, status: 'VERIFYING' as const };
+    const text = renderProgress({ ...order, lines: [done, answered] }, { tty: false });
+    expect(text.split('\n')[1]).toMatch(/: VERIFIED requested 40/);
+    expect(text).not.toContain('pending:');
+  });
+
   it('writes plain lines otherwise, with every count, no escapes', () => {
     const text = renderProgress(order, { tty: false, color: true });
     expect(text).not.toContain('\x1b');
