@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RemovalPolicy, Stack, type Duration } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack, type Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -64,6 +64,11 @@ function isDuration(value: unknown): value is Duration {
   return typeof (value as Duration).toSeconds === 'function';
 }
 
+/** The unique part of the stack's id (the UUID after its last `/`): new each time the stack is created. */
+export function stackInstanceId(scope: Construct): string {
+  return Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
+}
+
 export interface OrderStateMachineProps {
   /** The function behind every `${…FunctionArn}` of the ASL, by substitution name. */
   functions: Readonly<Record<string, lambda.IFunction>>;
@@ -97,8 +102,10 @@ export class OrderStateMachine extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // Under /aws/vendedlogs/: Step Functions' log delivery then shares one resource policy
-      // instead of growing the account's CloudWatch Logs policy per state machine.
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-order`,
+      // instead of growing the account's CloudWatch Logs policy per state machine. Retained, so
+      // the name ends with the stack's own id (a new one per create): a stack created again after
+      // `cdk destroy` gets a new log group instead of failing on the old one's name.
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-order-${stackInstanceId(this)}`,
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });

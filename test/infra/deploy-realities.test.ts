@@ -1,0 +1,48 @@
+/**
+ * The stack as AWS really behaves, from the synthesized template (no account is reachable here):
+ * a stack that can be created in a new account and created again after `cdk destroy`, in any
+ * partition. Synthesized without bundles (test/infra/support.ts); stack.test.ts checks those.
+ */
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synth, type Synthesized } from './support.js';
+
+type Resources = Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }>;
+
+let synthesized: Synthesized;
+let template: Template;
+let resources: Resources;
+
+function logicalId(construct: { node: { defaultChild?: unknown } }): string {
+  return synthesized.stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+beforeAll(() => {
+  synthesized = synth({ bundle: false, context: { '@aws-cdk/core:validateAgainstDefaultRules': false } });
+  template = synthesized.template;
+  resources = template.toJSON().Resources as Resources;
+}, 60_000);
+
+describe('re-create after destroy', () => {
+  /** The properties that give a resource a name of its own, unique in the account (and region). */
+  const NAME_PROPERTIES = ['LogGroupName', 'TableName', 'Name', 'BucketName', 'QueueName', 'TopicName', 'RoleName', 'FunctionName', 'StateMachineName'];
+
+  it('names no retained resource with a fixed name: a re-created stack would fail with "already exists"', () => {
+    const retained = Object.entries(resources).filter(([, resource]) => resource.DeletionPolicy === 'Retain');
+    expect(retained.map(([, r]) => r.Type)).toEqual(expect.arrayContaining(['AWS::Logs::LogGroup', 'AWS::DynamoDB::Table']));
+    for (const [id, resource] of retained) {
+      for (const key of NAME_PROPERTIES.filter((k) => resource.Properties?.[k] !== undefined)) {
+        // A name may stay only if it holds something that differs per stack instance (the stack's id).
+        expect([id, key, JSON.stringify(resource.Properties?.[key])]).toEqual([id, key, expect.stringContaining('"Ref":"AWS::StackId"')]);
+      }
+    }
+  });
+
+  it("keeps the state machine's log group under /aws/vendedlogs/states/, named after the stack and its id", () => {
+    const logGroup = resources[logicalId(synthesized.stack.orderStateMachine.logGroup)];
+    expect(logGroup?.DeletionPolicy).toBe('Retain');
+    const name = JSON.stringify(logGroup?.Properties?.LogGroupName);
+    expect(name).toContain('/aws/vendedlogs/states/number-orders-prod-order-');
+    expect(name).toContain('"Ref":"AWS::StackId"');
+  });
+});
