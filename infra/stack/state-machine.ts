@@ -1,18 +1,18 @@
 /**
  * The order state machine: `statemachines/order.asl.json` — the one definition, the file the local
  * stack runs as it is — deployed with `DefinitionBody.fromFile` and a substitution for every
- * function ARN. Logging (ALL, to a log group), X-Ray, and a role that may invoke exactly those
+ * function ARN and for the partition. Logging (ALL, to a log group), X-Ray, and a role that may invoke exactly those
  * functions and nothing else.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Fn, RemovalPolicy, Stack, type Duration } from 'aws-cdk-lib';
+import { Aws, Fn, RemovalPolicy, Stack, type Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ORDER_ASL_PATH } from '../../statemachines/order-functions.js';
+import { ORDER_ASL_PATH, orderSubstitutions, PARTITION_SUBSTITUTION } from '../../statemachines/order-functions.js';
 import { explain } from './nag.js';
 
 /** Every `${Name}` placeholder in an ASL text. */
@@ -29,6 +29,9 @@ interface AslState {
   ItemProcessor?: { States?: Record<string, AslState> };
   Branches?: { States?: Record<string, AslState> }[];
 }
+
+/** The synchronous `lambda:invoke` integration, its partition literal or the `${Partition}` substitution. */
+const LAMBDA_INVOKE = /^arn:(aws[a-z-]*|\$\{Partition\}):states:::lambda:invoke$/;
 
 function* tasks(states: Record<string, AslState> | undefined): Generator<[string, AslState]> {
   for (const [name, state] of Object.entries(states ?? {})) {
@@ -49,7 +52,7 @@ export function taskTimeoutProblems(asl: string, timeouts: Duration | Readonly<R
   const definition = JSON.parse(asl) as { States?: Record<string, AslState> };
   const problems: string[] = [];
   for (const [name, state] of tasks(definition.States)) {
-    if (state.Resource !== 'arn:aws:states:::lambda:invoke') continue;
+    if (!LAMBDA_INVOKE.test(state.Resource ?? '')) continue;
     const key = /^\$\{([A-Za-z0-9_]+)\}$/.exec(state.Parameters?.FunctionName ?? '')?.[1];
     const timeout = isDuration(timeouts) ? timeouts : key === undefined ? undefined : timeouts[key];
     if (timeout === undefined) continue;
@@ -87,7 +90,7 @@ export class OrderStateMachine extends Construct {
     const asl = readFileSync(aslPath, 'utf8');
 
     const placeholders = substitutionNames(asl);
-    const unbound = [...placeholders].filter((name) => !(name in props.functions));
+    const unbound = [...placeholders].filter((name) => name !== PARTITION_SUBSTITUTION && !(name in props.functions));
     const unused = Object.keys(props.functions).filter((name) => !placeholders.has(name));
     if (unbound.length > 0 || unused.length > 0) {
       throw new Error(
@@ -114,7 +117,8 @@ export class OrderStateMachine extends Construct {
       comment: 'number-orders: one execution per order (execution name = order id)',
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromFile(aslPath),
-      definitionSubstitutions: Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn])),
+      // The partition too (arn:${Partition}:states:::lambda:invoke): the stack deploys to aws-cn and aws-us-gov as well.
+      definitionSubstitutions: orderSubstitutions(Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn])), Aws.PARTITION),
       // Payloads hold ids and counts only (docs/design.md, invariant 6), so execution data may be logged.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,

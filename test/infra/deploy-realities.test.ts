@@ -3,8 +3,10 @@
  * a stack that can be created in a new account and created again after `cdk destroy`, in any
  * partition. Synthesized without bundles (test/infra/support.ts); stack.test.ts checks those.
  */
+import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ORDER_ASL_PATH } from '../../statemachines/order-functions.js';
 import { synth, type Synthesized } from './support.js';
 
 type Resources = Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }>;
@@ -44,5 +46,22 @@ describe('re-create after destroy', () => {
     const name = JSON.stringify(logGroup?.Properties?.LogGroupName);
     expect(name).toContain('/aws/vendedlogs/states/number-orders-prod-order-');
     expect(name).toContain('"Ref":"AWS::StackId"');
+  });
+});
+
+describe('partitions', () => {
+  it('takes the partition of every ARN in the ASL from a substitution CloudFormation fills with AWS::Partition', () => {
+    const asl = readFileSync(ORDER_ASL_PATH, 'utf8');
+    expect(asl).not.toMatch(/arn:aws/);
+    const resourcesInAsl = [...asl.matchAll(/"Resource":\s*"([^"]+)"/g)].map((m) => m[1]);
+    expect(resourcesInAsl.length).toBeGreaterThan(0);
+    for (const resource of resourcesInAsl) expect(resource).toMatch(/^arn:\$\{Partition\}:states:::lambda:invoke(\.waitForTaskToken)?$/);
+    const props = resources[logicalId(synthesized.stack.orderStateMachine.stateMachine)]?.Properties;
+    expect((props?.DefinitionSubstitutions as Record<string, unknown>).Partition).toEqual({ Ref: 'AWS::Partition' });
+  });
+
+  it('names no partition literally in any IAM policy or environment variable of the template', () => {
+    const text = JSON.stringify(resources);
+    expect(text).not.toMatch(/arn:aws[a-z-]*:/);
   });
 });

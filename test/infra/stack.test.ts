@@ -402,11 +402,13 @@ describe('state machine', () => {
     expect(definition).toBe(readFileSync(ORDER_ASL_PATH, 'utf8'));
 
     const substitutions = props.DefinitionSubstitutions as Record<string, unknown>;
-    expect(Object.keys(substitutions).sort()).toEqual([...workflowKeys].sort());
-    for (const [name, value] of Object.entries(substitutions)) expect(value, name).toEqual({ 'Fn::GetAtt': [functionIds[name], 'Arn'] });
+    expect(Object.keys(substitutions).sort()).toEqual([...workflowKeys, 'Partition'].sort());
+    for (const name of workflowKeys) expect(substitutions[name], name).toEqual({ 'Fn::GetAtt': [functionIds[name], 'Arn'] });
+    expect(substitutions.Partition).toEqual({ Ref: 'AWS::Partition' });
 
     // What CloudFormation does at deploy: replace each ${Name}.
-    const deployed = Object.keys(substitutions).reduce((text, name) => text.replaceAll('${' + name + '}', `arn:aws:lambda:us-east-1:123456789012:function:${name}`), definition);
+    const values: Record<string, string> = { ...Object.fromEntries(workflowKeys.map((name) => [name, `arn:aws-cn:lambda:cn-north-1:123456789012:function:${name}`])), Partition: 'aws-cn' };
+    const deployed = Object.entries(values).reduce((text, [name, value]) => text.replaceAll('${' + name + '}', value), definition);
     expect(deployed).not.toContain('${');
     expect(() => JSON.parse(deployed)).not.toThrow();
   });
