@@ -1,11 +1,16 @@
 /**
  * Grants that no resource construct owns.
  */
-import { ArnFormat, type CfnResource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { explain, nagAttributeName } from './nag.js';
 import type { NodeFunction } from './node-function.js';
+
+/** How cdk-nag writes a part of an ARN: the pseudo parameter (`<AWS::Region>`) in an environment-agnostic stack, the value in one with an explicit account and region. */
+function nagValue(value: string, pseudoParameter: string): string {
+  return Token.isUnresolved(value) ? `<${pseudoParameter}>` : value;
+}
 
 /** The Step Functions actions that end a task-token wait. */
 export const TASK_RESPONSE_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure'] as const;
@@ -52,7 +57,7 @@ export function grantDescribeExecutions(fn: NodeFunction, stateMachine: sfn.Stat
   const name = nagAttributeName(stateMachine.node.defaultChild as CfnResource, 'Name');
   explain(
     fn.role,
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
+    `AwsSolutions-IAM5[Resource::arn:${nagValue(stack.partition, 'AWS::Partition')}:states:${nagValue(stack.region, 'AWS::Region')}:${nagValue(stack.account, 'AWS::AccountId')}:execution:${name}:*]`,
     "states:DescribeExecution on the order state machine's executions: one per order, named after it, so the execution name is a wildcard.",
   );
 }

@@ -24,7 +24,7 @@ import { BackgroundJobs, rebalanceWindowSeconds } from './background.js';
 import { WorkflowFunctions } from './functions.js';
 import { checkWithCdkNag } from './nag.js';
 import { Secrets } from './secrets.js';
-import { readSettings, type NumberOrdersSettings } from './settings.js';
+import { PRODUCTION_STAGE, readSettings, type NumberOrdersSettings } from './settings.js';
 import { OrderStateMachine } from './state-machine.js';
 import { OrdersTable } from './table.js';
 
@@ -239,6 +239,8 @@ export function buildApp(app: App = new App()): { app: App; stack: NumberOrdersS
   const stack = new NumberOrdersStack(app, stackId(settings), {
     settings,
     description: `number-orders (${settings.stage}): rent Plivo numbers in bulk into Powerpack number pools`,
+    ...(settings.account && settings.region ? { env: { account: settings.account, region: settings.region } } : {}),
+    terminationProtection: settings.stage === PRODUCTION_STAGE,
   });
   checkWithCdkNag(app);
   return { app, stack };

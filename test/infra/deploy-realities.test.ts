@@ -4,6 +4,7 @@
  * partition. Synthesized without bundles (test/infra/support.ts); stack.test.ts checks those.
  */
 import { readFileSync } from 'node:fs';
+import { Token } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORDER_ASL_PATH } from '../../statemachines/order-functions.js';
@@ -44,7 +45,7 @@ describe('re-create after destroy', () => {
     const logGroup = resources[logicalId(synthesized.stack.orderStateMachine.logGroup)];
     expect(logGroup?.DeletionPolicy).toBe('Retain');
     const name = JSON.stringify(logGroup?.Properties?.LogGroupName);
-    expect(name).toContain('/aws/vendedlogs/states/number-orders-prod-order-');
+    expect(name).toContain('/aws/vendedlogs/states/number-orders-dev-order-');
     expect(name).toContain('"Ref":"AWS::StackId"');
   });
 });
@@ -63,5 +64,27 @@ describe('partitions', () => {
   it('names no partition literally in any IAM policy or environment variable of the template', () => {
     const text = JSON.stringify(resources);
     expect(text).not.toMatch(/arn:aws[a-z-]*:/);
+  });
+});
+
+describe('stages', () => {
+  it('deploys stage dev by default, to whatever account and region the CLI has, without termination protection', () => {
+    expect(synthesized.stack.stackName).toBe('number-orders-dev');
+    expect(synthesized.stack.terminationProtection).toBe(false);
+    expect([Token.isUnresolved(synthesized.stack.account), Token.isUnresolved(synthesized.stack.region)]).toEqual([true, true]);
+  });
+
+  it('deploys prod only to the account and region given, with termination protection', () => {
+    const prod = synth({ bundle: false, context: { stage: 'prod', account: '123456789012', region: 'eu-west-1', '@aws-cdk/core:validateAgainstDefaultRules': false } });
+    expect(prod.stack.stackName).toBe('number-orders-prod');
+    expect([prod.stack.account, prod.stack.region]).toEqual(['123456789012', 'eu-west-1']);
+    expect(prod.stack.terminationProtection).toBe(true);
+    const artifact = prod.app.synth().getStackByName('number-orders-prod');
+    expect(artifact.terminationProtection).toBe(true);
+    expect(artifact.environment).toMatchObject({ account: '123456789012', region: 'eu-west-1' });
+  }, 60_000);
+
+  it('refuses prod without an explicit account and region', () => {
+    expect(() => synth({ bundle: false, context: { stage: 'prod' } })).toThrow(/stage "prod" needs an explicit account and region/);
   });
 });

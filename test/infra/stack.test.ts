@@ -298,7 +298,7 @@ describe('functions', () => {
   it('give the Plivo callback handler the public URL Plivo signs, built without the stage resource', () => {
     const url = functionProps(functionIds.PlivoWebhooks as string).Environment.Variables.PLIVO_CALLBACK_URL;
     const apiId = logicalId(synthesized.stack.api.api);
-    expect(url).toEqual({ 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod/webhooks/plivo']] });
+    expect(url).toEqual({ 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/dev/webhooks/plivo']] });
   });
 });
 
@@ -479,7 +479,7 @@ describe('API', () => {
 
   it('logs access as JSON with the key id, logs errors, traces, and throttles the stage', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      StageName: 'prod',
+      StageName: 'dev',
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"apiKeyId":"\\$context.identity.apiKeyId"') },
       MethodSettings: [
@@ -537,7 +537,7 @@ describe('secrets', () => {
 describe('alarms', () => {
   it('alarm on failed executions, leaked and orphaned numbers, webhooks, pool rebalancing, throttles and API 5xx, notifying one SNS topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-prod-/, '')).sort()).toEqual(
+    expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-dev-/, '')).sort()).toEqual(
       ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrdersNotRecovered', 'OrphanedNumbers', 'ProvableOrphans', 'RebalanceFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
     );
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
@@ -568,29 +568,29 @@ describe('alarms', () => {
     expect(filters).toHaveLength(workflowKeys.filter((key) => needsOf(key).plivoSecret).length);
     for (const filter of filters) {
       expect(filter.FilterPattern).toBe(`{ ($.level = "ERROR") && ($.message = "${LEAKED_NUMBER_LOG_MESSAGE}") }`);
-      expect(filter.MetricTransformations).toEqual([{ MetricNamespace: 'NumberOrders/prod', MetricName: 'LeakedNumbers', MetricValue: '1' }]);
+      expect(filter.MetricTransformations).toEqual([{ MetricNamespace: 'NumberOrders/dev', MetricName: 'LeakedNumbers', MetricValue: '1' }]);
     }
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LeakedNumbers', Namespace: 'NumberOrders/prod', Statistic: 'Sum', Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LeakedNumbers', Namespace: 'NumberOrders/dev', Statistic: 'Sum', Threshold: 1 });
   });
 
   it('take orphaned numbers and webhook failures from the fields the handlers log', () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: `{ ($.message = "${ORPHANED_NUMBERS_LOG_MESSAGE}") && ($.orphanCount >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'OrphanedNumbers', MetricValue: '$.orphanCount' }],
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'OrphanedNumbers', MetricValue: '$.orphanCount' }],
     });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: `{ (($.message = "${NOTIFY_LOG_MESSAGE}") || ($.message = "${WEBHOOK_DISPATCH_LOG_MESSAGE}")) && ($.failed >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'WebhookDeliveryFailures', MetricValue: '$.failed' }],
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'WebhookDeliveryFailures', MetricValue: '$.failed' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrphanedNumbers', Statistic: 'Maximum', Period: 3600 });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: `{ ($.message = "${ORDERS_NOT_RECOVERED_LOG_MESSAGE}") && ($.count >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'OrdersNotRecovered', MetricValue: '$.count' }],
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'OrdersNotRecovered', MetricValue: '$.count' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrdersNotRecovered', Statistic: 'Maximum', Threshold: 1 });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: `{ ($.message = "${PROVABLE_ORPHANS_LOG_MESSAGE}") && ($.survivors >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'ProvableOrphans', MetricValue: '$.survivors' }],
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'ProvableOrphans', MetricValue: '$.survivors' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ProvableOrphans', Statistic: 'Maximum', Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'WebhookDeliveryFailures', EvaluationPeriods: 3 });
@@ -605,18 +605,18 @@ describe('alarms', () => {
       {
         LogGroupName: { Ref: rebalanceLogs },
         FilterPattern: `{ ($.level = "ERROR") && ($.message = "${REBALANCE_FAILED_LOG_MESSAGE}") }`,
-        MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'RebalanceFailedPools', MetricValue: '1' }],
+        MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'RebalanceFailedPools', MetricValue: '1' }],
       },
     ]);
 
     const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
       .map((a) => a.Properties)
-      .find((a) => a.AlarmName === 'number-orders-prod-RebalanceFailed');
+      .find((a) => a.AlarmName === 'number-orders-dev-RebalanceFailed');
     const metrics = (alarm.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions?: { Value: unknown }[] }; Stat: string } }[]);
     expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(m0, 0) + FILL(m1, 0)');
     const stats = metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat] : []));
     expect(stats.map((m) => [m.Metric.Namespace, m.Metric.MetricName, m.Stat])).toEqual([
-      ['NumberOrders/prod', 'RebalanceFailedPools', 'Sum'],
+      ['NumberOrders/dev', 'RebalanceFailedPools', 'Sum'],
       ['AWS/Lambda', 'Errors', 'Sum'],
     ]);
     expect(referencedId(stats[1]?.Metric.Dimensions?.[0]?.Value)).toBe(functionIds.Rebalance);
