@@ -1,7 +1,7 @@
 /**
  * The order state machine: `statemachines/order.asl.json` — the one definition, the file the local
  * stack runs as it is — deployed with `DefinitionBody.fromFile` and a substitution for every
- * function ARN and for the partition. Logging (ALL, to a log group), X-Ray, and a role that may invoke exactly those
+ * function ARN and for the partition. Logging (errors with their data, to a log group), X-Ray, and a role that may invoke exactly those
  * functions and nothing else.
  */
 import { readFileSync } from 'node:fs';
@@ -119,8 +119,12 @@ export class OrderStateMachine extends Construct {
       definitionBody: sfn.DefinitionBody.fromFile(aslPath),
       // The partition too (arn:${Partition}:states:::lambda:invoke): the stack deploys to aws-cn and aws-us-gov as well.
       definitionSubstitutions: orderSubstitutions(Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn])), Aws.PARTITION),
-      // Payloads hold ids and counts only (docs/design.md, invariant 6), so execution data may be logged.
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // One logging configuration per state machine: a level and whether events carry their data.
+      // ERROR with data: failed tasks, executions and Map runs are logged with the input and error
+      // an operator needs; the other events (every task scheduled, every wait for a task token,
+      // whose parameters hold the token) are not logged at all. The execution history still has
+      // every event, for 90 days after the execution ends.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: true },
       tracingEnabled: true,
     });
     // The definition comes from a file, so CDK cannot see the tasks: grant exactly their functions
@@ -130,6 +134,11 @@ export class OrderStateMachine extends Construct {
         actions: ['lambda:InvokeFunction'],
         resources: Object.values(props.functions).map((fn) => fn.functionArn),
       }),
+    );
+    explain(
+      this.stateMachine,
+      'AwsSolutions-SF1',
+      'Level ERROR with execution data instead of ALL: events below ERROR include every task-token wait, whose parameters carry the token (a capability to end the wait); failures are logged with their data, and the execution history keeps every event.',
     );
     explain(
       this.stateMachine.role,

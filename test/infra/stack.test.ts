@@ -323,7 +323,7 @@ describe('grants', () => {
     for (const [name, id] of Object.entries(functionIds)) {
       const needs = needsOf(name);
       const secrets = statementsOfRole(template, roleOf(id)).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      for (const statement of secrets) expect([...actionsOf(statement)].sort(), name).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+      for (const statement of secrets) expect([...actionsOf(statement)].sort(), name).toEqual(['secretsmanager:GetSecretValue']);
       const readable = secrets.flatMap((s) => resourcesOf(s).map(referencedId)).sort();
       const expected = [...(needs.plivoSecret ? [plivoSecretId] : []), ...(needs.webhookSecret ? [webhookSecretId] : [])].sort();
       expect(readable, name).toEqual(expected);
@@ -413,10 +413,10 @@ describe('state machine', () => {
     expect(() => JSON.parse(deployed)).not.toThrow();
   });
 
-  it('logs ALL events with execution data, and traces with X-Ray', () => {
+  it('logs errors with execution data, and traces with X-Ray', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] },
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] },
       TracingConfiguration: { Enabled: true },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'), RetentionInDays: 30 });
