@@ -88,3 +88,27 @@ describe('stages', () => {
     expect(() => synth({ bundle: false, context: { stage: 'prod' } })).toThrow(/stage "prod" needs an explicit account and region/);
   });
 });
+
+describe('Step Functions logging', () => {
+  it('logs errors with their execution data and nothing else: no task token of a running wait reaches the logs', () => {
+    const props = resources[logicalId(synthesized.stack.orderStateMachine.stateMachine)]?.Properties;
+    expect(props?.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: true });
+  });
+});
+
+describe('secrets', () => {
+  it('are retained when the stack is deleted (the Plivo credentials and the customers\' signing key outlive it)', () => {
+    const secrets = Object.values(resources).filter((r) => r.Type === 'AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) expect(secret.DeletionPolicy).toBe('Retain');
+  });
+
+  it('are read with secretsmanager:GetSecretValue alone (no DescribeSecret, which nothing calls)', () => {
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement);
+    const secretActions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).filter((a) => a.startsWith('secretsmanager:'));
+    expect(secretActions.length).toBeGreaterThan(0);
+    expect(new Set(secretActions)).toEqual(new Set(['secretsmanager:GetSecretValue']));
+  });
+});
