@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { explain, nagAttributeName } from './nag.js';
 import type { NodeFunction } from './node-function.js';
+import type { OrderStateMachine } from './state-machine.js';
 
 /** How cdk-nag writes a part of an ARN: the pseudo parameter (`<AWS::Region>`) in an environment-agnostic stack, the value in one with an explicit account and region. */
 function nagValue(value: string, pseudoParameter: string): string {
@@ -31,13 +32,14 @@ export function grantTaskResponse(fn: NodeFunction): void {
 }
 
 /**
- * Lets `fn` start orders' executions: `STATE_MACHINE_ARN` in its environment and
- * states:StartExecution on that state machine only (`functions/lib/orders/submit.ts`: the orders
+ * Lets `fn` start orders' executions through the workflow's alias: the alias ARN as
+ * `STATE_MACHINE_ARN` and states:StartExecution on that alias only — not the unqualified state
+ * machine, whose latest revision a deploy changes (`functions/lib/orders/submit.ts`: the orders
  * API and pool rebalancing place orders, the reconciler starts those left unstarted).
  */
-export function connectOrderWorkflow(fn: NodeFunction, stateMachine: sfn.IStateMachine): void {
-  fn.handler.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
-  stateMachine.grantStartExecution(fn.handler);
+export function connectOrderWorkflow(fn: NodeFunction, workflow: OrderStateMachine): void {
+  fn.handler.addEnvironment('STATE_MACHINE_ARN', workflow.alias.attrArn);
+  fn.handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [workflow.alias.attrArn] }));
 }
 
 /**

@@ -71,7 +71,7 @@ export class NumberOrdersStack extends Stack {
     this.api = new OrdersApi(this, 'OrdersApi', {
       table: this.table,
       secrets: this.secrets,
-      stateMachine: this.orderStateMachine.stateMachine,
+      stateMachine: this.orderStateMachine,
       stage: settings.stage,
       rebalanceWindowSeconds: rebalanceWindowSeconds(settings.schedules.rebalance),
       ...plivo,
@@ -82,7 +82,7 @@ export class NumberOrdersStack extends Stack {
     this.background = new BackgroundJobs(this, 'Background', {
       table: this.table,
       secrets: this.secrets,
-      stateMachine: this.orderStateMachine.stateMachine,
+      stateMachine: this.orderStateMachine,
       schedules: settings.schedules,
       ...plivo,
       ...common,
@@ -96,6 +96,7 @@ export class NumberOrdersStack extends Stack {
 
     this.api.addOutputs(this);
     new CfnOutput(this, 'StateMachineArn', { value: this.orderStateMachine.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'StateMachineAliasArn', { value: this.orderStateMachine.alias.attrArn, description: 'What the API and the schedules start executions with (the version this deploy published)' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'PlivoCredentialsSecretArn', {
       value: this.secrets.plivoCredentials.secretArn,
@@ -216,6 +217,11 @@ export class NumberOrdersStack extends Stack {
         description: `A Lambda was throttled (${group.map((fn) => fn.node.id).join(', ')}) by reserved or account concurrency. Step Functions retries a throttled task for about 12 minutes, then the line fails: lower workSlots, or raise workerReservedConcurrency or the account's concurrency quota.`,
         metric: sumOf('throttles', group.map((fn) => fn.handler.metricThrottles({ period })), period),
       });
+    });
+    this.alarms.addAlarm({
+      id: 'ScheduledRunsFailed',
+      description: `A run of the reconciler, the webhook dispatcher or pool rebalancing failed (an error or a timeout) and went to the dead-letter queue instead of being retried: read the message (requestContext.functionArn, responsePayload) and the function's log, fix the cause, then purge the queue. The next scheduled run does the work again.`,
+      metric: this.background.failedRuns.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
     });
     this.alarms.addAlarm({
       id: 'ApiServerErrors',

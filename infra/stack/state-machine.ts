@@ -67,6 +67,9 @@ function isDuration(value: unknown): value is Duration {
   return typeof (value as Duration).toSeconds === 'function';
 }
 
+/** The alias executions are started through (`STATE_MACHINE_ARN`). */
+export const ORDER_WORKFLOW_ALIAS = 'live';
+
 /** The unique part of the stack's id (the UUID after its last `/`): new each time the stack is created. */
 export function stackInstanceId(scope: Construct): string {
   return Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
@@ -83,6 +86,14 @@ export interface OrderStateMachineProps {
 export class OrderStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
+  /** The version this deploy published: its definition never changes. */
+  readonly version: sfn.CfnStateMachineVersion;
+  /**
+   * `live`, pointing at `version`: executions are started through it (its ARN is what
+   * `STATE_MACHINE_ARN` holds), so each runs — up to a year — on the version it started on, and a
+   * deploy changes only what new executions run.
+   */
+  readonly alias: sfn.CfnStateMachineAlias;
 
   constructor(scope: Construct, id: string, props: OrderStateMachineProps) {
     super(scope, id);
@@ -127,6 +138,24 @@ export class OrderStateMachine extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: true },
       tracingEnabled: true,
     });
+    const cfnStateMachine = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    // A new revision (a changed definition, substitution or role) replaces this resource, which
+    // publishes a new version; the old one is kept (UpdateReplacePolicy Retain) for the executions
+    // still running on it. Versions go when the stack is deleted with the state machine.
+    this.version = new sfn.CfnStateMachineVersion(this, 'Version', {
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      stateMachineRevisionId: cfnStateMachine.attrStateMachineRevisionId,
+      description: 'number-orders: published by the deploy that created it',
+    });
+    // (Retained on delete too, as CloudFormation wants both policies: deleting the state machine
+    // deletes its versions anyway.)
+    this.version.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.alias = new sfn.CfnStateMachineAlias(this, 'Alias', {
+      name: ORDER_WORKFLOW_ALIAS,
+      description: 'number-orders: the version new orders start on',
+      routingConfiguration: [{ stateMachineVersionArn: this.version.attrArn, weight: 100 }],
+    });
+
     // The definition comes from a file, so CDK cannot see the tasks: grant exactly their functions
     // (unqualified ARNs, as the ASL names them — no versions, no aliases, no wildcard).
     this.stateMachine.addToRolePolicy(

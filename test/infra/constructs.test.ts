@@ -235,7 +235,7 @@ describe('the stack with other settings', () => {
       expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: arn }]) },
+      PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arn }]) },
     });
   });
 

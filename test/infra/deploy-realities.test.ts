@@ -112,3 +112,48 @@ describe('secrets', () => {
     expect(new Set(secretActions)).toEqual(new Set(['secretsmanager:GetSecretValue']));
   });
 });
+
+describe('scheduled functions', () => {
+  it('are not retried by Lambda, send a failed run to a dead-letter queue, and an alarm watches its depth', () => {
+    const { reconciler, webhookDispatcher, rebalancer } = synthesized.stack.background;
+    const queueId = logicalId(synthesized.stack.background.failedRuns);
+    expect(resources[queueId]?.Type).toBe('AWS::SQS::Queue');
+    const configs = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    for (const fn of [reconciler, webhookDispatcher, rebalancer]) {
+      const config = configs.find((c) => c.Properties?.FunctionName && JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: logicalId(fn.handler) }));
+      expect(config?.Properties, fn.node.id).toMatchObject({
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      });
+    }
+    const alarm = Object.values(resources).find((r) => r.Type === 'AWS::CloudWatch::Alarm' && String(r.Properties?.AlarmName).endsWith('-ScheduledRunsFailed'));
+    expect(JSON.stringify(alarm?.Properties)).toContain('ApproximateNumberOfMessagesVisible');
+    expect(JSON.stringify(alarm?.Properties)).toContain(`{"Fn::GetAtt":["${queueId}","QueueName"]}`);
+  });
+});
+
+describe('versions', () => {
+  it('publishes a version per revision behind the alias "live", keeps old versions for running executions, and starts executions only through the alias', () => {
+    const workflow = synthesized.stack.orderStateMachine;
+    const stateMachineId = logicalId(workflow.stateMachine);
+    const versionId = synthesized.stack.getLogicalId(workflow.version);
+    const aliasId = synthesized.stack.getLogicalId(workflow.alias);
+    const version = template.toJSON().Resources[versionId];
+    expect(version.Type).toBe('AWS::StepFunctions::StateMachineVersion');
+    expect(version.UpdateReplacePolicy).toBe('Retain');
+    expect(version.Properties).toMatchObject({ StateMachineArn: { Ref: stateMachineId }, StateMachineRevisionId: { 'Fn::GetAtt': [stateMachineId, 'StateMachineRevisionId'] } });
+    expect(resources[aliasId]?.Properties).toMatchObject({ Name: 'live', RoutingConfiguration: [{ StateMachineVersionArn: { 'Fn::GetAtt': [versionId, 'Arn'] }, Weight: 100 }] });
+
+    const { api, background } = synthesized.stack;
+    for (const fn of [api.handler, background.reconciler, background.rebalancer]) {
+      const props = resources[logicalId(fn.handler)]?.Properties as { Environment: { Variables: Record<string, unknown> } };
+      expect(props.Environment.Variables.STATE_MACHINE_ARN, fn.node.id).toEqual({ 'Fn::GetAtt': [aliasId, 'Arn'] });
+    }
+    const starts = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+      .filter((s) => [s.Action].flat().includes('states:StartExecution'));
+    expect(starts).toHaveLength(3);
+    for (const statement of starts) expect(statement.Resource).toEqual({ 'Fn::GetAtt': [aliasId, 'Arn'] });
+  });
+});

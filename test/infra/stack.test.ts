@@ -76,6 +76,8 @@ let tableId: string;
 let plivoSecretId: string;
 let webhookSecretId: string;
 let stateMachineId: string;
+/** The alias executions start through (STATE_MACHINE_ARN). */
+let aliasId: string;
 
 function logicalId(construct: { node: { defaultChild?: unknown } }): string {
   return synthesized.stack.getLogicalId(construct.node.defaultChild as never);
@@ -130,7 +132,8 @@ beforeAll(() => {
   plivoSecretId = logicalId(stack.secrets.plivoCredentials as never);
   webhookSecretId = logicalId(stack.secrets.webhookSecret as never);
   stateMachineId = logicalId(stack.orderStateMachine.stateMachine);
-}, 120_000);
+  aliasId = stack.getLogicalId(stack.orderStateMachine.alias);
+}, 300_000);
 
 describe('resources', () => {
   it('has a function per workflow step, the two API handlers and the three scheduled jobs, and one of each other piece', () => {
@@ -150,10 +153,11 @@ describe('resources', () => {
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::Scheduler::Schedule', 3);
-    // 10 alarms, the throttle alarm split in groups of 10 functions.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10 + Math.ceil(functions / 10) - 1);
-    // Only pool rebalancing turns off Lambda's own retries of an asynchronous invocation.
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    // 11 alarms, the throttle alarm split in groups of 10 functions.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11 + Math.ceil(functions / 10) - 1);
+    // The three scheduled functions turn off Lambda's own retries of an asynchronous invocation, failures to one queue.
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
   });
 
   it('bundles every function with esbuild as ESM, with a source map', () => {
@@ -250,9 +254,9 @@ describe('functions', () => {
     expect(props.Description).toMatch(/pool rebalancing/);
     const env = props.Environment.Variables as Record<string, unknown>;
     expect(env).toMatchObject({ REBALANCE_WINDOW_SECONDS: '3600', PLIVO_RATE_LIMIT: '300/5s', POWERTOOLS_SERVICE_NAME: 'number-orders-pools' });
-    expect(env.STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
+    expect(env.STATE_MACHINE_ARN).toEqual({ 'Fn::GetAtt': [aliasId, 'Arn'] });
     // What the handler reads at cold start from exactly this environment: the state machine and the schedule's window.
-    expect(readRebalanceConfig(deployedEnv('Rebalance'))).toEqual({ stateMachineArn: `<${stateMachineId}>`, windowSeconds: 3600 });
+    expect(readRebalanceConfig(deployedEnv('Rebalance'))).toEqual({ stateMachineArn: `<${aliasId}>`, windowSeconds: 3600 });
     for (const [name, id] of Object.entries(functionIds)) {
       if (name !== 'Rebalance' && name !== 'Api') expect(functionProps(id).Environment.Variables.REBALANCE_WINDOW_SECONDS, name).toBeUndefined();
     }
@@ -274,7 +278,7 @@ describe('functions', () => {
       expect(referencedId(env.TABLE_NAME), name).toBe(tableId);
       expect(referencedId(env.PLIVO_CREDENTIALS_SECRET_ARN), name).toBe(needs.plivoSecret ? plivoSecretId : undefined);
       expect(referencedId(env.WEBHOOK_SECRET_ARN), name).toBe(needs.webhookSecret ? webhookSecretId : undefined);
-      expect(referencedId(env.STATE_MACHINE_ARN), name).toBe(needs.startExecution ? stateMachineId : undefined);
+      expect(referencedId(env.STATE_MACHINE_ARN), name).toBe(needs.startExecution ? aliasId : undefined);
       if (needs.plivoSettings) expect(env, name).toMatchObject({ PLIVO_BASE_URL: 'https://api.plivo.com', PLIVO_RATE_LIMIT: '300/5s', PLIVO_BACKGROUND_SHARE: '0.2', PLIVO_TIMEOUT_MS: '10000' });
       else expect(env.PLIVO_BASE_URL, name).toBeUndefined();
       expect(env.POWERTOOLS_LOG_LEVEL, name).toBe('INFO');
@@ -292,7 +296,7 @@ describe('functions', () => {
     for (const name of Object.keys(functionIds).filter((n) => needsOf(n).plivoSettings)) {
       expect(readPlivoConfig(deployedEnv(name)), name).toMatchObject({ baseUrl: 'https://api.plivo.com', rateLimit: { requests: 300, windowMs: 5_000 }, timeoutMs: PLIVO_TIMEOUT_MS, backgroundShare: 0.2 });
     }
-    expect(readReconcilerConfig(deployedEnv('Reconciler'))).toEqual({ stateMachineArn: `<${stateMachineId}>`, unstartedGraceSeconds: 60, orphanScanHours: 24 });
+    expect(readReconcilerConfig(deployedEnv('Reconciler'))).toEqual({ stateMachineArn: `<${aliasId}>`, unstartedGraceSeconds: 60, orphanScanHours: 24 });
   });
 
   it('give the Plivo callback handler the public URL Plivo signs, built without the stage resource', () => {
@@ -335,7 +339,7 @@ describe('grants', () => {
     const expected = Object.keys(functionIds).filter((name) => needsOf(name).startExecution);
     expect(expected.sort()).toEqual(['Api', 'Rebalance', 'Reconciler']);
     expect(starters.flatMap(({ roles }) => roles).sort()).toEqual(expected.map((name) => roleOf(functionIds[name] as string)).sort());
-    for (const { statement } of starters) expect(statement).toEqual({ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: stateMachineId } });
+    for (const { statement } of starters) expect(statement).toEqual({ Effect: 'Allow', Action: 'states:StartExecution', Resource: { 'Fn::GetAtt': [aliasId, 'Arn'] } });
   });
 
   it('let only the functions that end task-token waits send task results', () => {
@@ -419,7 +423,8 @@ describe('state machine', () => {
       LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] },
       TracingConfiguration: { Enabled: true },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'), RetentionInDays: 30 });
+    // Its name (under /aws/vendedlogs/states/, ending with the stack's id): deploy-realities.test.ts.
+    expect(template.findResources('AWS::Logs::LogGroup')[logicalId(synthesized.stack.orderStateMachine.logGroup)]?.Properties.RetentionInDays).toBe(30);
   });
 });
 
@@ -538,7 +543,7 @@ describe('alarms', () => {
   it('alarm on failed executions, leaked and orphaned numbers, webhooks, pool rebalancing, throttles and API 5xx, notifying one SNS topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-dev-/, '')).sort()).toEqual(
-      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrdersNotRecovered', 'OrphanedNumbers', 'ProvableOrphans', 'RebalanceFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
+      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrdersNotRecovered', 'OrphanedNumbers', 'ProvableOrphans', 'RebalanceFailed', 'ScheduledRunsFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
     );
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     for (const alarm of alarms) {
