@@ -40,6 +40,17 @@ export type OrderFunctionKey = keyof typeof ORDER_FUNCTIONS;
 /** Every substitution name, in declaration order. */
 export const ORDER_FUNCTION_KEYS = Object.keys(ORDER_FUNCTIONS) as OrderFunctionKey[];
 
+/**
+ * The ASL's `${Partition}`, in `arn:${Partition}:states:::lambda:invoke`: CDK binds it to
+ * `AWS::Partition` (aws, aws-cn, aws-us-gov), the local stack to `aws`.
+ */
+export const PARTITION_SUBSTITUTION = 'Partition';
+
+/** Every substitution of the ASL: each function's ARN by its name, and the partition. */
+export function orderSubstitutions<T>(functionArns: Readonly<Record<string, T>>, partition: T): Record<string, T> {
+  return { ...functionArns, [PARTITION_SUBSTITUTION]: partition };
+}
+
 /** A handler module's URL, for a dynamic `import()` (the local stack runs the modules Lambda runs). */
 export function handlerModuleUrl(key: OrderFunctionKey): URL {
   return new URL(`../${ORDER_FUNCTIONS[key].handler}`, import.meta.url);

@@ -27,13 +27,14 @@ import { ensureLocalTable, startDynamoDbLocal } from './dynamodb.js';
 import { LambdaCrashes } from './lambda-crashes.js';
 import { localLambdaContext } from './lambda-context.js';
 import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from './plivo-sandbox/index.js';
-import { lambdaFunctionArn, startLocalStepFunctions, substituteDefinition, type LocalStepFunctions } from './stepfunctions/index.js';
+import { lambdaFunctionArn, LOCAL_PARTITION, startLocalStepFunctions, substituteDefinition, type LocalStepFunctions } from './stepfunctions/index.js';
 import {
   handlerModuleUrl,
   ORDER_ASL_FILE,
   ORDER_ASL_PATH,
   ORDER_FUNCTION_KEYS,
   ORDER_FUNCTIONS,
+  orderSubstitutions,
   type OrderFunctionKey,
 } from '../../statemachines/order-functions.js';
 
@@ -301,7 +302,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Imported after the runtime is set: the handler modules are the very ones Lambda runs.
     const handlers = await loadOrderHandlers();
     const arns = Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [key, lambdaFunctionArn(ORDER_FUNCTIONS[key].functionName)]));
-    const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), arns, ORDER_ASL_FILE);
+    const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), orderSubstitutions(arns, LOCAL_PARTITION), ORDER_ASL_FILE);
     const stepFunctions = await startLocalStepFunctions({
       port: options.sfnPort ?? 4020,
       stateMachines: [{ name: ORDER_STATE_MACHINE, definition }],

@@ -15,7 +15,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LIMITS } from '../../functions/lib/orders/model.js';
 import { ordersApiRoutes } from '../../functions/orders-api/api.js';
@@ -26,6 +25,7 @@ import { connectOrderWorkflow, grantTaskResponse } from './grants.js';
 import { explain } from './nag.js';
 import { NodeFunction } from './node-function.js';
 import type { Secrets } from './secrets.js';
+import type { OrderStateMachine } from './state-machine.js';
 import type { OrdersTable } from './table.js';
 import { FUNCTION_MEMORY_MB } from './function-memory.js';
 
@@ -39,7 +39,8 @@ export interface ThrottleSettings {
 export interface OrdersApiProps {
   table: OrdersTable;
   secrets: Secrets;
-  stateMachine: sfn.IStateMachine;
+  /** The order workflow: executions start through its alias. */
+  stateMachine: OrderStateMachine;
   plivoBaseUrl: string;
   plivoRateLimit: string;
   plivoBackgroundShare: string;

@@ -19,15 +19,18 @@
  * `aws lambda invoke` away.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PLIVO_WORST_CALL_MS, plivoEnvironment, WORKFLOW_FUNCTION_TIMEOUT } from './functions.js';
 import { connectOrderWorkflow, grantDescribeExecutions, grantTaskResponse } from './grants.js';
 import { NodeFunction } from './node-function.js';
+import { explain } from './nag.js';
 import { rateSeconds, Schedules } from './schedules.js';
 import type { Secrets } from './secrets.js';
 import type { ScheduleSettings } from './settings.js';
+import type { OrderStateMachine } from './state-machine.js';
 import type { OrdersTable } from './table.js';
 
 /**
@@ -57,7 +60,8 @@ export interface BackgroundJobsProps {
   table: OrdersTable;
   secrets: Secrets;
   /** The order state machine: rebalance runs start their orders there, the reconciler those left unstarted. */
-  stateMachine: sfn.StateMachine;
+  /** The order workflow: executions start through its alias. */
+  stateMachine: OrderStateMachine;
   plivoBaseUrl: string;
   plivoRateLimit: string;
   plivoBackgroundShare: string;
@@ -71,6 +75,11 @@ export class BackgroundJobs extends Construct {
   readonly webhookDispatcher: NodeFunction;
   readonly rebalancer: NodeFunction;
   readonly schedules: Schedules;
+  /**
+   * Where Lambda puts a scheduled run that failed (an error or a timeout): the event and the
+   * error, with the function's ARN in `requestContext`. Kept 14 days; an alarm watches its depth.
+   */
+  readonly failedRuns: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: BackgroundJobsProps) {
     super(scope, id);
@@ -92,7 +101,7 @@ export class BackgroundJobs extends Construct {
     // Its sweeps start the executions of orders left unstarted (it skips them without this) and
     // recovery executions of orders whose execution died, which it finds with DescribeExecution.
     connectOrderWorkflow(this.reconciler, props.stateMachine);
-    grantDescribeExecutions(this.reconciler, props.stateMachine);
+    grantDescribeExecutions(this.reconciler, props.stateMachine.stateMachine);
 
     this.webhookDispatcher = new NodeFunction(this, 'WebhookDispatcher', {
       entry: 'functions/webhook-dispatcher/handler.ts',
@@ -127,9 +136,19 @@ export class BackgroundJobs extends Construct {
     props.table.connect(this.rebalancer.handler, { deletes: true });
     connectOrderWorkflow(this.rebalancer, props.stateMachine);
     props.secrets.connectPlivoCredentials(this.rebalancer.handler);
+
+    this.failedRuns = new sqs.Queue(this, 'FailedRuns', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    explain(this.failedRuns, 'AwsSolutions-SQS3', 'This queue is the dead-letter destination of the scheduled functions; nothing consumes it, an alarm on its depth tells an operator to look.');
     // The next scheduled run is the retry: Lambda's own two retries of a failed or timed-out
-    // (asynchronous) run would repeat up to 15 minutes of Plivo calls that most likely fail again.
-    this.rebalancer.handler.configureAsyncInvoke({ retryAttempts: 0 });
+    // (asynchronous) run would repeat its work (up to 15 minutes of Plivo calls for pool
+    // rebalancing) that most likely fails again. A failed run goes to the queue instead of vanishing.
+    for (const fn of [this.reconciler, this.webhookDispatcher, this.rebalancer]) {
+      fn.handler.configureAsyncInvoke({ retryAttempts: 0, onFailure: new destinations.SqsDestination(this.failedRuns) });
+    }
 
     this.schedules = new Schedules(this, 'Schedules');
     if (props.schedules.reconcile) {

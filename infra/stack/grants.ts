@@ -1,11 +1,17 @@
 /**
  * Grants that no resource construct owns.
  */
-import { ArnFormat, type CfnResource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { explain, nagAttributeName } from './nag.js';
 import type { NodeFunction } from './node-function.js';
+import type { OrderStateMachine } from './state-machine.js';
+
+/** How cdk-nag writes a part of an ARN: the pseudo parameter (`<AWS::Region>`) in an environment-agnostic stack, the value in one with an explicit account and region. */
+function nagValue(value: string, pseudoParameter: string): string {
+  return Token.isUnresolved(value) ? `<${pseudoParameter}>` : value;
+}
 
 /** The Step Functions actions that end a task-token wait. */
 export const TASK_RESPONSE_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure'] as const;
@@ -26,13 +32,14 @@ export function grantTaskResponse(fn: NodeFunction): void {
 }
 
 /**
- * Lets `fn` start orders' executions: `STATE_MACHINE_ARN` in its environment and
- * states:StartExecution on that state machine only (`functions/lib/orders/submit.ts`: the orders
+ * Lets `fn` start orders' executions through the workflow's alias: the alias ARN as
+ * `STATE_MACHINE_ARN` and states:StartExecution on that alias only — not the unqualified state
+ * machine, whose latest revision a deploy changes (`functions/lib/orders/submit.ts`: the orders
  * API and pool rebalancing place orders, the reconciler starts those left unstarted).
  */
-export function connectOrderWorkflow(fn: NodeFunction, stateMachine: sfn.IStateMachine): void {
-  fn.handler.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
-  stateMachine.grantStartExecution(fn.handler);
+export function connectOrderWorkflow(fn: NodeFunction, workflow: OrderStateMachine): void {
+  fn.handler.addEnvironment('STATE_MACHINE_ARN', workflow.alias.attrArn);
+  fn.handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [workflow.alias.attrArn] }));
 }
 
 /**
@@ -52,7 +59,7 @@ export function grantDescribeExecutions(fn: NodeFunction, stateMachine: sfn.Stat
   const name = nagAttributeName(stateMachine.node.defaultChild as CfnResource, 'Name');
   explain(
     fn.role,
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
+    `AwsSolutions-IAM5[Resource::arn:${nagValue(stack.partition, 'AWS::Partition')}:states:${nagValue(stack.region, 'AWS::Region')}:${nagValue(stack.account, 'AWS::AccountId')}:execution:${name}:*]`,
     "states:DescribeExecution on the order state machine's executions: one per order, named after it, so the execution name is a wildcard.",
   );
 }

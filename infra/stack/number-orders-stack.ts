@@ -24,7 +24,7 @@ import { BackgroundJobs, rebalanceWindowSeconds } from './background.js';
 import { WorkflowFunctions } from './functions.js';
 import { checkWithCdkNag } from './nag.js';
 import { Secrets } from './secrets.js';
-import { readSettings, type NumberOrdersSettings } from './settings.js';
+import { PRODUCTION_STAGE, readSettings, type NumberOrdersSettings } from './settings.js';
 import { OrderStateMachine } from './state-machine.js';
 import { OrdersTable } from './table.js';
 
@@ -71,7 +71,7 @@ export class NumberOrdersStack extends Stack {
     this.api = new OrdersApi(this, 'OrdersApi', {
       table: this.table,
       secrets: this.secrets,
-      stateMachine: this.orderStateMachine.stateMachine,
+      stateMachine: this.orderStateMachine,
       stage: settings.stage,
       rebalanceWindowSeconds: rebalanceWindowSeconds(settings.schedules.rebalance),
       ...plivo,
@@ -82,7 +82,7 @@ export class NumberOrdersStack extends Stack {
     this.background = new BackgroundJobs(this, 'Background', {
       table: this.table,
       secrets: this.secrets,
-      stateMachine: this.orderStateMachine.stateMachine,
+      stateMachine: this.orderStateMachine,
       schedules: settings.schedules,
       ...plivo,
       ...common,
@@ -96,6 +96,7 @@ export class NumberOrdersStack extends Stack {
 
     this.api.addOutputs(this);
     new CfnOutput(this, 'StateMachineArn', { value: this.orderStateMachine.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'StateMachineAliasArn', { value: this.orderStateMachine.alias.attrArn, description: 'What the API and the schedules start executions with (the version this deploy published)' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'PlivoCredentialsSecretArn', {
       value: this.secrets.plivoCredentials.secretArn,
@@ -218,6 +219,11 @@ export class NumberOrdersStack extends Stack {
       });
     });
     this.alarms.addAlarm({
+      id: 'ScheduledRunsFailed',
+      description: `A run of the reconciler, the webhook dispatcher or pool rebalancing failed (an error or a timeout) and went to the dead-letter queue instead of being retried: read the message (requestContext.functionArn, responsePayload) and the function's log, fix the cause, then purge the queue. The next scheduled run does the work again.`,
+      metric: this.background.failedRuns.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+    });
+    this.alarms.addAlarm({
       id: 'ApiServerErrors',
       description: 'The API answered 5xx (a handler error or an integration failure).',
       metric: this.api.api.metricServerError({ period, statistic: 'Sum' }),
@@ -239,6 +245,8 @@ export function buildApp(app: App = new App()): { app: App; stack: NumberOrdersS
   const stack = new NumberOrdersStack(app, stackId(settings), {
     settings,
     description: `number-orders (${settings.stage}): rent Plivo numbers in bulk into Powerpack number pools`,
+    ...(settings.account && settings.region ? { env: { account: settings.account, region: settings.region } } : {}),
+    terminationProtection: settings.stage === PRODUCTION_STAGE,
   });
   checkWithCdkNag(app);
   return { app, stack };

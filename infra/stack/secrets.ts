@@ -13,6 +13,8 @@
  *
  * Either can be an existing secret instead (context `plivoCredentialsSecretArn`, `webhookSecretArn`).
  */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -63,7 +65,9 @@ export class Secrets extends Construct {
   }
 
   private created(id: string, options: { description: string; generateSecretString: secretsmanager.SecretStringGenerator; rotation: string }): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, id, { description: options.description, generateSecretString: options.generateSecretString });
+    // Retained: the Plivo credentials and the key customers verify signatures with outlive the
+    // stack (a secret has no fixed name here, so a re-created stack makes new ones beside them).
+    const secret = new secretsmanager.Secret(this, id, { description: options.description, generateSecretString: options.generateSecretString, removalPolicy: RemovalPolicy.RETAIN });
     explain(secret, 'AwsSolutions-SMG4', options.rotation);
     return secret;
   }
@@ -71,12 +75,21 @@ export class Secrets extends Construct {
   /** Hands the Plivo credentials to `fn`: the secret's ARN in the environment, and read access to it. */
   connectPlivoCredentials(fn: lambda.Function): void {
     fn.addEnvironment(PLIVO_CREDENTIALS_SECRET_ARN, this.plivoCredentials.secretArn);
-    this.plivoCredentials.grantRead(fn);
+    grantGetSecretValue(fn, this.plivoCredentials);
   }
 
   /** Hands the webhook signing secret to `fn`: its ARN in the environment, and read access to it. */
   connectWebhookSecret(fn: lambda.Function): void {
     fn.addEnvironment(WEBHOOK_SECRET_ARN, this.webhookSecret.secretArn);
-    this.webhookSecret.grantRead(fn);
+    grantGetSecretValue(fn, this.webhookSecret);
   }
+}
+
+/**
+ * secretsmanager:GetSecretValue on exactly `secret`: all the functions call (Powertools'
+ * `getSecret`). `grantRead` would add DescribeSecret, which nothing here uses. (A secret encrypted
+ * with a customer managed key also needs kms:Decrypt: docs/deploy.md.)
+ */
+function grantGetSecretValue(fn: lambda.Function, secret: secretsmanager.ISecret): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
 }

@@ -4,7 +4,8 @@
  *
  * | context key                 | default              | what it sets |
  * | --------------------------- | -------------------- | ------------ |
- * | `stage`                     | `prod`               | stack name `number-orders-<stage>`, API stage, metric namespace |
+ * | `stage`                     | `dev`                | stack name `number-orders-<stage>`, API stage, metric namespace; `prod` needs `account` and `region` and gets termination protection |
+ * | `account`, `region`         | (the CLI's)          | where the stack deploys; required for `prod`, so production never goes wherever the active credentials point |
  * | `plivoBaseUrl`              | `https://api.plivo.com` | `PLIVO_BASE_URL` of every workflow function |
  * | `plivoRateLimit`            | `300/5s`             | `PLIVO_RATE_LIMIT` (the account-wide budget the leased limiter keeps to) |
  * | `plivoBackgroundShare`      | `0.2`                | `PLIVO_BACKGROUND_SHARE` (the share of each rate window the reconciler and rebalancing may take) |
@@ -29,6 +30,9 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError' as const;
 }
 
+/** The stage that is production: it needs an explicit account and region, and gets termination protection. */
+export const PRODUCTION_STAGE = 'prod';
+
 export interface ScheduleSettings {
   /** EventBridge Scheduler expression of the reconciler, or `undefined` for no schedule. @default "rate(15 minutes)" */
   reconcile: string | undefined;
@@ -39,8 +43,12 @@ export interface ScheduleSettings {
 }
 
 export interface NumberOrdersSettings {
-  /** @default "prod" */
+  /** @default "dev" */
   stage: string;
+  /** The 12-digit account the stack deploys to; required for `prod`. @default the CLI's (environment-agnostic) */
+  account: string | undefined;
+  /** The region the stack deploys to; required for `prod`. @default the CLI's (environment-agnostic) */
+  region: string | undefined;
   /** @default "https://api.plivo.com" */
   plivoBaseUrl: string;
   /** "300/5s" or "off". @default "300/5s" */
@@ -72,7 +80,9 @@ export interface NumberOrdersSettings {
 }
 
 export const DEFAULT_SETTINGS: NumberOrdersSettings = {
-  stage: 'prod',
+  stage: 'dev',
+  account: undefined,
+  region: undefined,
   plivoBaseUrl: 'https://api.plivo.com',
   plivoRateLimit: '300/5s',
   plivoBackgroundShare: '0.2',
@@ -158,6 +168,15 @@ export function readSettings(get: Lookup): NumberOrdersSettings {
     throw new SettingsError(`context "stage" must be a letter then up to 31 letters, digits or hyphens; got "${stage}"`);
   }
 
+  const account = text(get, 'account');
+  if (account !== undefined && !/^\d{12}$/.test(account)) throw new SettingsError(`context "account" must be a 12-digit AWS account id; got "${account}"`);
+  const region = text(get, 'region');
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new SettingsError(`context "region" must be an AWS region such as eu-west-1; got "${region}"`);
+  // A bare `cdk deploy` must not deploy production to whatever credentials happen to be active.
+  if (stage === PRODUCTION_STAGE && (account === undefined || region === undefined)) {
+    throw new SettingsError(`stage "${PRODUCTION_STAGE}" needs an explicit account and region: -c account=<12 digits> -c region=<region> (or both in cdk.context.json)`);
+  }
+
   const plivoBaseUrl = text(get, 'plivoBaseUrl') ?? DEFAULT_SETTINGS.plivoBaseUrl;
   let url: URL;
   try {
@@ -196,6 +215,8 @@ export function readSettings(get: Lookup): NumberOrdersSettings {
 
   return {
     stage,
+    account,
+    region,
     plivoBaseUrl,
     plivoRateLimit,
     plivoBackgroundShare,

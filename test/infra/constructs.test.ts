@@ -148,11 +148,13 @@ describe('synth-time checks of the ASL', () => {
         Fine: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 330 },
         Wait: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', TimeoutSeconds: 60 },
         Lines: { Type: 'Map', ItemProcessor: { States: { Inner: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke' } } } },
+        AnyPartition: { Type: 'Task', Resource: 'arn:${Partition}:states:::lambda:invoke', TimeoutSeconds: 200 },
       },
     });
     expect(taskTimeoutProblems(asl, Duration.seconds(300))).toEqual([
       'Task Fast: TimeoutSeconds 300 must be above the Lambda timeout of 300 s',
       'Task Inner: TimeoutSeconds (none: 60 s locally, 99999999 s in AWS) must be above the Lambda timeout of 300 s',
+      'Task AnyPartition: TimeoutSeconds 200 must be above the Lambda timeout of 300 s',
     ]);
   });
 
@@ -233,7 +235,7 @@ describe('the stack with other settings', () => {
       expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: arn }]) },
+      PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arn }]) },
     });
   });
 

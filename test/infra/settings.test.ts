@@ -10,7 +10,9 @@ describe('readSettings', () => {
   it('defaults every setting', () => {
     expect(from({})).toEqual(DEFAULT_SETTINGS);
     expect(DEFAULT_SETTINGS).toMatchObject({
-      stage: 'prod',
+      stage: 'dev',
+      account: undefined,
+      region: undefined,
       plivoBaseUrl: 'https://api.plivo.com',
       plivoRateLimit: '300/5s',
       plivoBackgroundShare: '0.2',
@@ -20,6 +22,10 @@ describe('readSettings', () => {
       logRetention: RetentionDays.ONE_MONTH,
       schedules: { reconcile: 'rate(15 minutes)', webhookDispatch: 'rate(1 minute)', rebalance: 'rate(1 hour)' },
     });
+  });
+
+  it('takes prod with its account and region', () => {
+    expect(from({ stage: 'prod', account: '123456789012', region: 'cn-north-1' })).toMatchObject({ stage: 'prod', account: '123456789012', region: 'cn-north-1' });
   });
 
   it('takes cdk.json as it is (feature flags only, no settings)', () => {
@@ -41,9 +47,13 @@ describe('readSettings', () => {
       reconcileSchedule: 'rate(5 minutes)',
       rebalanceSchedule: 'off',
       plivoCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:plivo/number-orders-AbC123',
+      account: 123456789012,
+      region: 'eu-west-1',
     });
     expect(settings).toEqual({
       stage: 'dev-2',
+      account: '123456789012',
+      region: 'eu-west-1',
       plivoBaseUrl: 'https://plivo.example.com',
       plivoRateLimit: '120/5s',
       plivoBackgroundShare: '0.5',
@@ -85,6 +95,11 @@ describe('readSettings', () => {
     [{ webhookDispatchSchedule: 'often' }, /"webhookDispatchSchedule"/],
     [{ plivoCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:plivo' }, /complete ARN/],
     [{ stage: { name: 'prod' } }, /"stage" must be a string/],
+    [{ stage: 'prod' }, /stage "prod" needs an explicit account and region: -c account=<12 digits> -c region=<region>/],
+    [{ stage: 'prod', account: '123456789012' }, /stage "prod" needs an explicit account and region/],
+    [{ stage: 'prod', region: 'eu-west-1' }, /stage "prod" needs an explicit account and region/],
+    [{ account: '1234' }, /"account" must be a 12-digit AWS account id/],
+    [{ region: 'Europe' }, /"region" must be an AWS region such as eu-west-1/],
   ])('refuses %o', (context, message) => {
     expect(() => from(context)).toThrow(SettingsError);
     expect(() => from(context)).toThrow(message);

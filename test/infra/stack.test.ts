@@ -76,6 +76,8 @@ let tableId: string;
 let plivoSecretId: string;
 let webhookSecretId: string;
 let stateMachineId: string;
+/** The alias executions start through (STATE_MACHINE_ARN). */
+let aliasId: string;
 
 function logicalId(construct: { node: { defaultChild?: unknown } }): string {
   return synthesized.stack.getLogicalId(construct.node.defaultChild as never);
@@ -130,7 +132,8 @@ beforeAll(() => {
   plivoSecretId = logicalId(stack.secrets.plivoCredentials as never);
   webhookSecretId = logicalId(stack.secrets.webhookSecret as never);
   stateMachineId = logicalId(stack.orderStateMachine.stateMachine);
-}, 120_000);
+  aliasId = stack.getLogicalId(stack.orderStateMachine.alias);
+}, 300_000);
 
 describe('resources', () => {
   it('has a function per workflow step, the two API handlers and the three scheduled jobs, and one of each other piece', () => {
@@ -150,10 +153,11 @@ describe('resources', () => {
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::Scheduler::Schedule', 3);
-    // 10 alarms, the throttle alarm split in groups of 10 functions.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10 + Math.ceil(functions / 10) - 1);
-    // Only pool rebalancing turns off Lambda's own retries of an asynchronous invocation.
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    // 11 alarms, the throttle alarm split in groups of 10 functions.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11 + Math.ceil(functions / 10) - 1);
+    // The three scheduled functions turn off Lambda's own retries of an asynchronous invocation, failures to one queue.
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
   });
 
   it('bundles every function with esbuild as ESM, with a source map', () => {
@@ -250,9 +254,9 @@ describe('functions', () => {
     expect(props.Description).toMatch(/pool rebalancing/);
     const env = props.Environment.Variables as Record<string, unknown>;
     expect(env).toMatchObject({ REBALANCE_WINDOW_SECONDS: '3600', PLIVO_RATE_LIMIT: '300/5s', POWERTOOLS_SERVICE_NAME: 'number-orders-pools' });
-    expect(env.STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
+    expect(env.STATE_MACHINE_ARN).toEqual({ 'Fn::GetAtt': [aliasId, 'Arn'] });
     // What the handler reads at cold start from exactly this environment: the state machine and the schedule's window.
-    expect(readRebalanceConfig(deployedEnv('Rebalance'))).toEqual({ stateMachineArn: `<${stateMachineId}>`, windowSeconds: 3600 });
+    expect(readRebalanceConfig(deployedEnv('Rebalance'))).toEqual({ stateMachineArn: `<${aliasId}>`, windowSeconds: 3600 });
     for (const [name, id] of Object.entries(functionIds)) {
       if (name !== 'Rebalance' && name !== 'Api') expect(functionProps(id).Environment.Variables.REBALANCE_WINDOW_SECONDS, name).toBeUndefined();
     }
@@ -274,7 +278,7 @@ describe('functions', () => {
       expect(referencedId(env.TABLE_NAME), name).toBe(tableId);
       expect(referencedId(env.PLIVO_CREDENTIALS_SECRET_ARN), name).toBe(needs.plivoSecret ? plivoSecretId : undefined);
       expect(referencedId(env.WEBHOOK_SECRET_ARN), name).toBe(needs.webhookSecret ? webhookSecretId : undefined);
-      expect(referencedId(env.STATE_MACHINE_ARN), name).toBe(needs.startExecution ? stateMachineId : undefined);
+      expect(referencedId(env.STATE_MACHINE_ARN), name).toBe(needs.startExecution ? aliasId : undefined);
       if (needs.plivoSettings) expect(env, name).toMatchObject({ PLIVO_BASE_URL: 'https://api.plivo.com', PLIVO_RATE_LIMIT: '300/5s', PLIVO_BACKGROUND_SHARE: '0.2', PLIVO_TIMEOUT_MS: '10000' });
       else expect(env.PLIVO_BASE_URL, name).toBeUndefined();
       expect(env.POWERTOOLS_LOG_LEVEL, name).toBe('INFO');
@@ -292,13 +296,13 @@ describe('functions', () => {
     for (const name of Object.keys(functionIds).filter((n) => needsOf(n).plivoSettings)) {
       expect(readPlivoConfig(deployedEnv(name)), name).toMatchObject({ baseUrl: 'https://api.plivo.com', rateLimit: { requests: 300, windowMs: 5_000 }, timeoutMs: PLIVO_TIMEOUT_MS, backgroundShare: 0.2 });
     }
-    expect(readReconcilerConfig(deployedEnv('Reconciler'))).toEqual({ stateMachineArn: `<${stateMachineId}>`, unstartedGraceSeconds: 60, orphanScanHours: 24 });
+    expect(readReconcilerConfig(deployedEnv('Reconciler'))).toEqual({ stateMachineArn: `<${aliasId}>`, unstartedGraceSeconds: 60, orphanScanHours: 24 });
   });
 
   it('give the Plivo callback handler the public URL Plivo signs, built without the stage resource', () => {
     const url = functionProps(functionIds.PlivoWebhooks as string).Environment.Variables.PLIVO_CALLBACK_URL;
     const apiId = logicalId(synthesized.stack.api.api);
-    expect(url).toEqual({ 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod/webhooks/plivo']] });
+    expect(url).toEqual({ 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/dev/webhooks/plivo']] });
   });
 });
 
@@ -323,7 +327,7 @@ describe('grants', () => {
     for (const [name, id] of Object.entries(functionIds)) {
       const needs = needsOf(name);
       const secrets = statementsOfRole(template, roleOf(id)).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      for (const statement of secrets) expect([...actionsOf(statement)].sort(), name).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+      for (const statement of secrets) expect([...actionsOf(statement)].sort(), name).toEqual(['secretsmanager:GetSecretValue']);
       const readable = secrets.flatMap((s) => resourcesOf(s).map(referencedId)).sort();
       const expected = [...(needs.plivoSecret ? [plivoSecretId] : []), ...(needs.webhookSecret ? [webhookSecretId] : [])].sort();
       expect(readable, name).toEqual(expected);
@@ -335,7 +339,7 @@ describe('grants', () => {
     const expected = Object.keys(functionIds).filter((name) => needsOf(name).startExecution);
     expect(expected.sort()).toEqual(['Api', 'Rebalance', 'Reconciler']);
     expect(starters.flatMap(({ roles }) => roles).sort()).toEqual(expected.map((name) => roleOf(functionIds[name] as string)).sort());
-    for (const { statement } of starters) expect(statement).toEqual({ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: stateMachineId } });
+    for (const { statement } of starters) expect(statement).toEqual({ Effect: 'Allow', Action: 'states:StartExecution', Resource: { 'Fn::GetAtt': [aliasId, 'Arn'] } });
   });
 
   it('let only the functions that end task-token waits send task results', () => {
@@ -402,22 +406,25 @@ describe('state machine', () => {
     expect(definition).toBe(readFileSync(ORDER_ASL_PATH, 'utf8'));
 
     const substitutions = props.DefinitionSubstitutions as Record<string, unknown>;
-    expect(Object.keys(substitutions).sort()).toEqual([...workflowKeys].sort());
-    for (const [name, value] of Object.entries(substitutions)) expect(value, name).toEqual({ 'Fn::GetAtt': [functionIds[name], 'Arn'] });
+    expect(Object.keys(substitutions).sort()).toEqual([...workflowKeys, 'Partition'].sort());
+    for (const name of workflowKeys) expect(substitutions[name], name).toEqual({ 'Fn::GetAtt': [functionIds[name], 'Arn'] });
+    expect(substitutions.Partition).toEqual({ Ref: 'AWS::Partition' });
 
     // What CloudFormation does at deploy: replace each ${Name}.
-    const deployed = Object.keys(substitutions).reduce((text, name) => text.replaceAll('${' + name + '}', `arn:aws:lambda:us-east-1:123456789012:function:${name}`), definition);
+    const values: Record<string, string> = { ...Object.fromEntries(workflowKeys.map((name) => [name, `arn:aws-cn:lambda:cn-north-1:123456789012:function:${name}`])), Partition: 'aws-cn' };
+    const deployed = Object.entries(values).reduce((text, [name, value]) => text.replaceAll('${' + name + '}', value), definition);
     expect(deployed).not.toContain('${');
     expect(() => JSON.parse(deployed)).not.toThrow();
   });
 
-  it('logs ALL events with execution data, and traces with X-Ray', () => {
+  it('logs errors with execution data, and traces with X-Ray', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] },
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] },
       TracingConfiguration: { Enabled: true },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'), RetentionInDays: 30 });
+    // Its name (under /aws/vendedlogs/states/, ending with the stack's id): deploy-realities.test.ts.
+    expect(template.findResources('AWS::Logs::LogGroup')[logicalId(synthesized.stack.orderStateMachine.logGroup)]?.Properties.RetentionInDays).toBe(30);
   });
 });
 
@@ -477,7 +484,7 @@ describe('API', () => {
 
   it('logs access as JSON with the key id, logs errors, traces, and throttles the stage', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      StageName: 'prod',
+      StageName: 'dev',
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"apiKeyId":"\\$context.identity.apiKeyId"') },
       MethodSettings: [
@@ -535,8 +542,8 @@ describe('secrets', () => {
 describe('alarms', () => {
   it('alarm on failed executions, leaked and orphaned numbers, webhooks, pool rebalancing, throttles and API 5xx, notifying one SNS topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-prod-/, '')).sort()).toEqual(
-      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrdersNotRecovered', 'OrphanedNumbers', 'ProvableOrphans', 'RebalanceFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
+    expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-dev-/, '')).sort()).toEqual(
+      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrdersNotRecovered', 'OrphanedNumbers', 'ProvableOrphans', 'RebalanceFailed', 'ScheduledRunsFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
     );
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     for (const alarm of alarms) {
@@ -566,29 +573,29 @@ describe('alarms', () => {
     expect(filters).toHaveLength(workflowKeys.filter((key) => needsOf(key).plivoSecret).length);
     for (const filter of filters) {
       expect(filter.FilterPattern).toBe(`{ ($.level = "ERROR") && ($.message = "${LEAKED_NUMBER_LOG_MESSAGE}") }`);
-      expect(filter.MetricTransformations).toEqual([{ MetricNamespace: 'NumberOrders/prod', MetricName: 'LeakedNumbers', MetricValue: '1' }]);
+      expect(filter.MetricTransformations).toEqual([{ MetricNamespace: 'NumberOrders/dev', MetricName: 'LeakedNumbers', MetricValue: '1' }]);
     }
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LeakedNumbers', Namespace: 'NumberOrders/prod', Statistic: 'Sum', Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LeakedNumbers', Namespace: 'NumberOrders/dev', Statistic: 'Sum', Threshold: 1 });
   });
 
   it('take orphaned numbers and webhook failures from the fields the handlers log', () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: `{ ($.message = "${ORPHANED_NUMBERS_LOG_MESSAGE}") && ($.orphanCount >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'OrphanedNumbers', MetricValue: '$.orphanCount' }],
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'OrphanedNumbers', MetricValue: '$.orphanCount' }],
     });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: `{ (($.message = "${NOTIFY_LOG_MESSAGE}") || ($.message = "${WEBHOOK_DISPATCH_LOG_MESSAGE}")) && ($.failed >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'WebhookDeliveryFailures', MetricValue: '$.failed' }],
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'WebhookDeliveryFailures', MetricValue: '$.failed' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrphanedNumbers', Statistic: 'Maximum', Period: 3600 });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: `{ ($.message = "${ORDERS_NOT_RECOVERED_LOG_MESSAGE}") && ($.count >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'OrdersNotRecovered', MetricValue: '$.count' }],
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'OrdersNotRecovered', MetricValue: '$.count' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrdersNotRecovered', Statistic: 'Maximum', Threshold: 1 });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: `{ ($.message = "${PROVABLE_ORPHANS_LOG_MESSAGE}") && ($.survivors >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'ProvableOrphans', MetricValue: '$.survivors' }],
+      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'ProvableOrphans', MetricValue: '$.survivors' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ProvableOrphans', Statistic: 'Maximum', Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'WebhookDeliveryFailures', EvaluationPeriods: 3 });
@@ -603,18 +610,18 @@ describe('alarms', () => {
       {
         LogGroupName: { Ref: rebalanceLogs },
         FilterPattern: `{ ($.level = "ERROR") && ($.message = "${REBALANCE_FAILED_LOG_MESSAGE}") }`,
-        MetricTransformations: [{ MetricNamespace: 'NumberOrders/prod', MetricName: 'RebalanceFailedPools', MetricValue: '1' }],
+        MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'RebalanceFailedPools', MetricValue: '1' }],
       },
     ]);
 
     const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
       .map((a) => a.Properties)
-      .find((a) => a.AlarmName === 'number-orders-prod-RebalanceFailed');
+      .find((a) => a.AlarmName === 'number-orders-dev-RebalanceFailed');
     const metrics = (alarm.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions?: { Value: unknown }[] }; Stat: string } }[]);
     expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(m0, 0) + FILL(m1, 0)');
     const stats = metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat] : []));
     expect(stats.map((m) => [m.Metric.Namespace, m.Metric.MetricName, m.Stat])).toEqual([
-      ['NumberOrders/prod', 'RebalanceFailedPools', 'Sum'],
+      ['NumberOrders/dev', 'RebalanceFailedPools', 'Sum'],
       ['AWS/Lambda', 'Errors', 'Sum'],
     ]);
     expect(referencedId(stats[1]?.Metric.Dimensions?.[0]?.Value)).toBe(functionIds.Rebalance);

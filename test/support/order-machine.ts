@@ -16,12 +16,13 @@ import type { WorkflowDeps } from '../../functions/lib/workflow/deps.js';
 import { LOCAL_WEBHOOK_SECRET, loadOrderHandlers, ORDER_STATE_MACHINE } from '../../infra/local/stack.js';
 import {
   lambdaFunctionArn,
+  LOCAL_PARTITION,
   startLocalStepFunctions,
   substituteDefinition,
   type ExecutionView,
   type LocalStepFunctions,
 } from '../../infra/local/stepfunctions/index.js';
-import { ORDER_ASL_PATH, ORDER_FUNCTION_KEYS, ORDER_FUNCTIONS } from '../../statemachines/order-functions.js';
+import { ORDER_ASL_PATH, ORDER_FUNCTION_KEYS, ORDER_FUNCTIONS, orderSubstitutions } from '../../statemachines/order-functions.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 
@@ -68,7 +69,7 @@ export async function startOrderMachine(env: WorkflowEnv, options: OrderMachineO
   const arns = Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [key, lambdaFunctionArn(ORDER_FUNCTIONS[key].functionName)]));
   // The handler modules Lambda runs, loaded as the local stack loads them.
   const handlers = await loadOrderHandlers();
-  const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), arns);
+  const definition = substituteDefinition(await readFile(ORDER_ASL_PATH, 'utf8'), orderSubstitutions(arns, LOCAL_PARTITION));
   const local = await startLocalStepFunctions({
     port: 0,
     stateMachines: [{ name: ORDER_STATE_MACHINE, definition }],

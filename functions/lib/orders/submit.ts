@@ -29,8 +29,13 @@ export interface SubmitResult {
   created: boolean;
 }
 
+/**
+ * The execution ARN of `orderId`: under the state machine's name, also when executions are started
+ * through an alias or a version (`…:stateMachine:<name>:<alias or version>`, as the stack does).
+ */
 export function executionArnFor(stateMachineArn: string, orderId: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${orderId}`;
+  const unqualified = stateMachineArn.split(':').slice(0, 7).join(':');
+  return `${unqualified.replace(':stateMachine:', ':execution:')}:${orderId}`;
 }
 
 export async function submitOrder(deps: SubmitDeps, input: SubmitInput): Promise<SubmitResult> {

@@ -17,6 +17,8 @@ export interface ArnScope {
   accountId?: string;
 }
 
+/** The partition of every local ARN (the ASL's `${Partition}` locally). */
+export const LOCAL_PARTITION = 'aws';
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 
@@ -27,15 +29,15 @@ export function lambdaFunctionArn(functionName: string, scope: ArnScope = {}): s
   }
   const region = scope.region ?? DEFAULT_REGION;
   const accountId = scope.accountId ?? DEFAULT_ACCOUNT_ID;
-  return `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
+  return `arn:${LOCAL_PARTITION}:lambda:${region}:${accountId}:function:${functionName}`;
 }
 
 export function stateMachineArn(name: string, region: string, accountId: string): string {
-  return `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;
+  return `arn:${LOCAL_PARTITION}:states:${region}:${accountId}:stateMachine:${name}`;
 }
 
 export function executionArn(stateMachineName: string, executionName: string, region: string, accountId: string): string {
-  return `arn:aws:states:${region}:${accountId}:execution:${stateMachineName}:${executionName}`;
+  return `arn:${LOCAL_PARTITION}:states:${region}:${accountId}:execution:${stateMachineName}:${executionName}`;
 }
 
 const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,64})(?::([A-Za-z0-9$_-]+))?$/;

@@ -12,7 +12,7 @@ import { createOperations } from './operations.js';
 import { startServer } from './server.js';
 import type { ExecutionStats, LocalStepFunctionsLogger, LocalStepFunctionsOptions } from './types.js';
 
-export { lambdaFunctionArn, substituteDefinition, UnboundSubstitutionError } from './arns.js';
+export { lambdaFunctionArn, LOCAL_PARTITION, substituteDefinition, UnboundSubstitutionError } from './arns.js';
 export { DefinitionError } from './definition.js';
 export type { ExecutionView } from './executions.js';
 export type {
