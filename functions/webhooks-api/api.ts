@@ -10,6 +10,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { HttpError } from '../lib/errors.js';
 import { invalidField } from '../lib/http/errors.js';
 import { ok } from '../lib/http/responses.js';
+import { z } from 'zod';
 import { createHttpHandler, type HttpHandler, type HttpRoute, routeBuilder } from '../lib/http/stack.js';
 import { type PlivoInboundDeps, receivePlivoCallback, type StoredPlivoCallback } from '../lib/webhooks/plivo-inbound.js';
 
@@ -48,6 +49,8 @@ export const plivoWebhooksApiRoutes: readonly HttpRoute<PlivoWebhooksApiDeps>[] 
     method: 'POST',
     path: '/webhooks/plivo',
     public: true,
+    // Any query: it is part of the callback URL Plivo signs (the handler reads it from the event).
+    query: z.record(z.string(), z.string().optional()),
     handler: async ({ event, deps, logger }) => {
       const size = Buffer.byteLength(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
       if (size > PLIVO_WEBHOOK_MAX_BODY_BYTES) throw new HttpError(413, `body is larger than ${PLIVO_WEBHOOK_MAX_BODY_BYTES} bytes`);
