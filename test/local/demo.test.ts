@@ -3,9 +3,6 @@
  * ends COMPLETED, then one rebalance run orders US 512's deficit (10) through the same workflow,
  * reports CA's surplus (5), and the pool ends with what the policy asked for.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runDemo } from '../../infra/local/demo.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
@@ -34,20 +31,9 @@ it('runs the demo order and one rebalance run to the end, showing both', async (
   expect([count('1512'), count('1415'), members.length]).toEqual([35, 20, 70]);
 }, 120_000);
 
-it('runs again on a stack restarted with the same --data-dir (the account keeps the first run\'s Powerpack)', async () => {
-  const directory = await mkdtemp(join(tmpdir(), 'number-orders-demo-'));
-  const options = { apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, retryPauseMs: 50, dataDir: directory };
-  try {
-    for (const run of [1, 2]) {
-      const kept = await startLocalStack(options);
-      try {
-        const result = await runDemo(kept, { tty: false, write: () => undefined, pollMs: 50, rebalance: false });
-        expect([run, result.status]).toEqual([run, 'COMPLETED']);
-      } finally {
-        await kept.close();
-      }
-    }
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
-}, 180_000);
+it('runs again on a stack whose account kept the first run\'s Powerpack (as one restarted with --data-dir does)', async () => {
+  // The test before ran the demo on this stack: its Powerpack name is taken (Plivo refuses a name twice).
+  const result = await runDemo(stack, { tty: false, write: () => undefined, pollMs: 50, rebalance: false });
+  expect(result.status).toBe('COMPLETED');
+  expect(stack.sandbox?.snapshot().powerpacks.map((p) => p.name)).toEqual(expect.arrayContaining(['number-orders demo', 'number-orders demo 2']));
+}, 120_000);
