@@ -4,8 +4,8 @@
  * and FR/DE, whose rents Plivo answers pending), out-of-stock prefixes, partial and all-or-nothing
  * orders, short regulatory deadlines, sandbox faults (errors before and after the work, dropped
  * connections, 429s, latency, numbers failing at rent, pool adds visible late), cancels, duplicate
- * POSTs with one Idempotency-Key, late approvals and rejections of pending numbers. When everything
- * has settled it prints one table (and one JSON line with --json); it exits 1 on any violation:
+ * POSTs with one Idempotency-Key, lines of specific numbers (bought one by one), late approvals and
+ * rejections of pending numbers. When everything has settled it prints one table (and one JSON line with --json); it exits 1 on any violation:
  * a number in the account owned by nobody, a number owned twice, an order not ended (other than
  * lines waiting for a future deadline).
  *
@@ -143,6 +143,14 @@ async function post(stack: LocalStack, path: string, body: unknown, key?: string
 
 async function placeOne(under: StackUnderTest, poolUuid: string, r: () => number): Promise<Placed | undefined> {
   const lines = Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(r, LINE_KINDS)(r));
+  // Now and then a line of specific numbers, bought one by one: some on offer now (another order may
+  // rent them first; each such number then fails alone, with its reason). Faults can refuse the search.
+  if (r() < 0.15 && lines.length < 4) {
+    const pattern = pick(r, ['512', '415', '737']);
+    const offered = await under.use((stack) => plivoOf(stack).searchPhoneNumbers({ countryIso: 'US', type: 'local', pattern, limit: 5 })).catch(() => undefined);
+    const numbers = (offered?.objects ?? []).slice(0, 1 + Math.floor(r() * 2)).map((n) => n.number);
+    if (numbers.length > 0) lines.push({ countryIso: 'US', numberType: 'local', numbers });
+  }
   const body = {
     poolUuid,
     lines,
