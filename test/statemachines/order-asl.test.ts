@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { DYNAMODB_TRANSIENT_ERROR_NAMES, PLIVO_ERROR_NAMES, WAIT_ERROR_NAMES, WORKFLOW_ERROR_NAMES } from '../../functions/lib/errors.js';
+import { LIMITS } from '../../functions/lib/orders/model.js';
 import { ORDER_ASL_PATH, ORDER_FUNCTIONS, PARTITION_SUBSTITUTION } from '../../statemachines/order-functions.js';
 
 const text = readFileSync(ORDER_ASL_PATH, 'utf8');
@@ -83,6 +84,13 @@ describe('statemachines/order.asl.json', () => {
     expect(states['WaitForRegulatory']?.TimeoutSeconds).toBeUndefined();
     expect(states['WaitForRegulatory']?.TimeoutSecondsPath).toBe('$.rent.waitSeconds');
     expect(states['Rent']?.ResultSelector?.['waitSeconds.$']).toBe('$.Payload.waitSeconds');
+  });
+
+  it('runs every line of the largest order at once, within the 40 iterations an inline Map runs at once', () => {
+    const map = definition.States.ProcessLines as unknown as { MaxConcurrency?: number; ItemProcessor?: { ProcessorConfig?: { Mode?: string } } };
+    expect(map.ItemProcessor?.ProcessorConfig?.Mode ?? 'INLINE').toBe('INLINE');
+    expect(map.MaxConcurrency).toBe(LIMITS.maxLines);
+    expect(LIMITS.maxLines).toBeLessThanOrEqual(40);
   });
 
   it('passes ids and small flags to its Lambdas, never lists of numbers', () => {
