@@ -6,7 +6,13 @@ const orderId = z.string().min(1).max(80);
 const lineIndex = z.number().int().min(0).max(LIMITS.maxLines - 1);
 
 export const orderInput = z.object({ orderId });
-export const lineInput = z.object({ orderId, line: lineIndex });
+/** A line step: its line, and the passes its line's steps made so far in this execution (workflow/passes.ts). */
+export const lineInput = z.object({
+  orderId,
+  line: lineIndex,
+  passes: z.number().int().min(0).optional(),
+  lineCount: z.number().int().min(1).max(LIMITS.maxLines).optional(),
+});
 export const releaseInput = z.object({ orderId, mode: z.enum(['all', 'unusable']).optional() });
 /** What a Catch hands on: `{Error, Cause}`. */
 const caught = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional();
