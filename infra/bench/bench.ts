@@ -14,7 +14,7 @@ import { PlivoCallCounter, PlivoClient, poolUuidOf, InMemoryRateLimiter, unlimit
 import { formatRateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { startDynamoDbLocal } from '../local/dynamodb.js';
 import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
-import { startLocalStack, type LocalStack } from '../local/stack.js';
+import { setupPlivoClient, startLocalStack, type LocalStack } from '../local/stack.js';
 import { FUNCTION_MEMORY_MB } from '../stack/function-memory.js';
 import { HELP, parseBenchArgs, spread, US_PREFIXES, type BenchOptions } from './args.js';
 import { CallLog } from './call-log.js';
@@ -200,7 +200,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     const sfn = createSfnClient({ SFN_ENDPOINT: stack.sfnEndpoint, AWS_REGION: 'us-east-1' });
     closers.push(async () => sfn.destroy());
     const sandbox = stack.sandbox;
-    const setup = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
+    const setup = setupPlivoClient(stack);
     const newPool = async (name: string) => {
       const create = () => setup.createPowerpack({ name });
       return poolUuidOf(await (sandbox ? sandbox.withoutRateLimit(create) : create()));

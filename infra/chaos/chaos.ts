@@ -21,15 +21,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { type DynamoDbFaultRates, parseDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
-import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
+import { type PlivoClient, poolUuidOf } from '../../functions/lib/plivo/index.js';
 import { auditAccount } from '../audit/audit.js';
 import { seeded } from '../seeded.js';
 import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
 import type { LineItem } from '../../functions/lib/store/items.js';
 import type { FaultRuleInput } from '../local/plivo-sandbox/faults.js';
 import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
-import { LambdaCrashes } from '../local/lambda-crashes.js';
-import { startLocalStack, type LocalStack } from '../local/stack.js';
+import { LambdaCrashes, parseShare } from '../local/lambda-crashes.js';
+import { setupPlivoClient, startLocalStack, type LocalStack } from '../local/stack.js';
 
 /** The share of task invocations a run kills mid-way unless told otherwise. */
 export const DEFAULT_CHAOS_CRASH_RATE = 0.03;
@@ -419,7 +419,7 @@ async function chaos(options: ChaosOptions): Promise<ChaosFigures> {
 
 /** A Plivo client of the stack's account that no rate limit holds back (the run's own reads). */
 function plivoOf(stack: LocalStack): PlivoClient {
-  return new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
+  return setupPlivoClient(stack);
 }
 
 /** Everything the run must not have: the invariants broken. */
@@ -492,11 +492,6 @@ async function main(): Promise<void> {
     return n;
   };
   const faults = values['dynamodb-faults'];
-  const rate = (name: string, value: string) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--${name} must be a number from 0 to 1; got "${value}"`);
-    return n;
-  };
   const logLevel = (value: string) => {
     const level = value.toUpperCase();
     if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got "${value}"`);
@@ -509,7 +504,7 @@ async function main(): Promise<void> {
     ...(faults === 'none' ? {} : { dynamodbFaults: parseDynamoDbFaults(faults, '--dynamodb-faults') }),
     logLevel: logLevel(values['log-level']),
     restart: values.restart,
-    crashRate: rate('crash-rate', values['crash-rate']),
+    crashRate: parseShare('crash-rate', values['crash-rate']),
   });
   console.log(table(figures));
   if (values.json) console.log(JSON.stringify(figures));

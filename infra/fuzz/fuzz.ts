@@ -6,9 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { PlivoClient, unlimited } from '../../functions/lib/plivo/index.js';
 import { auditAccount } from '../audit/audit.js';
-import { startLocalStack } from '../local/stack.js';
+import { setupPlivoClient, startLocalStack } from '../local/stack.js';
 import { seeded } from '../seeded.js';
 
 export const HELP = `Usage: npm run fuzz -- [--requests N] [--seed S] [--json]
@@ -120,7 +119,7 @@ export async function runFuzz(options: { requests: number; seed: number }): Prom
   const started = Date.now();
   const stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, seed: options.seed, logLevel: 'ERROR' });
   try {
-    const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
+    const plivo = setupPlivoClient(stack);
     const document = (await (await fetch(`${stack.apiUrl}/openapi.json`)).json()) as Parameters<typeof operationsOf>[0];
     const operations = operationsOf(document);
     // One real order (a dry run), so that path parameters also name something that exists.

@@ -9,6 +9,7 @@ import { PortInUseError, portInUse } from './ports.js';
 import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { DataDirInUseError } from './data-dir.js';
 import { JavaMissingError } from './dynamodb.js';
+import { parseShare } from './lambda-crashes.js';
 import { PENDING_SHAPES, type PendingShape } from './plivo-sandbox/world.js';
 import { ordersCommand } from '../cli/hints.js';
 import { runDemo } from './demo.js';
@@ -135,9 +136,7 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
   if (values['dynamodb-faults'] !== undefined) options.dynamodbFaults = parseDynamoDbFaults(values['dynamodb-faults'], '--dynamodb-faults');
   const crashRate = values['crash-rate'];
   if (crashRate !== undefined) {
-    const rate = Number(crashRate);
-    if (crashRate.trim() === '' || !(rate >= 0 && rate <= 1)) throw new Error(`--crash-rate must be a probability from 0 to 1; got "${crashRate}"`);
-    options.crashRate = rate;
+    options.crashRate = parseShare('crash-rate', crashRate);
   }
   const slots = values['work-slots'];
   if (slots !== undefined) {

@@ -6,10 +6,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PlivoBadRequestError } from '../../functions/lib/errors.js';
-import { PlivoClient, poolUuidOf, unlimited, type Powerpack } from '../../functions/lib/plivo/index.js';
+import { type PlivoClient, poolUuidOf, type Powerpack } from '../../functions/lib/plivo/index.js';
 import { renderRun } from '../cli/pool-view.js';
 import { isTerminal, renderProgress, renderSummary, type OrderProgress } from '../cli/progress.js';
-import type { LocalStack } from './stack.js';
+import { setupPlivoClient, type LocalStack } from './stack.js';
 
 export const DEMO_LINES = [
   { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 25 },
@@ -67,7 +67,7 @@ async function createDemoPowerpack(plivo: PlivoClient): Promise<Powerpack> {
 }
 
 export async function runDemo(stack: LocalStack, options: DemoOptions): Promise<DemoResult> {
-  const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
+  const plivo = setupPlivoClient(stack);
   const powerpack = await createDemoPowerpack(plivo);
   const poolUuid = poolUuidOf(powerpack);
   options.write(`\nDemo: Powerpack ${powerpack.uuid}, number pool ${poolUuid}\n`);

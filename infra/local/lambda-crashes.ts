@@ -68,6 +68,13 @@ export interface LambdaCrashesOptions {
   trace?: (effect: TracedEffect) => void;
 }
 
+/** A `--crash-rate` (or any other share) given on a command line: a number from 0 to 1, or an error naming the flag. */
+export function parseShare(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new Error(`--${flag} must be a number from 0 to 1; got "${text}"`);
+  return value;
+}
+
 /** The error a refused call meets: its invocation was killed. */
 export class InvocationKilledError extends Error {
   constructor(what: string) {

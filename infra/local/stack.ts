@@ -13,9 +13,10 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient, createSfnClient } from '../../functions/lib/aws-clients.js';
 import type { Env } from '../../functions/lib/config.js';
 import { type DynamoDbFaultRates, formatDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
+import { PlivoClient } from '../../functions/lib/plivo/client.js';
 import { staticCredentials } from '../../functions/lib/plivo/credentials.js';
 import type { PlivoAttempt } from '../../functions/lib/plivo/http.js';
-import { formatRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
+import { formatRateLimit, type RateLimit, unlimited } from '../../functions/lib/plivo/rate-limit.js';
 import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
 import { createWorkflowRuntime, setWorkflowRuntime, workflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
 import { createStores, type Stores } from '../../functions/lib/store/stores.js';
@@ -152,6 +153,14 @@ export interface LocalStack {
    */
   recovery: { lostExecutions: number; recovered: number; startedUnstarted: number } | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * A Plivo client of the stack's account with no rate limit, for setting up and checking (the
+ * demo's Powerpack, the chaos runner's audit): the workflow's own calls go through the leased limiter.
+ */
+export function setupPlivoClient(stack: Pick<LocalStack, 'plivoAuthId' | 'plivoAuthToken' | 'plivoUrl'>): PlivoClient {
+  return new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
 }
 
 /** The context a scheduled Lambda gets when a scheduler loop invokes it (5 minutes to run). */

@@ -48,10 +48,10 @@ describe('npm start arguments', () => {
     [['--no-such-flag'], /no-such-flag/],
     [['--dynamodb-faults', 'conflict=2'], /^--dynamodb-faults must be comma-separated kind=probability pairs.*conflict=2 is not a probability/],
     [['--dynamodb-faults', 'latency=0.1'], /--dynamodb-faults .*"latency" is not a fault kind/],
-    [['--crash-rate', '1.5'], /^--crash-rate must be a probability from 0 to 1; got "1.5"$/],
-    [['--crash-rate=-0.1'], /^--crash-rate must be a probability/],
-    [['--crash-rate', ''], /^--crash-rate must be a probability/],
-    [['--crash-rate', '5%'], /^--crash-rate must be a probability/],
+    [['--crash-rate', '1.5'], /^--crash-rate must be a number from 0 to 1; got "1.5"$/],
+    [['--crash-rate=-0.1'], /^--crash-rate must be a number/],
+    [['--crash-rate', ''], /^--crash-rate must be a number/],
+    [['--crash-rate', '5%'], /^--crash-rate must be a number/],
   ])('refuses %j naming the flag', (argv, message) => {
     expect(() => parseStartArgs(argv)).toThrow(message);
   });
