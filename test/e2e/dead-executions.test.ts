@@ -13,6 +13,7 @@ import { reconcilePending, type RegulatoryDeps } from '../../functions/lib/workf
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
+import { noMetrics } from '../../functions/lib/metrics.js';
 
 let stack: LocalStack;
 let poolUuid: string;
@@ -138,7 +139,7 @@ it('a failed SendTaskSuccess keeps the task token: the next pass resumes the lin
       return sfn.send(command as SendTaskSuccessCommand);
     },
   } as unknown as SFNClient;
-  const deps: RegulatoryDeps = { store: stack.store, plivo, sfn: flaky, logger: silentLogger };
+  const deps: RegulatoryDeps = { store: stack.store, plivo, sfn: flaky, logger: silentLogger, metrics: noMetrics };
   const first = await reconcilePending(deps);
   expect(refused).toBeGreaterThan(0);
   expect(first.resumed).toBe(0);

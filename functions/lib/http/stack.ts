@@ -37,6 +37,7 @@ import { methodNotAllowed, notFound, type ErrorBody } from './errors.js';
 import { fieldIssues, summarizeIssues, type IssueSource } from './issues.js';
 import { json } from './responses.js';
 import { Router, type RouteKey } from './router.js';
+import { metricsMiddleware } from '../runtime/metrics.js';
 
 type Schema = z.ZodType | undefined;
 type Out<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
@@ -223,6 +224,8 @@ export function createHttpHandler<D>(options: HttpHandlerOptions<D>): HttpHandle
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    // First: its `after` runs last, once the answer (an error's included) is shaped.
+    .use(metricsMiddleware())
     .use(loggerContext(options.logger))
     .use(errorResponses(options.logger, options.mapError))
     .use(httpHeaderNormalizer() as Middleware)

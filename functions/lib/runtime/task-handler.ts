@@ -12,6 +12,7 @@ import type { WorkflowDeps } from '../workflow/deps.js';
 import { withPlivoCallContext } from '../plivo/call-context.js';
 import { parseStepInput } from './step-input.js';
 import { workflowRuntime } from './workflow-runtime.js';
+import { metricsMiddleware } from './metrics.js';
 
 /** Leaves room for the last writes after the step stops starting work. */
 const CONTEXT_MARGIN_MS = 5_000;
@@ -26,7 +27,9 @@ export function createTaskHandler<S extends z.ZodType<{ orderId: string; line?: 
   schema: S,
   run: (deps: WorkflowDeps, input: z.infer<S>, budget: Budget) => Promise<R>,
 ) {
-  return middy<unknown, R, Error, Context>().handler(async (event, context) => {
+  return middy<unknown, R, Error, Context>()
+    .use(metricsMiddleware())
+    .handler(async (event, context) => {
     const input: z.infer<S> = parseStepInput(step, schema, event);
     const deps = workflowRuntime().depsFor({ orderId: input.orderId, step, ...(input.line === undefined ? {} : { line: input.line }) });
     try {
