@@ -63,8 +63,11 @@ export interface ApiFirewallProps {
   logRetention: logs.RetentionDays;
 }
 
-/** 20 requests per second from one address, sustained for 5 minutes. */
-export const DEFAULT_RATE_LIMIT_PER_5_MINUTES = 6_000;
+/**
+ * About 33 requests per second from one address, sustained for 5 minutes: above what one API key
+ * may send (the usage plan's 25 per second is 7,500 in 5 minutes), below the stage's 50 per second.
+ */
+export const DEFAULT_RATE_LIMIT_PER_5_MINUTES = 10_000;
 
 /** The managed rule groups, in the order they are evaluated. */
 export const MANAGED_RULE_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet'] as const;

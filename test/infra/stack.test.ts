@@ -526,8 +526,9 @@ describe('API', () => {
     ]);
     expect(rules[1]?.Statement.RateBasedStatement).toEqual({ Limit: DEFAULT_RATE_LIMIT_PER_5_MINUTES, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
     expect(rules[1]?.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'too-many-requests' } } });
-    // Above what one API key may send in 5 minutes (the usage plan's 25 per second).
-    expect(DEFAULT_RATE_LIMIT_PER_5_MINUTES).toBeGreaterThan(25 * 5);
+    // Above what one API key may send in 5 minutes (the usage plan's 25 per second), below the stage's 50.
+    expect(DEFAULT_RATE_LIMIT_PER_5_MINUTES).toBeGreaterThan(25 * 300);
+    expect(DEFAULT_RATE_LIMIT_PER_5_MINUTES).toBeLessThan(50 * 300);
     for (const rule of rules.slice(2)) {
       expect(rule.Statement.ManagedRuleGroupStatement).toMatchObject({ VendorName: 'AWS', Name: rule.Name });
       expect(rule.OverrideAction).toEqual({ None: {} });
