@@ -19,8 +19,6 @@ export interface AlarmSpec {
   threshold?: number;
   /** @default 1 */
   evaluationPeriods?: number;
-  /** Of `evaluationPeriods`, how many must breach. @default evaluationPeriods */
-  datapointsToAlarm?: number;
 }
 
 export interface OperationsAlarmsProps {
@@ -56,7 +54,6 @@ export class OperationsAlarms extends Construct {
       metric: spec.metric,
       threshold: spec.threshold ?? 1,
       evaluationPeriods: spec.evaluationPeriods ?? 1,
-      ...(spec.datapointsToAlarm === undefined ? {} : { datapointsToAlarm: spec.datapointsToAlarm }),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });

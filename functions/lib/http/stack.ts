@@ -1,6 +1,7 @@
 /**
  * The one middy stack for HTTP handlers (API Gateway REST proxy events), in a fixed order:
  *
+ * 0. metrics: what the request counted is published when it ends (runtime/metrics.ts);
  * 1. logger context: Lambda context and request ids on every log line, one line per request,
  *    keys appended during a request (such as the order id) cleared after it;
  * 2. error handler: `HttpError`s, and the domain errors the API's `mapError` turns into one,

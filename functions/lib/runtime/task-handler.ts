@@ -1,7 +1,8 @@
 /**
  * The one middy stack for Step Functions task handlers: parse the task input with zod, give the
  * step a per-invocation logger (order id on every line) and a time budget from the Lambda
- * context, and let errors through with their names (the state machine's Retry/Catch match them).
+ * context, publish the invocation's metrics (runtime/metrics.ts) when it ends, and let errors
+ * through with their names (the state machine's Retry/Catch match them).
  * Every Plivo call of a step is customer work of its order: orders take turns at the rate limit.
  */
 import middy from '@middy/core';
