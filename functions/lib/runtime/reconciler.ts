@@ -88,7 +88,12 @@ async function reconcile(config: ReconcilerConfig, event: ReconcilerEvent, budge
   // After the regulatory work: a waiting line of a dead execution has had its spent token dropped,
   // and the recovery execution parks it again with a fresh one.
   const recovery = stateMachineArn ? await recover({ store: deps.store, sfn, stateMachineArn }, graceSeconds, runtime.logger, runtime.metrics) : { recovered: [], exhausted: [] };
-  // After the recovery pass, which drops the open markers of orders that ended.
-  runtime.metrics.gauge(METRIC.oldestOpenOrderAge, await oldestOpenOrderAgeSeconds(deps.store), 'Seconds');
+  // After the recovery pass, which drops the open markers of orders that ended. A metric is never
+  // worth failing the run for: a read that fails is logged, and the next run measures again.
+  const oldest = await oldestOpenOrderAgeSeconds(deps.store).catch((error: unknown) => {
+    runtime.logger.error('could not measure the oldest open order', { orderId: '-', error: messageOf(error) });
+    return undefined;
+  });
+  if (oldest !== undefined) runtime.metrics.gauge(METRIC.oldestOpenOrderAge, oldest, 'Seconds');
   return { ...report, orphans: report.orphans.slice(0, 20), startedUnstarted: started.length, recovered: recovery.recovered.length, notRecovered: recovery.exhausted };
 }
