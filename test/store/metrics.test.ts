@@ -7,7 +7,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC, MetricsRecorder } from '../../functions/lib/metrics.js';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
-import { oldestOpenOrderAgeSeconds } from '../../functions/lib/orders/oldest-open.js';
+import { gaugeOldestOpenOrder, oldestOpenOrderAgeSeconds } from '../../functions/lib/orders/oldest-open.js';
 import type { ExpectationItem } from '../../functions/lib/store/items.js';
 import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { keys } from '../../functions/lib/store/table.js';
@@ -127,5 +127,22 @@ describe('the oldest open order (OldestOpenOrderAgeSeconds)', () => {
     } finally {
       await own.drop();
     }
+  });
+});
+
+describe('gaugeOldestOpenOrder (the reconciler\'s measure)', () => {
+  it('records the age, and logs a read that fails instead of failing the reconciler run', async () => {
+    const recorded = new MetricsRecorder();
+    const errors: string[] = [];
+    const logger = { info: () => undefined, warn: () => undefined, error: (message: string) => void errors.push(message) };
+    const now = new Date('2026-03-01T01:00:00.000Z');
+    const open = (answer: () => Promise<{ orderId: string; createdAt: string }[]>) => ({ orders: { open: answer, find: async () => ({ status: 'IN_PROGRESS' }) } }) as unknown as Pick<Stores, 'orders'>;
+
+    await gaugeOldestOpenOrder({ store: open(async () => [{ orderId: 'o', createdAt: '2026-03-01T00:00:00.000Z' }]), metrics: recorded, logger }, now);
+    expect(recorded.values(METRIC.oldestOpenOrderAge)).toEqual([3600]);
+
+    await expect(gaugeOldestOpenOrder({ store: open(() => Promise.reject(new Error('ProvisionedThroughputExceededException'))), metrics: recorded, logger }, now)).resolves.toBeUndefined();
+    expect(errors).toEqual(['could not measure the oldest open order']);
+    expect(recorded.values(METRIC.oldestOpenOrderAge)).toEqual([3600]);
   });
 });

@@ -9,7 +9,7 @@ import type { ReconcilerConfig } from '../config.js';
 import { recoverDeadExecutions, type RecoveryDeps, type RecoveryReport } from '../orders/recovery.js';
 import { startUnstarted } from '../orders/submit.js';
 import { METRIC, type Metrics } from '../metrics.js';
-import { oldestOpenOrderAgeSeconds } from '../orders/oldest-open.js';
+import { gaugeOldestOpenOrder } from '../orders/oldest-open.js';
 import { withPlivoCallContext } from '../plivo/call-context.js';
 import { reconcilePending } from '../workflow/regulatory.js';
 import type { Budget } from '../workflow/deps.js';
@@ -88,12 +88,7 @@ async function reconcile(config: ReconcilerConfig, event: ReconcilerEvent, budge
   // After the regulatory work: a waiting line of a dead execution has had its spent token dropped,
   // and the recovery execution parks it again with a fresh one.
   const recovery = stateMachineArn ? await recover({ store: deps.store, sfn, stateMachineArn }, graceSeconds, runtime.logger, runtime.metrics) : { recovered: [], exhausted: [] };
-  // After the recovery pass, which drops the open markers of orders that ended. A metric is never
-  // worth failing the run for: a read that fails is logged, and the next run measures again.
-  const oldest = await oldestOpenOrderAgeSeconds(deps.store).catch((error: unknown) => {
-    runtime.logger.error('could not measure the oldest open order', { orderId: '-', error: messageOf(error) });
-    return undefined;
-  });
-  if (oldest !== undefined) runtime.metrics.gauge(METRIC.oldestOpenOrderAge, oldest, 'Seconds');
+  // After the recovery pass, which drops the open markers of orders that ended.
+  await gaugeOldestOpenOrder(deps);
   return { ...report, orphans: report.orphans.slice(0, 20), startedUnstarted: started.length, recovered: recovery.recovered.length, notRecovered: recovery.exhausted };
 }
