@@ -1,11 +1,13 @@
 /**
  * number-orders in one stack: the table, the secrets, the workflow Lambdas and the order state
  * machine, the HTTP API (orders, pools, Plivo callbacks), the scheduled jobs (reconciler, webhook
- * dispatcher, pool rebalancing), alarms. Every piece is its own construct in this folder; this file
- * only wires them, so the grants read in one place: each function gets the table and its secrets
- * through the construct that owns them; the state machine may invoke exactly its functions; only
- * the functions that place orders (the API, pool rebalancing) or start those left unstarted (the
- * reconciler) may start executions.
+ * dispatcher, pool rebalancing), alarms on the handlers' business metrics and the services' own, and
+ * the dashboard. Every piece is its own construct in this folder; this file only wires them, so the
+ * grants read in one place: each function gets the table and its secrets through the construct that
+ * owns them; the state machine may invoke exactly its functions; only the functions that place
+ * orders (the API, pool rebalancing) or start those left unstarted (the reconciler) may start
+ * executions. Business metrics need no grant: Lambda's log delivery turns their embedded-metric
+ * lines into metrics.
  */
 import { App, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
