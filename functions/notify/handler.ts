@@ -14,8 +14,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { notifyInput, notifyOrder, type NotifyResult } from '../lib/runtime/notify.js';
 import { parseStepInput } from '../lib/runtime/step-input.js';
+import { metricsMiddleware } from '../lib/runtime/metrics.js';
 
-export const handler = middy<unknown, NotifyResult, Error, Context>().handler(async (event, context) =>
+export const handler = middy<unknown, NotifyResult, Error, Context>()
+  .use(metricsMiddleware())
+  .handler(async (event, context) =>
   notifyOrder(
     parseStepInput('notify', notifyInput, event),
     context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : undefined,

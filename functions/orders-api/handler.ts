@@ -17,6 +17,7 @@
  */
 import { createDocumentClient, createSfnClient } from '../lib/aws-clients.js';
 import { positiveInteger, required } from '../lib/config.js';
+import { metricsFor } from '../lib/runtime/metrics.js';
 import { PLIVO_CREDENTIALS_SECRET_ARN, withWebhookSecret } from '../lib/runtime/secrets.js';
 import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
 import { createStores } from '../lib/store/stores.js';
@@ -31,7 +32,8 @@ const hasPlivo = Boolean(env[PLIVO_CREDENTIALS_SECRET_ARN]?.trim() || env.PLIVO_
 const webhooks = env.WEBHOOK_SECRET?.trim() ? createWebhookRuntime(env, { db, tableName }).deps : undefined;
 
 export const handler = createOrdersApi({
-  store: createStores(db, tableName),
+  // Resolving a line with numbers claims them: counted as the workflow's claims are.
+  store: createStores(db, tableName, { metrics: metricsFor(env) }),
   sfn: createSfnClient(env),
   stateMachineArn,
   ...(hasPlivo ? { plivo: workflowRuntime().plivo } : {}),

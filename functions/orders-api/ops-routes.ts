@@ -14,6 +14,7 @@ import { LIMITS } from '../lib/orders/model.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
 import type { Stores } from '../lib/store/stores.js';
 import { cancelOrder } from '../lib/workflow/cancel.js';
+import { noMetrics } from '../lib/metrics.js';
 import type { WorkflowLogger } from '../lib/workflow/deps.js';
 import { lastReconciliation, type RegulatoryDeps, resolveLine } from '../lib/workflow/regulatory.js';
 
@@ -78,7 +79,7 @@ const silent: WorkflowLogger = { info: () => undefined, warn: () => undefined, e
 
 function regulatoryDeps(deps: OpsDeps): RegulatoryDeps {
   if (!deps.plivo) throw new ConfigurationError('the orders API was built without a Plivo client: lines cannot be resolved with numbers');
-  return { store: deps.store, sfn: deps.sfn, plivo: deps.plivo, logger: silent };
+  return { store: deps.store, sfn: deps.sfn, plivo: deps.plivo, logger: silent, metrics: noMetrics };
 }
 
 export const opsRoutes: readonly HttpRoute<OpsDeps>[] = [

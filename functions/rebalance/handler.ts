@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { readRebalanceConfig } from '../lib/config.js';
 import { rebalanceEvent, runScheduledRebalance } from '../lib/runtime/rebalance.js';
 import { parseStepInput } from '../lib/runtime/step-input.js';
+import { metricsMiddleware } from '../lib/runtime/metrics.js';
 
 /**
  * The scheduled rebalance (EventBridge Scheduler in AWS, an interval in the local stack): runs
@@ -12,6 +13,8 @@ import { parseStepInput } from '../lib/runtime/step-input.js';
  */
 const config = readRebalanceConfig(process.env);
 
-export const handler = middy<unknown, unknown, Error, Context>().handler(async (event, context) =>
+export const handler = middy<unknown, unknown, Error, Context>()
+  .use(metricsMiddleware())
+  .handler(async (event, context) =>
   runScheduledRebalance(config, parseStepInput('rebalance', rebalanceEvent, event), () => context.getRemainingTimeInMillis()),
 );

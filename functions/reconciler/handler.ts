@@ -4,6 +4,7 @@ import { readReconcilerConfig } from '../lib/config.js';
 import { reconcilerEvent, runReconciler } from '../lib/runtime/reconciler.js';
 import { parseStepInput } from '../lib/runtime/step-input.js';
 import { budgetFromContext } from '../lib/runtime/task-handler.js';
+import { metricsMiddleware } from '../lib/runtime/metrics.js';
 
 /**
  * The reconciler (EventBridge Scheduler in AWS, an interval in the local stack): first starts the
@@ -16,6 +17,8 @@ import { budgetFromContext } from '../lib/runtime/task-handler.js';
  */
 const config = readReconcilerConfig(process.env);
 
-export const handler = middy<unknown, unknown, Error, Context>().handler(async (event, context) =>
+export const handler = middy<unknown, unknown, Error, Context>()
+  .use(metricsMiddleware())
+  .handler(async (event, context) =>
   runReconciler(config, parseStepInput('reconciler', reconcilerEvent, event), budgetFromContext(context)),
 );

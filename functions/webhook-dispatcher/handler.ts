@@ -9,9 +9,9 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { positiveInteger } from '../lib/config.js';
-import { WEBHOOK_DISPATCH_LOG_MESSAGE } from '../lib/log-messages.js';
 import { deliverDue, type DeliverDueResult } from '../lib/webhooks/delivery.js';
 import { webhookRuntime } from '../lib/webhooks/runtime.js';
+import { metricsMiddleware } from '../lib/runtime/metrics.js';
 
 const limit = positiveInteger(process.env, 'WEBHOOK_DISPATCH_LIMIT', 200);
 
@@ -19,10 +19,12 @@ const limit = positiveInteger(process.env, 'WEBHOOK_DISPATCH_LIMIT', 200);
 export async function dispatchDueWebhooks(options: { limit?: number; remainingMs?: () => number } = {}): Promise<DeliverDueResult> {
   const { deps, logger } = webhookRuntime();
   const result = await deliverDue(deps, { limit: options.limit ?? limit, ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}) });
-  if (result.attempted > 0) logger.info(WEBHOOK_DISPATCH_LOG_MESSAGE, { ...result });
+  if (result.attempted > 0) logger.info('webhook dispatch', { ...result });
   return result;
 }
 
-export const handler = middy<unknown, DeliverDueResult, Error, Context>().handler(async (_event, context) =>
+export const handler = middy<unknown, DeliverDueResult, Error, Context>()
+  .use(metricsMiddleware())
+  .handler(async (_event, context) =>
   dispatchDueWebhooks(context?.getRemainingTimeInMillis ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
 );

@@ -18,6 +18,7 @@ import { staticCredentials } from '../../functions/lib/plivo/credentials.js';
 import type { PlivoAttempt } from '../../functions/lib/plivo/http.js';
 import { formatRateLimit, type RateLimit, unlimited } from '../../functions/lib/plivo/rate-limit.js';
 import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
+import { MetricsRecorder } from '../../functions/lib/metrics.js';
 import { createWorkflowRuntime, setWorkflowRuntime, workflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
 import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { createOrdersApi, ordersApiPublicPaths, ordersApiResources } from '../../functions/orders-api/api.js';
@@ -147,6 +148,11 @@ export interface LocalStack {
   /** The scheduler loop's rebalance of every pool with a policy: run it now. */
   rebalancer: { runOnce(): Promise<unknown> };
   store: Stores;
+  /**
+   * The business metrics every handler emitted (functions/lib/metrics.ts), kept in memory: in Lambda
+   * they are CloudWatch embedded-metric JSON on stdout, which would flood this console.
+   */
+  metrics: MetricsRecorder;
   /**
    * With a data directory, what the reconciler's pass at start found: executions that were running
    * when the last stack stopped, orders it recovered, orders it started that were never started.
@@ -287,10 +293,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       WEBHOOK_RETRY_COMPRESS: String(options.webhookRetryCompress ?? 1000),
       ...(options.dynamodbFaults ? { DYNAMODB_FAULTS: formatDynamoDbFaults(options.dynamodbFaults) } : {}),
     };
+    const metrics = new MetricsRecorder();
     const crashes = options.lambdaCrashes ?? (options.crashRate ? new LambdaCrashes({ rate: options.crashRate }) : undefined);
     const onPlivoAttempt = options.onPlivoAttempt;
     setWorkflowRuntime(
       createWorkflowRuntime(env, {
+        metrics,
         ...(crashes || onPlivoAttempt
           ? {
               onPlivoAttempt: (attempt) => {
@@ -302,7 +310,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(crashes ? { onPlivoAnswer: crashes.afterPlivo } : {}),
       }),
     );
-    setWebhookRuntime(createWebhookRuntime(env));
+    setWebhookRuntime(createWebhookRuntime(env, { metrics }));
     if (crashes) {
       crashes.installDynamoDb(workflowRuntime().store.db);
       crashes.installDynamoDb(webhookRuntime().deps.db);
@@ -384,7 +392,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(async () => dispatcher.stop());
 
     const apiEnv: Env = { ...env, SFN_ENDPOINT: stepFunctions.endpoint };
-    const store = createStores(createDocumentClient(apiEnv), tableName);
+    const store = createStores(createDocumentClient(apiEnv), tableName, { metrics });
     const logLevel = (options.logLevel ?? 'WARN') as LogLevel;
     const apiDb = createDocumentClient(apiEnv);
     const ordersApi = createOrdersApi({
@@ -437,6 +445,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stepFunctions,
       lambdaCrashes: crashes,
       store,
+      metrics,
       reconciler,
       rebalancer,
       recovery,

@@ -1,18 +1,14 @@
 /**
  * Operations alarms and the SNS topic they notify (alarm and back to OK). The construct takes
- * metrics; the stack decides which (number-orders-stack.ts): failed or timed-out executions, leaked
- * numbers, orphaned numbers, customer webhooks failing or abandoned, pool rebalances failing,
- * throttles, API 5xx. The handlers log JSON with Powertools Logger; where they publish no metric, a
- * log metric filter on their log line makes one (`logCountMetric`, `logValueMetric`).
+ * metrics; the stack decides which (number-orders-stack.ts): the handlers' business metrics
+ * (business-metrics.ts), the functions', the state machine's and the API's own.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { LEAKED_NUMBER_LOG_MESSAGE } from '../../functions/lib/log-messages.js';
 
 export interface AlarmSpec {
   /** Construct id, also the alarm's name suffix. */
@@ -68,48 +64,14 @@ export class OperationsAlarms extends Construct {
   }
 }
 
-export interface LogCountMetricProps {
-  namespace: string;
-  metricName: string;
-  logGroups: readonly logs.ILogGroup[];
-  /** The `level` of the lines to count, e.g. `ERROR`. */
-  level: string;
-  /** The `message` of the lines to count. */
-  message: string;
-  /** @default 5 minutes */
-  period?: Duration;
-}
-
-/** Counts JSON log lines of one level and message (`{"level": …, "message": …}`), one metric filter per log group, as one metric (Sum). */
-export function logCountMetric(scope: Construct, id: string, props: LogCountMetricProps): cloudwatch.Metric {
-  props.logGroups.forEach((logGroup, index) => {
-    new logs.MetricFilter(scope, `${id}Filter${index}`, {
-      logGroup,
-      filterPattern: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.level', '=', props.level), logs.FilterPattern.stringValue('$.message', '=', props.message)),
-      metricNamespace: props.namespace,
-      metricName: props.metricName,
-      metricValue: '1',
-    });
-  });
-  return new cloudwatch.Metric({ namespace: props.namespace, metricName: props.metricName, statistic: cloudwatch.Stats.SUM, period: props.period ?? Duration.minutes(5) });
-}
-
-/**
- * Counts `LEAKED_NUMBER_LOG_MESSAGE` lines in the given log groups as one metric (no dimensions):
- * the release code is shared, so every workflow function that can release numbers is watched.
- */
-export function leakedNumbersMetric(scope: Construct, namespace: string, logGroups: readonly logs.ILogGroup[]): cloudwatch.Metric {
-  return logCountMetric(scope, 'LeakedNumbers', { namespace, metricName: 'LeakedNumbers', logGroups, level: 'ERROR', message: LEAKED_NUMBER_LOG_MESSAGE });
-}
-
 /** A metric alarm may combine at most this many metrics in its math expression. */
 export const MAX_METRICS_PER_ALARM = 10;
 
 /**
  * The sum of several metrics (at most `MAX_METRICS_PER_ALARM`), as one math expression. Each term
- * is `FILL(m, 0)`: these metrics are published only for periods with something to count (a log
- * filter's, a function's when it ran), and a period where one of them has no value must still add
- * up the others.
+ * is `FILL(m, 0)`: these metrics are published only for periods with something to count (a
+ * handler's count, a function's when it ran), and a period where one of them has no value must
+ * still add up the others.
  */
 export function sumOf(label: string, metrics: readonly cloudwatch.IMetric[], period = Duration.minutes(5)): cloudwatch.MathExpression {
   if (metrics.length === 0 || metrics.length > MAX_METRICS_PER_ALARM) throw new Error(`sumOf(${label}): 1 to ${MAX_METRICS_PER_ALARM} metrics, not ${metrics.length}`);
@@ -125,36 +87,4 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const groups: T[][] = [];
   for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
   return groups;
-}
-
-export interface LogValueMetricProps {
-  namespace: string;
-  metricName: string;
-  logGroups: readonly logs.ILogGroup[];
-  /** The `message` of the log lines that carry the value (any of several). */
-  message: string | readonly string[];
-  /** The numeric field of those lines whose value the metric takes, e.g. `orphanCount`. */
-  valueField: string;
-  statistic: string;
-  period: Duration;
-}
-
-/**
- * A metric from a numeric field of JSON log lines (`{"message": "…", "<valueField>": n}`), one
- * metric filter per log group. The lines must be logged at a level the function logs (INFO by
- * default: `logLevel` above INFO silences the info-level ones).
- */
-export function logValueMetric(scope: Construct, id: string, props: LogValueMetricProps): cloudwatch.Metric {
-  const messages = typeof props.message === 'string' ? [props.message] : props.message;
-  const matchesMessage = logs.FilterPattern.any(...messages.map((message) => logs.FilterPattern.stringValue('$.message', '=', message)));
-  props.logGroups.forEach((logGroup, index) => {
-    new logs.MetricFilter(scope, `${id}Filter${index}`, {
-      logGroup,
-      filterPattern: logs.FilterPattern.all(matchesMessage, logs.FilterPattern.numberValue(`$.${props.valueField}`, '>=', 0)),
-      metricNamespace: props.namespace,
-      metricName: props.metricName,
-      metricValue: `$.${props.valueField}`,
-    });
-  });
-  return new cloudwatch.Metric({ namespace: props.namespace, metricName: props.metricName, statistic: props.statistic, period: props.period });
 }

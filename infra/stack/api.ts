@@ -9,7 +9,8 @@
  *   cannot send one; its handler checks Plivo's signature — on its own Lambda.
  * - One API key and a usage plan (per-key throttling), stage throttling, access logs as JSON,
  *   execution logs for errors, X-Ray.
- * - A WAF web ACL refusing bodies declared larger than the API accepts (256 KiB), see api-firewall.ts.
+ * - A WAF web ACL on the stage (every route): bodies declared larger than the API accepts (256 KiB),
+ *   a per-address rate limit, AWS's common and known-bad-input rules, logged; see api-firewall.ts.
  * - Gateway errors (missing key, throttled, no such route) in the handler's `{"error": "…"}` shape.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -66,6 +67,8 @@ export class OrdersApi extends Construct {
   readonly apiKey: apigateway.IApiKey;
   readonly usagePlan: apigateway.UsagePlan;
   readonly accessLogs: logs.LogGroup;
+  /** The WAF web ACL on the stage (api-firewall.ts): every route, POST /webhooks/plivo included. */
+  readonly firewall: ApiFirewall;
 
   constructor(scope: Construct, id: string, props: OrdersApiProps) {
     super(scope, id);
@@ -161,10 +164,11 @@ export class OrdersApi extends Construct {
     });
     this.usagePlan.addApiKey(this.apiKey);
 
-    new ApiFirewall(this, 'Firewall', {
+    this.firewall = new ApiFirewall(this, 'Firewall', {
       stageArn: this.api.deploymentStage.stageArn,
       maxBodyBytes: LIMITS.maxBodyBytes,
       metricPrefix: Stack.of(this).stackName,
+      logRetention: props.logRetention,
     });
 
     explain(

@@ -1,25 +1,24 @@
 /**
  * number-orders in one stack: the table, the secrets, the workflow Lambdas and the order state
  * machine, the HTTP API (orders, pools, Plivo callbacks), the scheduled jobs (reconciler, webhook
- * dispatcher, pool rebalancing), alarms. Every piece is its own construct in this folder; this file
- * only wires them, so the grants read in one place: each function gets the table and its secrets
- * through the construct that owns them; the state machine may invoke exactly its functions; only
- * the functions that place orders (the API, pool rebalancing) or start those left unstarted (the
- * reconciler) may start executions.
+ * dispatcher, pool rebalancing), alarms on the handlers' business metrics and the services' own, and
+ * the dashboard. Every piece is its own construct in this folder; this file only wires them, so the
+ * grants read in one place: each function gets the table and its secrets through the construct that
+ * owns them; the state machine may invoke exactly its functions; only the functions that place
+ * orders (the API, pool rebalancing) or start those left unstarted (the reconciler) may start
+ * executions. Business metrics need no grant: Lambda's log delivery turns their embedded-metric
+ * lines into metrics.
  */
 import { App, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import {
-  NOTIFY_LOG_MESSAGE,
-  ORDERS_NOT_RECOVERED_LOG_MESSAGE,
-  ORPHANED_NUMBERS_LOG_MESSAGE,
-  PROVABLE_ORPHANS_LOG_MESSAGE,
-  REBALANCE_FAILED_LOG_MESSAGE,
-  WEBHOOK_DISPATCH_LOG_MESSAGE,
-} from '../../functions/lib/log-messages.js';
+import { METRIC, METRICS_NAMESPACE_VARIABLE } from '../../functions/lib/metrics.js';
+import { parseRateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { OrdersApi } from './api.js';
-import { chunks, leakedNumbersMetric, logCountMetric, logValueMetric, MAX_METRICS_PER_ALARM, OperationsAlarms, sumOf } from './alarms.js';
+import { chunks, MAX_METRICS_PER_ALARM, OperationsAlarms, sumOf } from './alarms.js';
+import { BusinessMetrics } from './business-metrics.js';
+import { OperationsDashboard } from './dashboard.js';
+import type { NodeFunction } from './node-function.js';
 import { BackgroundJobs, rebalanceWindowSeconds } from './background.js';
 import { WorkflowFunctions } from './functions.js';
 import { checkWithCdkNag } from './nag.js';
@@ -40,6 +39,7 @@ export class NumberOrdersStack extends Stack {
   readonly api: OrdersApi;
   readonly background: BackgroundJobs;
   readonly alarms: OperationsAlarms;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: NumberOrdersStackProps) {
     super(scope, id, props);
@@ -92,7 +92,20 @@ export class NumberOrdersStack extends Stack {
       namePrefix: this.stackName,
       ...(settings.alarmEmail ? { email: settings.alarmEmail } : {}),
     });
-    this.addAlarms(`NumberOrders/${settings.stage}`);
+    // The handlers' business metrics: one namespace per stage, set on every function.
+    const metrics = new BusinessMetrics(`NumberOrders/${settings.stage}`);
+    for (const fn of this.everyFunction) fn.handler.addEnvironment(METRICS_NAMESPACE_VARIABLE, metrics.namespace);
+    this.addAlarms(metrics);
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      dashboardName: this.stackName,
+      metrics,
+      plivoRateLimit: parseRateLimit(settings.plivoRateLimit),
+      stateMachine: this.orderStateMachine.stateMachine,
+      api: this.api,
+      background: this.background,
+      workflowFunctions: this.workflow.all,
+      alarms: this.alarms.alarms,
+    });
 
     this.api.addOutputs(this);
     new CfnOutput(this, 'StateMachineArn', { value: this.orderStateMachine.stateMachine.stateMachineArn });
@@ -106,112 +119,93 @@ export class NumberOrdersStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
   }
 
-  private addAlarms(namespace: string): void {
+  /** Every function of the stack: the workflow steps, the scheduled jobs, the API's two. */
+  get everyFunction(): NodeFunction[] {
+    const { reconciler, webhookDispatcher, rebalancer } = this.background;
+    return [...this.workflow.all, reconciler, webhookDispatcher, rebalancer, this.api.handler, this.api.plivoWebhooksHandler];
+  }
+
+  private addAlarms(metrics: BusinessMetrics): void {
     const stateMachine = this.orderStateMachine.stateMachine;
     const period = Duration.minutes(5);
     const { reconciler, webhookDispatcher, rebalancer } = this.background;
-    const everyFunction = [...this.workflow.all, reconciler, webhookDispatcher, rebalancer, this.api.handler, this.api.plivoWebhooksHandler];
-    const webhookLogs = [this.workflow.bySubstitution.NotifyFunctionArn.logGroup, webhookDispatcher.logGroup];
 
     this.alarms.addAlarm({
       id: 'ExecutionsFailed',
-      description: 'An order execution failed or timed out: the order ended without the workflow finishing it (see the order and the execution history).',
-      metric: sumOf('failed + timed out executions', [stateMachine.metricFailed({ period }), stateMachine.metricTimedOut({ period })], period),
+      description:
+        'An order execution failed, timed out or was stopped (aborted): the workflow did not finish the order. The reconciler starts a recovery execution for it (OrdersRecovered); look at the execution history for why.',
+      metric: sumOf('failed + timed out + aborted executions', [stateMachine.metricFailed({ period }), stateMachine.metricTimedOut({ period }), stateMachine.metricAborted({ period })], period),
+    });
+    this.alarms.addAlarm({
+      id: 'ExecutionsThrottled',
+      description: 'Step Functions throttled starting or running order executions (a StartExecution or state transition quota): orders are delayed; a refused start is retried by the reconciler. Ask for a higher quota if it lasts.',
+      metric: stateMachine.metric('ExecutionThrottled', { period, statistic: cloudwatch.Stats.SUM }),
     });
     this.alarms.addAlarm({
       id: 'LeakedNumbers',
-      description: 'A rented number could not be released after retries and is LEAKED: it is billed until someone unrents it (GET /orders/{id}/numbers lists it).',
-      metric: leakedNumbersMetric(this, namespace, this.workflow.plivoSteps.map((fn) => fn.logGroup)),
+      description: 'A rented number could not be released after retries and is LEAKED: it is billed until someone unrents it (GET /orders/{id}/numbers lists it; the step\'s log has the Plivo error).',
+      metric: metrics.metric(METRIC.numbersLeaked, { period }),
     });
-    // The reconciler's alarms: each the maximum of a count its log line carries.
-    const reconcilerAlarm = (id: string, description: string, metricId: string, message: string, valueField: string, alarmPeriod: Duration) =>
-      this.alarms.addAlarm({
-        id,
-        description,
-        metric: logValueMetric(this, metricId, {
-          namespace,
-          metricName: id,
-          logGroups: [reconciler.logGroup],
-          message,
-          valueField,
-          statistic: cloudwatch.Stats.MAXIMUM,
-          period: alarmPeriod,
-        }),
-      });
-    reconcilerAlarm(
-      'OrphanedNumbers',
-      'The reconciler found numbers in the Plivo account that no order owns and no line waits for: money spent for nothing (GET /reconciliation lists them).',
-      'Orphans',
-      ORPHANED_NUMBERS_LOG_MESSAGE,
-      'orphanCount',
-      Duration.hours(1),
-    );
-    reconcilerAlarm(
-      'ProvableOrphans',
-      'Numbers our records prove we rented (a rent whose outcome is still open, a delivery waiting for its line to end) were still owned by nobody one reconciler pass later: their settling is stuck and they are billed (GET /reconciliation lists them).',
-      'ProvableOrphanSurvivors',
-      PROVABLE_ORPHANS_LOG_MESSAGE,
-      'survivors',
-      period,
-    );
-    reconcilerAlarm(
-      'OrdersNotRecovered',
-      'Orders that have not ended and whose execution keeps dying: the reconciler started recovery executions for them until its limit, and they died too. Their numbers are neither verified nor released until an operator looks (the reconciler log lists the orders; the execution history says why).',
-      'NotRecovered',
-      ORDERS_NOT_RECOVERED_LOG_MESSAGE,
-      'count',
-      period,
-    );
-    const webhookFailures = logValueMetric(this, 'WebhookFailures', {
-      namespace,
-      metricName: 'WebhookDeliveryFailures',
-      logGroups: webhookLogs,
-      message: [NOTIFY_LOG_MESSAGE, WEBHOOK_DISPATCH_LOG_MESSAGE],
-      valueField: 'failed',
-      statistic: cloudwatch.Stats.SUM,
-      period,
+    this.alarms.addAlarm({
+      id: 'OrphanedNumbers',
+      description: 'The reconciler found numbers in the Plivo account that no order owns and no line waits for: money spent for nothing (GET /reconciliation lists them).',
+      metric: metrics.metric(METRIC.orphanedNumbers, { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.hours(1) }),
+    });
+    this.alarms.addAlarm({
+      id: 'ProvableOrphans',
+      description:
+        'Numbers our records prove we rented (a rent whose outcome is still open, a delivery waiting for its line to end) were still owned by nobody one reconciler pass later: their settling is stuck and they are billed (GET /reconciliation lists them).',
+      metric: metrics.metric(METRIC.provableOrphans, { statistic: cloudwatch.Stats.MAXIMUM, period }),
+    });
+    this.alarms.addAlarm({
+      id: 'OrdersNotRecovered',
+      description:
+        'Orders that have not ended and whose execution keeps dying: the reconciler started recovery executions for them until its limit, and they died too. Their numbers are neither verified nor released until an operator looks (the reconciler log lists the orders; the execution history says why).',
+      metric: metrics.metric(METRIC.ordersNotRecovered, { statistic: cloudwatch.Stats.MAXIMUM, period }),
+    });
+    this.alarms.addAlarm({
+      id: 'OrderOpenTooLong',
+      description: `The oldest order still being worked on (not waiting on address regulations) was placed more than ${STUCK_ORDER_AGE.toHours()} hours ago: it is stuck even though no execution failed (a step retried over and over, a recovery loop). GET /orders?status=IN_PROGRESS, then its execution history.`,
+      metric: metrics.metric(METRIC.oldestOpenOrderAge, { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(30) }),
+      threshold: STUCK_ORDER_AGE.toSeconds(),
+    });
+    this.alarms.addAlarm({
+      id: 'PlivoThrottling',
+      description:
+        'Plivo answered 429 Too Many Requests in three 5-minute periods running: the configured plivoRateLimit is above what the account is allowed, or something else uses the same Plivo account. Calls are retried after Retry-After, but orders slow down; lower plivoRateLimit.',
+      metric: metrics.metric(METRIC.plivoThrottled, { period }),
+      evaluationPeriods: 3,
     });
     this.alarms.addAlarm({
       id: 'WebhookDeliveriesFailing',
       description: 'Customer webhook deliveries kept failing for 15 minutes (receivers down or refusing); they are retried on schedule.',
-      metric: webhookFailures,
+      metric: metrics.metric(METRIC.webhookDeliveriesFailed, { period }),
       evaluationPeriods: 3,
     });
     this.alarms.addAlarm({
       id: 'WebhookDeliveriesAbandoned',
       description: 'A customer webhook delivery failed its last scheduled attempt (or got 410) and will not be retried: the customer missed an event (GET /orders/{id}/webhooks, then retry).',
-      metric: logValueMetric(this, 'WebhookGaveUp', {
-        namespace,
-        metricName: 'WebhookDeliveriesAbandoned',
-        logGroups: webhookLogs,
-        message: [NOTIFY_LOG_MESSAGE, WEBHOOK_DISPATCH_LOG_MESSAGE],
-        valueField: 'gaveUp',
-        statistic: cloudwatch.Stats.SUM,
-        period,
-      }),
+      metric: metrics.metric(METRIC.webhookDeliveriesAbandoned, { period }),
     });
     this.alarms.addAlarm({
       id: 'RebalanceFailed',
-      description:
-        `Pool rebalancing failed: a pool's scheduled run failed (the rebalance log has "${REBALANCE_FAILED_LOG_MESSAGE}" with its poolUuid and error; the other pools ran), or the whole run failed or timed out (the function's Errors). A pool short of numbers stays short until a run succeeds.`,
-      metric: sumOf(
-        'failed pools + failed runs',
-        [
-          logCountMetric(this, 'RebalanceFailedPools', {
-            namespace,
-            metricName: 'RebalanceFailedPools',
-            logGroups: [rebalancer.logGroup],
-            level: 'ERROR',
-            message: REBALANCE_FAILED_LOG_MESSAGE,
-            period,
-          }),
-          rebalancer.handler.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
-        ],
-        period,
-      ),
+      description: 'A pool\'s scheduled rebalance failed (the rebalance log has "pool rebalance failed" with its poolUuid and error; the other pools ran). A pool short of numbers stays short until a run succeeds.',
+      metric: metrics.metric(METRIC.rebalanceFailedPools, { period }),
     });
+    // The functions nothing retries for the caller: the scheduled jobs and the API's two. (A
+    // workflow step's error is retried by the state machine and shows as a failed execution.)
+    const watched: [string, NodeFunction, string][] = [
+      ['ReconcilerErrors', reconciler, 'The reconciler failed or timed out: unstarted orders, regulatory waits and dead executions wait for its next run.'],
+      ['WebhookDispatcherErrors', webhookDispatcher, 'The webhook dispatcher failed or timed out: due customer webhooks wait for its next run.'],
+      ['RebalanceErrors', rebalancer, 'A whole pool rebalancing run failed or timed out: no pool was rebalanced by it.'],
+      ['ApiErrors', this.api.handler, 'The orders API function failed or timed out (not a 4xx: an unhandled error or a timeout, answered 5xx).'],
+      ['PlivoWebhooksErrors', this.api.plivoWebhooksHandler, 'The Plivo callback function failed or timed out: Plivo retries the callback; the reconciler reads the account anyway.'],
+    ];
+    for (const [id, fn, what] of watched) {
+      this.alarms.addAlarm({ id, description: `${what} Read the function's log for the error.`, metric: fn.handler.metricErrors({ period, statistic: cloudwatch.Stats.SUM }) });
+    }
     // An alarm combines at most 10 metrics: one alarm per 10 functions.
-    chunks(everyFunction, MAX_METRICS_PER_ALARM).forEach((group, index) => {
+    chunks(this.everyFunction, MAX_METRICS_PER_ALARM).forEach((group, index) => {
       this.alarms.addAlarm({
         id: index === 0 ? 'Throttles' : `Throttles${index + 1}`,
         description: `A Lambda was throttled (${group.map((fn) => fn.node.id).join(', ')}) by reserved or account concurrency. Step Functions retries a throttled task for about 12 minutes, then the line fails: lower workSlots, or raise workerReservedConcurrency or the account's concurrency quota.`,
@@ -230,6 +224,9 @@ export class NumberOrdersStack extends Stack {
     });
   }
 }
+
+/** An order open longer than this (not waiting on regulators) raises OrderOpenTooLong. */
+export const STUCK_ORDER_AGE = Duration.hours(6);
 
 /** The stack's id: `number-orders-<stage>`. */
 export function stackId(settings: Pick<NumberOrdersSettings, 'stage'>): string {

@@ -11,8 +11,11 @@ import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/in
 import { silentLogger } from '../../functions/lib/workflow/deps.js';
 import { reconcilePending, type RegulatoryDeps } from '../../functions/lib/workflow/regulatory.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { METRIC, type MetricName } from '../../functions/lib/metrics.js';
+import { MAX_RECOVERIES } from '../../functions/lib/orders/recovery.js';
 import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
+import { noMetrics } from '../../functions/lib/metrics.js';
 
 let stack: LocalStack;
 let poolUuid: string;
@@ -84,8 +87,12 @@ it('an execution stopped mid-order is recovered by the next reconciler pass, and
   sandbox().setFaults([]);
   expect((await stack.store.orders.get(orderId)).status).toBe('IN_PROGRESS');
 
+  const counted = (name: MetricName, dimensions = {}) => stack.metrics.total(name, dimensions);
+  const before = { recovered: counted(METRIC.ordersRecovered), rented: counted(METRIC.numbersRented), verified: counted(METRIC.numbersVerified), completed: counted(METRIC.ordersEnded, { status: 'COMPLETED' }) };
   const report = (await stack.reconciler.runOnce()) as Report;
   expect(report.recovered).toBe(1);
+  expect(counted(METRIC.ordersRecovered)).toBe(before.recovered + 1);
+  expect(stack.metrics.values(METRIC.ordersNotRecovered).at(-1)).toBe(0);
   const recovered = await stack.store.orders.get(orderId);
   expect(recovered.executionArn).not.toBe(executionArn);
   await stack.stepFunctions.waitForExecution(recovered.executionArn ?? '');
@@ -97,8 +104,13 @@ it('an execution stopped mid-order is recovered by the next reconciler pass, and
   const prefixed = [];
   for await (const number of plivo.allAccountNumbers({ numberStartsWith: '1737' })) prefixed.push(number.number);
   expect(prefixed.sort()).toEqual(numbers.map((n) => n.number).sort());
+  // The metrics agree (all six were rented before the stop: the recovery rented none again).
+  expect([counted(METRIC.numbersVerified) - before.verified, counted(METRIC.ordersEnded, { status: 'COMPLETED' }) - before.completed]).toEqual([6, 1]);
+  expect(counted(METRIC.numbersRented) - before.rented).toBe(0);
   // A running or ended order is left alone.
   expect(((await stack.reconciler.runOnce()) as Report).recovered).toBe(0);
+  // Nothing open any more: the oldest open order is 0 seconds old.
+  expect(stack.metrics.values(METRIC.oldestOpenOrderAge).at(-1)).toBe(0);
 }, 60_000);
 
 it('a cancel of an order whose execution is dead is carried out: the recovery rolls it back and releases its numbers', async () => {
@@ -138,7 +150,7 @@ it('a failed SendTaskSuccess keeps the task token: the next pass resumes the lin
       return sfn.send(command as SendTaskSuccessCommand);
     },
   } as unknown as SFNClient;
-  const deps: RegulatoryDeps = { store: stack.store, plivo, sfn: flaky, logger: silentLogger };
+  const deps: RegulatoryDeps = { store: stack.store, plivo, sfn: flaky, logger: silentLogger, metrics: noMetrics };
   const first = await reconcilePending(deps);
   expect(refused).toBeGreaterThan(0);
   expect(first.resumed).toBe(0);
@@ -163,4 +175,22 @@ it('a line whose execution was stopped while it waited is not counted resumed: t
   await stack.stepFunctions.waitForExecution(recovery);
   expect(await executionStatus(recovery)).toBe('SUCCEEDED');
   expect((await stack.store.orders.get(orderId)).status).toBe('COMPLETED');
+}, 60_000);
+
+it('an order whose recoveries are used up is left to an operator, and counted for the alarm on every pass', async () => {
+  const { orderId, executionArn } = await place([{ countryIso: 'FR', numberType: 'local', quantity: 1 }]);
+  await until('the line to wait with its token', async () => (await stack.store.lines.waiting()).some((l) => l.orderId === orderId), Boolean, WAIT);
+  await stop(executionArn);
+  // As if its recovery executions had all died too (names no execution has).
+  let previous = executionArn;
+  for (let attempt = 1; attempt <= MAX_RECOVERIES; attempt++) {
+    const next = `${executionArn}-dead-${attempt}`;
+    expect(await stack.store.orders.recordRecovery(orderId, previous, next)).toBe(true);
+    previous = next;
+  }
+  const report = (await stack.reconciler.runOnce()) as Report & { notRecovered: string[] };
+  expect(report.notRecovered).toEqual([orderId]);
+  expect(stack.metrics.values(METRIC.ordersNotRecovered).at(-1)).toBe(1);
+  await stack.reconciler.runOnce();
+  expect(stack.metrics.values(METRIC.ordersNotRecovered).slice(-2)).toEqual([1, 1]);
 }, 60_000);

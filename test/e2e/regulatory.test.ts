@@ -13,6 +13,7 @@ import { resolveLine } from '../../functions/lib/workflow/regulatory.js';
 import type { LocalStack } from '../../infra/local/stack.js';
 import { type E2eStack, startE2eStack } from '../support/e2e-stack.js';
 import { until } from '../support/until.js';
+import { noMetrics } from '../../functions/lib/metrics.js';
 
 let e2e: E2eStack;
 let stack: LocalStack;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   });
   ({ stack, poolUuid } = e2e);
   const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  deps = { store: stack.store, plivo: e2e.plivo, sfn, logger: silentLogger };
+  deps = { store: stack.store, plivo: e2e.plivo, sfn, logger: silentLogger, metrics: noMetrics };
 }, 120_000);
 afterAll(async () => {
   deps?.sfn.destroy();

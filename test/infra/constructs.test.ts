@@ -244,8 +244,11 @@ describe('the stack with other settings', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'dev' });
     template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
-    template.hasResourceProperties('AWS::Logs::MetricFilter', { MetricTransformations: [Match.objectLike({ MetricNamespace: 'NumberOrders/dev' })] });
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) expect(fn.Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe('NumberOrders/dev');
+    // Every log group, the WAF's included.
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    // The dashboard's share of the rate limit follows plivoRateLimit: 100 per 5 s is 6,000 per 5 minutes.
+    expect(JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody)).toContain('100 * FILL(calls, 0) / 6000');
   });
 
   it('deploys pool rebalancing without a schedule when rebalanceSchedule is off, the window then 3600 s', () => {

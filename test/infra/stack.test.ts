@@ -10,19 +10,15 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/lib/aws-clients.js';
 import { type Env, readPlivoConfig, readRebalanceConfig, readReconcilerConfig } from '../../functions/lib/config.js';
-import {
-  LEAKED_NUMBER_LOG_MESSAGE,
-  NOTIFY_LOG_MESSAGE,
-  ORDERS_NOT_RECOVERED_LOG_MESSAGE,
-  ORPHANED_NUMBERS_LOG_MESSAGE,
-  PROVABLE_ORPHANS_LOG_MESSAGE,
-  REBALANCE_FAILED_LOG_MESSAGE,
-  WEBHOOK_DISPATCH_LOG_MESSAGE,
-} from '../../functions/lib/log-messages.js';
+import { METRIC, METRICS_NAMESPACE_VARIABLE, METRICS_SERVICE, STATUS_DIMENSION } from '../../functions/lib/metrics.js';
+import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
 import { tableDefinition, TABLE_KEYS } from '../../functions/lib/store/table.js';
 import { ordersApiRoutes } from '../../functions/orders-api/api.js';
 import { plivoWebhooksApiRoutes } from '../../functions/webhooks-api/api.js';
+import { DEFAULT_RATE_LIMIT_PER_5_MINUTES, MANAGED_RULE_GROUPS, REDACTED_HEADERS } from '../../infra/stack/api-firewall.js';
 import { REBALANCE_FUNCTION_TIMEOUT } from '../../infra/stack/background.js';
+import { DASHBOARD_ROWS } from '../../infra/stack/dashboard.js';
+import { STUCK_ORDER_AGE } from '../../infra/stack/number-orders-stack.js';
 import { PLIVO_HEAVY_FUNCTIONS, PLIVO_TIMEOUT_MS, PLIVO_WORST_CALL_MS, STEP_SPECS, WORKFLOW_FUNCTION_TIMEOUT } from '../../infra/stack/functions.js';
 import { taskTimeoutProblems } from '../../infra/stack/state-machine.js';
 import type { NodeFunction } from '../../infra/stack/node-function.js';
@@ -151,10 +147,14 @@ describe('resources', () => {
     template.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
     template.resourceCountIs('AWS::WAFv2::WebACL', 1);
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    // Alarms come from metrics the handlers emit, not from log lines.
+    template.resourceCountIs('AWS::Logs::MetricFilter', 0);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::Scheduler::Schedule', 3);
-    // 11 alarms, the throttle alarm split in groups of 10 functions.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11 + Math.ceil(functions / 10) - 1);
+    // 19 alarms, the throttle alarm split in groups of 10 functions.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 19 + Math.ceil(functions / 10) - 1);
     // The three scheduled functions turn off Lambda's own retries of an asynchronous invocation, failures to one queue.
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
     template.resourceCountIs('AWS::SQS::Queue', 1);
@@ -520,6 +520,54 @@ describe('API', () => {
     });
   });
 
+  it('puts the AWS common and known-bad-input rule groups and a per-address rate limit behind the size rule', () => {
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0]?.Properties;
+    const rules = acl.Rules as { Name: string; Priority: number; Statement: Record<string, Record<string, unknown>>; Action?: unknown; OverrideAction?: unknown }[];
+    expect(rules.map((r) => [r.Priority, r.Name])).toEqual([
+      [0, 'BodyTooLarge'],
+      [1, 'RateLimit'],
+      [2, MANAGED_RULE_GROUPS[0]],
+      [3, MANAGED_RULE_GROUPS[1]],
+    ]);
+    expect(rules[1]?.Statement.RateBasedStatement).toEqual({ Limit: DEFAULT_RATE_LIMIT_PER_5_MINUTES, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+    expect(rules[1]?.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'too-many-requests' } } });
+    // Above what one API key may send in 5 minutes (the usage plan's 25 per second), below the stage's 50.
+    expect(DEFAULT_RATE_LIMIT_PER_5_MINUTES).toBeGreaterThan(25 * 300);
+    expect(DEFAULT_RATE_LIMIT_PER_5_MINUTES).toBeLessThan(50 * 300);
+    for (const rule of rules.slice(2)) {
+      expect(rule.Statement.ManagedRuleGroupStatement).toMatchObject({ VendorName: 'AWS', Name: rule.Name });
+      expect(rule.OverrideAction).toEqual({ None: {} });
+    }
+    // Orders are up to 256 KiB: the common rule set's 8 KB body rule only counts.
+    expect(rules[2]?.Statement.ManagedRuleGroupStatement?.RuleActionOverrides).toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
+    expect(rules[3]?.Statement.ManagedRuleGroupStatement?.RuleActionOverrides).toBeUndefined();
+  });
+
+  it('covers POST /webhooks/plivo: a method of the one stage the web ACL is associated with', () => {
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.resourceCountIs('AWS::ApiGateway::Stage', 1);
+    const stageId = Object.keys(template.findResources('AWS::ApiGateway::Stage'))[0];
+    const association = Object.values(template.findResources('AWS::WAFv2::WebACLAssociation'))[0]?.Properties;
+    expect(JSON.stringify(association.ResourceArn)).toContain(`{"Ref":"${stageId}"}`);
+    const plivoMethod = Object.values(template.findResources('AWS::ApiGateway::Method')).find((m) => JSON.stringify(m.Properties.Integration).includes(functionIds.PlivoWebhooks as string));
+    expect(plivoMethod?.Properties.ApiKeyRequired).toBe(false);
+  });
+
+  it('logs WAF verdicts to an aws-waf-logs- log group with a retention, the API key and Plivo signature redacted', () => {
+    const logging = Object.values(template.findResources('AWS::WAFv2::LoggingConfiguration'))[0]?.Properties;
+    const aclId = Object.keys(template.findResources('AWS::WAFv2::WebACL'))[0];
+    expect(referencedId(logging.ResourceArn)).toBe(aclId);
+    expect(logging.RedactedFields).toEqual(REDACTED_HEADERS.map((name) => ({ SingleHeader: { Name: name } })));
+    // The destination is the log group's ARN without LogGroup.logGroupArn's ":*" (WAF refuses that form).
+    const destination = JSON.stringify(logging.LogDestinationConfigs[0]);
+    const logGroupId = /\{"Ref":"([^"]+)"\}\]\]\}$/.exec(destination)?.[1] as string;
+    expect(destination).toContain(':log-group:');
+    expect(destination).not.toContain(':*');
+    const logGroup = template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties;
+    expect(JSON.stringify(logGroup.LogGroupName)).toMatch(/^\{"Fn::Join":\["",\["aws-waf-logs-number-orders-dev-api-",/);
+    expect(logGroup.RetentionInDays).toBeGreaterThan(0);
+  });
+
   it('answers its own errors in the handler\'s {"error"} shape', () => {
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'DEFAULT_4XX', ResponseTemplates: { 'application/json': '{"error":$context.error.messageString}' } });
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'MISSING_AUTHENTICATION_TOKEN', StatusCode: '404' });
@@ -544,11 +592,59 @@ describe('secrets', () => {
   });
 });
 
+type AlarmMetricStat = { Metric: { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: unknown }[] }; Stat: string; Period: number };
+
+function alarmNamed(name: string): CfnProperties {
+  const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+    .map((a) => a.Properties)
+    .find((a) => a.AlarmName === `number-orders-dev-${name}`);
+  if (!alarm) throw new Error(`no alarm ${name}`);
+  return alarm;
+}
+
+/** The metrics an alarm watches (its one metric, or the terms of its expression), as [namespace, name, statistic]. */
+function watchedBy(name: string): { namespace: string; name: string; stat: string; period: number; dimensions: Record<string, unknown> }[] {
+  const alarm = alarmNamed(name);
+  const stats: AlarmMetricStat[] = alarm.Metrics
+    ? (alarm.Metrics as { MetricStat?: AlarmMetricStat }[]).flatMap((m) => (m.MetricStat ? [m.MetricStat] : []))
+    : [{ Metric: { MetricName: alarm.MetricName, Namespace: alarm.Namespace, Dimensions: alarm.Dimensions }, Stat: alarm.Statistic, Period: alarm.Period }];
+  return stats.map((m) => ({
+    namespace: m.Metric.Namespace,
+    name: m.Metric.MetricName,
+    stat: m.Stat,
+    period: m.Period,
+    dimensions: Object.fromEntries((m.Metric.Dimensions ?? []).map((d) => [d.Name, typeof d.Value === 'string' ? d.Value : referencedId(d.Value)])),
+  }));
+}
+
+const business = { namespace: 'NumberOrders/dev', dimensions: { service: METRICS_SERVICE } };
+
 describe('alarms', () => {
-  it('alarm on failed executions, leaked and orphaned numbers, webhooks, pool rebalancing, throttles and API 5xx, notifying one SNS topic', () => {
+  it('each notify one SNS topic, on alarm and back to OK', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     expect(alarms.map((a) => (a.AlarmName as string).replace(/^number-orders-dev-/, '')).sort()).toEqual(
-      ['ApiServerErrors', 'ExecutionsFailed', 'LeakedNumbers', 'OrdersNotRecovered', 'OrphanedNumbers', 'ProvableOrphans', 'RebalanceFailed', 'ScheduledRunsFailed', 'Throttles', 'Throttles2', 'WebhookDeliveriesAbandoned', 'WebhookDeliveriesFailing'].sort(),
+      [
+        'ApiErrors',
+        'ApiServerErrors',
+        'ExecutionsFailed',
+        'ExecutionsThrottled',
+        'LeakedNumbers',
+        'OrderOpenTooLong',
+        'OrdersNotRecovered',
+        'OrphanedNumbers',
+        'PlivoThrottling',
+        'PlivoWebhooksErrors',
+        'ProvableOrphans',
+        'RebalanceErrors',
+        'RebalanceFailed',
+        'ReconcilerErrors',
+        'ScheduledRunsFailed',
+        'Throttles',
+        'Throttles2',
+        'WebhookDeliveriesAbandoned',
+        'WebhookDeliveriesFailing',
+        'WebhookDispatcherErrors',
+      ].sort(),
     );
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     for (const alarm of alarms) {
@@ -561,6 +657,50 @@ describe('alarms', () => {
     });
   });
 
+  it('give every function the namespace the business metrics go to', () => {
+    for (const name of Object.keys(functionIds)) expect(deployedEnv(name)[METRICS_NAMESPACE_VARIABLE], name).toBe('NumberOrders/dev');
+  });
+
+  it('watch the business metrics the handlers emit, by the names they emit them under', () => {
+    const expected: [string, string, string, number, number][] = [
+      // alarm, metric, statistic, period, threshold
+      ['LeakedNumbers', METRIC.numbersLeaked, 'Sum', 300, 1],
+      ['OrphanedNumbers', METRIC.orphanedNumbers, 'Maximum', 3600, 1],
+      ['ProvableOrphans', METRIC.provableOrphans, 'Maximum', 300, 1],
+      ['OrdersNotRecovered', METRIC.ordersNotRecovered, 'Maximum', 300, 1],
+      ['OrderOpenTooLong', METRIC.oldestOpenOrderAge, 'Maximum', 1800, STUCK_ORDER_AGE.toSeconds()],
+      ['PlivoThrottling', METRIC.plivoThrottled, 'Sum', 300, 1],
+      ['WebhookDeliveriesFailing', METRIC.webhookDeliveriesFailed, 'Sum', 300, 1],
+      ['WebhookDeliveriesAbandoned', METRIC.webhookDeliveriesAbandoned, 'Sum', 300, 1],
+      ['RebalanceFailed', METRIC.rebalanceFailedPools, 'Sum', 300, 1],
+    ];
+    for (const [alarm, metric, stat, period, threshold] of expected) {
+      expect(watchedBy(alarm), alarm).toEqual([{ ...business, name: metric, stat, period }]);
+      expect(alarmNamed(alarm).Threshold, alarm).toBe(threshold);
+    }
+    // Sustained, not one bad minute.
+    expect(alarmNamed('WebhookDeliveriesFailing').EvaluationPeriods).toBe(3);
+    expect(alarmNamed('PlivoThrottling').EvaluationPeriods).toBe(3);
+  });
+
+  it('watch the state machine for failed, timed-out, aborted and throttled executions', () => {
+    const execution = (name: string) => ({ namespace: 'AWS/States', name, stat: 'Sum', period: 300, dimensions: { StateMachineArn: stateMachineId } });
+    expect(watchedBy('ExecutionsFailed')).toEqual([execution('ExecutionsFailed'), execution('ExecutionsTimedOut'), execution('ExecutionsAborted')]);
+    expect(watchedBy('ExecutionsThrottled')).toEqual([execution('ExecutionThrottled')]);
+  });
+
+  it('watch every scheduled and API function for errors, one alarm each', () => {
+    for (const [alarm, fn] of [
+      ['ReconcilerErrors', 'Reconciler'],
+      ['WebhookDispatcherErrors', 'WebhookDispatcher'],
+      ['RebalanceErrors', 'Rebalance'],
+      ['ApiErrors', 'Api'],
+      ['PlivoWebhooksErrors', 'PlivoWebhooks'],
+    ] as const) {
+      expect(watchedBy(alarm), alarm).toEqual([{ namespace: 'AWS/Lambda', name: 'Errors', stat: 'Sum', period: 300, dimensions: { FunctionName: functionIds[fn] } }]);
+    }
+  });
+
   it('watch every function for throttles, at most 10 metrics per alarm', () => {
     const throttleAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
       .map((a) => a.Properties)
@@ -570,67 +710,34 @@ describe('alarms', () => {
     expect(watched.map((m) => m.MetricStat?.Metric.MetricName)).toEqual(Object.keys(functionIds).map(() => 'Throttles'));
     expect(watched.map((m) => referencedId(m.MetricStat?.Metric.Dimensions[0]?.Value)).sort()).toEqual(Object.values(functionIds).sort());
   });
+});
 
-  it('count LEAKED log lines of every Plivo step, as the release code writes them', () => {
-    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'))
-      .map((f) => f.Properties)
-      .filter((f) => f.MetricTransformations[0].MetricName === 'LeakedNumbers');
-    expect(filters).toHaveLength(workflowKeys.filter((key) => needsOf(key).plivoSecret).length);
-    for (const filter of filters) {
-      expect(filter.FilterPattern).toBe(`{ ($.level = "ERROR") && ($.message = "${LEAKED_NUMBER_LOG_MESSAGE}") }`);
-      expect(filter.MetricTransformations).toEqual([{ MetricNamespace: 'NumberOrders/dev', MetricName: 'LeakedNumbers', MetricValue: '1' }]);
-    }
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LeakedNumbers', Namespace: 'NumberOrders/dev', Statistic: 'Sum', Threshold: 1 });
+describe('dashboard', () => {
+  let body: string;
+  beforeAll(() => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties;
+    // The body is a Fn::Join of text and references: the text is what the assertions read.
+    body = (dashboard.DashboardBody['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : `<${referencedId(part) ?? JSON.stringify(part)}>`)).join('');
   });
 
-  it('take orphaned numbers and webhook failures from the fields the handlers log', () => {
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: `{ ($.message = "${ORPHANED_NUMBERS_LOG_MESSAGE}") && ($.orphanCount >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'OrphanedNumbers', MetricValue: '$.orphanCount' }],
-    });
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: `{ (($.message = "${NOTIFY_LOG_MESSAGE}") || ($.message = "${WEBHOOK_DISPATCH_LOG_MESSAGE}")) && ($.failed >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'WebhookDeliveryFailures', MetricValue: '$.failed' }],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrphanedNumbers', Statistic: 'Maximum', Period: 3600 });
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: `{ ($.message = "${ORDERS_NOT_RECOVERED_LOG_MESSAGE}") && ($.count >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'OrdersNotRecovered', MetricValue: '$.count' }],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrdersNotRecovered', Statistic: 'Maximum', Threshold: 1 });
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: `{ ($.message = "${PROVABLE_ORPHANS_LOG_MESSAGE}") && ($.survivors >= 0) }`,
-      MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'ProvableOrphans', MetricValue: '$.survivors' }],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ProvableOrphans', Statistic: 'Maximum', Threshold: 1 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'WebhookDeliveryFailures', EvaluationPeriods: 3 });
+  it('has one titled row per concern, in order', () => {
+    const titles = [...body.matchAll(/"markdown":"## ([^"]+)"/g)].map((match) => match[1]);
+    expect(titles).toEqual([...DASHBOARD_ROWS]);
   });
 
-  it('alarm when a pool\'s scheduled rebalance fails (the ERROR line rebalanceAll logs) or the whole run fails', () => {
-    const rebalanceLogs = referencedId(functionProps(functionIds.Rebalance as string).LoggingConfig.LogGroup);
-    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'))
-      .map((f) => f.Properties)
-      .filter((f) => f.MetricTransformations[0].MetricName === 'RebalanceFailedPools');
-    expect(filters).toEqual([
-      {
-        LogGroupName: { Ref: rebalanceLogs },
-        FilterPattern: `{ ($.level = "ERROR") && ($.message = "${REBALANCE_FAILED_LOG_MESSAGE}") }`,
-        MetricTransformations: [{ MetricNamespace: 'NumberOrders/dev', MetricName: 'RebalanceFailedPools', MetricValue: '1' }],
-      },
-    ]);
+  it('graphs every business metric, orders by each final status, and the share of the rate limit', () => {
+    for (const name of Object.values(METRIC)) expect(body, name).toContain(`"NumberOrders/dev","${name}","service","${METRICS_SERVICE}"`);
+    for (const status of terminalOrderStatuses) expect(body, status).toContain(`"${METRIC.ordersEnded}","service","${METRICS_SERVICE}","${STATUS_DIMENSION}","${status}"`);
+    // 300 requests per 5 s allow 18,000 in a 5-minute period.
+    expect(body).toContain('"expression":"100 * FILL(calls, 0) / 18000"');
+  });
 
-    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
-      .map((a) => a.Properties)
-      .find((a) => a.AlarmName === 'number-orders-dev-RebalanceFailed');
-    const metrics = (alarm.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions?: { Value: unknown }[] }; Stat: string } }[]);
-    expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(m0, 0) + FILL(m1, 0)');
-    const stats = metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat] : []));
-    expect(stats.map((m) => [m.Metric.Namespace, m.Metric.MetricName, m.Stat])).toEqual([
-      ['NumberOrders/dev', 'RebalanceFailedPools', 'Sum'],
-      ['AWS/Lambda', 'Errors', 'Sum'],
-    ]);
-    expect(referencedId(stats[1]?.Metric.Dimensions?.[0]?.Value)).toBe(functionIds.Rebalance);
-    expect(alarm.Threshold).toBe(1);
+  it('shows every alarm, the state machine, every function and the firewall', () => {
+    for (const alarm of Object.keys(template.findResources('AWS::CloudWatch::Alarm'))) expect(body).toContain(`<${alarm}>`);
+    expect(body).toContain('"AWS/States","ExecutionsAborted"');
+    expect(body).toContain('"AWS/States","ExecutionThrottled"');
+    for (const id of Object.values(functionIds)) expect(body).toContain(`"AWS/Lambda","Throttles","FunctionName","<${id}>"`);
+    expect(body).toContain('"AWS/WAFV2","BlockedRequests"');
   });
 });
 

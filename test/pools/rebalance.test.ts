@@ -7,6 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
 import { splitIntoOrders } from '../../functions/lib/pools/ordering.js';
 import { poolPolicySchema } from '../../functions/lib/pools/policy.js';
+import { METRIC } from '../../functions/lib/metrics.js';
 import { rebalanceAll } from '../../functions/lib/pools/run.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
@@ -307,8 +308,11 @@ describe('the schedule', () => {
     expect(refused.body.error).toMatch(/^poolUuid: /);
     // …and a pool deleted at Plivo after its policy was stored fails only its own run.
     await stack.store.pools.policies.put('no-such-pool', poolPolicySchema.parse({ rules: [rule(1, 2, 3)] }));
+    const failedBefore = stack.metrics.total(METRIC.rebalanceFailedPools);
     const result = (await stack.rebalancer.runOnce()) as { results: { poolUuid: string; runId?: string; error?: string }[] };
     expect(result.results.find((r) => r.poolUuid === 'no-such-pool')?.error).toBeDefined();
+    // Counted for the RebalanceFailed alarm: that pool only.
+    expect(stack.metrics.total(METRIC.rebalanceFailedPools)).toBe(failedBefore + 1);
     const mine = result.results.find((r) => r.poolUuid === poolUuid);
     expect(mine?.runId).toBeDefined();
     const run = await call<Run & { trigger: string }>('GET', `/pools/${poolUuid}/runs/${mine?.runId ?? ''}`);

@@ -59,11 +59,12 @@ export async function startOrderMachine(env: WorkflowEnv, options: OrderMachineO
     store: env.store,
     plivo: env.plivo,
     logger,
+    metrics: env.metrics,
     concurrency: env.deps.concurrency ?? 8,
     depsFor: ({ orderId }) => depsByOrder.get(orderId) ?? env.deps,
   });
   setWebhookRuntime(
-    createWebhookRuntime({ TABLE_NAME: env.tableName, WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET, POWERTOOLS_LOG_LEVEL: 'SILENT' }, { db: env.db }),
+    createWebhookRuntime({ TABLE_NAME: env.tableName, WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET, POWERTOOLS_LOG_LEVEL: 'SILENT' }, { db: env.db, metrics: env.metrics }),
   );
 
   const arns = Object.fromEntries(ORDER_FUNCTION_KEYS.map((key) => [key, lambdaFunctionArn(ORDER_FUNCTIONS[key].functionName)]));

@@ -8,6 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbFaults, type DynamoDbFaultRates } from '../../functions/lib/dynamodb-faults.js';
 import { PlivoCallCounter, PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { orderRequestSchema, type OrderRequestInput } from '../../functions/lib/orders/model.js';
+import { MetricsRecorder } from '../../functions/lib/metrics.js';
 import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { silentLogger, type WorkflowDeps } from '../../functions/lib/workflow/deps.js';
 import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from '../../infra/local/plivo-sandbox/index.js';
@@ -20,6 +21,8 @@ export interface WorkflowEnv {
   store: Stores;
   plivo: PlivoClient;
   deps: WorkflowDeps;
+  /** What the steps and the store emitted (deps.metrics, the store's counts). */
+  metrics: MetricsRecorder;
   calls: PlivoCallCounter;
   poolUuid: string;
   tableName: string;
@@ -50,8 +53,9 @@ export async function startWorkflowEnv(options: WorkflowEnvOptions = {}): Promis
     timeoutMs: 5_000,
     onAttempt: calls.record,
   });
-  const store = createStores(table.db, table.tableName);
-  const deps: WorkflowDeps = { store, plivo, logger: silentLogger, concurrency: 8 };
+  const metrics = new MetricsRecorder();
+  const store = createStores(table.db, table.tableName, { metrics });
+  const deps: WorkflowDeps = { store, plivo, logger: silentLogger, metrics, concurrency: 8 };
   const poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'workflow-test' }));
   calls.reset();
   return {
@@ -60,6 +64,7 @@ export async function startWorkflowEnv(options: WorkflowEnvOptions = {}): Promis
     store,
     plivo,
     deps,
+    metrics,
     calls,
     poolUuid,
     tableName: table.tableName,

@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import { METRIC, MetricsRecorder } from '../../functions/lib/metrics.js';
 import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import {
   DEFAULT_RETRY_SCHEDULE,
@@ -21,6 +22,7 @@ import {
   type OrderEvent,
   type WebhookDeps,
 } from '../../functions/lib/webhooks/index.js';
+import { retryDelivery } from '../../functions/lib/webhooks/delivery.js';
 import { createTestTable } from '../support/dynamodb.js';
 import { until } from '../support/until.js';
 import { createOrder, scanTable, startReceiver, type Receiver, type Table } from './support.js';
@@ -202,6 +204,31 @@ describe('delivering', () => {
     const items = await scanTable(table);
     const item = items.find((i) => i.deliveryId === stored?.deliveryId);
     expect(item?.gsi1pk).toBeUndefined();
+  });
+
+  it('counts attempts delivered and failed, and a delivery given up once (a manual retry that fails again is no new loss)', async () => {
+    receiver.script([500], 503);
+    const metrics = new MetricsRecorder();
+    const two = deps({ schedule: { maxAttempts: 2, compress: 30_000 }, metrics });
+    const counts = () => [METRIC.webhookDeliveries, METRIC.webhookDeliveriesFailed, METRIC.webhookDeliveriesAbandoned].map((name) => metrics.total(name));
+    const order = await createOrder(store, { callbackUrl: receiver.url }, 'FAILED');
+    const delivery = await recordOrderEvent(two, { order, lines: [], type: 'order.failed' });
+    await until('the second failed attempt to give up', async () => (await deliverDue(two, { orderId: order.orderId }), (await listDeliveries(two, order.orderId))[0]), (d) => d?.status === 'FAILED', {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
+    expect(counts()).toEqual([0, 2, 1]);
+    await retryDelivery(two, order.orderId, delivery?.deliveryId as string);
+    expect(counts()).toEqual([0, 3, 1]);
+    receiver.script([], 200);
+    await retryDelivery(two, order.orderId, delivery?.deliveryId as string);
+    expect(counts()).toEqual([1, 3, 1]);
+    // 410 gives up too.
+    receiver.script([], 410);
+    const gone = await createOrder(store, { callbackUrl: receiver.url }, 'FAILED');
+    await recordOrderEvent(two, { order: gone, lines: [], type: 'order.failed' });
+    await deliverDue(two, { orderId: gone.orderId });
+    expect(counts()).toEqual([1, 4, 2]);
   });
 
   it('never sends one delivery twice at once: two dispatchers racing get one attempt between them', async () => {

@@ -6,7 +6,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROVABLE_ORPHANS_LOG_MESSAGE } from '../../functions/lib/log-messages.js';
+import { METRIC } from '../../functions/lib/metrics.js';
 import { reconcilePending } from '../../functions/lib/workflow/regulatory.js';
 import { rentOutside } from '../support/rent-outside.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
@@ -45,8 +45,11 @@ describe('provable orphans and foreign numbers', () => {
 
     const second = await reconcilePending(deps);
     expect(second.provableSurvivors).toBe(3);
-    expect(errors.map((e) => e.message)).toEqual([PROVABLE_ORPHANS_LOG_MESSAGE]);
+    expect(errors.map((e) => e.message)).toEqual(['numbers we rented are still owned by nobody']);
     expect(errors[0]?.fields.survivors).toBe(3);
+    // The alarms' gauges, every pass: 0 survivors, then 3; the foreign numbers each time.
+    expect(env.metrics.values(METRIC.provableOrphans)).toEqual([0, 3]);
+    expect(env.metrics.values(METRIC.orphanedNumbers)).toEqual([foreign.numbers.length, foreign.numbers.length]);
     sfn.destroy();
   });
 });

@@ -9,6 +9,7 @@ import { LineRepository } from '../../functions/lib/store/lines.js';
 import { addToPool, rentOutside } from '../support/rent-outside.js';
 import { startOrderMachine, type OrderMachine } from '../support/order-machine.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
+import { noMetrics } from '../../functions/lib/metrics.js';
 
 let env: WorkflowEnv;
 let machine: OrderMachine;
@@ -69,7 +70,7 @@ describe('Verify reads what the order holds', () => {
         return saved;
       }
     }
-    const store = { ...env.deps.store, lines: new FillingLines({ db: env.db, tableName: env.tableName, now: () => new Date() }) };
+    const store = { ...env.deps.store, lines: new FillingLines({ db: env.db, tableName: env.tableName, now: () => new Date(), metrics: noMetrics }) };
     const before = env.calls.snapshot().byRoute[LIST_ROUTE] ?? 0;
     const { status } = await machine.run(orderId, { ...env.deps, store });
     expect(status).toBe('COMPLETED');

@@ -14,6 +14,7 @@ import { resolveLine } from '../../functions/lib/workflow/regulatory.js';
 import { startOrderMachine, type OrderMachine } from '../support/order-machine.js';
 import { until } from '../support/until.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
+import { noMetrics } from '../../functions/lib/metrics.js';
 
 let env: WorkflowEnv;
 let machine: OrderMachine;
@@ -254,7 +255,7 @@ describe('a crash between rent and record', () => {
       }
     }
     const stores = createStores(env.db, env.tableName);
-    const numbers = new CrashingNumbers({ db: env.db, tableName: env.tableName, now: () => new Date() });
+    const numbers = new CrashingNumbers({ db: env.db, tableName: env.tableName, now: () => new Date(), metrics: noMetrics });
     const deps = { ...env.deps, store: { ...stores, numbers } };
     await env.createOrder('wf-crash', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '617', quantity: 7 }] });
     const before = new Set(env.sandbox.snapshot().numbers.map((n) => n.number));

@@ -1,6 +1,7 @@
 /**
  * The one middy stack for HTTP handlers (API Gateway REST proxy events), in a fixed order:
  *
+ * 0. metrics: what the request counted is published when it ends (runtime/metrics.ts);
  * 1. logger context: Lambda context and request ids on every log line, one line per request,
  *    keys appended during a request (such as the order id) cleared after it;
  * 2. error handler: `HttpError`s, and the domain errors the API's `mapError` turns into one,
@@ -37,6 +38,7 @@ import { methodNotAllowed, notFound, type ErrorBody } from './errors.js';
 import { fieldIssues, summarizeIssues, type IssueSource } from './issues.js';
 import { json } from './responses.js';
 import { Router, type RouteKey } from './router.js';
+import { metricsMiddleware } from '../runtime/metrics.js';
 
 type Schema = z.ZodType | undefined;
 type Out<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
@@ -223,6 +225,8 @@ export function createHttpHandler<D>(options: HttpHandlerOptions<D>): HttpHandle
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    // First: its `after` runs last, once the answer (an error's included) is shaped.
+    .use(metricsMiddleware())
     .use(loggerContext(options.logger))
     .use(errorResponses(options.logger, options.mapError))
     .use(httpHeaderNormalizer() as Middleware)

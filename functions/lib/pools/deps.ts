@@ -1,4 +1,5 @@
 /** What a rebalance run needs: the order path (store, Step Functions), Plivo, and its settings. */
+import type { Metrics } from '../metrics.js';
 import type { SubmitDeps } from '../orders/submit.js';
 import type { PlivoClient } from '../plivo/client.js';
 import type { WorkflowLogger } from '../workflow/deps.js';
@@ -13,4 +14,6 @@ export interface PoolsDeps extends SubmitDeps {
   /** A run still `running` after this long was cut off (above Lambda's 15 minutes). @default 16 minutes */
   staleRunMs?: number;
   logger?: WorkflowLogger;
+  /** @default none */
+  metrics?: Metrics;
 }

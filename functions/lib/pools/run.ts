@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PolicyNotFoundError } from '../errors.js';
-import { REBALANCE_FAILED_LOG_MESSAGE } from '../log-messages.js';
+import { METRIC } from '../metrics.js';
 import type { StoredPolicy } from '../store/pool-policies.js';
 import { announce } from './announce.js';
 import { countPool } from './counting.js';
@@ -127,7 +127,8 @@ export async function rebalanceAll(deps: PoolsDeps, budget: { remainingMs?: () =
       results.push({ poolUuid, runId: run.runId });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      deps.logger?.error(REBALANCE_FAILED_LOG_MESSAGE, { poolUuid, error: message });
+      deps.logger?.error('pool rebalance failed', { poolUuid, error: message });
+      deps.metrics?.count(METRIC.rebalanceFailedPools);
       results.push({ poolUuid, error: message });
     }
   }

@@ -4,7 +4,6 @@
  * deliveries.
  */
 import { z } from 'zod';
-import { NOTIFY_LOG_MESSAGE } from '../log-messages.js';
 import { announceOrderStatus, deliverDue, type DeliverDueResult } from '../webhooks/delivery.js';
 import type { WebhookEventType } from '../webhooks/events.js';
 import { webhookRuntime } from '../webhooks/runtime.js';
@@ -27,6 +26,6 @@ export async function notifyOrder(input: NotifyInput, remainingMs?: () => number
   const { deps, logger } = webhookRuntime();
   const announced = input.announce === false ? null : await announceOrderStatus(deps, input.orderId);
   const result = await deliverDue(deps, { orderId: input.orderId, ...(remainingMs ? { remainingMs } : {}) });
-  if (result.attempted > 0) logger.info(NOTIFY_LOG_MESSAGE, { orderId: input.orderId, announced: announced?.type ?? null, ...result });
+  if (result.attempted > 0) logger.info('notify', { orderId: input.orderId, announced: announced?.type ?? null, ...result });
   return { orderId: input.orderId, announced: announced?.type ?? null, ...result };
 }

@@ -38,7 +38,7 @@ async function rebalance(config: RebalanceConfig, event: RebalanceEvent, remaini
   const windowSeconds = event.windowSeconds ?? config.windowSeconds;
   const results = await rebalanceAll(
     // Every line carries an order id key, as the workflow's do ('-': a run is about a pool, named by poolUuid).
-    { store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds, logger: runtime.depsFor({ orderId: '-', step: 'rebalance' }).logger },
+    { store: runtime.store, plivo: runtime.plivo, sfn: sfnClient(), stateMachineArn, windowSeconds, logger: runtime.depsFor({ orderId: '-', step: 'rebalance' }).logger, metrics: runtime.metrics },
     { remainingMs },
   );
   const failed = results.filter((r) => r.error !== undefined);

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { ReconcilerConfig } from '../config.js';
 import { recoverDeadExecutions, type RecoveryDeps, type RecoveryReport } from '../orders/recovery.js';
 import { startUnstarted } from '../orders/submit.js';
-import { ORDER_RECOVERED_LOG_MESSAGE, ORDERS_NOT_RECOVERED_LOG_MESSAGE } from '../log-messages.js';
+import { METRIC, type Metrics } from '../metrics.js';
+import { gaugeOldestOpenOrder } from '../orders/oldest-open.js';
 import { withPlivoCallContext } from '../plivo/call-context.js';
 import { reconcilePending } from '../workflow/regulatory.js';
 import type { Budget } from '../workflow/deps.js';
@@ -31,8 +32,8 @@ type ReconcilerEvent = z.output<typeof reconcilerEvent>;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Recovers the orders whose execution died; logs each one, and the ones past their recoveries for the alarm. */
-async function recover(deps: RecoveryDeps, graceSeconds: number, logger: Logger): Promise<RecoveryReport> {
+/** Recovers the orders whose execution died; logs and counts each one, and the ones past their recoveries for the alarm. */
+async function recover(deps: RecoveryDeps, graceSeconds: number, logger: Logger, metrics: Metrics): Promise<RecoveryReport> {
   const report = await recoverDeadExecutions(deps, {
     graceMs: graceSeconds * 1000,
     onError: (orderId, error) => logger.error('could not look at or recover an order', { orderId, error: messageOf(error) }),
@@ -41,10 +42,13 @@ async function recover(deps: RecoveryDeps, graceSeconds: number, logger: Logger)
     return { recovered: [], exhausted: [] };
   });
   for (const { orderId, previousStatus, executionArn } of report.recovered) {
-    logger.warn(ORDER_RECOVERED_LOG_MESSAGE, { orderId, previousStatus, executionArn });
+    logger.warn('order recovered: its execution had ended', { orderId, previousStatus, executionArn });
   }
+  if (report.recovered.length > 0) metrics.count(METRIC.ordersRecovered, report.recovered.length);
+  // Every pass, 0 included: the alarm goes back to OK once an operator has dealt with them.
+  metrics.gauge(METRIC.ordersNotRecovered, report.exhausted.length, 'Count');
   if (report.exhausted.length > 0) {
-    logger.error(ORDERS_NOT_RECOVERED_LOG_MESSAGE, { orderId: '-', count: report.exhausted.length, orders: report.exhausted.slice(0, 20) });
+    logger.error('orders not recovered: their executions keep dying', { orderId: '-', count: report.exhausted.length, orders: report.exhausted.slice(0, 20) });
   }
   return report;
 }
@@ -83,6 +87,8 @@ async function reconcile(config: ReconcilerConfig, event: ReconcilerEvent, budge
   const report = await reconcilePending({ ...deps, sfn }, { orphanScanIntervalMs: orphanScanHours * 3_600_000, scan: budget ? { budget } : {} });
   // After the regulatory work: a waiting line of a dead execution has had its spent token dropped,
   // and the recovery execution parks it again with a fresh one.
-  const recovery = stateMachineArn ? await recover({ store: deps.store, sfn, stateMachineArn }, graceSeconds, runtime.logger) : { recovered: [], exhausted: [] };
+  const recovery = stateMachineArn ? await recover({ store: deps.store, sfn, stateMachineArn }, graceSeconds, runtime.logger, runtime.metrics) : { recovered: [], exhausted: [] };
+  // After the recovery pass, which drops the open markers of orders that ended.
+  await gaugeOldestOpenOrder(deps);
   return { ...report, orphans: report.orphans.slice(0, 20), startedUnstarted: started.length, recovered: recovery.recovered.length, notRecovered: recovery.exhausted };
 }

@@ -19,12 +19,16 @@ import type { PlivoAnswer, PlivoAttempt } from '../plivo/http.js';
 import { LeasedRateLimiter } from '../store/leased-rate-limiter.js';
 import { createStores, type Stores } from '../store/stores.js';
 import type { WorkflowDeps } from '../workflow/deps.js';
+import { METRIC, type Metrics } from '../metrics.js';
+import { metricsFor } from './metrics.js';
 import { plivoAccountKey, plivoCredentialSource } from './secrets.js';
 
 export interface WorkflowRuntime {
   store: Stores;
   plivo: PlivoClient;
   logger: Logger;
+  /** Business metrics (the store counts its own changes through them too). */
+  metrics: Metrics;
   concurrency: number;
   /** Per-invocation dependencies, with a logger that puts the order id on every line. */
   depsFor(keys: { orderId: string; line?: number; step: string }): WorkflowDeps;
@@ -35,6 +39,8 @@ export interface RuntimeHooks {
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
   /** Called for every Plivo attempt answered, before the caller reads the answer (the local stack's crash injection). */
   onPlivoAnswer?: (answer: PlivoAnswer) => void;
+  /** Where metrics go. @default Powertools when `POWERTOOLS_METRICS_NAMESPACE` is set, else none (runtime/metrics.ts) */
+  metrics?: Metrics;
 }
 
 /**
@@ -47,7 +53,8 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
   const concurrency = positiveInteger(env, 'PLIVO_CONCURRENCY', 16);
   const workSlots = readWorkSlots(env);
   const db = createDocumentClient(env);
-  const store = createStores(db, tableName);
+  const metrics = hooks.metrics ?? metricsFor(env);
+  const store = createStores(db, tableName, { metrics });
   const limiter: RateLimiter = plivoConfig.rateLimit
     ? new LeasedRateLimiter({ db, tableName, account: plivoAccountKey(env), limit: plivoConfig.rateLimit, backgroundShare: plivoConfig.backgroundShare })
     : unlimited;
@@ -56,8 +63,14 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
     baseUrl: plivoConfig.baseUrl,
     timeoutMs: plivoConfig.timeoutMs,
     limiter,
-    ...(hooks.onPlivoAttempt ? { onAttempt: hooks.onPlivoAttempt } : {}),
-    ...(hooks.onPlivoAnswer ? { onAnswer: hooks.onPlivoAnswer } : {}),
+    onAttempt: (attempt) => {
+      metrics.count(METRIC.plivoCalls);
+      hooks.onPlivoAttempt?.(attempt);
+    },
+    onAnswer: (answer) => {
+      if (answer.status === 429) metrics.count(METRIC.plivoThrottled);
+      hooks.onPlivoAnswer?.(answer);
+    },
   });
   const logger = new Logger({
     serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'number-orders',
@@ -67,6 +80,7 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
     store,
     plivo,
     logger,
+    metrics,
     concurrency,
     depsFor: (keys) => {
       const child = logger.createChild();
@@ -74,6 +88,7 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
       return {
         store,
         plivo,
+        metrics,
         concurrency,
         ...(workSlots === undefined ? {} : { workSlots }),
         logger: asWorkflowLogger(child),

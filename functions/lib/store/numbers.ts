@@ -5,6 +5,7 @@
  * key functions.
  */
 import { BatchGetCommand, type BatchGetCommandOutput, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { METRIC, type MetricName } from '../metrics.js';
 import type { LineCounts, NumberStatus } from '../orders/model.js';
 import { expectationKey } from './expectations.js';
 import type { ExpectationItem, NumberItem, OwnerItem } from './items.js';
@@ -30,6 +31,13 @@ function counterDeltas(from: NumberStatus | null, to: NumberStatus): Deltas {
   return deltas;
 }
 
+/** The count a number moving into a status adds to (each move counted once: only the numbers that moved). */
+const ARRIVAL_METRICS: Partial<Record<NumberStatus, MetricName>> = {
+  VERIFIED: METRIC.numbersVerified,
+  RELEASED: METRIC.numbersReleased,
+  LEAKED: METRIC.numbersLeaked,
+};
+
 export class NumberRepository {
   constructor(private readonly table: Table) {}
 
@@ -49,12 +57,15 @@ export class NumberRepository {
   ): Promise<{ claimed: string[]; conflicts: OwnerItem[] }> {
     const claimed: string[] = [];
     const conflicts: OwnerItem[] = [];
+    // Claimed by this call, not owned already by this line (a retried claim counts nothing).
+    let fresh = 0;
     const perTransaction = Math.floor((TRANSACTION_LIMIT - 1) / 2);
     for (let start = 0; start < numbers.length; start += perTransaction) {
       const chunk = numbers.slice(start, start + perTransaction);
       try {
         await this.transact(this.claimItems(orderId, line, groupId, chunk, status));
         claimed.push(...chunk);
+        fresh += chunk.length;
       } catch (error) {
         // Only a failed condition says "owned already"; a conflict the client's retries could not
         // get past, a throttle or a timeout is thrown as the failure it is.
@@ -64,6 +75,7 @@ export class NumberRepository {
           try {
             await this.transact(this.claimItems(orderId, line, groupId, [number], status));
             claimed.push(number);
+            fresh++;
           } catch (single) {
             if (!isConditionFailure(single)) throw single;
             const [owner] = await this.owners([number]);
@@ -74,6 +86,7 @@ export class NumberRepository {
         }
       }
     }
+    if (fresh > 0) this.table.metrics.count(METRIC.numbersRented, fresh);
     return { claimed, conflicts };
   }
 
@@ -96,6 +109,7 @@ export class NumberRepository {
     });
     try {
       await this.transact(items);
+      this.table.metrics.count(METRIC.numbersRented);
       return 'claimed';
     } catch (error) {
       const codes = cancellationCodes(error);
@@ -144,6 +158,8 @@ export class NumberRepository {
         }
       }
     }
+    const metric = ARRIVAL_METRICS[to];
+    if (metric && moved.length > 0) this.table.metrics.count(metric, moved.length);
     return moved;
   }
 

@@ -7,6 +7,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyConflictError, OrderNotFoundError } from '../errors.js';
+import { METRIC, STATUS_DIMENSION } from '../metrics.js';
 import { emptyCounts, type OrderRequest, type OrderStatus, terminalOrderStatuses } from '../orders/model.js';
 import type { LineItem, OrderItem, RecordedError } from './items.js';
 import { type Page, queryAll, queryPage } from './paging.js';
@@ -235,11 +236,15 @@ export class OrderRepository {
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-        ...(ends ? { ReturnValues: 'ALL_NEW' as const } : {}),
+        // The order as it was: whether this write is the one that ended it (and its pool, which the write does not change).
+        ...(ends ? { ReturnValues: 'ALL_OLD' as const } : {}),
       });
+      const before = result.Attributes as OrderItem | undefined;
+      // Counted once per order: a repeated write of a final status does not end it again.
+      if (ends && before && !terminalOrderStatuses.includes(before.status)) this.table.metrics.count(METRIC.ordersEnded, 1, { [STATUS_DIMENSION]: to });
       // An ended order leaves its pool's active list (a crash here is cleaned up by the pool's next
       // run) and the open list (cleaned up by the recovery pass, which finds it ended).
-      const poolUuid = (result.Attributes as OrderItem | undefined)?.request.poolUuid;
+      const poolUuid = before?.request.poolUuid;
       if (ends && poolUuid) await this.forgetActive(poolUuid, orderId);
       if (ends) await this.forgetOpen(orderId);
       return true;

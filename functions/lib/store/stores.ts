@@ -17,6 +17,7 @@ import { PoolLockRepository, ReleaseRepository } from './pool-releases.js';
 import { RunRepository } from './pool-runs.js';
 import { ReconciliationRepository } from './reconciliation.js';
 import type { Table } from './table.js';
+import { type Metrics, noMetrics } from '../metrics.js';
 
 /** The document client and the table, as webhook code is given them. */
 export interface TableRef {
@@ -27,6 +28,8 @@ export interface TableRef {
 export interface StoreOptions {
   /** The clock items are stamped with (tests pass their own). @default () => new Date() */
   now?: () => Date;
+  /** Counts numbers rented, verified, released, leaked and orders ended, as the writes succeed. @default none */
+  metrics?: Metrics;
 }
 
 export interface Stores extends TableRef {
@@ -49,7 +52,7 @@ export interface Stores extends TableRef {
 }
 
 export function createStores(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}): Stores {
-  const table: Table = { db, tableName, now: options.now ?? (() => new Date()) };
+  const table: Table = { db, tableName, now: options.now ?? (() => new Date()), metrics: options.metrics ?? noMetrics };
   return {
     db,
     tableName,

@@ -6,6 +6,7 @@
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Metrics } from '../metrics.js';
 
 /** What every repository works on: the document client, the table, and the clock it stamps items with. */
 export interface Table {
@@ -13,6 +14,8 @@ export interface Table {
   readonly tableName: string;
   /** @default () => new Date() */
   readonly now: () => Date;
+  /** Where the numbers' and orders' changes are counted (metrics.ts). @default none */
+  readonly metrics: Metrics;
 }
 
 export const TABLE_KEYS = {

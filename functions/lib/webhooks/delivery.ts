@@ -17,6 +17,7 @@ import {
 } from '../store/deliveries.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import { storesOf, type TableRef } from '../store/stores.js';
+import { METRIC, type Metrics, noMetrics } from '../metrics.js';
 import { silentLogger, type WorkflowLogger } from '../workflow/deps.js';
 import { type HostResolver } from './address-policy.js';
 import { DeliveryBusyError, DeliveryNotFoundError } from '../errors.js';
@@ -45,6 +46,8 @@ export interface WebhookDeps extends WebhookStoreDeps {
   random?: () => number;
   /** @default silent */
   logger?: WorkflowLogger;
+  /** Counts attempts delivered and failed, and deliveries abandoned. @default none */
+  metrics?: Metrics;
   /** Deliveries attempted at once. @default 8 */
   concurrency?: number;
 }
@@ -160,6 +163,7 @@ interface Resolved {
   schedule: RetrySchedule;
   random: () => number;
   logger: WorkflowLogger;
+  metrics: Metrics;
   secret: string;
 }
 
@@ -171,6 +175,7 @@ function resolve(deps: WebhookDeps): Resolved {
     schedule: retrySchedule(deps.schedule),
     random: deps.random ?? Math.random,
     logger: deps.logger ?? silentLogger,
+    metrics: deps.metrics ?? noMetrics,
     secret: assertWebhookSecret(deps.secret),
   };
 }
@@ -226,6 +231,10 @@ async function attempt(r: Resolved, delivery: DeliveryItem, token: string, trigg
     }
   }
   const updated = await r.store.recordAttempt(delivery, token, { attempt: record, status, scheduled: trigger === 'scheduled', ...(nextAttemptAt ? { nextAttemptAt } : {}) }, finishedAt.toISOString());
+  r.metrics.count(outcome === 'delivered' ? METRIC.webhookDeliveries : METRIC.webhookDeliveriesFailed);
+  // Abandoned once: a manual retry of a delivery already given up, failing again, is not a new loss.
+  const givenUp = (s: DeliveryStatus) => s === 'FAILED' || s === 'GONE';
+  if (givenUp(status) && !givenUp(delivery.status)) r.metrics.count(METRIC.webhookDeliveriesAbandoned);
   r.logger[outcome === 'delivered' ? 'info' : 'warn']('webhook attempt', {
     ...ownerOf(delivery),
     deliveryId: delivery.deliveryId,

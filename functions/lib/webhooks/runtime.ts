@@ -11,6 +11,7 @@
  * aws-clients.ts reads it.
  */
 import { asWorkflowLogger } from '../runtime/logger.js';
+import { metricsFor } from '../runtime/metrics.js';
 import { withWebhookSecret } from '../runtime/secrets.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
@@ -67,6 +68,7 @@ export function createWebhookRuntime(env: Env = process.env, overrides: Partial<
       maxAttempts: positiveInteger(env, 'WEBHOOK_MAX_ATTEMPTS', 8),
     },
     logger: asWorkflowLogger(logger),
+    metrics: metricsFor(env),
     ...overrides,
     secret,
   };

@@ -2,6 +2,7 @@
  * What the workflow steps need, passed in (never read from the environment here), so the same
  * code runs in Lambda, in the local stack and in tests.
  */
+import type { Metrics } from '../metrics.js';
 import type { PlivoClient } from '../plivo/client.js';
 import type { Stores } from '../store/stores.js';
 
@@ -16,6 +17,8 @@ export interface WorkflowDeps {
   store: Stores;
   plivo: PlivoClient;
   logger: WorkflowLogger;
+  /** Business metrics (metrics.ts); the store given here counts the numbers' and orders' changes itself. */
+  metrics: Metrics;
   /** Plivo calls in flight at once per step invocation. @default 16 */
   concurrency?: number;
   /** Line steps in flight at once across the account (workflow/work-slots.ts); unset: no limit. */

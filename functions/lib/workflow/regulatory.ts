@@ -7,7 +7,7 @@
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, TaskDoesNotExist, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
 import { LineNotWaitingError, NumbersNotUsableError, PlivoNotFoundError, type WaitErrorName } from '../errors.js';
-import { ORPHANED_NUMBERS_LOG_MESSAGE, PROVABLE_ORPHANS_LOG_MESSAGE } from '../log-messages.js';
+import { METRIC } from '../metrics.js';
 import { type AccountNumber, isInactive } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
@@ -324,16 +324,18 @@ export async function reconcilePending(deps: RegulatoryDeps, options: ReconcileO
         }),
   };
   await deps.store.reconciliation.save(report);
-  // Every run says the orphan count (as of the last whole read), so the alarm's metric, which
-  // comes from this line, has a value each run, not once a day.
+  // Every run gives both counts (the orphans as of the last whole read), so the alarms' metrics
+  // have a value each run, not once a day, and go back to 0 when the numbers are settled.
+  deps.metrics.gauge(METRIC.provableOrphans, report.provableSurvivors, 'Count');
+  deps.metrics.gauge(METRIC.orphanedNumbers, report.orphanCount, 'Count');
   if (report.provableSurvivors > 0) {
-    deps.logger.error(PROVABLE_ORPHANS_LOG_MESSAGE, {
+    deps.logger.error('numbers we rented are still owned by nobody', {
       survivors: report.provableSurvivors,
       sample: survivors(provable, previous?.provableOrphans).slice(0, 20),
     });
   }
   if (report.orphanCount > 0) {
-    deps.logger.warn(ORPHANED_NUMBERS_LOG_MESSAGE, { orphanCount: report.orphanCount, asOf: report.orphansCheckedAt, sample: report.orphans.slice(0, 20) });
+    deps.logger.warn('orphaned numbers in the account', { orphanCount: report.orphanCount, asOf: report.orphansCheckedAt, sample: report.orphans.slice(0, 20) });
   }
   deps.logger.info('reconciled', { ...report, orphans: undefined });
   return report;

@@ -17,7 +17,6 @@
  */
 import pMap from 'p-map';
 import { PlivoError, PlivoNotFoundError, PlivoOutcomeUnknownError } from '../errors.js';
-import { LEAKED_NUMBER_LOG_MESSAGE } from '../log-messages.js';
 import type { NumberStatus } from '../orders/model.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 import { poolOps, type StepResult } from './assign.js';
@@ -63,12 +62,12 @@ async function releaseWithRetries(deps: WorkflowDeps, ops: ReturnType<typeof poo
   return lastError;
 }
 
-/** Records a number Plivo would not take back as LEAKED, and logs it for the alarm. */
+/** Records a number Plivo would not take back as LEAKED (the store counts it for the alarm), and logs why. */
 async function recordLeaked(deps: WorkflowDeps, item: NumberItem, error: unknown): Promise<void> {
   await deps.store.numbers.transition(item.orderId, item.line, [item.number], item.status, 'LEAKED', {
     error: error instanceof Error ? error.message : String(error),
   });
-  deps.logger.error(LEAKED_NUMBER_LOG_MESSAGE, {
+  deps.logger.error('number could not be released: LEAKED', {
     orderId: item.orderId,
     line: item.line,
     number: item.number,
