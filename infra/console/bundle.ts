@@ -38,7 +38,16 @@ export function buildConsoleAssets(): ConsoleAssets {
   return built;
 }
 
+/**
+ * CDK's NodejsFunction passes each define to the esbuild command as one argument, and Linux takes
+ * at most 128 KiB in one argument: past this, the console must reach the bundle another way.
+ */
+export const MAX_DEFINE_BYTES = 120 * 1024;
+
 /** esbuild's `define` that compiles the assets into a Lambda bundle (functions/orders-api/console-assets.ts). */
 export function consoleDefine(): Record<string, string> {
-  return { [CONSOLE_DEFINE_NAME]: JSON.stringify(buildConsoleAssets()) };
+  const value = JSON.stringify(buildConsoleAssets());
+  const bytes = Buffer.byteLength(value);
+  if (bytes > MAX_DEFINE_BYTES) throw new Error(`the console's bundle (${bytes} bytes as JSON) is too large for one esbuild --define argument (at most ${MAX_DEFINE_BYTES})`);
+  return { [CONSOLE_DEFINE_NAME]: value };
 }

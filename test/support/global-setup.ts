@@ -4,6 +4,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb.js';
+import { chromiumMissing } from './chromium.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,6 +14,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // The one line that says the browser tests are left out (test/console/ skips them).
+  if (chromiumMissing) console.log(`Browser tests skipped: ${chromiumMissing}.`);
   const dynamodb = await startDynamoDbLocal({ port: 0 });
   project.provide('dynamodbEndpoint', dynamodb.endpoint);
   return () => dynamodb.stop();

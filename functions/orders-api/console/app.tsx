@@ -48,9 +48,12 @@ export function App() {
   const [key, setKey] = useState(storedApiKey());
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
-  // A new page: move focus to it, as a screen reader user would expect after following a link.
+  // A new page: move focus to it, as a screen reader user would expect after following a link
+  // (not on the first one: there, the skip link comes first).
+  const firstPage = useRef(true);
   useEffect(() => {
-    main.current?.focus();
+    if (firstPage.current) firstPage.current = false;
+    else main.current?.focus();
   }, [route]);
   useEffect(() => {
     // Any answer saying the key is wrong brings the key form back.

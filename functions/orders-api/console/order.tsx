@@ -40,9 +40,9 @@ export function OrderPage({ orderId }: { orderId: string }) {
           <Lines order={order.data} onChange={order.reload} />
         </>
       )}
-      <Numbers path={`${base}/numbers?limit=1000`} live={live} />
-      <Timeline path={`${base}/timeline`} live={live} />
-      <Webhooks path={`${base}/webhooks`} live={live} />
+      <Numbers path={`${base}/numbers?limit=1000`} live={live} version={order.data?.updatedAt} />
+      <Timeline path={`${base}/timeline`} live={live} version={order.data?.updatedAt} />
+      <Webhooks path={`${base}/webhooks`} live={live} version={order.data?.updatedAt} />
     </>
   );
 }
@@ -240,8 +240,8 @@ function ResolveLine({ orderId, line, onChange }: { orderId: string; line: numbe
   );
 }
 
-function Numbers({ path, live }: { path: string; live: boolean }) {
-  const { data, error } = useApi<OrderNumbersPage>(path, () => live);
+function Numbers({ path, live, version }: { path: string; live: boolean; version: string | undefined }) {
+  const { data, error } = useApi<OrderNumbersPage>(path, () => live, version);
   return (
     <Section title="Numbers">
       <ErrorNote error={error} />
@@ -283,8 +283,8 @@ function Numbers({ path, live }: { path: string; live: boolean }) {
   );
 }
 
-function Timeline({ path, live }: { path: string; live: boolean }) {
-  const { data, error } = useApi<OrderTimeline>(path, (timeline) => live || timeline.status === 'RUNNING');
+function Timeline({ path, live, version }: { path: string; live: boolean; version: string | undefined }) {
+  const { data, error } = useApi<OrderTimeline>(path, (timeline) => live || timeline.status === 'RUNNING', version);
   return (
     <Section title="Timeline">
       <ErrorNote error={error} />
@@ -328,8 +328,8 @@ function Timeline({ path, live }: { path: string; live: boolean }) {
   );
 }
 
-function Webhooks({ path, live }: { path: string; live: boolean }) {
-  const { data, error, reload } = useApi<OrderWebhooks>(path, (webhooks) => live || webhooks.deliveries.some((d) => d.status === 'PENDING'));
+function Webhooks({ path, live, version }: { path: string; live: boolean; version: string | undefined }) {
+  const { data, error, reload } = useApi<OrderWebhooks>(path, (webhooks) => live || webhooks.deliveries.some((d) => d.status === 'PENDING'), version);
   const [retryError, setRetryError] = useState<Error | undefined>(undefined);
   const retry = async (deliveryId: string) => {
     setRetryError(undefined);

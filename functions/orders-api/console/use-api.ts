@@ -13,7 +13,11 @@ export interface Loaded<T> {
   reload: () => Promise<void>;
 }
 
-export function useApi<T>(path: string | undefined, refreshWhile?: (data: T) => boolean): Loaded<T> {
+/**
+ * `refreshWhile`: poll again while it says so. `reloadKey`: read again whenever it changes (a
+ * section of an order reads once more when the order changes, so the last change is never missed).
+ */
+export function useApi<T>(path: string | undefined, refreshWhile?: (data: T) => boolean, reloadKey?: string): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<ApiError | Error | undefined>(undefined);
   const current = useRef(path);
@@ -38,6 +42,9 @@ export function useApi<T>(path: string | undefined, refreshWhile?: (data: T) => 
   useEffect(() => {
     setData(undefined);
     setError(undefined);
+  }, [path]);
+
+  useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = async () => {
@@ -50,7 +57,7 @@ export function useApi<T>(path: string | undefined, refreshWhile?: (data: T) => 
       stopped = true;
       if (timer) clearTimeout(timer);
     };
-  }, [load]);
+  }, [load, reloadKey]);
 
   const reload = useCallback(async () => {
     await load();
