@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
-import { chromiumMissing, launchChromium, type Browser } from '../support/chromium.js';
+import { chromiumMissing, launchChromium, type Browser } from '../../infra/console/chromium.js';
 
 const UI_TIMEOUT = 15_000;
 
@@ -131,7 +131,7 @@ describe.skipIf(chromiumMissing !== undefined)(`the console in Chromium${chromiu
     const chart = section('Stock per rule').getByRole('img', { name: /^US local prefix 512: 3 in pool, 0 in transit; min 2, target 4, max 6$/ });
     await chart.waitFor({ timeout: UI_TIMEOUT });
     expect(await section('Stock per rule').getByRole('img').count()).toBe(2);
-    await section('Policy').getByText('"prefix": "512"').waitFor();
+    await section('Policy').getByRole('cell', { name: 'US local prefix 512' }).waitFor();
     await page.getByRole('button', { name: /Dry run/ }).click();
     await page.getByRole('status').getByText(/^Dry run \d{13}-[0-9a-f]{8}/).waitFor({ timeout: UI_TIMEOUT });
     await section('Runs').locator('tbody tr').first().waitFor({ timeout: UI_TIMEOUT });

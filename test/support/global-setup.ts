@@ -4,7 +4,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb.js';
-import { chromiumMissing } from './chromium.js';
+import { chromiumMissing } from '../../infra/console/chromium.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -65,7 +65,7 @@ function StockChart({ outcome }: { outcome: RuleOutcome }) {
   const label = `${ruleName(outcome.rule)}: ${outcome.inPool} in pool, ${outcome.inTransit} in transit; min ${outcome.min}, target ${outcome.target}, max ${outcome.max}`;
   const marker = (value: number, kind: string) => <line class={`mark mark-${kind}`} x1={x(value)} x2={x(value)} y1="2" y2="26" />;
   return (
-    <svg class="stock" viewBox={`0 0 ${width} 28`} role="img" aria-label={label}>
+    <svg class="stock" viewBox={`0 0 ${width} 28`} preserveAspectRatio="none" role="img" aria-label={label}>
       <rect class="bar-track" x="0" y="6" width={width} height="16" />
       <rect class="seg-verified" x="0" y="6" width={x(outcome.inPool)} height="16" />
       <rect class="seg-transit" x={x(outcome.inPool)} y="6" width={x(outcome.inTransit)} height="16" />
@@ -134,6 +134,53 @@ function RulesTable({ rules, caption }: { rules: readonly RuleOutcome[]; caption
   );
 }
 
+/** The policy's settings beside its rules (which the stock table shows with their numbers). */
+function PolicySettings({ policy }: { policy: StoredPolicyView['policy'] }) {
+  const rules = Array.isArray(policy.rules) ? (policy.rules as Record<string, unknown>[]) : [];
+  const settings = Object.entries(policy).filter(([key]) => key !== 'rules');
+  return (
+    <>
+      <dl class="facts">
+        {settings.flatMap(([key, value]) => [
+          <dt key={`${key}-name`}>{key}</dt>,
+          <dd key={`${key}-value`}>
+            <code>{JSON.stringify(value)}</code>
+          </dd>,
+        ])}
+      </dl>
+      <div class="scroll">
+        <table>
+          <caption>Rules</caption>
+          <thead>
+            <tr>
+              <th scope="col">Rule</th>
+              <th scope="col" class="num">
+                Min
+              </th>
+              <th scope="col" class="num">
+                Target
+              </th>
+              <th scope="col" class="num">
+                Max
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rules.map((rule, i) => (
+              <tr key={i}>
+                <td>{ruleName(rule)}</td>
+                <td class="num">{String(rule.min)}</td>
+                <td class="num">{String(rule.target)}</td>
+                <td class="num">{String(rule.max)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
 export function PoolPage({ poolUuid }: { poolUuid: string }) {
   const base = `/pools/${encode(poolUuid)}`;
   const plan = useApi<PoolRunView>(base);
@@ -185,7 +232,7 @@ export function PoolPage({ poolUuid }: { poolUuid: string }) {
             <p class="muted">
               Version {policy.data.version}, updated <Time at={policy.data.updatedAt} />
             </p>
-            <pre class="policy">{JSON.stringify(policy.data.policy, null, 2)}</pre>
+            <PolicySettings policy={policy.data.policy} />
           </>
         )}
       </Section>

@@ -1,8 +1,8 @@
 /**
- * The browser the console's tests drive: Debian's `chromium` package, through playwright-core
- * (which never downloads a browser). `.ci/run` installs it with apt-get when it is missing; on a
- * machine without it, the browser tests are left out and `npm test` says so in one line
- * (global-setup.ts).
+ * The browser the console's tests and screenshots drive: Debian's `chromium` package, through
+ * playwright-core (which never downloads a browser). `.ci/run` installs it with apt-get when it is
+ * missing; on a machine without it, the browser tests are left out and `npm test` says so in one
+ * line (test/support/global-setup.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
