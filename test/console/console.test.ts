@@ -144,6 +144,7 @@ describe.skipIf(chromiumMissing !== undefined)(`the console in Chromium${chromiu
     await section('Last run').waitFor({ timeout: UI_TIMEOUT });
     await page.getByRole('heading', { name: /^Provable orphans \(\d+\)$/ }).waitFor();
     await page.getByRole('heading', { name: /^Foreign orphans \(\d+\)$/ }).waitFor();
+    await section('Recoveries').getByText('Dead executions recovered').waitFor();
   });
 
   it('is usable by keyboard, and readable on a phone without sideways scrolling', async () => {

@@ -2,12 +2,13 @@
 import type { z } from 'zod';
 import type { reconciliationSchema } from '../ops-routes.js';
 import { ApiError } from './api.js';
+import { href } from './router.js';
 import { useApi } from './use-api.js';
 import { ErrorNote, Loading, Section, Time } from './ui.js';
 
 type Reconciliation = z.infer<typeof reconciliationSchema>;
 
-const RECOVERIES: readonly [keyof Reconciliation, string][] = [
+const LATE_WORK: readonly [keyof Reconciliation, string][] = [
   ['claimed', 'Numbers delivered late for waiting lines, claimed for them'],
   ['resumed', 'Waiting lines resumed'],
   ['activated', 'Pending numbers Plivo activated'],
@@ -17,6 +18,34 @@ const RECOVERIES: readonly [keyof Reconciliation, string][] = [
   ['expired', 'Waiting lines that reached their deadline'],
   ['expectedDeliveries', 'Deliveries still expected'],
 ];
+
+function OrderLinks({ orderIds }: { orderIds: readonly string[] }) {
+  return (
+    <>
+      {orderIds.map((orderId, i) => (
+        <span key={orderId}>
+          {i > 0 && ', '}
+          <a href={href.order(orderId)}>{orderId.slice(0, 8)}</a>
+        </span>
+      ))}
+    </>
+  );
+}
+
+function Recovered({ recoveries }: { recoveries: Reconciliation['recoveries'] }) {
+  if (!recoveries) return <p class="muted">This report does not say what its run recovered.</p>;
+  const { recovered, startedUnstarted, notRecovered } = recoveries;
+  return (
+    <dl class="facts">
+      <dt>Dead executions recovered</dt>
+      <dd>{recovered.length === 0 ? 'none' : <OrderLinks orderIds={recovered.map((r) => r.orderId)} />}</dd>
+      <dt>Unstarted orders started</dt>
+      <dd>{startedUnstarted.length === 0 ? 'none' : <OrderLinks orderIds={startedUnstarted} />}</dd>
+      <dt>Not recovered (an operator must look)</dt>
+      <dd>{notRecovered.length === 0 ? 'none' : <OrderLinks orderIds={notRecovered} />}</dd>
+    </dl>
+  );
+}
 
 function NumberList({ numbers, empty }: { numbers: readonly string[]; empty: string }) {
   if (numbers.length === 0) return <p class="muted">{empty}</p>;
@@ -63,9 +92,11 @@ export function ReconciliationPage() {
             </dl>
           </Section>
           <Section title="Recoveries">
+            <Recovered recoveries={data.recoveries} />
             <table>
+              <caption>Late numbers and waiting lines</caption>
               <tbody>
-                {RECOVERIES.map(([key, label]) => (
+                {LATE_WORK.map(([key, label]) => (
                   <tr key={key}>
                     <th scope="row">{label}</th>
                     <td class="num">{String(data[key] ?? 0)}</td>
