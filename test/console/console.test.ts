@@ -19,6 +19,9 @@ let browser: Browser;
 let page: Page;
 let poolUuid: string;
 const said: string[] = [];
+/** Every URL the page asked for, and every error it logged (a CSP violation among them). */
+const requested: string[] = [];
+const pageErrors: string[] = [];
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const response = await fetch(`${stack.apiUrl}${path}`, {
@@ -68,6 +71,11 @@ describe.skipIf(chromiumMissing !== undefined)(`the console in Chromium${chromiu
     const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
     poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'console' }));
     page = await browser.context.newPage();
+    page.on('request', (request) => requested.push(request.url()));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -163,5 +171,12 @@ describe.skipIf(chromiumMissing !== undefined)(`the console in Chromium${chromiu
       await page.waitForLoadState('networkidle');
       expect(await inPage<number>('document.documentElement.scrollWidth'), hash).toBeLessThanOrEqual(390);
     }
+  });
+
+  it('loaded nothing from anywhere but the API, and broke no rule of its Content-Security-Policy', () => {
+    expect(requested.length).toBeGreaterThan(20);
+    expect(requested.filter((url) => !url.startsWith(`${stack.apiUrl}/`) && url !== 'about:blank')).toEqual([]);
+    // The API's 404s and 409s the tests provoke are not page errors; anything else is.
+    expect(pageErrors.filter((text) => !/status of 4\d\d/.test(text))).toEqual([]);
   });
 });
