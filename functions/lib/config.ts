@@ -49,9 +49,8 @@ export function readWorkSlots(env: Env): number | undefined {
   return positiveInteger(env, 'WORK_SLOTS', DEFAULT_WORK_SLOTS);
 }
 
+/** Plivo settings; the credentials are not here: runtime/secrets.ts `plivoCredentialSource` gives them. */
 export interface PlivoConfig {
-  authId: string;
-  authToken: string;
   /** `PLIVO_BASE_URL` @default "https://api.plivo.com" */
   baseUrl: string;
   /** `PLIVO_RATE_LIMIT` ("300/5s", or "off") @default 300 per 5 s */
@@ -62,11 +61,7 @@ export interface PlivoConfig {
   backgroundShare: number;
 }
 
-/**
- * Plivo settings: `PLIVO_AUTH_ID`, `PLIVO_AUTH_TOKEN` (required), `PLIVO_BASE_URL`, `PLIVO_RATE_LIMIT`,
- * `PLIVO_TIMEOUT_MS`, `PLIVO_BACKGROUND_SHARE`. In AWS the two credentials come from the secret named by
- * `PLIVO_CREDENTIALS_SECRET_ARN` (`runtime/secrets.ts` fills them in before this runs).
- */
+/** Plivo settings: `PLIVO_BASE_URL`, `PLIVO_RATE_LIMIT`, `PLIVO_TIMEOUT_MS`, `PLIVO_BACKGROUND_SHARE`. */
 export function readPlivoConfig(env: Env = process.env): PlivoConfig {
   const baseUrl = env.PLIVO_BASE_URL?.trim() || PLIVO_DEFAULT_BASE_URL;
   try {
@@ -75,8 +70,6 @@ export function readPlivoConfig(env: Env = process.env): PlivoConfig {
     throw new ConfigurationError(`PLIVO_BASE_URL must be a URL; got "${baseUrl}"`);
   }
   return {
-    authId: required(env, 'PLIVO_AUTH_ID'),
-    authToken: required(env, 'PLIVO_AUTH_TOKEN'),
     baseUrl,
     rateLimit: env.PLIVO_RATE_LIMIT === undefined ? PLIVO_DEFAULT_RATE_LIMIT : parseRateLimit(env.PLIVO_RATE_LIMIT),
     timeoutMs: positiveInteger(env, 'PLIVO_TIMEOUT_MS', 10_000),

@@ -251,6 +251,11 @@ export const DYNAMODB_TRANSIENT_ERROR_NAMES = [
   'TimeoutError',
 ] as const;
 
+/** A line's steps came back more often than its share of the execution's history allows (workflow/passes.ts). */
+export class LinePassLimitError extends NumberOrdersError {
+  override readonly name = 'LinePassLimitError' as const;
+}
+
 // ---- store and pools ---------------------------------------------------------------------------
 
 /** The order (or one of its lines) is not in the store. */

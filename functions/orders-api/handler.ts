@@ -12,7 +12,9 @@
  * - `REBALANCE_WINDOW_SECONDS` (default 3600): the scheduled rebalance's window, so that a run on
  *   demand shares the schedule's idempotency key.
  * The console's assets are compiled into the bundle (console-assets.ts); unbundled, /console answers 404.
- * Secrets are read from Secrets Manager before the handler exists (top-level await: the init phase).
+ * The webhook secret is read from Secrets Manager before the handler exists (top-level await: the
+ * init phase); the Plivo credentials when a route first calls Plivo, so `/health` and the other
+ * routes answer whatever state the Plivo secret is in.
  */
 import { createDocumentClient, createSfnClient } from '../lib/aws-clients.js';
 import { positiveInteger, required } from '../lib/config.js';

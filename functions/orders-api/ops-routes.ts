@@ -10,6 +10,7 @@ import { ConfigurationError, HttpError } from '../lib/errors.js';
 import { accepted, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import { orderIdSchema } from '../lib/orders/contract.js';
+import { LIMITS } from '../lib/orders/model.js';
 import type { PlivoClient } from '../lib/plivo/client.js';
 import type { Stores } from '../lib/store/stores.js';
 import { cancelOrder } from '../lib/workflow/cancel.js';
@@ -30,7 +31,7 @@ export const cancelPathParams = z.object({ orderId: orderIdSchema });
 
 export const linePathParams = z.object({
   orderId: orderIdSchema,
-  lineId: z.coerce.number().int().min(0).max(49).meta({ description: 'Line index (0-based)', example: 0 }),
+  lineId: z.coerce.number().int().min(0).max(LIMITS.maxLines - 1).meta({ description: 'Line index (0-based)', example: 0 }),
 });
 
 export const resolveLineBody = z.union([

@@ -1,5 +1,6 @@
 /** `npm run bench` options: the help text and their parsing (pure, tested). */
 import { parseArgs } from 'node:util';
+import { LIMITS } from '../../functions/lib/orders/model.js';
 import { parseRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -10,7 +11,7 @@ request units, and an estimate in US dollars per 1,000 numbers (list prices: inf
 
 Options:
   --numbers N         numbers to order (default 1000)
-  --lines L           lines per order, across US area codes (default 10)
+  --lines L           lines per order, across US area codes (default 10, at most 40)
   --prefill N         before measuring, the order's pool already holds N numbers of the order's area
                       codes (rented with the sandbox's limit off; those calls are not counted)
   --concurrent-orders K
@@ -109,7 +110,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
     return value;
   };
   const numbers = int('numbers', values.numbers, 1, 100_000);
-  const lines = int('lines', values.lines, 1, 50);
+  const lines = int('lines', values.lines, 1, LIMITS.maxLines);
   const concurrentOrders = int('concurrent-orders', values['concurrent-orders'], 1, 100);
   const smallestOrder = Math.floor(numbers / concurrentOrders);
   if (smallestOrder < lines) {

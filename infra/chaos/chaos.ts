@@ -468,6 +468,7 @@ function table(figures: ChaosFigures): string {
 }
 
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { values } = parseArgs({
     options: {
       orders: { type: 'string', default: '30' },

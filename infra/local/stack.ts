@@ -13,6 +13,7 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient, createSfnClient } from '../../functions/lib/aws-clients.js';
 import type { Env } from '../../functions/lib/config.js';
 import { type DynamoDbFaultRates, formatDynamoDbFaults } from '../../functions/lib/dynamodb-faults.js';
+import { staticCredentials } from '../../functions/lib/plivo/credentials.js';
 import type { PlivoAttempt } from '../../functions/lib/plivo/http.js';
 import { formatRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
 import { setSfnClient } from '../../functions/lib/runtime/sfn.js';
@@ -403,7 +404,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       (plivoWebhooksApi ??= createPlivoWebhooksApi({
         db: apiDb,
         tableName,
-        authToken: plivoAuthToken,
+        credentials: staticCredentials({ authId: plivoAuthId, authToken: plivoAuthToken }),
         publicUrl: `${gatewayUrl}/webhooks/plivo`,
         logger: new Logger({ serviceName: 'webhooks-api', logLevel }),
       }));

@@ -65,15 +65,16 @@ export interface StepSpec {
 /** Steps that differ from the default (a Plivo step). Keys are the ASL's substitution names. */
 export const STEP_SPECS: Partial<Record<OrderFunctionKey, StepSpec>> = {
   // Parks a line on its task token, and ends the wait itself if the numbers are already in; a
-  // cancelled order's wait ends the order.
-  AwaitRegulatoryFunctionArn: { taskResponse: true, endsOrders: true },
+  // cancelled order's wait ends the order. Never calls Plivo: no Plivo secret, no Plivo settings.
+  AwaitRegulatoryFunctionArn: { plivo: false, taskResponse: true, endsOrders: true },
   // Their code can set an order's final status (the orders repository's setStatus, which then drops
   // the pool's active-order marker): finalize does; the others reach it through shared workflow code
   // (a failed plan, rent or release ends the order).
   SearchFunctionArn: { endsOrders: true },
   RentFunctionArn: { endsOrders: true },
   RollbackUnrentFunctionArn: { endsOrders: true },
-  FinalizeFunctionArn: { endsOrders: true },
+  // Decides the order's status from its records; releasing is RollbackUnrent's. Never calls Plivo.
+  FinalizeFunctionArn: { plivo: false, endsOrders: true },
   // Records and delivers customer webhooks; its Tasks (AnnounceReceived, AnnounceOutcome) allow 60 s
   // and it stops starting deliveries when its remaining time runs low.
   NotifyFunctionArn: { plivo: false, webhookSecret: true, timeout: Duration.seconds(50) },

@@ -21,6 +21,20 @@ export function checkWithCdkNag(app: App): void {
  */
 export function explain(scope: IConstruct, rule: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: rule, reason });
+  const root = scope.node.root;
+  explained.set(root, (explained.get(root) ?? 0) + 1);
+}
+
+/** Findings acknowledged with a reason, by app (the construct tree's root). */
+const explained = new WeakMap<IConstruct, number>();
+
+/**
+ * The line `npm run synth` ends with, once the synthesis passed: cdk-nag ran, and how many of its
+ * findings are acknowledged with a reason (an unexplained finding fails the synthesis instead).
+ */
+export function nagSummary(app: App): string {
+  const count = explained.get(app.node.root) ?? 0;
+  return `cdk-nag AwsSolutions checks passed: no unexplained finding; ${count} ${count === 1 ? 'finding is' : 'findings are'} acknowledged with a reason (docs/deploy.md lists them)`;
 }
 
 /** How cdk-nag names a `Fn::GetAtt` of `resource` in a finding, e.g. `<RentFunctionAB12.Arn>`. */

@@ -1,7 +1,9 @@
 /**
  * Secrets Manager: the Plivo credentials and the customer webhook signing secret. Functions get a
- * secret's ARN (`PLIVO_CREDENTIALS_SECRET_ARN`, `WEBHOOK_SECRET_ARN`) and read it at cold start
- * (`functions/lib/runtime/secrets.ts`); values are never in an environment variable or in the
+ * secret's ARN (`PLIVO_CREDENTIALS_SECRET_ARN`, `WEBHOOK_SECRET_ARN`) and read it — the webhook
+ * secret at cold start, the Plivo credentials at the first Plivo call and again when Plivo refuses
+ * them (`functions/lib/runtime/secrets.ts`); only functions that call Plivo or check its signatures
+ * get the Plivo secret; values are never in an environment variable or in the
  * template — only the shape of what Secrets Manager generates is.
  *
  * - Plivo credentials, JSON `{"authId","authToken"}`: created with a placeholder `authId` that the
@@ -46,7 +48,7 @@ export class Secrets extends Construct {
             passwordLength: 40,
           },
           rotation:
-            'Plivo issues the auth id and token; Secrets Manager cannot rotate them (Plivo has no rotation API). Rotate them in the Plivo console and put the new values in with put-secret-value; containers read them when they start.',
+            'Plivo issues the auth id and token; Secrets Manager cannot rotate them (Plivo has no rotation API). Rotate them in the Plivo console and put the new values in with put-secret-value; a function reads them again when Plivo refuses the old ones.',
         });
     this.webhookSecret = props.existingWebhookSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'WebhookSecret', props.existingWebhookSecretArn)

@@ -55,7 +55,7 @@ const cases: BadCase[] = [
   { name: 'a prefix of 6 digits', body: withLine({ prefix: '512345' }), status: 422, error: /^lines\.0\.prefix: must be 1 to 5 digits$/ },
   { name: 'a region on a toll-free line', body: withLine({ numberType: 'tollfree', region: 'Texas' }), status: 422, error: /^lines\.0\.region: region is only allowed when numberType is "local"$/ },
   { name: 'no lines', body: validOrder({ lines: [] }), status: 422, error: /^lines: must hold at least one line$/ },
-  { name: '51 lines', body: validOrder({ lines: Array.from({ length: 51 }, () => line({})) }), status: 422, error: /^lines: must hold at most 50 lines$/ },
+  { name: '41 lines', body: validOrder({ lines: Array.from({ length: 41 }, () => line({})) }), status: 422, error: /^lines: must hold at most 40 lines$/ },
   { name: '110,000 numbers in all', body: validOrder({ lines: Array.from({ length: 11 }, () => line({ quantity: 10_000 })) }), status: 422, error: /^lines: the lines ask for more than 100000 numbers in all$/ },
   { name: 'a deadline too small for DynamoDB', body: validOrder({ regulatoryDeadlineDays: 1e-300 }), status: 422, error: /^regulatoryDeadlineDays: must be at least one second/ },
   { name: 'a number listed twice', body: withNumbers({ numbers: ['14155550100', '14155550101', '14155550100'] }), status: 422, error: /^lines\.0\.numbers\.2: 14155550100 is listed twice$/ },

@@ -66,7 +66,7 @@ describe('the OpenAPI document', () => {
     const request = schema.OrderRequest;
     expect(request?.required).toEqual(expect.arrayContaining(['poolUuid', 'lines']));
     expect(request?.additionalProperties).toBe(false);
-    expect(request?.properties.lines).toMatchObject({ minItems: 1, maxItems: 50, items: { properties: { quantity: { type: 'integer', minimum: 1, maximum: 10000 } } } });
+    expect(request?.properties.lines).toMatchObject({ minItems: 1, maxItems: 40, items: { properties: { quantity: { type: 'integer', minimum: 1, maximum: 10000 } } } });
   });
 
   it('has examples that validate against their schemas', () => {

@@ -135,9 +135,9 @@ describe('order workflow through the local stack', () => {
       ['prefix with letters', { poolUuid, lines: [{ ...line, prefix: '51a' }] }, /prefix/],
       ['prefix of 6 digits', { poolUuid, lines: [{ ...line, prefix: '512345' }] }, /prefix/],
       ['region on toll-free', { poolUuid, lines: [{ ...line, numberType: 'tollfree', region: 'Texas' }] }, /region/],
-      // 5,000 lines are over 256 KiB before they are over 50 lines: the size is named.
+      // 5,000 lines are over 256 KiB before they are over 40 lines: the size is named.
       ['5,000 lines', { poolUuid, lines: Array.from({ length: 5_000 }, () => line) }, /lines|256 KiB/],
-      ['51 lines', { poolUuid, lines: Array.from({ length: 51 }, () => line) }, /lines/],
+      ['41 lines', { poolUuid, lines: Array.from({ length: 41 }, () => line) }, /lines/],
       ['2 MB body', { poolUuid, lines: [line], reference: 'x'.repeat(2 * 1024 * 1024) }, /large|256/i],
     ];
     for (const [name, body, names] of cases) {

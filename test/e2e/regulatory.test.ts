@@ -97,6 +97,20 @@ describe('lines pending under address regulations', () => {
     console.info(`regulatory order completed ${elapsed.toFixed(1)} s after approval (reconcile interval ${RECONCILE_SECONDS} s)`);
   });
 
+  it('a waiting line holds no place in the order: with 10 lines waiting, the 11th is rented, pooled and verified', async () => {
+    const waiting = Array.from({ length: 10 }, (_, i) => ({ countryIso: i % 2 === 0 ? 'FR' : 'DE', numberType: 'local', quantity: 1 }));
+    const { orderId } = await place({ lines: [...waiting, { countryIso: 'US', numberType: 'local', prefix: '212', quantity: 1 }] });
+    const lines = await until(
+      'the 10 regulated lines to wait and the US line to be verified',
+      () => stack.store.lines.list(orderId),
+      (ls) => ls.slice(0, 10).every((l) => l.taskToken !== undefined) && ls[10]?.verified === 1,
+      WAIT,
+    );
+    expect(lines.slice(0, 10).map((l) => l.status)).toEqual(waiting.map(() => 'PENDING_REGULATORY'));
+    await cancelOrder(deps, orderId);
+    sandbox().rejectPending();
+  }, 40_000);
+
   it('past the deadline, the waiting line fails and the order ends PARTIAL with nothing leaked', async () => {
     const { orderId, executionArn } = await place({
       regulatoryDeadlineDays: 3 / 86_400,

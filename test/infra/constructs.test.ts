@@ -19,7 +19,7 @@ import { rateSeconds, Schedules } from '../../infra/stack/schedules.js';
 import { substitutionNames, taskTimeoutProblems } from '../../infra/stack/state-machine.js';
 import { DELETE_DATA_ACTIONS, STORE_DATA_ACTIONS } from '../../infra/stack/table.js';
 import { ORDER_FUNCTIONS } from '../../statemachines/order-functions.js';
-import { referencedId, statementsOfRole, synth, type Synthesized } from './support.js';
+import { quietly, referencedId, statementsOfRole, synth, type Synthesized } from './support.js';
 
 function smallStack(): { app: App; stack: Stack } {
   const app = new App();
@@ -281,8 +281,9 @@ describe('the stack with rebalancing every 5 minutes', () => {
   });
 
   it('warns that runs may overlap (a rate shorter than the function\'s 15 minutes), without failing the synth', () => {
-    Annotations.fromStack(synthesized.stack).hasWarning('*', Match.stringLikeRegexp('rebalanceSchedule "rate\\(5 minutes\\)" is shorter than a run may take \\(15 minutes\\)'));
-    Annotations.fromStack(synthesized.stack).hasNoError('*', Match.anyValue());
+    const { result: annotations } = quietly(() => Annotations.fromStack(synthesized.stack));
+    annotations.hasWarning('*', Match.stringLikeRegexp('rebalanceSchedule "rate\\(5 minutes\\)" is shorter than a run may take \\(15 minutes\\)'));
+    annotations.hasNoError('*', Match.anyValue());
     expect(nagViolations(synthesized.app)).toEqual([]);
   });
 });

@@ -4,10 +4,14 @@
  * partition. Synthesized without bundles (test/infra/support.ts); stack.test.ts checks those.
  */
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nagSummary } from '../../infra/stack/nag.js';
 import { ORDER_ASL_PATH } from '../../statemachines/order-functions.js';
+import { RUN_TMP_PREFIX } from '../support/global-setup.js';
 import { synth, type Synthesized } from './support.js';
 
 type Resources = Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }>;
@@ -155,5 +159,24 @@ describe('versions', () => {
       .filter((s) => [s.Action].flat().includes('states:StartExecution'));
     expect(starts).toHaveLength(3);
     for (const statement of starts) expect(statement.Resource).toEqual({ 'Fn::GetAtt': [aliasId, 'Arn'] });
+  });
+});
+
+describe('a quiet, clean synthesis in tests, and a summary in `npm run synth`', () => {
+  it("keeps what CDK prints during a test's synthesis instead of showing it", () => {
+    const loud = synth({ bundle: false, context: { rebalanceSchedule: 'rate(5 minutes)' } });
+    // The validation report of the stack's own warning: kept, not printed.
+    expect(loud.output).toContain('rebalanceSchedule "rate(5 minutes)" is shorter than a run may take');
+  });
+
+  it('puts every synthesized assembly in the test run\'s own temporary directory, which goes when the run ends', () => {
+    expect(basename(dirname(synthesized.outdir))).toMatch(new RegExp(`^${RUN_TMP_PREFIX}`));
+    expect(tmpdir()).toContain(RUN_TMP_PREFIX);
+  });
+
+  it('says that cdk-nag ran and how many findings are explained', () => {
+    const summary = nagSummary(synthesized.app);
+    expect(summary).toMatch(/^cdk-nag AwsSolutions checks passed: no unexplained finding; \d+ findings are acknowledged with a reason/);
+    expect(Number(/; (\d+) findings/.exec(summary)?.[1])).toBeGreaterThan(10);
   });
 });

@@ -5,9 +5,11 @@
  */
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError } from '../../functions/lib/errors.js';
-import { PLIVO_CREDENTIALS_PLACEHOLDER, withPlivoCredentials, withSecrets, withWebhookSecret } from '../../functions/lib/runtime/secrets.js';
+import { PLIVO_CREDENTIALS_PLACEHOLDER, plivoCredentialSource, withWebhookSecret } from '../../functions/lib/runtime/secrets.js';
 
 const secretsManager = mockClient(SecretsManagerClient);
 let counter = 0;
@@ -18,36 +20,61 @@ beforeEach(() => {
   secretsManager.reset();
 });
 
-describe('withPlivoCredentials', () => {
-  it('leaves the configuration alone (and calls nothing) without PLIVO_CREDENTIALS_SECRET_ARN', async () => {
+describe('plivoCredentialSource', () => {
+  it('takes PLIVO_AUTH_ID/PLIVO_AUTH_TOKEN as they are (and calls nothing) without PLIVO_CREDENTIALS_SECRET_ARN', async () => {
     const env = { PLIVO_AUTH_ID: 'MALOCAL', PLIVO_AUTH_TOKEN: 'local-token' };
-    expect(await withPlivoCredentials(env)).toBe(env);
-    expect(await withPlivoCredentials({ ...env, PLIVO_CREDENTIALS_SECRET_ARN: '  ' })).toEqual({ ...env, PLIVO_CREDENTIALS_SECRET_ARN: '  ' });
+    expect(await plivoCredentialSource(env).get()).toEqual({ authId: 'MALOCAL', authToken: 'local-token' });
+    expect(await plivoCredentialSource({ ...env, PLIVO_CREDENTIALS_SECRET_ARN: '  ' }).refresh()).toEqual({ authId: 'MALOCAL', authToken: 'local-token' });
     expect(secretsManager.calls()).toHaveLength(0);
   });
 
-  it('fills in the credentials from the secret, in a copy, reading it once', async () => {
+  it('with no credentials configured, fails each use naming the variables (and nothing before a use)', async () => {
+    const source = plivoCredentialSource({ TABLE_NAME: 't' });
+    await expect(source.get()).rejects.toThrow(new ConfigurationError('Plivo credentials are not configured: set PLIVO_CREDENTIALS_SECRET_ARN, or PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN'));
+  });
+
+  it('reads the secret at the first use, not before, and once', async () => {
     // Prepare
     const arn = nextArn();
     secretsManager.on(GetSecretValueCommand, { SecretId: arn }).resolves({ SecretString: JSON.stringify({ authId: 'MAREAL0000000000000A', authToken: 'real-token-value' }) });
     const env = { PLIVO_CREDENTIALS_SECRET_ARN: arn, TABLE_NAME: 't', PLIVO_AUTH_ID: 'stale' };
 
     // Act
-    const resolved = await withPlivoCredentials(env);
-    const again = await withPlivoCredentials(env);
+    const source = plivoCredentialSource(env);
+    const readBeforeUse = secretsManager.commandCalls(GetSecretValueCommand).length;
+    const [first, second] = await Promise.all([source.get(), source.get()]);
+    const third = await source.get();
 
     // Assess
-    expect(resolved).toEqual({ ...env, PLIVO_AUTH_ID: 'MAREAL0000000000000A', PLIVO_AUTH_TOKEN: 'real-token-value' });
-    expect(again).toEqual(resolved);
+    expect(readBeforeUse).toBe(0);
+    expect(first).toEqual({ authId: 'MAREAL0000000000000A', authToken: 'real-token-value' });
+    expect([second, third]).toEqual([first, first]);
     expect(env).toEqual({ PLIVO_CREDENTIALS_SECRET_ARN: arn, TABLE_NAME: 't', PLIVO_AUTH_ID: 'stale' });
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     expect(secretsManager.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toMatchObject({ SecretId: arn });
   });
 
+  it('reads the secret again on a refresh (a rotated token), past the five-minute cache', async () => {
+    const arn = nextArn();
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: arn })
+      .resolvesOnce({ SecretString: JSON.stringify({ authId: 'MA1', authToken: 'old-token' }) })
+      .resolves({ SecretString: JSON.stringify({ authId: 'MA1', authToken: 'new-token' }) });
+    const source = plivoCredentialSource({ PLIVO_CREDENTIALS_SECRET_ARN: arn });
+    expect((await source.get()).authToken).toBe('old-token');
+    expect((await source.refresh()).authToken).toBe('new-token');
+    expect((await source.get()).authToken).toBe('new-token');
+    // A second refresh within the floor (30 s) reads nothing: a refused request cannot become a read per request.
+    expect((await source.refresh()).authToken).toBe('new-token');
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
   it('refuses the placeholder the stack creates, saying how to set the secret', async () => {
     const arn = nextArn();
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ authId: PLIVO_CREDENTIALS_PLACEHOLDER, authToken: 'generated' }) });
-    const error = await withPlivoCredentials({ PLIVO_CREDENTIALS_SECRET_ARN: arn }).catch((e: unknown) => e);
+    const error = await plivoCredentialSource({ PLIVO_CREDENTIALS_SECRET_ARN: arn })
+      .get()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain(arn);
     expect((error as Error).message).toMatch(/placeholder.*put-secret-value/);
@@ -61,7 +88,9 @@ describe('withPlivoCredentials', () => {
   ])('refuses a secret that is %s, without quoting it', async (_, secretString, message) => {
     const arn = nextArn();
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: secretString });
-    const error = await withPlivoCredentials({ PLIVO_CREDENTIALS_SECRET_ARN: arn }).catch((e: unknown) => e);
+    const error = await plivoCredentialSource({ PLIVO_CREDENTIALS_SECRET_ARN: arn })
+      .get()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).toContain(arn);
@@ -69,17 +98,20 @@ describe('withPlivoCredentials', () => {
     expect((error as Error).cause).toBeUndefined();
   });
 
-  it('names the secret when it cannot be read', async () => {
+  it('names the secret when it cannot be read, and reads it again at the next use', async () => {
     const arn = nextArn();
-    secretsManager.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
-    await expect(withPlivoCredentials({ PLIVO_CREDENTIALS_SECRET_ARN: arn })).rejects.toThrow(
-      new RegExp(`PLIVO_CREDENTIALS_SECRET_ARN: cannot read secret ${arn.replaceAll('/', '\\/')} \\(.*ResourceNotFoundException`),
-    );
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }))
+      .resolves({ SecretString: JSON.stringify({ authId: 'MA1', authToken: 't' }) });
+    const source = plivoCredentialSource({ PLIVO_CREDENTIALS_SECRET_ARN: arn });
+    await expect(source.get()).rejects.toThrow(new RegExp(`PLIVO_CREDENTIALS_SECRET_ARN: cannot read secret ${arn.replaceAll('/', '\\/')} \\(.*ResourceNotFoundException`));
+    expect(await source.get()).toEqual({ authId: 'MA1', authToken: 't' });
   });
 
   it('refuses a secret with no value', async () => {
     secretsManager.on(GetSecretValueCommand).resolves({});
-    await expect(withPlivoCredentials({ PLIVO_CREDENTIALS_SECRET_ARN: nextArn() })).rejects.toThrow(/has no value/);
+    await expect(plivoCredentialSource({ PLIVO_CREDENTIALS_SECRET_ARN: nextArn() }).get()).rejects.toThrow(/has no value/);
   });
 });
 
@@ -112,19 +144,24 @@ describe('withWebhookSecret', () => {
     expect((error as Error).message).toMatch(/WEBHOOK_SECRET_ARN: secret .* must hold "whsec_…" or JSON \{"key"/);
     expect((error as Error).message).not.toContain('hunter2');
   });
-
-  it('withSecrets resolves both', async () => {
-    const plivoArn = nextArn();
-    const webhookArn = nextArn();
-    secretsManager.on(GetSecretValueCommand, { SecretId: plivoArn }).resolves({ SecretString: JSON.stringify({ authId: 'MA1', authToken: 't' }) });
-    secretsManager.on(GetSecretValueCommand, { SecretId: webhookArn }).resolves({ SecretString: JSON.stringify({ key }) });
-    expect(await withSecrets({ PLIVO_CREDENTIALS_SECRET_ARN: plivoArn, WEBHOOK_SECRET_ARN: webhookArn })).toMatchObject({
-      PLIVO_AUTH_ID: 'MA1',
-      PLIVO_AUTH_TOKEN: 't',
-      WEBHOOK_SECRET: `whsec_${key}`,
-    });
-  });
 });
+
+/** A stand-in for Plivo that knows one auth token: any other is refused with 401. */
+async function plivoWithToken(token: () => string): Promise<{ url: string; authorizations: string[]; close: () => Promise<void> }> {
+  const authorizations: string[] = [];
+  const server = createServer((request, response) => {
+    const authorization = request.headers.authorization ?? '';
+    authorizations.push(Buffer.from(authorization.replace(/^Basic /, ''), 'base64').toString('utf8'));
+    const [, authToken] = authorizations.at(-1)?.split(':') ?? [];
+    if (authToken !== token()) {
+      response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ api_id: 'a', error: 'Authentication failed' }));
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ api_id: 'b', meta: { limit: 20, offset: 0, next: null, previous: null, total_count: 0 }, objects: [] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authorizations, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
 describe('the workflow runtime in AWS', () => {
   afterEach(() => {
@@ -132,11 +169,18 @@ describe('the workflow runtime in AWS', () => {
     vi.resetModules();
   });
 
-  it('reads the secret while its module loads, and builds the Plivo client from it (process.env untouched)', async () => {
-    // Prepare: what a deployed workflow Lambda has in its environment.
+  it('reads the secret at the first Plivo call, not at load, and again once when Plivo refuses a rotated token', async () => {
+    // Prepare: what a deployed workflow Lambda has in its environment, and a token rotated after the first read.
+    let plivoToken = 'deployed-token';
+    const plivo = await plivoWithToken(() => plivoToken);
     const arn = nextArn();
-    secretsManager.on(GetSecretValueCommand, { SecretId: arn }).resolves({ SecretString: JSON.stringify({ authId: 'MADEPLOYED000000000A', authToken: 'deployed-token' }) });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: arn })
+      .resolvesOnce({ SecretString: JSON.stringify({ authId: 'MADEPLOYED000000000A', authToken: 'deployed-token' }) })
+      .resolves({ SecretString: JSON.stringify({ authId: 'MADEPLOYED000000000A', authToken: 'rotated-token' }) });
     vi.stubEnv('PLIVO_CREDENTIALS_SECRET_ARN', arn);
+    vi.stubEnv('PLIVO_BASE_URL', plivo.url);
+    vi.stubEnv('PLIVO_RATE_LIMIT', 'off');
     vi.stubEnv('TABLE_NAME', 'number-orders-test');
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('PLIVO_AUTH_ID', undefined);
@@ -147,21 +191,31 @@ describe('the workflow runtime in AWS', () => {
     const { workflowRuntime, setWorkflowRuntime } = await import('../../functions/lib/runtime/workflow-runtime.js');
     setWorkflowRuntime(undefined);
     const runtime = workflowRuntime();
+    const readsAtLoad = secretsManager.commandCalls(GetSecretValueCommand).length;
+    await runtime.plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local' });
+    plivoToken = 'rotated-token';
+    await runtime.plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local' });
+    await runtime.plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local' });
+    await plivo.close();
 
     // Assess
-    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-    expect(runtime.plivo.http.authId).toBe('MADEPLOYED000000000A');
+    expect(readsAtLoad).toBe(0);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(plivo.authorizations).toEqual(['MADEPLOYED000000000A:deployed-token', 'MADEPLOYED000000000A:deployed-token', 'MADEPLOYED000000000A:rotated-token', 'MADEPLOYED000000000A:rotated-token']);
     expect(process.env.PLIVO_AUTH_ID).toBeUndefined();
     expect(process.env.PLIVO_AUTH_TOKEN).toBeUndefined();
     setWorkflowRuntime(undefined);
   });
 
-  it('fails the module load (the Lambda init) with the reason when the secret is unusable', async () => {
+  it('fails the Plivo call (not the module load) with the reason when the secret is unusable', async () => {
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ authId: PLIVO_CREDENTIALS_PLACEHOLDER, authToken: 'x' }) });
     vi.stubEnv('PLIVO_CREDENTIALS_SECRET_ARN', nextArn());
     vi.stubEnv('TABLE_NAME', 'number-orders-test');
+    vi.stubEnv('PLIVO_RATE_LIMIT', 'off');
     vi.resetModules();
-    await expect(import('../../functions/lib/runtime/workflow-runtime.js')).rejects.toThrow(/still holds the placeholder/);
+    const { createWorkflowRuntime } = await import('../../functions/lib/runtime/workflow-runtime.js');
+    const runtime = createWorkflowRuntime(process.env);
+    await expect(runtime.plivo.searchNumberGroups({ countryIso: 'US', numberType: 'local' })).rejects.toThrow(/still holds the placeholder/);
   });
 });
 
@@ -171,10 +225,10 @@ describe('the orders API handler in AWS', () => {
     vi.resetModules();
   });
 
-  it('reads both secrets at cold start and serves requests', async () => {
+  it('reads the webhook secret at cold start, leaves the Plivo secret unread, and answers /health even when the Plivo secret cannot be read', async () => {
     const plivoArn = nextArn();
     const webhookArn = nextArn();
-    secretsManager.on(GetSecretValueCommand, { SecretId: plivoArn }).resolves({ SecretString: JSON.stringify({ authId: 'MAAPI0000000000000A', authToken: 'api-token' }) });
+    secretsManager.on(GetSecretValueCommand, { SecretId: plivoArn }).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
     secretsManager.on(GetSecretValueCommand, { SecretId: webhookArn }).resolves({ SecretString: JSON.stringify({ key: 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZn' }) });
     vi.stubEnv('PLIVO_CREDENTIALS_SECRET_ARN', plivoArn);
     vi.stubEnv('WEBHOOK_SECRET_ARN', webhookArn);
@@ -185,12 +239,11 @@ describe('the orders API handler in AWS', () => {
     vi.resetModules();
 
     const module = await import('../../functions/orders-api/handler.js');
-    const { workflowRuntime, setWorkflowRuntime } = await import('../../functions/lib/runtime/workflow-runtime.js');
-
-    expect(secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId).sort()).toEqual([plivoArn, webhookArn].sort());
-    expect(workflowRuntime().plivo.http.authId).toBe('MAAPI0000000000000A');
     const result = await module.handler({ httpMethod: 'GET', path: '/health', headers: {}, requestContext: {} } as never, { awsRequestId: 'x' } as never);
+
+    expect(secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId)).toEqual([webhookArn]);
     expect(result).toMatchObject({ statusCode: 200 });
+    const { setWorkflowRuntime } = await import('../../functions/lib/runtime/workflow-runtime.js');
     setWorkflowRuntime(undefined);
   });
 });

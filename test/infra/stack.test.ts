@@ -365,6 +365,11 @@ describe('grants', () => {
     }
   });
 
+  it('give the Plivo secret only to the functions that call Plivo or check its signatures', () => {
+    const readers = Object.keys(functionIds).filter((name) => needsOf(name).plivoSecret);
+    expect(readers.sort()).toEqual(['Api', 'AssignToPoolFunctionArn', 'PlivoWebhooks', 'Rebalance', 'Reconciler', 'RentFunctionArn', 'RollbackUnrentFunctionArn', 'SearchFunctionArn', 'VerifyFunctionArn']);
+  });
+
   it('let only the API, pool rebalancing and the reconciler start executions, of this state machine only', () => {
     const starters = allStatements().filter(({ statement }) => actionsOf(statement).includes('states:StartExecution'));
     const expected = Object.keys(functionIds).filter((name) => needsOf(name).startExecution);

@@ -24,6 +24,41 @@ export interface Synthesized {
   template: Template;
   /** The cloud assembly's directory (assets, templates). */
   outdir: string;
+  /** What the synthesis printed (bundling lines, the validation report of warnings): kept for tests, not shown. */
+  output: string;
+}
+
+/**
+ * Runs `build` with what it writes to stdout, stderr and the console kept instead of shown: CDK prints a line per
+ * bundled asset and a validation report of its warnings straight to the process's streams, with no
+ * setting to silence them, and a test run shows them as if something had failed. Hand-written: no
+ * library captures a synchronous block's writes to both streams.
+ */
+export function quietly<T>(build: () => T): { result: T; output: string } {
+  const chunks: string[] = [];
+  const streams = [process.stdout, process.stderr];
+  const writes = streams.map((stream) => stream.write);
+  const keep = (chunk: unknown, ...rest: unknown[]): boolean => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    const done = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  };
+  // The validation report goes through console.error, which the test runner sends on its own way.
+  const methods = ['log', 'info', 'warn', 'error'] as const;
+  const consoleMethods = methods.map((method) => console[method]);
+  for (const stream of streams) stream.write = keep as typeof stream.write;
+  for (const method of methods) console[method] = (...args: unknown[]) => void keep(`${args.map(String).join(' ')}\n`);
+  try {
+    return { result: build(), output: chunks.join('') };
+  } finally {
+    streams.forEach((stream, i) => {
+      stream.write = writes[i] as typeof stream.write;
+    });
+    methods.forEach((method, i) => {
+      console[method] = consoleMethods[i] as (typeof console)[typeof method];
+    });
+  }
 }
 
 export function synth(options: SynthOptions = {}): Synthesized {
@@ -34,9 +69,11 @@ export function synth(options: SynthOptions = {}): Synthesized {
       ...options.context,
     },
   });
-  const { stack } = buildApp(app);
-  const template = Template.fromStack(stack);
-  return { app, stack, template, outdir: app.outdir };
+  const { result, output } = quietly(() => {
+    const { stack } = buildApp(app);
+    return { stack, template: Template.fromStack(stack) };
+  });
+  return { app, ...result, outdir: app.outdir, output };
 }
 
 /** `{ "Fn::GetAtt": [logicalId, "Arn"] }` → logicalId (and `{ Ref }` → logicalId). */

@@ -24,6 +24,8 @@ import {
   PlivoClient,
   type PlivoClientOptions,
   poolUuidOf,
+  readCredentials,
+  staticCredentials,
   rentAnswerOfCallback,
   unlimited,
   verifyPlivoCallback,
@@ -170,6 +172,22 @@ describe('error classes keep Plivo api_id and message', () => {
     expect(JSON.stringify(error)).not.toContain('wrong-secret-token');
     expect(String((error as Error).stack)).not.toContain('wrong-secret-token');
     expect(String((error as Error).message)).not.toContain(Buffer.from(`${sandbox.authId}:wrong-secret-token`).toString('base64'));
+  });
+
+  it('401 → the credentials are read again once; a rent refused with the old token is sent again with the new one', async () => {
+    let reads = 0;
+    const source = readCredentials(async (fresh) => {
+      reads += 1;
+      return { authId: sandbox.authId, authToken: fresh ? sandbox.authToken : 'token-before-rotation' };
+    });
+    const plivo = client({ credentials: source, authId: undefined, authToken: undefined });
+    const group = await firstGroup(plivo, 'US', '415');
+    const rent = await plivo.rentFromGroup(group.group_id, { quantity: 1 });
+    expect(rent.status).toBe('fulfilled');
+    expect(reads).toBe(2);
+    // The same refusal again with nothing new to read: the error stands, no third read within the floor.
+    const stale = client({ credentials: staticCredentials({ authId: sandbox.authId, authToken: 'still-wrong' }), authId: undefined, authToken: undefined });
+    await expect(stale.listAccountNumbers()).rejects.toBeInstanceOf(PlivoAuthError);
   });
 
   it('404 → PlivoNotFoundError', async () => {

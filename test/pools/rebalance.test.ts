@@ -211,23 +211,23 @@ describe('in transit', () => {
 });
 
 describe('more deficit rules than one order holds', () => {
-  it('splits by the order limits, deterministically: 50 lines or 100,000 numbers an order', () => {
+  it('splits by the order limits, deterministically: 40 lines or 100,000 numbers an order', () => {
     const sizes = (quantities: number[]) => splitIntoOrders(quantities.map((quantity) => ({ quantity }))).map((chunk) => chunk.length);
-    expect(sizes(Array.from({ length: 120 }, () => 1))).toEqual([50, 50, 20]);
+    expect(sizes(Array.from({ length: 100 }, () => 1))).toEqual([40, 40, 20]);
     expect(sizes(Array.from({ length: 11 }, () => 10_000))).toEqual([10, 1]);
     expect(sizes([])).toEqual([]);
   });
 
-  it('a policy of 51 short rules places two orders (50 + 1 lines), each once per window', async () => {
-    const poolUuid = await newPool('fifty-one');
-    const prefixes = ['512', '415', '213', '312', '305'].flatMap((code) => Array.from({ length: 10 }, (_, d) => `${code}${d}`)).concat('617');
+  it('a policy of 41 short rules places two orders (40 + 1 lines), each once per window', async () => {
+    const poolUuid = await newPool('forty-one');
+    const prefixes = ['512', '415', '213', '312'].flatMap((code) => Array.from({ length: 10 }, (_, d) => `${code}${d}`)).concat('617');
     await call('PUT', `/pools/${poolUuid}/policy`, { rules: prefixes.map((prefix) => ({ ...rule(1, 1, 2), prefix })) });
     const run = await rebalance(poolUuid);
     expect(run.status).toBe(200);
     const orderIds = (run.body as Run & { orderIds?: string[] }).orderIds ?? [];
     expect(orderIds).toHaveLength(2);
     const orders = await Promise.all(orderIds.map((id) => stack.store.orders.get(id)));
-    expect(orders.map((o) => o.lineCount)).toEqual([50, 1]);
+    expect(orders.map((o) => o.lineCount)).toEqual([40, 1]);
     // The same window again: the same two orders, nothing new.
     const again = await rebalance(poolUuid);
     expect(again.body.orderCreated ?? false).toBe(false);

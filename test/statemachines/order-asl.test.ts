@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { DYNAMODB_TRANSIENT_ERROR_NAMES, PLIVO_ERROR_NAMES, WAIT_ERROR_NAMES, WORKFLOW_ERROR_NAMES } from '../../functions/lib/errors.js';
+import { LIMITS } from '../../functions/lib/orders/model.js';
 import { ORDER_ASL_PATH, ORDER_FUNCTIONS, PARTITION_SUBSTITUTION } from '../../statemachines/order-functions.js';
 
 const text = readFileSync(ORDER_ASL_PATH, 'utf8');
@@ -19,6 +20,31 @@ interface State {
   TimeoutSeconds?: number;
   ItemProcessor?: { States: Record<string, State> };
   Parameters?: { FunctionName?: string; Payload?: Record<string, unknown> };
+}
+
+/** A cycle among `states` once `without` are taken out (a state's Next, its Choices, Default and Catches), or undefined. */
+function cycleWithout(states: Record<string, State>, without: readonly string[]): string[] | undefined {
+  const next = (name: string): string[] => {
+    const state = states[name] as (State & { Next?: string; Default?: string; Choices?: { Next: string }[] }) | undefined;
+    if (!state) return [];
+    return [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next), ...(state.Catch ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined && !without.includes(n));
+  };
+  const done = new Set<string>();
+  const visit = (name: string, path: string[]): string[] | undefined => {
+    if (path.includes(name)) return [...path, name];
+    if (done.has(name)) return undefined;
+    for (const target of next(name)) {
+      const cycle = visit(target, [...path, name]);
+      if (cycle) return cycle;
+    }
+    done.add(name);
+    return undefined;
+  };
+  for (const name of Object.keys(states).filter((n) => !without.includes(n))) {
+    const cycle = visit(name, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
 }
 
 function allStates(states: Record<string, State>): [string, State][] {
@@ -81,15 +107,40 @@ describe('statemachines/order.asl.json', () => {
   it('times the regulatory wait out from the Rent result (the line\'s deadline), not a fixed backstop longer than an execution lives', () => {
     const states = Object.fromEntries(allStates(definition.States)) as Record<string, State & { TimeoutSecondsPath?: string; ResultSelector?: Record<string, string> }>;
     expect(states['WaitForRegulatory']?.TimeoutSeconds).toBeUndefined();
-    expect(states['WaitForRegulatory']?.TimeoutSecondsPath).toBe('$.rent.waitSeconds');
+    expect(states['WaitForRegulatory']?.TimeoutSecondsPath).toBe('$.step.waitSeconds');
+    expect((states['Rent'] as { ResultPath?: string }).ResultPath).toBe('$.step');
     expect(states['Rent']?.ResultSelector?.['waitSeconds.$']).toBe('$.Payload.waitSeconds');
+  });
+
+  it('runs every line of the largest order at once, within the 40 iterations an inline Map runs at once', () => {
+    const map = definition.States.ProcessLines as unknown as { MaxConcurrency?: number; ItemProcessor?: { ProcessorConfig?: { Mode?: string } } };
+    expect(map.ItemProcessor?.ProcessorConfig?.Mode ?? 'INLINE').toBe('INLINE');
+    expect(map.MaxConcurrency).toBe(LIMITS.maxLines);
+    expect(LIMITS.maxLines).toBeLessThanOrEqual(40);
+  });
+
+  it("bounds every loop of a line: each goes through a step that counts the line's passes, carried in $.step from 0", () => {
+    const map = definition.States.ProcessLines as unknown as { ItemSelector: Record<string, unknown>; ItemProcessor: { States: Record<string, State & { ResultPath?: string; ResultSelector?: Record<string, string> }> } };
+    expect(map.ItemSelector).toMatchObject({ step: { passes: 0 }, 'lineCount.$': 'States.ArrayLength($.plan.lines)' });
+    const counted = ['Rent', 'AssignToPool', 'Verify'];
+    for (const name of counted) {
+      const state = map.ItemProcessor.States[name];
+      expect(state?.Parameters?.Payload, name).toMatchObject({ 'passes.$': '$.step.passes', 'lineCount.$': '$.lineCount' });
+      expect(state?.ResultSelector?.['passes.$'], name).toBe('$.Payload.passes');
+      expect(state?.ResultPath, name).toBe('$.step');
+    }
+    expect(cycleWithout(map.ItemProcessor.States, counted)).toBeUndefined();
+    // The order's own loops: Plan plans at least one line a pass, and each release pass releases or
+    // marks LEAKED what it takes up; without them, no loop is left.
+    expect(cycleWithout(definition.States, ['Plan', 'RollbackUnrent'])).toBeUndefined();
+    expect(cycleWithout(definition.States, [])).toBeDefined();
   });
 
   it('passes ids and small flags to its Lambdas, never lists of numbers', () => {
     for (const [name, state] of allStates(definition.States)) {
       const payload = state.Parameters?.Payload;
       if (!payload) continue;
-      for (const key of Object.keys(payload)) expect([name, key]).toEqual([name, expect.stringMatching(/^(orderId|line|mode|action|error|token)(\.\$)?$/)]);
+      for (const key of Object.keys(payload)) expect([name, key]).toEqual([name, expect.stringMatching(/^(orderId|line|mode|action|error|token|passes|lineCount)(\.\$)?$/)]);
     }
   });
 });

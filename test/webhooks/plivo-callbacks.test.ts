@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeSignatureV3, PlivoClient, rentAnswerOfCallback, unlimited } from '../../functions/lib/plivo/index.js';
+import { computeSignatureV3, PlivoClient, readCredentials, rentAnswerOfCallback, staticCredentials, unlimited } from '../../functions/lib/plivo/index.js';
 import { callbackResponse, findPlivoCallback } from '../../functions/lib/webhooks/index.js';
+import { receivePlivoCallback } from '../../functions/lib/webhooks/plivo-inbound.js';
 import { createPlivoWebhooksApi, plivoWebhooksApiPublicPaths, plivoWebhooksApiResources } from '../../functions/webhooks-api/api.js';
 import { startLocalApiGateway, type LocalApiGateway } from '../../infra/local/api-gateway.js';
 import { startPlivoSandbox, type PlivoSandbox } from '../../infra/local/plivo-sandbox/index.js';
@@ -69,7 +70,7 @@ beforeAll(async () => {
   const handler = createPlivoWebhooksApi({
     db: table.db,
     tableName: table.tableName,
-    authToken: sandbox.authToken,
+    credentials: staticCredentials({ authId: sandbox.authId, authToken: sandbox.authToken }),
     mainAccountAuthToken: MAIN_ACCOUNT_TOKEN,
     publicUrl,
     logger,
@@ -222,6 +223,24 @@ describe('POST /webhooks/plivo', () => {
     const notJson = signed({ api_id: randomUUID(), response: 'not json' });
     expect((await post(notJson.headers, notJson.body)).json.error).toBe('response: must be JSON');
     expect(await scanTable(table)).toEqual(before);
+  });
+
+  it('checks a signature that does not match once more against a refreshed token (rotated at Plivo), then at most every 30 s', async () => {
+    let reads = 0;
+    const credentials = readCredentials(async () => {
+      reads += 1;
+      return { authId: sandbox.authId, authToken: reads === 1 ? 'token-before-rotation' : 'token-after-rotation' };
+    });
+    const deps = { db: table.db, tableName: table.tableName, credentials, publicUrl };
+    const request = (token: string) => {
+      const { headers, body } = signed({ api_id: randomUUID(), response: '{}' }, { token });
+      return { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])), query: {}, body };
+    };
+    expect((await receivePlivoCallback(deps, request('token-after-rotation'))).kind).toBe('accepted');
+    expect(reads).toBe(2);
+    expect((await receivePlivoCallback(deps, request('forged'))).kind).toBe('unauthorized');
+    expect((await receivePlivoCallback(deps, request('forged'))).kind).toBe('unauthorized');
+    expect(reads).toBe(2);
   });
 
   it("answers 4xx, never 500, to form keys, query names and header names that are Object.prototype members", async () => {

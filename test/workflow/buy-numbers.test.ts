@@ -35,7 +35,7 @@ async function offered(count: number, countryIso = 'US', pattern = '512'): Promi
 
 async function planAndRent(orderId: string, lines: Record<string, unknown>[], extra: Record<string, unknown> = {}) {
   await env.createOrder(orderId, { lines: lines as never, ...extra });
-  const plan = await planOrder(env.deps, orderId);
+  const plan = await planOrder(env.deps, orderId, budgetOf(60_000));
   const result = await rentLine(env.deps, orderId, 0, budgetOf(60_000));
   return { plan, result, line: await env.store.lines.get(orderId, 0) };
 }
@@ -127,7 +127,7 @@ describe('a line of specific numbers', () => {
     const numbers = await offered(1);
     const orderId = nextId();
     await env.createOrder(orderId, { lines: [{ countryIso: 'US', numberType: 'local', numbers }] });
-    await planOrder(env.deps, orderId);
+    await planOrder(env.deps, orderId, budgetOf(60_000));
     // The step bought the number and died before claiming it.
     await env.store.intents.start(orderId, 0, numbers[0] ?? '', 1);
     await env.plivo.buyPhoneNumber(numbers[0] ?? '');
@@ -160,7 +160,7 @@ describe('a line of specific numbers', () => {
     const numbers = await offered(6);
     const orderId = nextId();
     await env.createOrder(orderId, { lines: [{ countryIso: 'US', numberType: 'local', numbers }] });
-    await planOrder(env.deps, orderId);
+    await planOrder(env.deps, orderId, budgetOf(60_000));
     env.sandbox.setFaults([{ method: 'POST', path: 'PhoneNumber', latencyMs: 400 }]);
     const renting = rentLine(env.deps, orderId, 0, budgetOf(60_000));
     await until('the first number to be bought', () => env.store.lines.get(orderId, 0), (line) => line.rented >= 1, { timeoutMs: 20_000, intervalMs: 50 });

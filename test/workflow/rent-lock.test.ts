@@ -19,7 +19,7 @@ afterAll(() => env?.close());
 
 it('a retried Rent with nothing left to rent gives up the lock its killed attempt kept', async () => {
   await env.createOrder('lock-left', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '512', quantity: 2 }] });
-  await planOrder(env.deps, 'lock-left');
+  await planOrder(env.deps, 'lock-left', budgetOf(60_000));
   expect(await rentLine(env.deps, 'lock-left', 0, budgetOf(60_000))).toEqual({ more: false, next: 'assign' });
   const line = await env.store.lines.get('lock-left', 0);
   const kind = kindKey(kindOfGroup(line, line.plan[0]?.groupId ?? ''));

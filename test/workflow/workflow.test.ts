@@ -4,10 +4,12 @@
  * sandbox over real HTTP, with faults injected in the sandbox or below the handlers: the design's
  * invariants hold on every path.
  */
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NumberRepository } from '../../functions/lib/store/numbers.js';
 import { createStores } from '../../functions/lib/store/stores.js';
-import type { WorkflowDeps } from '../../functions/lib/workflow/deps.js';
+import { budgetOf, type WorkflowDeps } from '../../functions/lib/workflow/deps.js';
+import { planOrder } from '../../functions/lib/workflow/plan.js';
 import { resolveLine } from '../../functions/lib/workflow/regulatory.js';
 import { startOrderMachine, type OrderMachine } from '../support/order-machine.js';
 import { until } from '../support/until.js';
@@ -179,6 +181,38 @@ describe('order workflow (the real state machine)', () => {
     expect(line?.status).toBe('PLANNED');
     expect(line?.planned).toBe(30);
     expect(line?.plan[0]?.rentalRate).toMatch(/^\d+\.\d+$/);
+  });
+
+  it("carries each line's pass count from step to step, one more each pass, starting at 0", async () => {
+    await env.createOrder('wf-passes', threeLines);
+    const executionArn = await machine.start('wf-passes');
+    await machine.local.waitForExecution(executionArn);
+    const history = await machine.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+    const byLine = new Map<number, { passes: number; lineCount: number }[]>();
+    for (const event of history.events ?? []) {
+      const parameters = event.taskScheduledEventDetails?.parameters;
+      if (!parameters) continue;
+      const payload = (JSON.parse(parameters) as { Payload?: { line?: number; passes?: number; lineCount?: number } }).Payload;
+      if (payload?.passes === undefined || payload.line === undefined) continue;
+      byLine.set(payload.line, [...(byLine.get(payload.line) ?? []), { passes: payload.passes, lineCount: payload.lineCount ?? 0 }]);
+    }
+    expect([...byLine.keys()].sort()).toEqual([0, 1, 2]);
+    for (const [line, passes] of byLine) {
+      // Rent, AssignToPool and Verify at least: 0, 1, 2, … with no gap, each told the Map runs 3 lines.
+      expect(passes.length, `line ${line}`).toBeGreaterThanOrEqual(3);
+      expect(passes.map((p) => p.passes), `line ${line}`).toEqual(passes.map((_, i) => i));
+      expect(new Set(passes.map((p) => p.lineCount))).toEqual(new Set([3]));
+    }
+  });
+
+  it('plans line by line within its time budget: out of time, it answers more and goes on where it stopped', async () => {
+    await env.createOrder('wf-plan-budget', { dryRun: true, lines: [{ countryIso: 'US', numberType: 'local', prefix: '206', quantity: 3 }, { countryIso: 'CA', numberType: 'local', quantity: 2 }] });
+    const spent = budgetOf(0);
+    expect(await planOrder(env.deps, 'wf-plan-budget', spent)).toEqual({ lines: [], proceed: false, more: true });
+    expect((await env.store.lines.list('wf-plan-budget')).map((l) => l.status)).toEqual(['PLANNED', 'RECEIVED']);
+    // The next pass plans at least one line whatever its budget: every pass makes progress.
+    expect(await planOrder(env.deps, 'wf-plan-budget', spent)).toEqual({ lines: [], proceed: false, more: false });
+    expect((await env.store.lines.list('wf-plan-budget')).map((l) => l.planned)).toEqual([3, 2]);
   });
 
   it('says which caps leave a line short', async () => {

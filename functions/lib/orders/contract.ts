@@ -177,7 +177,7 @@ export const runRecordSchema = z.object({
   finishedAt: z.string(),
   rules: z.array(ruleOutcomeSchema),
   orderId: z.string().optional(),
-  orderIds: z.array(z.string()).optional().meta({ description: 'Every order placed, when the deficit took more than one (an order holds at most 50 lines and 100,000 numbers)' }),
+  orderIds: z.array(z.string()).optional().meta({ description: 'Every order placed, when the deficit took more than one (an order holds at most 40 lines and 100,000 numbers)' }),
   orderCreated: z.boolean().optional(),
   estimatedMonthlyIncrease: z.string(),
   notes: z.array(z.string()),

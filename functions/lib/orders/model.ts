@@ -9,7 +9,12 @@ import { lineNumberTypes } from './statuses.js';
 export * from './statuses.js';
 
 export const LIMITS = {
-  maxLines: 50,
+  /**
+   * Lines of one order. Step Functions runs at most 40 iterations of an inline Map at once, and the
+   * order's Map runs every line at once (a line waiting days on address regulations must not keep
+   * another line from starting): so 40, the Map's MaxConcurrency.
+   */
+  maxLines: 40,
   maxQuantityPerLine: 10_000,
   /** Specific numbers on one line: each is bought by a call of its own. */
   maxNumbersPerLine: 100,

@@ -2,6 +2,11 @@
  * The one HTTP layer to Plivo: a single ky instance with Basic auth, the shared rate limiter,
  * retries in one place, and every failure turned into a named error from the errors module.
  *
+ * Credentials come from a `CredentialSource` (credentials.ts), read at the first call. A call that
+ * Plivo refuses with 401/403 is sent once more if a refresh of the credentials gives new ones (a
+ * token rotated while the process lived): a refused request was not carried out, so repeating it is
+ * safe even for a rent.
+ *
  * Retry policy (STYLE.md, "Retry in one layer"):
  * - safe calls (reads, and writes that set a value, such as unrent or an alias update) retry on
  *   408/429/5xx, network errors and timeouts, with exponential backoff and jitter, honouring
@@ -25,6 +30,7 @@ import {
   PlivoServerError,
   PlivoTimeoutError,
 } from '../errors.js';
+import { type CredentialSource, type PlivoCredentials, sameCredentials, staticCredentials } from './credentials.js';
 import { plivoErrorBodySchema } from './schemas.js';
 import { InMemoryRateLimiter, type RateLimiter } from './rate-limit.js';
 
@@ -74,8 +80,11 @@ export interface RetryPolicy {
 }
 
 export interface PlivoHttpOptions {
-  authId: string;
-  authToken: string;
+  /** Credentials known up front; or give `credentials`. */
+  authId?: string;
+  authToken?: string;
+  /** Where the credentials are read from when a call needs them (and again when Plivo refuses them). */
+  credentials?: CredentialSource;
   /** Scheme and host of the API; the client adds `/v1/Account/{authId}/`. @default "https://api.plivo.com" */
   baseUrl?: string;
   /** Shared by every call; give every client of a process (or of an account) the same one. @default a new InMemoryRateLimiter (300 per 5 s) */
@@ -114,15 +123,17 @@ function retryAfterMs(response: Response): number | undefined {
 
 /** The Plivo HTTP layer: `call` sends one described call and returns its parsed answer. */
 export class PlivoHttp {
-  readonly authId: string;
   readonly baseUrl: string;
   readonly limiter: RateLimiter;
   readonly timeoutMs: number;
   private readonly api: KyInstance;
   private readonly retry: Required<RetryPolicy>;
+  private readonly credentials: CredentialSource;
 
   constructor(options: PlivoHttpOptions) {
-    this.authId = options.authId;
+    if (options.credentials) this.credentials = options.credentials;
+    else if (options.authId !== undefined && options.authToken !== undefined) this.credentials = staticCredentials({ authId: options.authId, authToken: options.authToken });
+    else throw new TypeError('PlivoHttp needs `credentials`, or `authId` and `authToken`');
     this.baseUrl = (options.baseUrl ?? PLIVO_DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.limiter = options.limiter ?? new InMemoryRateLimiter();
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -134,10 +145,8 @@ export class PlivoHttp {
     const onAttempt = options.onAttempt;
     const onAnswer = options.onAnswer;
     const limiter = this.limiter;
-    const credentials = Buffer.from(`${options.authId}:${options.authToken}`).toString('base64');
     this.api = ky.create({
-      prefix: `${this.baseUrl}/v1/Account/${encodeURIComponent(options.authId)}/`,
-      headers: { authorization: `Basic ${credentials}`, accept: 'application/json' },
+      headers: { accept: 'application/json' },
       timeout: this.timeoutMs,
       throwHttpErrors: true,
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -181,12 +190,26 @@ export class PlivoHttp {
   }
 
   async call<T>(spec: PlivoCall<T>): Promise<T> {
+    const credentials = await this.credentials.get();
+    try {
+      return await this.send(spec, credentials);
+    } catch (error) {
+      if (!(error instanceof PlivoAuthError)) throw error;
+      const fresh = await this.credentials.refresh();
+      if (sameCredentials(fresh, credentials)) throw error;
+      return this.send(spec, fresh);
+    }
+  }
+
+  private async send<T>(spec: PlivoCall<T>, credentials: PlivoCredentials): Promise<T> {
     const info: PlivoCallInfo = { method: spec.method, path: spec.path };
     const context: CallContext = { route: spec.route, method: spec.method };
     let response: Response;
     try {
       response = await this.api(spec.path, {
         method: spec.method,
+        prefix: `${this.baseUrl}/v1/Account/${encodeURIComponent(credentials.authId)}/`,
+        headers: { authorization: `Basic ${Buffer.from(`${credentials.authId}:${credentials.authToken}`).toString('base64')}` },
         context,
         ...(spec.query ? { searchParams: definedEntries(spec.query) } : {}),
         ...(spec.body ? { json: spec.body } : {}),

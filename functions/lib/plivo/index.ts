@@ -1,6 +1,7 @@
 export * from './async-mode.js';
 export * from './call-counter.js';
 export * from './client.js';
+export * from './credentials.js';
 export * from './http.js';
 export * from './paginate.js';
 export * from './phone-numbers.js';

@@ -27,7 +27,7 @@ export async function rentalRate(plivo: PlivoClient, rule: PoolRule, service: st
 }
 
 /**
- * The deficit rules in as few orders as the order limits allow (50 lines, 100,000 numbers; a
+ * The deficit rules in as few orders as the order limits allow (40 lines, 100,000 numbers; a
  * policy may hold 100 rules), in rule order so that the same plan always splits the same way.
  */
 export function splitIntoOrders<T extends { quantity: number }>(rules: readonly T[]): T[][] {

@@ -37,7 +37,7 @@ export interface RunRecord {
   finishedAt: string;
   rules: RuleOutcome[];
   orderId?: string;
-  /** Every order placed, when the deficit took more than one (the order limits: 50 lines, 100,000 numbers). */
+  /** Every order placed, when the deficit took more than one (the order limits: 40 lines, 100,000 numbers). */
   orderIds?: string[];
   /** False when the window's order already existed (a retried or overlapping run). */
   orderCreated?: boolean;

@@ -1,21 +1,25 @@
 /**
- * Secrets in AWS, read once per container with Powertools Parameters from Secrets Manager; the
- * function's environment holds only their ARNs:
+ * Secrets in AWS, read with Powertools Parameters from Secrets Manager; the function's environment
+ * holds only their ARNs:
  *
- * - `PLIVO_CREDENTIALS_SECRET_ARN`: JSON `{"authId": "…", "authToken": "…"}` → `PLIVO_AUTH_ID`,
- *   `PLIVO_AUTH_TOKEN`;
+ * - `PLIVO_CREDENTIALS_SECRET_ARN`: JSON `{"authId": "…", "authToken": "…"}`, read when the first
+ *   Plivo call (or the first Plivo callback to check) needs it, and read again when Plivo refuses
+ *   the token in hand (a rotation): `plivoCredentialSource`. A function that never calls Plivo never
+ *   reads it, and is given neither its ARN nor the right to read it;
  * - `WEBHOOK_SECRET_ARN`: the Standard Webhooks signing secret → `WEBHOOK_SECRET` — either the
  *   `whsec_…` string itself, or JSON `{"key": "<base64>"}` (what the stack generates) meaning
- *   `whsec_<key>`.
+ *   `whsec_<key>`, read once per container.
  *
- * Without those variables — the local stack, tests — the plain variables are used as they are.
- * The values go into a copy of the configuration, never back into `process.env`, and no error
- * message or log line built here contains them (not even a fragment of unparsable JSON).
+ * Without those variables — the local stack, tests — the plain variables (`PLIVO_AUTH_ID`,
+ * `PLIVO_AUTH_TOKEN`, `WEBHOOK_SECRET`) are used as they are. Values never go back into
+ * `process.env`, and no error message or log line built here contains them (not even a fragment of
+ * unparsable JSON).
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import type { Env } from '../config.js';
 import { ConfigurationError } from '../errors.js';
+import { type CredentialSource, missingCredentials, type PlivoCredentials, readCredentials, staticCredentials } from '../plivo/credentials.js';
 
 /** The variable that holds the Plivo credentials secret's ARN. */
 export const PLIVO_CREDENTIALS_SECRET_ARN = 'PLIVO_CREDENTIALS_SECRET_ARN';
@@ -35,24 +39,24 @@ const plivoCredentialsSchema = z.object({
   authToken: z.string().trim().min(1),
 });
 
-/** Reads a secret's current value; `undefined` when it has none. */
-export type SecretReader = (secretId: string) => Promise<string | undefined>;
+/** Reads a secret's current value (`fresh`: past any cache); `undefined` when it has none. */
+export type SecretReader = (secretId: string, options?: { fresh?: boolean }) => Promise<string | undefined>;
 
 /**
  * Powertools Parameters' `getSecret` (its own Secrets Manager client, from the Lambda's region and
- * role). Cached for five minutes, though the runtime asks once per container anyway.
+ * role), cached for five minutes; `fresh` forces a read.
  */
-export const readSecretWithPowertools: SecretReader = async (secretId) => {
-  const value = await getSecret(secretId, { maxAge: 300 });
+export const readSecretWithPowertools: SecretReader = async (secretId, options) => {
+  const value = await getSecret(secretId, { maxAge: 300, ...(options?.fresh ? { forceFetch: true } : {}) });
   if (value === undefined) return undefined;
   return typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
 };
 
 /** The secret's text; fails naming the variable and the secret, never quoting a value. */
-async function readSecretText(variable: string, secretId: string, read: SecretReader, expected: string): Promise<string> {
+async function readSecretText(variable: string, secretId: string, read: SecretReader, expected: string, fresh = false): Promise<string> {
   let text: string | undefined;
   try {
-    text = await read(secretId);
+    text = await read(secretId, fresh ? { fresh } : undefined);
   } catch (error) {
     // Powertools wraps the SDK's error (AccessDeniedException, ResourceNotFoundException…) in a GetParameterError.
     const root = error instanceof Error && error.cause instanceof Error ? error.cause : error;
@@ -75,15 +79,33 @@ function parseSecretJson(variable: string, secretId: string, text: string, expec
 }
 
 /**
- * The configuration with `PLIVO_AUTH_ID`/`PLIVO_AUTH_TOKEN` taken from the secret named by
- * `PLIVO_CREDENTIALS_SECRET_ARN`; without that variable, `env` itself, unchanged.
- * Fails with a `ConfigurationError` that names the secret and says what is wrong with it.
+ * Where this process's Plivo credentials come from: the secret named by
+ * `PLIVO_CREDENTIALS_SECRET_ARN` (read at first use, again on a refresh), else `PLIVO_AUTH_ID` and
+ * `PLIVO_AUTH_TOKEN`; with neither, a source whose every use fails naming the variables. Nothing is
+ * read here. A secret that cannot be used fails the call that needed it with a `ConfigurationError`
+ * that names the secret and says what is wrong with it, and the next call reads it again.
  */
-export async function withPlivoCredentials(env: Env, read: SecretReader = readSecretWithPowertools): Promise<Env> {
+export function plivoCredentialSource(env: Env, read: SecretReader = readSecretWithPowertools): CredentialSource {
   const secretId = env[PLIVO_CREDENTIALS_SECRET_ARN]?.trim();
-  if (!secretId) return env;
+  if (secretId) return readCredentials((fresh) => readPlivoSecret(secretId, read, fresh));
+  const authId = env.PLIVO_AUTH_ID?.trim();
+  const authToken = env.PLIVO_AUTH_TOKEN?.trim();
+  if (authId && authToken) return staticCredentials({ authId, authToken });
+  return missingCredentials(`Plivo credentials are not configured: set ${PLIVO_CREDENTIALS_SECRET_ARN}, or PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN`);
+}
+
+/**
+ * The key of the account's shared rate budget (the leased limiter's item), known without reading
+ * the secret: the auth id where it is given, else the secret's ARN (every function of a deployment
+ * names the same one).
+ */
+export function plivoAccountKey(env: Env): string {
+  return env.PLIVO_AUTH_ID?.trim() || env[PLIVO_CREDENTIALS_SECRET_ARN]?.trim() || 'unconfigured';
+}
+
+async function readPlivoSecret(secretId: string, read: SecretReader, fresh: boolean): Promise<PlivoCredentials> {
   const expected = 'JSON {"authId": "…", "authToken": "…"}';
-  const text = await readSecretText(PLIVO_CREDENTIALS_SECRET_ARN, secretId, read, expected);
+  const text = await readSecretText(PLIVO_CREDENTIALS_SECRET_ARN, secretId, read, expected, fresh);
   const parsed = plivoCredentialsSchema.safeParse(parseSecretJson(PLIVO_CREDENTIALS_SECRET_ARN, secretId, text, expected));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -96,7 +118,7 @@ export async function withPlivoCredentials(env: Env, read: SecretReader = readSe
         'put the Plivo credentials in it with `aws secretsmanager put-secret-value` (docs/deploy.md)',
     );
   }
-  return { ...env, PLIVO_AUTH_ID: parsed.data.authId, PLIVO_AUTH_TOKEN: parsed.data.authToken };
+  return parsed.data;
 }
 
 const WEBHOOK_SECRET_PREFIX = 'whsec_';
@@ -116,9 +138,4 @@ export async function withWebhookSecret(env: Env, read: SecretReader = readSecre
   const parsed = generatedWebhookSecretSchema.safeParse(parseSecretJson(WEBHOOK_SECRET_ARN, secretId, text, expected));
   if (!parsed.success) throw new ConfigurationError(`${WEBHOOK_SECRET_ARN}: secret ${secretId} must hold ${expected}`);
   return { ...env, WEBHOOK_SECRET: `${WEBHOOK_SECRET_PREFIX}${parsed.data.key}` };
-}
-
-/** Both of the above: every secret whose ARN the environment names. */
-export async function withSecrets(env: Env, read: SecretReader = readSecretWithPowertools): Promise<Env> {
-  return withWebhookSecret(await withPlivoCredentials(env, read), read);
 }

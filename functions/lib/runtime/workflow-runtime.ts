@@ -4,20 +4,22 @@
  * every process of the account shares. Locally every handler runs in one process and shares them.
  *
  * In AWS the Plivo credentials are a Secrets Manager secret (`PLIVO_CREDENTIALS_SECRET_ARN`, see
- * `secrets.ts`), read while this module loads; locally `PLIVO_AUTH_ID`/`PLIVO_AUTH_TOKEN` are used.
+ * `secrets.ts`), read by the Plivo client at its first call — a step that never calls Plivo never
+ * reads it — and again when Plivo refuses them; locally `PLIVO_AUTH_ID`/`PLIVO_AUTH_TOKEN` are used.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { asWorkflowLogger } from './logger.js';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient } from '../aws-clients.js';
 import { type Env, positiveInteger, readPlivoConfig, readWorkSlots, required } from '../config.js';
+import type { CredentialSource } from '../plivo/credentials.js';
 import { PlivoClient } from '../plivo/client.js';
 import { unlimited, type RateLimiter } from '../plivo/rate-limit.js';
 import type { PlivoAnswer, PlivoAttempt } from '../plivo/http.js';
 import { LeasedRateLimiter } from '../store/leased-rate-limiter.js';
 import { createStores, type Stores } from '../store/stores.js';
 import type { WorkflowDeps } from '../workflow/deps.js';
-import { withPlivoCredentials } from './secrets.js';
+import { plivoAccountKey, plivoCredentialSource } from './secrets.js';
 
 export interface WorkflowRuntime {
   store: Stores;
@@ -35,8 +37,11 @@ export interface RuntimeHooks {
   onPlivoAnswer?: (answer: PlivoAnswer) => void;
 }
 
-/** `TABLE_NAME`, the `PLIVO_*` settings, `PLIVO_CONCURRENCY` (calls in flight per invocation, default 16), `WORK_SLOTS`. */
-export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHooks = {}): WorkflowRuntime {
+/**
+ * `TABLE_NAME`, the `PLIVO_*` settings, `PLIVO_CONCURRENCY` (calls in flight per invocation, default
+ * 16), `WORK_SLOTS`; the credentials from `credentials`, by default `plivoCredentialSource(env)`.
+ */
+export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHooks = {}, credentials: CredentialSource = plivoCredentialSource(env)): WorkflowRuntime {
   const tableName = required(env, 'TABLE_NAME');
   const plivoConfig = readPlivoConfig(env);
   const concurrency = positiveInteger(env, 'PLIVO_CONCURRENCY', 16);
@@ -44,11 +49,10 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
   const db = createDocumentClient(env);
   const store = createStores(db, tableName);
   const limiter: RateLimiter = plivoConfig.rateLimit
-    ? new LeasedRateLimiter({ db, tableName, account: plivoConfig.authId, limit: plivoConfig.rateLimit, backgroundShare: plivoConfig.backgroundShare })
+    ? new LeasedRateLimiter({ db, tableName, account: plivoAccountKey(env), limit: plivoConfig.rateLimit, backgroundShare: plivoConfig.backgroundShare })
     : unlimited;
   const plivo = new PlivoClient({
-    authId: plivoConfig.authId,
-    authToken: plivoConfig.authToken,
+    credentials,
     baseUrl: plivoConfig.baseUrl,
     timeoutMs: plivoConfig.timeoutMs,
     limiter,
@@ -78,20 +82,11 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
   };
 }
 
-/**
- * The container's configuration: `process.env` itself, or — when `PLIVO_CREDENTIALS_SECRET_ARN` is
- * set (in AWS) — a copy with the Plivo credentials read from that secret. Read once, with a
- * top-level await: in Lambda that is the init phase, before the first invocation, so
- * `workflowRuntime()` stays synchronous for every handler. A secret that cannot be read fails the
- * init with a `ConfigurationError` naming it, and the next invocation tries again.
- */
-const containerEnv: Env = await withPlivoCredentials(process.env);
-
 let shared: WorkflowRuntime | undefined;
 
-/** The container's runtime, built on first use from the container's configuration. */
+/** The container's runtime, built on first use from `process.env` (no secret is read here). */
 export function workflowRuntime(): WorkflowRuntime {
-  shared ??= createWorkflowRuntime(containerEnv);
+  shared ??= createWorkflowRuntime(process.env);
   return shared;
 }
 

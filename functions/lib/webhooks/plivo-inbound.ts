@@ -10,6 +10,7 @@
  * check but still changes nothing, because a callback is stored once per `api_id`.
  * Nothing is written for a request that fails any check.
  */
+import { type CredentialSource, sameCredentials } from '../plivo/credentials.js';
 import { SIGNATURE_MA_V3_HEADER, SIGNATURE_NONCE_HEADER, SIGNATURE_V3_HEADER, verifyPlivoCallback } from '../plivo/signature.js';
 import type { StoredPlivoCallback } from '../store/plivo-callbacks.js';
 import { storesOf, type TableRef } from '../store/stores.js';
@@ -32,8 +33,12 @@ export interface PlivoCallbackStoreDeps extends TableRef {
 }
 
 export interface PlivoInboundDeps extends PlivoCallbackStoreDeps {
-  /** The account's auth token (checks `X-Plivo-Signature-V3`). */
-  authToken: string;
+  /**
+   * The account's credentials: their auth token checks `X-Plivo-Signature-V3`. Read at the first
+   * signed callback; a signature that does not match is checked once more against a refresh (a token
+   * rotated since), which the source allows at most every 30 s.
+   */
+  credentials: CredentialSource;
   /** The main account's token, for callbacks of a subaccount (`-Ma-V3`). @default authToken */
   mainAccountAuthToken?: string;
   /** The URL Plivo calls, exactly as given to Plivo (`PLIVO_CALLBACK_URL`), e.g. `https://api.example.com/prod/webhooks/plivo`. */
@@ -125,14 +130,21 @@ export async function receivePlivoCallback(deps: PlivoInboundDeps, request: Pliv
   if (!contentType || !FORM_MEDIA_TYPE.test(contentType)) return { kind: 'unsupported-media-type', contentType };
 
   const params = formParams(request.body);
-  const valid = verifyPlivoCallback({
-    method: 'POST',
-    url: signedUrl(deps.publicUrl, request.query),
-    params,
-    headers,
-    authToken: deps.authToken,
-    ...(deps.mainAccountAuthToken ? { mainAccountAuthToken: deps.mainAccountAuthToken } : {}),
-  });
+  const signedBy = (authToken: string) =>
+    verifyPlivoCallback({
+      method: 'POST',
+      url: signedUrl(deps.publicUrl, request.query),
+      params,
+      headers,
+      authToken,
+      ...(deps.mainAccountAuthToken ? { mainAccountAuthToken: deps.mainAccountAuthToken } : {}),
+    });
+  const inHand = await deps.credentials.get();
+  let valid = signedBy(inHand.authToken);
+  if (!valid) {
+    const fresh = await deps.credentials.refresh();
+    valid = !sameCredentials(fresh, inHand) && signedBy(fresh.authToken);
+  }
   if (!valid) return { kind: 'unauthorized', reason: 'the signature does not match this request' };
 
   const apiId = single(params, 'api_id');

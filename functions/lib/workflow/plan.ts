@@ -7,7 +7,7 @@ import { PlivoNotFoundError, PoolNotFoundError } from '../errors.js';
 import type { NumberGroup } from '../plivo/schemas.js';
 import { type PlannedGroup, terminalLineStatuses } from '../orders/model.js';
 import type { LineItem, OrderItem } from '../store/items.js';
-import type { WorkflowDeps } from './deps.js';
+import { type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
 import { planNumbers } from './buy-numbers.js';
 import { describeRateCaps, servicesOf, withinRateCaps } from './line-terms.js';
@@ -17,6 +17,8 @@ export interface PlanResult {
   lines: number[];
   /** False for a dry run, or when an all-or-nothing order cannot be covered: go to Finalize. */
   proceed: boolean;
+  /** The time budget ran out with lines not planned yet: the step comes back for them. */
+  more: boolean;
 }
 
 function withinCaps(group: NumberGroup, order: OrderItem): boolean {
@@ -87,17 +89,25 @@ function shortfall(order: OrderItem, line: LineItem, planned: number): string {
 /**
  * Plans every line not planned yet and says which lines to work on. Lines already past planning
  * (a recovery execution of an order whose first execution died: orders/recovery.ts) keep their
- * plan and go on from their recorded state; lines that ended are left out.
+ * plan and go on from their recorded state; lines that ended are left out. A line is planned and
+ * recorded whole; when the budget runs low between two lines, the answer is `more` and the next
+ * pass goes on from the first line still RECEIVED.
  */
-export async function planOrder(deps: WorkflowDeps, orderId: string): Promise<PlanResult> {
+export async function planOrder(deps: WorkflowDeps, orderId: string, budget: Budget): Promise<PlanResult> {
   const order = await deps.store.orders.get(orderId);
   await deps.store.orders.setStatus(orderId, 'IN_PROGRESS', ['RECEIVED', 'IN_PROGRESS']);
   const lines = await deps.store.lines.list(orderId);
   if (!order.request.dryRun && lines.some((line) => line.status === 'RECEIVED')) await checkPool(deps, order);
   const covered: number[] = [];
   let short = false;
+  let plannedThisPass = 0;
   for (const line of lines) {
     if (terminalLineStatuses.includes(line.status)) continue;
+    // At least one line a pass, so that every pass makes progress.
+    if (line.status === 'RECEIVED' && plannedThisPass > 0 && !hasTime(budget)) {
+      deps.logger.info('plan goes on in its next pass: the time budget ran low', { orderId, line: line.line });
+      return { lines: [], proceed: false, more: true };
+    }
     const plan = line.status === 'RECEIVED' ? await planLine(deps, order, line) : line.plan;
     const planned = plan.reduce((sum, group) => sum + group.quantity, 0);
     if (line.status === 'RECEIVED') {
@@ -109,13 +119,14 @@ export async function planOrder(deps: WorkflowDeps, orderId: string): Promise<Pl
           recordOf(new Error(shortfall(order, line, planned)), line.line),
         );
       }
+      plannedThisPass += 1;
       deps.logger.info('line planned', { orderId, line: line.line, requested: line.spec.quantity, planned, groups: plan.length });
     }
     if (planned < line.spec.quantity) short = true;
     if (planned > 0) covered.push(line.line);
   }
-  if (order.request.dryRun) return { lines: [], proceed: false };
+  if (order.request.dryRun) return { lines: [], proceed: false, more: false };
   // All or nothing and not coverable: rent nothing at all.
-  if (short && !order.request.partialAllowed) return { lines: [], proceed: false };
-  return { lines: covered, proceed: covered.length > 0 };
+  if (short && !order.request.partialAllowed) return { lines: [], proceed: false, more: false };
+  return { lines: covered, proceed: covered.length > 0, more: false };
 }
