@@ -3,7 +3,7 @@
  * minified ES module and one style sheet, in memory. The local stack calls it at start and passes
  * the result to the orders API; CDK calls it at synth time and compiles the result into the
  * orders-api Lambda bundle through esbuild's `define` (consoleDefine). Synchronous, because CDK
- * constructs are built synchronously; it takes about a tenth of a second.
+ * constructs are built synchronously; it takes 50 to 250 ms.
  */
 import { buildSync } from 'esbuild';
 import { fileURLToPath } from 'node:url';
