@@ -1,8 +1,8 @@
 /**
  * The operations console in a real browser (Debian's Chromium through playwright-core) against the
  * whole local stack: the URL `npm start` prints, the API key form, an order placed through the page
- * and watched to its end (progress bars, numbers, timeline), a waiting order cancelled after a
- * confirmation, a pool's stock chart and a dry run, the reconciler's report, the keyboard, a phone.
+ * and watched to its end (progress bars, numbers, timeline), a waiting line resolved as rejected
+ * and its order cancelled after a confirmation, a pool's stock chart and a dry run, the reconciler's report, the keyboard, a phone.
  * Without Chromium the suite is left out (global-setup.ts says so in one line).
  */
 import { randomUUID } from 'node:crypto';
@@ -37,14 +37,18 @@ const inPage = <T = unknown>(expression: string) => page.evaluate(expression) as
 
 const section = (name: string) => page.getByRole('region', { name });
 
-async function placeThroughPage(line: { country: string; prefix?: string; quantity: number }, reference: string): Promise<string> {
+async function placeThroughPage(lines: readonly { country: string; prefix?: string; quantity: number }[], reference: string): Promise<string> {
   await page.goto(`${stack.consoleUrl}#/orders`);
   await page.getByText('New order').click();
   await page.getByLabel('Number pool uuid').fill(poolUuid);
   await page.getByLabel('Reference').first().fill(reference);
-  await page.getByLabel('Country').fill(line.country);
-  if (line.prefix) await page.getByLabel('Prefix').fill(line.prefix);
-  await page.getByLabel('Quantity').fill(String(line.quantity));
+  for (const [i, line] of lines.entries()) {
+    if (i > 0) await page.getByRole('button', { name: 'Add a line' }).click();
+    const fields = page.getByRole('group', { name: `Line ${i}` });
+    await fields.getByLabel('Country').fill(line.country);
+    if (line.prefix) await fields.getByLabel('Prefix').fill(line.prefix);
+    await fields.getByLabel('Quantity').fill(String(line.quantity));
+  }
   await page.getByRole('button', { name: 'Place order' }).click();
   await page.waitForURL(/#\/orders\/[0-9a-f-]{36}$/, { timeout: UI_TIMEOUT });
   return decodeURIComponent(new URL(page.url()).hash.split('/').at(-1) ?? '');
@@ -99,7 +103,7 @@ describe.skipIf(chromiumMissing !== undefined)(`the console in Chromium${chromiu
   });
 
   it('places an order through the page and watches it complete: a bar per line, its numbers, its timeline', async () => {
-    const orderId = await placeThroughPage({ country: 'US', prefix: '512', quantity: 3 }, 'browser-order');
+    const orderId = await placeThroughPage([{ country: 'US', prefix: '512', quantity: 3 }], 'browser-order');
     await summaryStatus('COMPLETED').waitFor({ timeout: UI_TIMEOUT });
     await page.getByRole('img', { name: /^#0 US local prefix 512: 3 verified, 3 assigned, 3 rented, 0 failed, 0 released of 3 requested$/ }).waitFor({ timeout: UI_TIMEOUT });
     await section('Numbers').locator('tbody tr', { hasText: 'VERIFIED' }).nth(2).waitFor({ timeout: UI_TIMEOUT });
@@ -113,10 +117,14 @@ describe.skipIf(chromiumMissing !== undefined)(`the console in Chromium${chromiu
     await page.getByText('No orders match.').waitFor({ timeout: UI_TIMEOUT });
   });
 
-  it('cancels a waiting order after a confirmation, focus on the confirming button', async () => {
-    await placeThroughPage({ country: 'FR', quantity: 1 }, 'browser-cancel');
+  it('resolves a waiting line as rejected, then cancels the order after a confirmation, focus on the confirming button', async () => {
+    await placeThroughPage([{ country: 'FR', quantity: 1 }, { country: 'FR', quantity: 1 }], 'browser-cancel');
     await summaryStatus('PENDING_REGULATORY').waitFor({ timeout: UI_TIMEOUT });
-    await page.getByRole('heading', { name: /Resolve line 0/ }).waitFor();
+    const resolve = page.locator('.card', { has: page.getByRole('heading', { name: /Resolve line 0/ }) });
+    await resolve.getByLabel(/the regulator rejected it/).fill('address proof refused');
+    await resolve.getByRole('button', { name: 'Fail the line as rejected' }).click();
+    await page.locator('.line', { hasText: '#0 FR local' }).locator('.status', { hasText: /^FAILED$/ }).waitFor({ timeout: UI_TIMEOUT });
+    await page.getByRole('heading', { name: /Resolve line 1/ }).waitFor();
     await page.getByRole('button', { name: 'Cancel order…' }).click();
     const confirm = page.getByRole('alertdialog');
     await confirm.waitFor();
