@@ -30,6 +30,7 @@ export function createOrdersApi(options: OrdersApiOptions): HttpHandler {
       ...(deps.resolveCallbackHost ? { resolveCallbackHost: deps.resolveCallbackHost } : {}),
       ...(deps.plivo ? { plivo: deps.plivo } : {}),
       ...(deps.rebalanceWindowSeconds ? { rebalanceWindowSeconds: deps.rebalanceWindowSeconds } : {}),
+      ...(deps.console ? { console: deps.console } : {}),
     },
     logger,
     mapError: ordersApiErrorStatus,

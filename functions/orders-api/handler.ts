@@ -11,6 +11,7 @@
  *   webhook routes (list deliveries, retry);
  * - `REBALANCE_WINDOW_SECONDS` (default 3600): the scheduled rebalance's window, so that a run on
  *   demand shares the schedule's idempotency key.
+ * The console's assets are compiled into the bundle (console-assets.ts); unbundled, /console answers 404.
  * The webhook secret is read from Secrets Manager before the handler exists (top-level await: the
  * init phase); the Plivo credentials when a route first calls Plivo, so `/health` and the other
  * routes answer whatever state the Plivo secret is in.
@@ -23,12 +24,14 @@ import { workflowRuntime } from '../lib/runtime/workflow-runtime.js';
 import { createStores } from '../lib/store/stores.js';
 import { createWebhookRuntime } from '../lib/webhooks/runtime.js';
 import { createOrdersApi } from './api.js';
+import { bundledConsoleAssets } from './console-assets.js';
 
 const env = await withWebhookSecret(process.env);
 const tableName = required(env, 'TABLE_NAME');
 const stateMachineArn = required(env, 'STATE_MACHINE_ARN');
 const db = createDocumentClient(env);
 const hasPlivo = Boolean(env[PLIVO_CREDENTIALS_SECRET_ARN]?.trim() || env.PLIVO_AUTH_ID?.trim());
+const consoleAssets = bundledConsoleAssets();
 const webhooks = env.WEBHOOK_SECRET?.trim() ? createWebhookRuntime(env, { db, tableName }).deps : undefined;
 
 export const handler = createOrdersApi({
@@ -39,6 +42,7 @@ export const handler = createOrdersApi({
   ...(hasPlivo ? { plivo: workflowRuntime().plivo } : {}),
   ...(webhooks ? { webhooks } : {}),
   rebalanceWindowSeconds: positiveInteger(env, 'REBALANCE_WINDOW_SECONDS', 3600),
+  ...(consoleAssets ? { console: consoleAssets } : {}),
 });
 
 export { createOrdersApi };

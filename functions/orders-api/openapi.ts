@@ -28,8 +28,10 @@ import {
   type WebhookRetry,
 } from './schemas.js';
 
+import { consoleApiPaths } from './console-routes.js';
 import { opsApiPaths } from './ops-routes.js';
 import { poolsApiPaths } from './pools-routes.js';
+import { timelineApiPaths } from './timeline-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -296,7 +298,9 @@ export const ordersApiPaths = {
   '/orders/{orderId}/webhooks': { get: listOrderWebhooks },
   '/orders/{orderId}/webhooks/{deliveryId}/retry': { post: retryOrderWebhook },
   ...opsApiPaths,
+  ...timelineApiPaths,
   ...poolsApiPaths,
+  ...consoleApiPaths,
 } satisfies ZodOpenApiPathsObject;
 
 const definition: ZodOpenApiObject = {

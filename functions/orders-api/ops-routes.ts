@@ -73,6 +73,16 @@ export const reconciliationSchema = z.object({
   orphans: z.array(z.string()).meta({ description: 'Numbers in the account that no order owns and no line waits for (at most 1,000 listed)' }),
   orphanCount: z.number().int(),
   orphansCheckedAt: z.string().optional().meta({ description: 'When the last complete pass over the account (the orphan report) started' }),
+  recoveries: z
+    .object({
+      startedUnstarted: z.array(z.string()).meta({ description: 'Orders recorded but never started, started by this run' }),
+      recovered: z
+        .array(z.object({ orderId: z.string(), previousStatus: z.string(), executionArn: z.string() }))
+        .meta({ description: 'Orders whose execution had died, continued by a recovery execution (previousStatus: how the dead one ended)' }),
+      notRecovered: z.array(z.string()).meta({ description: 'Orders whose execution died once too often: an operator must look (alarmed)' }),
+    })
+    .optional()
+    .meta({ description: 'What the run recovered after its report (absent from reports of older versions)' }),
 });
 
 const silent: WorkflowLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

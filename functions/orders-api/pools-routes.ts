@@ -67,7 +67,29 @@ function poolsDeps(deps: PoolsRouteDeps, logger?: WorkflowLogger): PoolsDeps {
 
 const etag = (version: number) => ({ etag: `"${version}"` });
 
+export const poolListSchema = z.object({
+  pools: z
+    .array(z.object({ poolUuid: z.string(), policyVersion: z.number().int(), updatedAt: z.string(), rules: z.number().int().meta({ description: 'Rules in its policy' }) }))
+    .meta({ description: 'Every pool with a rebalancing policy, by uuid' }),
+});
+export type PoolList = z.infer<typeof poolListSchema>;
+
 export const poolsRoutes: readonly HttpRoute<PoolsRouteDeps>[] = [
+  route({
+    method: 'GET',
+    path: '/pools',
+    handler: async ({ deps }) => {
+      const uuids = (await deps.store.pools.policies.poolsWithPolicy()).sort();
+      const policies = await Promise.all(uuids.map((uuid) => deps.store.pools.policies.get(uuid)));
+      const answer: PoolList = {
+        pools: policies.flatMap((stored) =>
+          // A policy deleted between the index read and its own read is left out.
+          stored ? [{ poolUuid: stored.poolUuid, policyVersion: stored.version, updatedAt: stored.updatedAt, rules: stored.policy.rules.length }] : [],
+        ),
+      };
+      return ok(answer);
+    },
+  }),
   route({
     method: 'PUT',
     path: '/pools/{poolUuid}/policy',
@@ -164,6 +186,13 @@ const body = (description: string, schema: z.ZodType) => ({ description, content
 
 /** The OpenAPI paths of these routes (merged into the API's document). */
 export const poolsApiPaths: Record<string, Record<string, ZodOpenApiOperationObject>> = {
+  '/pools': {
+    get: {
+      operationId: 'listPools',
+      summary: 'Every pool with a rebalancing policy',
+      responses: { '200': body('The pools, by uuid', poolListSchema) },
+    },
+  },
   '/pools/{poolUuid}/policy': {
     put: {
       operationId: 'putPoolPolicy',

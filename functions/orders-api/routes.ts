@@ -15,17 +15,20 @@ import { toOrderAccepted, toOrderNumber, toOrderSummary, toOrderView } from '../
 import { listDeliveries } from '../lib/webhooks/delivery.js';
 import { assertCallbackUrl, retryWebhook, webhooksOf } from './callbacks.js';
 import { openApiDocument } from './openapi.js';
+import { consoleRoutes, type ConsoleDeps } from './console-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { poolsRoutes, type PoolsRouteDeps } from './pools-routes.js';
 import { createOrderHeaders, deliveryPathParams, listOrdersQuery, orderNumbersQuery, orderPathParams, type OrderWebhooks } from './schemas.js';
 import { toWebhookDeliveryView } from './delivery-view.js';
+import { timelineRoutes } from './timeline-routes.js';
 
 /**
  * What every route needs: the store, Step Functions (executions are named after the order id),
  * and optionally customer webhooks, the callbackUrl rules, a Plivo client (resolving regulatory
- * lines, the pool routes) and the rebalance window — the pool routes' dependencies are the API's.
+ * lines, the pool routes) and the rebalance window — the pool routes' dependencies are the API's;
+ * and the console's assets.
  */
-export type OrdersApiDeps = PoolsRouteDeps;
+export type OrdersApiDeps = PoolsRouteDeps & ConsoleDeps;
 
 const route = routeBuilder<OrdersApiDeps>();
 
@@ -149,5 +152,14 @@ const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
   }),
 ];
 
-/** Every route of the orders API: orders and webhooks above, operations (cancel, resolve, reconciliation) from ops-routes.ts. */
-export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [...baseRoutes, ...(opsRoutes as readonly HttpRoute<OrdersApiDeps>[]), ...poolsRoutes];
+/**
+ * Every route of the orders API: orders and webhooks above, operations (cancel, resolve,
+ * reconciliation) from ops-routes.ts, an order's timeline, the pools, and the console's page.
+ */
+export const ordersApiRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
+  ...baseRoutes,
+  ...(opsRoutes as readonly HttpRoute<OrdersApiDeps>[]),
+  ...(timelineRoutes as readonly HttpRoute<OrdersApiDeps>[]),
+  ...poolsRoutes,
+  ...consoleRoutes,
+];

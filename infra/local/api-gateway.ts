@@ -28,7 +28,7 @@ export interface LocalApiGatewayOptions {
   /** The API key (or keys) callers must send in `x-api-key`. */
   apiKey: string | readonly string[];
   handler: ProxyHandler;
-  /** Paths served without an API key (exact, an optional trailing slash allowed). @default ["/health", "/openapi.json"] */
+  /** Paths served without an API key (exact or templates, an optional trailing slash allowed). @default ["/health", "/openapi.json"] */
   publicPaths?: readonly string[];
   /**
    * Resource templates of the API (`/orders/{orderId}`), to fill `resource` and `pathParameters`
@@ -214,7 +214,8 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions): Pro
   const timeoutMs = options.timeoutMs ?? 29_000;
   const stage = options.stage ?? 'local';
   const functionName = options.functionName ?? 'orders-api';
-  const publicPaths = new Set((options.publicPaths ?? DEFAULT_PUBLIC_PATHS).map((path) => path.replace(/\/$/, '') || '/'));
+  // Public paths may be resource templates (`/console/assets/{file}`), as API Gateway's methods are.
+  const publicPaths = (options.publicPaths ?? DEFAULT_PUBLIC_PATHS).map((path) => compileResource(path.replace(/\/$/, '') || '/').pattern);
   const resources = (options.resources ?? []).map(compileResource);
   const logger = options.logger ?? new Logger({ serviceName: 'local-api-gateway' });
   const acceptedKeys = typeof options.apiKey === 'string' ? [options.apiKey] : options.apiKey;
@@ -243,7 +244,7 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions): Pro
 
     const { headers, multiValueHeaders } = headersOf(req);
     const apiKey = headerValue(headers, API_KEY_HEADER);
-    const isPublic = publicPaths.has(path.replace(/\/$/, '') || '/');
+    const isPublic = publicPaths.some((pattern) => pattern.test(path));
     if (!isPublic) {
       const check = checkApiKey(apiKey, acceptedKeys);
       if (!check.ok) return answer(check.statusCode, check.body);

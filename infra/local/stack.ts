@@ -24,6 +24,7 @@ import { createStores, type Stores } from '../../functions/lib/store/stores.js';
 import { createOrdersApi, ordersApiPublicPaths, ordersApiResources } from '../../functions/orders-api/api.js';
 import { createWebhookRuntime, setWebhookRuntime, startWebhookDispatcher, webhookRuntime } from '../../functions/lib/webhooks/index.js';
 import { createPlivoWebhooksApi, plivoWebhooksApiPublicPaths, plivoWebhooksApiResources } from '../../functions/webhooks-api/api.js';
+import { buildConsoleAssets } from '../console/bundle.js';
 import { startLocalApiGateway } from './api-gateway.js';
 import { openDataDir } from './data-dir.js';
 import { ensureLocalTable, startDynamoDbLocal } from './dynamodb.js';
@@ -126,8 +127,13 @@ export interface LocalStackOptions {
   say?: (line: string) => void;
 }
 
+/** The operations console of the API at `apiUrl`. */
+export const consoleUrl = (apiUrl: string): string => `${apiUrl}/console`;
+
 export interface LocalStack {
   apiUrl: string;
+  /** The operations console (`GET /console`). */
+  consoleUrl: string;
   apiKey: string;
   sfnEndpoint: string;
   dynamodbEndpoint: string;
@@ -403,6 +409,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webhooks: { db: apiDb, tableName, secret: webhookSecret, schedule: { compress: options.webhookRetryCompress ?? 1000 } },
       allowLocalCallbacks: options.allowLocalCallbacks ?? false,
       rebalanceWindowSeconds,
+      console: buildConsoleAssets(),
       logger: new Logger({ serviceName: 'orders-api', logLevel }),
     });
     const apiKey = options.apiKey ?? 'local-dev-key';
@@ -429,9 +436,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     gatewayUrl = gateway.url;
     closers.push(() => gateway.close());
     say(`API             ${gateway.url}  (x-api-key: ${apiKey})`);
+    say(`Console         ${consoleUrl(gateway.url)}  (asks for the API key)`);
 
     return {
       apiUrl: gateway.url,
+      consoleUrl: consoleUrl(gateway.url),
       apiKey,
       sfnEndpoint: stepFunctions.endpoint,
       dynamodbEndpoint,

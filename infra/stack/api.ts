@@ -22,7 +22,8 @@ import { ordersApiRoutes } from '../../functions/orders-api/api.js';
 import { plivoWebhooksApiRoutes } from '../../functions/webhooks-api/api.js';
 import { ApiFirewall } from './api-firewall.js';
 import { plivoEnvironment } from './functions.js';
-import { connectOrderWorkflow, grantTaskResponse } from './grants.js';
+import { connectOrderWorkflow, grantExecutionHistory, grantTaskResponse } from './grants.js';
+import { consoleDefine } from '../console/bundle.js';
 import { explain } from './nag.js';
 import { NodeFunction } from './node-function.js';
 import type { Secrets } from './secrets.js';
@@ -74,7 +75,9 @@ export class OrdersApi extends Construct {
     super(scope, id);
     this.handler = new NodeFunction(this, 'Handler', {
       entry: 'functions/orders-api/handler.ts',
-      description: 'number-orders HTTP API (orders, their numbers and webhooks; cancel, resolve; pool policies and rebalances)',
+      description: 'number-orders HTTP API (orders, their numbers, timelines and webhooks; cancel, resolve; pool policies and rebalances; the console)',
+      // The console's browser code, built now and compiled into this bundle (functions/orders-api/console-assets.ts).
+      define: consoleDefine(),
       // DynamoDB, one StartExecution, a few Plivo calls to resolve a line; API Gateway gives up at 29 s.
       // That limit also bounds GET /pools/{uuid} and POST /pools/{uuid}/rebalance, which count the
       // pool at Plivo (and order or release) synchronously: a pool too large for that is left to
@@ -95,6 +98,7 @@ export class OrdersApi extends Construct {
     props.table.connect(this.handler.handler, { deletes: true });
     // Orders: POST /orders, and the order a rebalance places.
     connectOrderWorkflow(this.handler, props.stateMachine);
+    grantExecutionHistory(this.handler, props.stateMachine.stateMachine);
     props.secrets.connectPlivoCredentials(this.handler.handler);
     // Retrying a customer webhook delivery signs it.
     props.secrets.connectWebhookSecret(this.handler.handler);

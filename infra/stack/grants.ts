@@ -49,17 +49,26 @@ export function connectOrderWorkflow(fn: NodeFunction, workflow: OrderStateMachi
  * the resource is this state machine's executions with a wildcard name.
  */
 export function grantDescribeExecutions(fn: NodeFunction, stateMachine: sfn.StateMachine): void {
+  allowOnExecutions(fn, stateMachine, 'states:DescribeExecution', "states:DescribeExecution on the order state machine's executions: one per order, named after it, so the execution name is a wildcard.");
+}
+
+/**
+ * Lets `fn` read the orders' execution histories (states:GetExecutionHistory on this state
+ * machine's executions only): the orders API shapes an order's timeline from it
+ * (`functions/lib/orders/timeline.ts`).
+ */
+export function grantExecutionHistory(fn: NodeFunction, stateMachine: sfn.StateMachine): void {
+  allowOnExecutions(fn, stateMachine, 'states:GetExecutionHistory', "states:GetExecutionHistory on the order state machine's executions (an order's timeline): one per order, named after it, so the execution name is a wildcard.");
+}
+
+function allowOnExecutions(fn: NodeFunction, stateMachine: sfn.StateMachine, action: string, reason: string): void {
   const stack = Stack.of(fn);
   fn.handler.addToRolePolicy(
     new iam.PolicyStatement({
-      actions: ['states:DescribeExecution'],
+      actions: [action],
       resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
     }),
   );
   const name = nagAttributeName(stateMachine.node.defaultChild as CfnResource, 'Name');
-  explain(
-    fn.role,
-    `AwsSolutions-IAM5[Resource::arn:${nagValue(stack.partition, 'AWS::Partition')}:states:${nagValue(stack.region, 'AWS::Region')}:${nagValue(stack.account, 'AWS::AccountId')}:execution:${name}:*]`,
-    "states:DescribeExecution on the order state machine's executions: one per order, named after it, so the execution name is a wildcard.",
-  );
+  explain(fn.role, `AwsSolutions-IAM5[Resource::arn:${nagValue(stack.partition, 'AWS::Partition')}:states:${nagValue(stack.region, 'AWS::Region')}:${nagValue(stack.account, 'AWS::AccountId')}:execution:${name}:*]`, reason);
 }

@@ -46,6 +46,8 @@ export interface NodeFunctionProps {
   /** @default none (the account's unreserved pool) */
   reservedConcurrentExecutions?: number;
   logRetention: logs.RetentionDays;
+  /** esbuild `define`s for the bundle: identifiers replaced by JSON values. @default none */
+  define?: Record<string, string>;
 }
 
 export class NodeFunction extends Construct {
@@ -107,6 +109,7 @@ export class NodeFunction extends Construct {
         // The SDK version the tests ran against, not whichever the runtime ships this month.
         bundleAwsSDK: true,
         logLevel: LogLevel.WARNING,
+        ...(props.define ? { define: props.define } : {}),
       },
     });
 

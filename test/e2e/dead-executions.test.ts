@@ -95,6 +95,13 @@ it('an execution stopped mid-order is recovered by the next reconciler pass, and
   expect(stack.metrics.values(METRIC.ordersNotRecovered).at(-1)).toBe(0);
   const recovered = await stack.store.orders.get(orderId);
   expect(recovered.executionArn).not.toBe(executionArn);
+  // GET /reconciliation (and the console) shows the recovery.
+  const answer = await fetch(`${stack.apiUrl}/reconciliation`, { headers: { 'x-api-key': stack.apiKey } });
+  expect(((await answer.json()) as { recoveries?: unknown }).recoveries).toEqual({
+    startedUnstarted: [],
+    recovered: [{ orderId, previousStatus: 'ABORTED', executionArn: recovered.executionArn }],
+    notRecovered: [],
+  });
   await stack.stepFunctions.waitForExecution(recovered.executionArn ?? '');
   const order = await stack.store.orders.get(orderId);
   expect(order.status).toBe('COMPLETED');

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -16,6 +17,8 @@ import { tableDefinition, TABLE_KEYS } from '../../functions/lib/store/table.js'
 import { ordersApiRoutes } from '../../functions/orders-api/api.js';
 import { plivoWebhooksApiRoutes } from '../../functions/webhooks-api/api.js';
 import { DEFAULT_RATE_LIMIT_PER_5_MINUTES, MANAGED_RULE_GROUPS, REDACTED_HEADERS } from '../../infra/stack/api-firewall.js';
+import type { ProxyHandler } from '../../infra/local/api-gateway.js';
+import { localLambdaContext } from '../../infra/local/lambda-context.js';
 import { REBALANCE_FUNCTION_TIMEOUT } from '../../infra/stack/background.js';
 import { DASHBOARD_ROWS } from '../../infra/stack/dashboard.js';
 import { STUCK_ORDER_AGE } from '../../infra/stack/number-orders-stack.js';
@@ -170,6 +173,34 @@ describe('resources', () => {
       expect(existsSync(join(dir, 'index.mjs')), dir).toBe(true);
       expect(existsSync(join(dir, 'index.mjs.map')), dir).toBe(true);
       expect(statSync(join(dir, 'index.mjs')).size).toBeGreaterThan(10_000);
+    }
+  });
+
+  it('compiles the console into the API bundle: the bundled handler answers GET /console with its page, and the page names its script', async () => {
+    const key = functionProps(functionIds['Api'] as string).Code.S3Key as string;
+    const bundle = join(synthesized.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+    const saved = { ...process.env };
+    Object.assign(process.env, { TABLE_NAME: 'number-orders', STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:x', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    try {
+      const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: ProxyHandler };
+      const get = (path: string) =>
+        handler(
+          { httpMethod: 'GET', path, resource: path, headers: {}, multiValueHeaders: {}, queryStringParameters: null, pathParameters: null, body: null, requestContext: { path: `/prod${path}`, requestId: 'r' } } as never,
+          localLambdaContext({ functionName: 'orders-api', deadline: Date.now() + 25_000 }),
+        );
+      const page = await get('/console');
+      expect(page.statusCode).toBe(200);
+      expect(page.headers?.['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.headers?.['content-security-policy']).toContain("script-src 'self'");
+      const script = /src="\/prod(\/console\/assets\/app\.[0-9a-f]{16}\.js)"/.exec(page.body)?.[1];
+      expect(script, page.body).toBeDefined();
+      const asset = await get(script as string);
+      expect(asset.statusCode).toBe(200);
+      expect(asset.headers?.['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(asset.body).toContain('number-orders.api-key');
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
     }
   });
 
@@ -361,9 +392,31 @@ describe('grants', () => {
       for (const action of actionsOf(statement)) expect(action).toMatch(/^(states:SendTask(Success|Failure)|xray:(PutTraceSegments|PutTelemetryRecords))$/);
     }
     const others = allStatements().filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:') && !/^states:(StartExecution|SendTaskSuccess|SendTaskFailure)$/.test(a)));
-    // Besides: the reconciler reads its orders' executions (to recover those that died), and nothing else.
-    expect(others.map(({ roles, statement }) => [roles, actionsOf(statement)])).toEqual([[[roleOf(functionIds['Reconciler'] as string)], ['states:DescribeExecution']]]);
-    expect(JSON.stringify(resourcesOf(others[0]!.statement))).toContain(':execution:');
+    // Besides: the reconciler reads its orders' executions (to recover those that died), the API their histories (timelines), and nothing else.
+    expect(others.map(({ roles, statement }) => [roles, actionsOf(statement)]).sort()).toEqual(
+      [
+        [[roleOf(functionIds['Api'] as string)], ['states:GetExecutionHistory']],
+        [[roleOf(functionIds['Reconciler'] as string)], ['states:DescribeExecution']],
+      ].sort(),
+    );
+    for (const { statement } of others) expect(JSON.stringify(resourcesOf(statement))).toContain(':execution:');
+  });
+
+  it("let the API read the order executions' histories, on this state machine's executions only", () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleOf(functionIds['Api'] as string) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: 'states:GetExecutionHistory',
+            Resource: {
+              'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':execution:'), { 'Fn::GetAtt': [stateMachineId, 'Name'] }, ':*'])],
+            },
+          },
+        ]),
+      },
+    });
   });
 
   it('let the state machine invoke exactly its workflow functions (unqualified), and each schedule only its job', () => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb.js';
+import { chromiumMissing } from '../../infra/console/chromium.js';
 
 /** The prefix of a run's temporary directory (a test checks that suites write under it). */
 export const RUN_TMP_PREFIX = 'number-orders-test-';
@@ -23,6 +24,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // The one line that says the browser tests are left out (test/console/ skips them).
+  if (chromiumMissing) console.log(`Browser tests skipped: ${chromiumMissing}.`);
   const runTmp = mkdtempSync(join(tmpdir(), RUN_TMP_PREFIX));
   const previousTmp = process.env.TMPDIR;
   process.env.TMPDIR = runTmp;

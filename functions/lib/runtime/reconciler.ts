@@ -88,6 +88,10 @@ async function reconcile(config: ReconcilerConfig, event: ReconcilerEvent, budge
   // After the regulatory work: a waiting line of a dead execution has had its spent token dropped,
   // and the recovery execution parks it again with a fresh one.
   const recovery = stateMachineArn ? await recover({ store: deps.store, sfn, stateMachineArn }, graceSeconds, runtime.logger, runtime.metrics) : { recovered: [], exhausted: [] };
+  // In the report too (GET /reconciliation, the console), not only in the logs.
+  await deps.store.reconciliation
+    .recordRecoveries({ startedUnstarted: started, recovered: recovery.recovered, notRecovered: recovery.exhausted })
+    .catch((error: unknown) => runtime.logger.error('could not add the recoveries to the reconciliation report', { orderId: '-', error: messageOf(error) }));
   // After the recovery pass, which drops the open markers of orders that ended.
   await gaugeOldestOpenOrder(deps);
   return { ...report, orphans: report.orphans.slice(0, 20), startedUnstarted: started.length, recovered: recovery.recovered.length, notRecovered: recovery.exhausted };

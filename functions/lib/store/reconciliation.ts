@@ -2,7 +2,8 @@
  * The reconciler's last report (one item, replaced by every run: the next run reads the orphans it
  * found) and the cursor of its pass over the whole account (one item while a pass is under way).
  */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, stripKeys, type Table } from './table.js';
 
 export class ReconciliationRepository {
@@ -11,6 +12,28 @@ export class ReconciliationRepository {
   /** Replaces the last report. */
   async save(report: object): Promise<void> {
     await this.table.db.send(new PutCommand({ TableName: this.table.tableName, Item: { ...keys.reconciliation, ...report } }));
+  }
+
+  /**
+   * Adds to the last report what the run recovered after saving it (dead executions, unstarted
+   * orders). False when there is no report to add to.
+   */
+  async recordRecoveries(recoveries: object): Promise<boolean> {
+    try {
+      await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.reconciliation,
+          UpdateExpression: 'SET recoveries = :recoveries',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':recoveries': recoveries },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** The last report, if a run has saved one. `T` is the report's shape, which the reconciler owns. */

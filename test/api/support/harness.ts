@@ -5,7 +5,7 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { createOrdersApi, ordersApiPublicPaths, ordersApiResources } from '../../../functions/orders-api/api.js';
+import { createOrdersApi, ordersApiPublicPaths, ordersApiResources, type OrdersApiDeps } from '../../../functions/orders-api/api.js';
 import { createStores, type Stores } from '../../../functions/lib/store/stores.js';
 import { startLocalApiGateway, type LocalApiGateway } from '../../../infra/local/api-gateway.js';
 import { createTestTable } from '../../support/dynamodb.js';
@@ -53,7 +53,8 @@ export function stubStartExecution(sfnMock: ApiHarness['sfnMock']): void {
   }));
 }
 
-export async function startApiHarness(): Promise<ApiHarness> {
+/** `deps`: more of the API's dependencies (the console's assets). */
+export async function startApiHarness(deps: Partial<Pick<OrdersApiDeps, 'console'>> = {}): Promise<ApiHarness> {
   const table = await createTestTable();
   const store = createStores(table.db, table.tableName);
   const sfn = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -61,7 +62,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
   stubStartExecution(sfnMock);
   const logger = new CapturingLogger('orders-api');
   const gatewayLogger = new CapturingLogger('local-api-gateway');
-  const handler = createOrdersApi({ store, sfn, stateMachineArn: STATE_MACHINE_ARN, logger });
+  const handler = createOrdersApi({ store, sfn, stateMachineArn: STATE_MACHINE_ARN, logger, ...deps });
   const gateway = await startLocalApiGateway({
     port: 0,
     apiKey: API_KEY,
