@@ -28,6 +28,7 @@ import {
   type WebhookRetry,
 } from './schemas.js';
 
+import { plivoCallbackOperation } from '../lib/webhooks/plivo-inbound-openapi.js';
 import { consoleApiPaths } from './console-routes.js';
 import { opsApiPaths } from './ops-routes.js';
 import { poolsApiPaths } from './pools-routes.js';
@@ -38,13 +39,46 @@ export const API_VERSION = '1.0.0';
 const errorContent = { 'application/json': { schema: errorResponseSchema } };
 const error = (description: string) => ({ description, content: errorContent });
 
-const authErrors: ZodOpenApiResponsesObject = {
-  '401': error('No API key: send it in the `x-api-key` header'),
-  '403': error('The API key is not valid'),
-  '500': error('Something failed inside; the answer carries a `requestId` and the error is logged'),
-};
+const noKey = error('No API key: send it in the `x-api-key` header');
+const wrongKey = error('The API key is not valid');
+const failedInside = error('Something failed inside; the answer carries a `requestId` and the error is logged');
+const authErrors: ZodOpenApiResponsesObject = { '401': noKey, '403': wrongKey, '500': failedInside };
 
 const invalidQuery = error('A query parameter is not valid; `issues` names each one');
+
+/**
+ * The answers every route can give by what it is, whatever it does (the HTTP stack gives them, not
+ * the route): a keyed route refuses a missing or wrong key; a route with a body refuses one that is
+ * not JSON (or not a form), too large, or of another content type; every route refuses query
+ * parameters it does not take, throttles, and may fail inside. Added to each operation where it does
+ * not describe the answer itself, so that no operation can leave them out.
+ */
+function standardAnswers(operation: ZodOpenApiOperationObject): ZodOpenApiResponsesObject {
+  const keyed = operation.security === undefined || operation.security.length > 0;
+  const body = operation.requestBody !== undefined;
+  return {
+    ...(body
+      ? {
+          '400': error('The body is empty or cannot be parsed'),
+          '413': error(`The body is larger than the route takes (${LIMITS.maxBodyBytes} bytes for JSON bodies)`),
+          '415': error('The content type is not the one the route takes'),
+        }
+      : {}),
+    ...(keyed ? { '401': noKey, '403': wrongKey } : {}),
+    '422': error('A parameter (path, query — including one the route does not take — header or body) is not valid; `issues` names each one'),
+    '429': error("Too many requests: the API key's usage plan, the stage's throttling, or the firewall's per-address rate (deployed API)"),
+    '500': failedInside,
+  };
+}
+
+function withStandardAnswers<P extends Record<string, Record<string, ZodOpenApiOperationObject>>>(paths: P): P {
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, methods]) => [
+      path,
+      Object.fromEntries(Object.entries(methods).map(([method, operation]) => [method, { ...operation, responses: { ...standardAnswers(operation), ...operation.responses } }])),
+    ]),
+  ) as P;
+}
 
 /** Request examples: each must pass `orderRequestSchema` (a test checks). */
 export const orderRequestExamples = {
@@ -301,6 +335,8 @@ export const ordersApiPaths = {
   ...timelineApiPaths,
   ...poolsApiPaths,
   ...consoleApiPaths,
+  // Served by its own Lambda behind the same API (functions/webhooks-api).
+  '/webhooks/plivo': { post: plivoCallbackOperation },
 } satisfies ZodOpenApiPathsObject;
 
 const definition: ZodOpenApiObject = {
@@ -308,15 +344,24 @@ const definition: ZodOpenApiObject = {
   info: {
     title: 'number-orders',
     version: API_VERSION,
+    license: { name: 'Proprietary: all rights reserved', identifier: 'LicenseRef-Proprietary' },
     description:
       'Rent Plivo phone numbers in bulk into Powerpack number pools. Every 4xx answer names the field or the reason; 422 answers list every field issue.',
   },
+  servers: [
+    { url: 'http://127.0.0.1:3000', description: 'The local stack (`npm start`; `--api-port` changes the port)' },
+    {
+      url: 'https://{apiId}.execute-api.{region}.amazonaws.com/{stage}',
+      description: 'A deployed stack (`npx cdk deploy`: its ApiUrl output)',
+      variables: { apiId: { default: 'abc123defg', description: 'The REST API id' }, region: { default: 'us-east-1' }, stage: { default: 'dev', description: 'The stack\'s stage (context `stage`)' } },
+    },
+  ],
   security: [{ apiKey: [] }],
   components: {
     securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API key' } },
     schemas: { OrderRequest: orderRequestSchema, OrderAccepted: orderAcceptedSchema, Order: orderViewSchema, Error: errorResponseSchema },
   },
-  paths: ordersApiPaths,
+  paths: withStandardAnswers(ordersApiPaths),
 };
 
 let rendered: ReturnType<typeof createDocument> | undefined;

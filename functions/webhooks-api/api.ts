@@ -13,6 +13,7 @@ import { ok } from '../lib/http/responses.js';
 import { z } from 'zod';
 import { createHttpHandler, type HttpHandler, type HttpRoute, routeBuilder } from '../lib/http/stack.js';
 import { type PlivoInboundDeps, receivePlivoCallback, type StoredPlivoCallback } from '../lib/webhooks/plivo-inbound.js';
+import { PLIVO_WEBHOOK_MAX_BODY_BYTES } from '../lib/webhooks/plivo-inbound-openapi.js';
 
 export interface PlivoWebhooksApiDeps extends PlivoInboundDeps {
   /**
@@ -28,8 +29,6 @@ export interface PlivoWebhooksApiOptions extends PlivoWebhooksApiDeps {
   logger?: Logger;
 }
 
-/** Plivo callbacks are small forms. */
-export const PLIVO_WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
 
 const route = routeBuilder<PlivoWebhooksApiDeps>();
 

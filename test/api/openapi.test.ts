@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ordersApiRoutes } from '../../functions/orders-api/api.js';
+import { plivoWebhooksApiRoutes } from '../../functions/webhooks-api/api.js';
 import { openApiDocument, orderRequestExamples, ordersApiPaths } from '../../functions/orders-api/openapi.js';
 import { orderRequestSchema } from '../../functions/lib/orders/model.js';
 import { startApiHarness, type ApiHarness } from './support/harness.js';
@@ -24,10 +30,31 @@ describe('the OpenAPI document', () => {
     expect(JSON.parse(JSON.stringify(document))).toEqual(document);
   });
 
-  it('has every route of the router, and nothing else, methods included', () => {
-    const routed = ordersApiRoutes.map((route) => `${route.method} ${route.path}`).sort();
+  it('has every route of the router and of the Plivo callback route behind the same API, and nothing else, methods included', () => {
+    const routed = [...ordersApiRoutes, ...plivoWebhooksApiRoutes].map((route) => `${route.method} ${route.path}`).sort();
     expect(documentedOperations().sort()).toEqual(routed);
   });
+
+  it('gives every operation the answers its kind of route gives: key refusals, body refusals, 422, 429, 500', () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item) as [string, { security?: unknown[]; requestBody?: unknown; responses: JsonObject }][]) {
+        const keyed = operation.security === undefined || operation.security.length > 0;
+        const expected = ['422', '429', '500', ...(keyed ? ['401', '403'] : []), ...(operation.requestBody ? ['400', '413', '415'] : [])];
+        expect([`${method} ${path}`, expected.filter((status) => !(status in operation.responses))]).toEqual([`${method} ${path}`, []]);
+      }
+    }
+    expect(document.paths['/webhooks/plivo']?.post).toMatchObject({ security: [], requestBody: { content: { 'application/x-www-form-urlencoded': expect.any(Object) } } });
+  });
+
+  it('passes `@redocly/cli lint` (its recommended rules) with no error and no warning', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'openapi-')), 'openapi.json');
+    writeFileSync(file, JSON.stringify(document));
+    const redocly = fileURLToPath(new URL('../../node_modules/.bin/redocly', import.meta.url));
+    const run = spawnSync(redocly, ['lint', file, '--format=json'], { encoding: 'utf8', env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } });
+    const report = JSON.parse(run.stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string }[] };
+    expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  }, 30_000);
 
   it('declares exactly the path parameters of each route template', () => {
     for (const route of ordersApiRoutes) {
