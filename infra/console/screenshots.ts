@@ -53,6 +53,7 @@ async function history(stack: LocalStack): Promise<{ poolUuid: string; orderId: 
 }
 
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (chromiumMissing) throw new Error(`cannot take screenshots: ${chromiumMissing}`);
   await mkdir(OUT, { recursive: true });
   const stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, logLevel: 'SILENT' });
@@ -63,16 +64,17 @@ async function main(): Promise<void> {
     await page.goto(stack.consoleUrl);
     await page.getByLabel('API key').fill(stack.apiKey);
     await page.getByRole('button', { name: 'Open the console' }).click();
+    /** `ready`: a text the page shows once loaded, or `svg` for its chart. */
     const shoot = async (hash: string, file: string, ready: string) => {
       await page.goto(`${stack.consoleUrl}${hash}`);
-      await page.getByText(ready).first().waitFor({ timeout: 15_000 });
+      await (ready === 'svg' ? page.locator('svg.stock') : page.getByText(ready)).first().waitFor({ timeout: 15_000 });
       await page.waitForLoadState('networkidle');
       await page.screenshot({ path: `${OUT}${file}`, fullPage: true });
       process.stdout.write(`docs/console/${file}\n`);
     };
     await shoot('#/orders', 'orders.png', 'launch-2026-12');
     await shoot(`#/orders/${orderId}`, 'order.png', 'SUCCEEDED');
-    await shoot(`#/pools/${poolUuid}`, 'pool.png', 'Version 1');
+    await shoot(`#/pools/${poolUuid}`, 'pool.png', 'svg');
     await shoot('#/reconciliation', 'reconciliation.png', 'Last run');
     await page.setViewportSize({ width: 390, height: 844 });
     await shoot(`#/orders/${orderId}`, 'order-phone.png', 'SUCCEEDED');

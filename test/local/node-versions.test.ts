@@ -32,7 +32,7 @@ describe('Node.js versions', () => {
   });
 
   it('switches the AWS SDK notice off in every tool that starts the local stack', () => {
-    for (const tool of ['infra/local/cli.ts', 'infra/chaos/chaos.ts', 'infra/bench/bench.ts', 'infra/audit/cli.ts', 'infra/fuzz/fuzz.ts']) {
+    for (const tool of ['infra/local/cli.ts', 'infra/chaos/chaos.ts', 'infra/bench/bench.ts', 'infra/audit/cli.ts', 'infra/fuzz/fuzz.ts', 'infra/console/screenshots.ts']) {
       expect(read(tool), tool).toContain("process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'");
     }
   });
