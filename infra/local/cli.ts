@@ -74,7 +74,7 @@ Options:
   --pending-shape SHAPE       how the sandbox answers a rent in a country with verification requirements:
                               order (a pending order, numbers delivered on approval; default) or
                               number (fulfilled, each number "pending" in the account until approved)
-  --log-level LEVEL           handlers' JSON log level: DEBUG, INFO, WARN, ERROR (default WARN)
+  --log-level LEVEL           handlers' JSON log level: DEBUG, INFO, WARN, ERROR (default POWERTOOLS_LOG_LEVEL, else WARN)
   -h, --help                  this text
 `;
 

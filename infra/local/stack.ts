@@ -97,7 +97,7 @@ export interface LocalStackOptions {
   concurrency?: number;
   /** `WORK_SLOTS`: line steps in flight across the account, a number or "off". @default "20" */
   workSlots?: string;
-  /** Log level of the handlers' JSON logs. @default "WARN" */
+  /** Log level of the handlers' JSON logs. @default `POWERTOOLS_LOG_LEVEL`, else "WARN" */
   logLevel?: string;
   /** Counts every Plivo attempt the handlers make (the benchmark). */
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
@@ -293,7 +293,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       PLIVO_RATE_LIMIT: formatRateLimit(rateLimit),
       PLIVO_CONCURRENCY: String(options.concurrency ?? 16),
       ...(options.workSlots === undefined ? {} : { WORK_SLOTS: options.workSlots }),
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       WEBHOOK_SECRET: webhookSecret,
       WEBHOOK_ALLOW_LOCAL_CALLBACKS: options.allowLocalCallbacks ? 'true' : 'false',
       WEBHOOK_RETRY_COMPRESS: String(options.webhookRetryCompress ?? 1000),
@@ -399,7 +399,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const apiEnv: Env = { ...env, SFN_ENDPOINT: stepFunctions.endpoint };
     const store = createStores(createDocumentClient(apiEnv), tableName, { metrics });
-    const logLevel = (options.logLevel ?? 'WARN') as LogLevel;
+    const logLevel = (options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as LogLevel;
     const apiDb = createDocumentClient(apiEnv);
     const ordersApi = createOrdersApi({
       store,
