@@ -107,3 +107,24 @@ describe('a pending rent whose answer was lost', () => {
     expect(numbers.filter((n) => inAccount.has(n.number)).map((n) => n.status)).toEqual(['VERIFIED', 'VERIFIED']);
   });
 });
+
+describe('a rent Plivo carries out after its client gave up', () => {
+  it('answered 503 and found nowhere when reconciled, it is carried out a moment later: the next pass claims its numbers for the line and releases them', async () => {
+    // The first rent of US 917 answers 503 at once and happens 1.5 s later: the line reconciles it
+    // (nothing in the account yet: not applied), rents again and completes with 2 numbers.
+    sandbox().setFaults([{ method: 'POST', path: 'AvailableNumberGroup', applyAfterMs: 1_500, count: 1 }]);
+    const { orderId, executionArn } = await place({ lines: [{ countryIso: 'US', numberType: 'local', prefix: '917', quantity: 2 }] });
+    await stack.stepFunctions.waitForExecution(executionArn);
+    expect((await stack.store.orders.get(orderId)).status).toBe('COMPLETED');
+    const late = await until('the late rent to reach the account', unowned, (numbers) => numbers.length === 2, WAIT);
+
+    await stack.reconciler.runOnce();
+    await stack.reconciler.runOnce();
+    expect(await unowned()).toEqual([]);
+    const inAccount = new Set(sandbox().snapshot().numbers.map((n) => n.number));
+    expect(late.filter((n) => inAccount.has(n))).toEqual([]);
+    const numbers = await stack.store.numbers.list(orderId, undefined);
+    expect(numbers.filter((n) => late.includes(n.number)).map((n) => n.status)).toEqual(['RELEASED', 'RELEASED']);
+    expect(numbers.filter((n) => n.status === 'VERIFIED')).toHaveLength(2);
+  }, 60_000);
+});

@@ -51,19 +51,30 @@ const DELIVERY_GRACE_MS = 90 * 86_400_000;
  */
 async function expectDelivery(deps: WorkflowDeps, order: OrderItem, line: LineItem, intent: IntentItem, uncertain: boolean): Promise<void> {
   const deadline = regulatoryDeadline(order).getTime();
+  await expectNumbers(deps, line, intent, intent.quantity, uncertain, new Date(uncertain ? deadline : deadline + DELIVERY_GRACE_MS));
+}
+
+async function expectNumbers(deps: WorkflowDeps, line: LineItem, intent: IntentItem, quantity: number, uncertain: boolean, expiresAt: Date): Promise<void> {
   await deps.store.expectations.expect({
-    orderId: order.orderId,
+    orderId: intent.orderId,
     line: line.line,
     seq: intent.seq,
     groupId: intent.groupId,
-    quantity: intent.quantity,
+    quantity,
     ...kindOfGroup(line, intent.groupId),
     region: line.spec.region ?? null,
     uncertain,
     since: intent.startedAt,
-    expiresAt: new Date(uncertain ? deadline : deadline + DELIVERY_GRACE_MS).toISOString(),
+    expiresAt: expiresAt.toISOString(),
   });
 }
+
+/**
+ * How long a rent whose answer was lost, and whose numbers were not in the account when it was
+ * reconciled, may still be carried out by Plivo (a request it worked on after its client gave up).
+ * Plivo does not say; we chose an hour, four reconciler runs in AWS.
+ */
+export const LATE_RENT_WINDOW_MS = 3_600_000;
 
 /** Tries per group whose rents were found not to have happened, before the group is given up. */
 const MAX_NOT_APPLIED_PER_GROUP = 3;
@@ -136,10 +147,16 @@ export async function reconcileIntent(deps: WorkflowDeps, line: LineItem, intent
     }
     if (claimed.length >= intent.quantity) break;
   }
-  if (claimed.length === 0 && (await deps.store.expectations.isRegulated(line.spec.countryIso, line.spec.numberType))) {
+  const regulated = claimed.length === 0 && (await deps.store.expectations.isRegulated(line.spec.countryIso, line.spec.numberType));
+  if (regulated) {
     // Nothing in the account may still be a pending order Plivo created: its numbers would come
     // later, after the line has rented again. Expect them, so that they are claimed, not orphaned.
     await expectDelivery(deps, await deps.store.orders.get(intent.orderId), line, intent, true);
+  } else if (claimed.length < intent.quantity) {
+    // Plivo may still carry the rent out (it worked on it after we gave up): expect the numbers
+    // for a while, so that the reconciler claims them for this line (and releases them if the line
+    // no longer needs them) instead of finding numbers nobody owns.
+    await expectNumbers(deps, line, intent, intent.quantity - claimed.length, true, new Date(Date.parse(intent.startedAt) + LATE_RENT_WINDOW_MS));
   }
   await deps.store.intents.finish(intent, claimed.length > 0 ? 'DONE' : 'NOT_APPLIED', { rented: claimed.length, failed: 0 });
   deps.logger.warn('rent with unknown outcome reconciled', {

@@ -43,12 +43,23 @@ export const faultRuleSchema = z
     errorBody: z.enum(['string', 'object', 'html']).default('string'),
     /** The pool add succeeds, but the pool's list and find show the number only this many ms later. */
     visibleAfterMs: z.number().int().min(1).max(600_000).optional(),
+    /**
+     * The call is carried out this many ms after it arrived, not before its answer: the client gets
+     * the rule's error (or, without one, a 503) at once, and the call happens later all the same —
+     * a request Plivo worked on after its client had given up.
+     */
+    applyAfterMs: z.number().int().min(1).max(600_000).optional(),
   })
   .strict()
   .refine(
     (rule) =>
-      (rule.status ?? 0) > 0 || rule.drop || rule.latencyMs > 0 || rule.numberFailureRate !== undefined || rule.visibleAfterMs !== undefined,
-    { error: 'a rule must do something: set status, drop, latencyMs, numberFailureRate or visibleAfterMs' },
+      (rule.status ?? 0) > 0 ||
+      rule.drop ||
+      rule.latencyMs > 0 ||
+      rule.numberFailureRate !== undefined ||
+      rule.visibleAfterMs !== undefined ||
+      rule.applyAfterMs !== undefined,
+    { error: 'a rule must do something: set status, drop, latencyMs, numberFailureRate, visibleAfterMs or applyAfterMs' },
   )
   .refine((rule) => rule.status === undefined || rule.status === 0 || rule.status >= 400, {
     error: 'status must be an error status (400-599), or 0 for none',
@@ -71,6 +82,8 @@ export interface FaultPlan {
   numberFailureRate?: number;
   /** A pool add becomes visible in the pool's list and find this many ms after it succeeded. */
   visibleAfterMs?: number;
+  /** The call is carried out this many ms after it arrived, after its (error) answer. */
+  applyAfterMs?: number;
 }
 
 export interface FaultRuleReport extends FaultRule {
@@ -120,6 +133,7 @@ export class FaultInjector {
         plan.error = { status: rule.status ?? 500, retryAfterSeconds: rule.retryAfterSeconds, when: rule.when, body: rule.errorBody };
       }
       if (plan.visibleAfterMs === undefined && rule.visibleAfterMs !== undefined) plan.visibleAfterMs = rule.visibleAfterMs;
+      if (plan.applyAfterMs === undefined && rule.applyAfterMs !== undefined) plan.applyAfterMs = rule.applyAfterMs;
       if (plan.numberFailureRate === undefined && rule.numberFailureRate !== undefined) plan.numberFailureRate = rule.numberFailureRate;
     }
     return plan;

@@ -333,6 +333,14 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       return answerAfterFaults(() => failWith(error));
     }
     const apiId = world.idsRandom.uuid();
+    if (plan.applyAfterMs !== undefined && !asyncRequest) {
+      // Answered now, carried out later: the client sees a failure whose outcome it cannot know.
+      setTimeout(() => {
+        runOperation(operation, apiId);
+        noteChanges();
+      }, plan.applyAfterMs).unref();
+      return finish(plan.error ? faultOutcome(plan.error) : faultOutcome({ status: 503, retryAfterSeconds: null, when: 'before', body: 'string' }));
+    }
     let answer: Outcome;
     if (asyncRequest) {
       spawnAsync(operation, apiId, asyncRequest);
