@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import plivo from 'plivo';
 import { verifyPlivoCallback } from '../../functions/lib/plivo/signature.js';
 import type { PlivoSandbox } from '../../infra/local/plivo-sandbox/index.js';
 import { admin, api, rent, startTestSandbox } from './helpers.js';
@@ -68,6 +69,9 @@ describe('10DLC number linking', () => {
       message: `Request to link ${first},${second} to campaign CUOGHIN was received and is being processed`,
     });
     expect(await accountNumber(first)).toMatchObject({ tendlc_registration_status: 'PROCESSING', tendlc_campaign_id: 'CUOGHIN' });
+    expect(sandbox.snapshot().tendlc.links).toContainEqual(
+      expect.objectContaining({ number: first, campaignId: 'CUOGHIN', status: 'PROCESSING', dueAtMs: START + DELAY_MS }),
+    );
     const listed = await api(sandbox, 'GET', linksPath('?limit=1'));
     expect(listed.body).toMatchObject({
       campaign_id: 'CUOGHIN',
@@ -141,6 +145,23 @@ describe('10DLC number linking', () => {
     expect((await api(sandbox, 'POST', linksPath(), { json: { numbers: ['abc'] } })).body.error).toMatch(/E\.164/);
     expect((await api(sandbox, 'POST', linksPath(), { json: { numbers: [number], url: 'ftp://x' } })).body.error).toMatch(/^url/);
     expect((await admin(sandbox, 'POST', 'campaigns', { usecase: 'STARTER' })).status).toBe(400);
+  });
+});
+
+describe('the official plivo SDK', () => {
+  it('links, lists, gets and unlinks through client.campaign', async () => {
+    const [number] = await rent(sandbox, US_LOCAL, 1);
+    if (!number) throw new Error('not rented');
+    const client = new plivo.Client(sandbox.authId, sandbox.authToken, { url: sandbox.accountUrl });
+    const linked = await client.campaign.linkNumber('CUOGHIN', [`+${number}`], { url: receiverUrl, method: 'POST' });
+    expect(linked).toMatchObject({ apiId: expect.any(String), message: expect.stringContaining(number) as string });
+    await pastDelay();
+    const listed = (await client.campaign.listNumber('CUOGHIN', { limit: 5 })) as Record<string, unknown>;
+    expect(listed).toMatchObject({ campaignId: 'CUOGHIN', phoneNumbers: [{ number, status: 'COMPLETED' }] });
+    const got = (await client.campaign.getNumber('CUOGHIN', number)) as Record<string, unknown>;
+    expect(got).toMatchObject({ phoneNumbers: [{ number, status: 'COMPLETED' }] });
+    expect(await client.campaign.unlinkNumber('CUOGHIN', number)).toMatchObject({ message: expect.stringContaining('unlinked') as string });
+    await expect(client.campaign.getNumber('CUOGHIN', number)).rejects.toThrow(/not linked/);
   });
 });
 
