@@ -100,7 +100,21 @@ describe('10DLC number linking', () => {
     expect(received.map((callback) => new URLSearchParams(callback.body).get('number')).sort()).toEqual([first, second].sort());
   });
 
-  it('ends FAILED for the share a numberFailureRate fault rule picks, and a FAILED link can be retried', async () => {
+  it('ends FAILED for the share a numberFailureRate fault rule picks, the rest COMPLETED', async () => {
+    const numbers = await rent(sandbox, US_LOCAL, 8);
+    sandbox.setFaults([{ method: 'POST', path: '10dlc/', numberFailureRate: 0.5 }]);
+    expect((await api(sandbox, 'POST', linksPath(), { json: { numbers, url: receiverUrl } })).status).toBe(202);
+    await pastDelay();
+    await sandbox.callbacksIdle();
+    const statuses = ((await api(sandbox, 'GET', linksPath())).body.phone_numbers as { status: string }[]).map((entry) => entry.status);
+    const failed = statuses.filter((status) => status === 'FAILED').length;
+    expect(failed).toBeGreaterThan(0);
+    expect(failed).toBeLessThan(numbers.length);
+    expect(statuses.filter((status) => status === 'COMPLETED')).toHaveLength(numbers.length - failed);
+    expect(received.filter((callback) => new URLSearchParams(callback.body).get('status') === 'failed')).toHaveLength(failed);
+  });
+
+  it('a FAILED link (numberFailureRate 1) can be linked again', async () => {
     const numbers = await rent(sandbox, US_LOCAL, 2);
     sandbox.setFaults([{ method: 'POST', path: '10dlc/', numberFailureRate: 1 }]);
     expect((await api(sandbox, 'POST', linksPath(), { json: { numbers, url: receiverUrl } })).status).toBe(202);
@@ -126,6 +140,11 @@ describe('10DLC number linking', () => {
     expect(await accountNumber(number)).toMatchObject({ tendlc_registration_status: 'UNREGISTERED', tendlc_campaign_id: null });
     expect((await api(sandbox, 'GET', linksPath(`${number}/`))).status).toBe(404);
     expect((await api(sandbox, 'DELETE', linksPath(`${number}/`))).status).toBe(404);
+
+    // Unrenting a linked number unlinks it too.
+    await api(sandbox, 'POST', linksPath(), { json: { numbers: [number] } });
+    expect((await api(sandbox, 'DELETE', `Number/${number}/`)).status).toBe(204);
+    expect((await api(sandbox, 'GET', linksPath())).body.phone_numbers).toEqual([]);
   });
 
   it('refuses an unknown campaign (404), numbers not in the account and bad input (400), linking none', async () => {
