@@ -247,7 +247,8 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
         noteChanges();
         watchLinks();
       },
-      Math.max(0, due - worldOptions.now()) + 1,
+      // setTimeout takes at most 2^31 - 1 ms; a longer wait is taken in steps.
+      Math.min(Math.max(0, due - worldOptions.now()) + 1, 2 ** 31 - 1),
     );
     linkTimer.unref();
   };
