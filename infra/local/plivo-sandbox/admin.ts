@@ -22,6 +22,8 @@ export interface AdminControl {
   approvePending(id?: string): Record<string, string[]> | undefined;
   /** Order id → numbers returned to stock; undefined when `id` is not a pending order. */
   rejectPending(id?: string): Record<string, string[]> | undefined;
+  /** Creates (or replaces) a 10DLC campaign numbers can be linked to. */
+  createCampaign(input: CampaignInput): Record<string, unknown>;
   /** Creates a compliance application in the given state. */
   createComplianceApplication(input: ComplianceApplicationInput): { id: string };
   /** @throws ApiError 404 (no such pool) or 400 (already there). */
@@ -41,6 +43,7 @@ export const ADMIN_ROUTES = [
   'POST   /__sandbox/regulatory/approve    {} approves every pending order, {"id":"pending-1"} one',
   'POST   /__sandbox/regulatory/reject     {} rejects every pending order, {"id":"pending-1"} one',
   'POST   /__sandbox/compliance-applications {"countryIso2","numberType","status":"approved|submitted|rejected"} → {"id"}',
+  'POST   /__sandbox/campaigns             {"campaignId","usecase","alias"?} creates a 10DLC campaign numbers can be linked to',
   'POST   /__sandbox/shortcodes            {"poolUuid","shortcode","countryIso2"} adds a shortcode to a pool',
   'PATCH  /__sandbox/numbers/{number}      {"renewal_date":"YYYY-MM-DD"} sets a number\'s renewal date',
   'POST   /__sandbox/clock                 {"advanceDays":n} or {"now":"<ISO>"} moves the clock forward; renewals due are charged',
@@ -68,6 +71,13 @@ const complianceApplicationSchema = z.object({
   status: z.enum(COMPLIANCE_STATUSES, { error: `status must be one of ${COMPLIANCE_STATUSES.join(', ')}` }),
 });
 type ComplianceApplicationInput = z.output<typeof complianceApplicationSchema>;
+
+const campaignSchema = z.object({
+  campaignId: z.string({ error: 'campaignId is required' }).regex(/^[A-Za-z0-9]{1,32}$/, { error: 'campaignId must be 1 to 32 letters or digits' }),
+  usecase: z.string({ error: 'usecase is required' }).min(1, { error: 'usecase is required' }),
+  alias: z.string().optional(),
+});
+type CampaignInput = z.output<typeof campaignSchema>;
 
 const renewalSchema = z
   .object({ renewal_date: z.string({ error: 'renewal_date is required' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'renewal_date must be YYYY-MM-DD' }) })
@@ -117,6 +127,8 @@ export function handleAdmin(control: AdminControl, method: string, path: string,
       }
       case 'POST /compliance-applications':
         return sendJson(res, 201, control.createComplianceApplication(parse(complianceApplicationSchema, body)));
+      case 'POST /campaigns':
+        return sendJson(res, 201, control.createCampaign(parse(campaignSchema, body)));
       case 'POST /shortcodes':
         return sendJson(res, 201, control.addShortcode(parse(shortcodeSchema, body)));
       case 'POST /clock':

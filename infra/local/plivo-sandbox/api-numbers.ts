@@ -21,6 +21,7 @@ import {
   requiredText,
 } from './params.js';
 import type { ApiContext, Operation, RouteSpec } from './router.js';
+import type { SandboxWorld } from './world.js';
 
 export const CAPABILITIES = ['voice', 'sms', 'mms'] as const;
 const SEARCH_TYPES = ['local', 'national', 'tollfree', 'mobile'] as const;
@@ -160,7 +161,9 @@ const listedType = (record: AccountNumber): string => (record.listedAsFixed === 
 const renewalOf = (record: AccountNumber, nowMs: number): string => record.renewalDate ?? nextRenewal(record.addedAt, nowMs);
 
 /** The AccountPhoneNumber object (account-phone-number.txt), with exactly Plivo's fields. */
-function accountNumberObject(record: AccountNumber, accountId: string, nowMs: number): Record<string, unknown> {
+function accountNumberObject(record: AccountNumber, accountId: string, world: SandboxWorld): Record<string, unknown> {
+  const nowMs = world.now();
+  const tendlc = world.tendlcRegistration(record);
   return {
     number: record.number,
     alias: record.alias,
@@ -181,8 +184,8 @@ function accountNumberObject(record: AccountNumber, accountId: string, nowMs: nu
     resource_uri: `${accountPath(accountId)}Number/${record.number}/`,
     cnam_lookup: cnamLookup(record),
     cnam: null,
-    tendlc_registration_status: tendlcStatus(record),
-    tendlc_campaign_id: null,
+    tendlc_registration_status: tendlc?.status ?? null,
+    tendlc_campaign_id: tendlc?.campaignId ?? null,
     toll_free_sms_verification: tollfreeVerification(record),
     profile_uuid: null,
     caller_reputation_status: null,
@@ -195,11 +198,6 @@ function accountNumberObject(record: AccountNumber, accountId: string, nowMs: nu
 /** US numbers only; `enabled` when bought through `PhoneNumber/` with `cnam_lookup=enabled`. */
 function cnamLookup(record: AccountNumber): string | null {
   return record.countryIso2 === 'US' ? (record.cnamLookup ?? 'disabled') : null;
-}
-
-/** 10DLC applies to US local numbers that send SMS; none is registered in the sandbox. */
-function tendlcStatus(record: AccountNumber): string | null {
-  return record.countryIso2 === 'US' && record.numberType === 'local' && record.smsEnabled ? 'UNREGISTERED' : null;
 }
 
 function tollfreeVerification(record: AccountNumber): string | null {
@@ -248,13 +246,13 @@ function typeMatches(filter: (typeof ACCOUNT_TYPES)[number] | undefined, record:
 }
 
 /** The list's filters beyond type, dates and number: the 10DLC, toll-free and CNAM ones. */
-function complianceMatches(filters: z.output<typeof listSchema>, record: AccountNumber): boolean {
+function complianceMatches(filters: z.output<typeof listSchema>, record: AccountNumber, world: SandboxWorld): boolean {
   const { cnam_lookup, tendlc_registration_status, tendlc_campaign_id, toll_free_sms_verification } = filters;
+  const tendlc = world.tendlcRegistration(record);
   return (
     (cnam_lookup === undefined || cnamLookup(record) === cnam_lookup) &&
-    (tendlc_registration_status === undefined || tendlcStatus(record) === TENDLC_FILTER[tendlc_registration_status]) &&
-    // No number of the sandbox is linked to a 10DLC campaign: a campaign filter finds none.
-    tendlc_campaign_id === undefined &&
+    (tendlc_registration_status === undefined || tendlc?.status === TENDLC_FILTER[tendlc_registration_status]) &&
+    (tendlc_campaign_id === undefined || tendlc?.campaignId === tendlc_campaign_id) &&
     (toll_free_sms_verification === undefined || tollfreeVerification(record) === TOLLFREE_FILTER[toll_free_sms_verification])
   );
 }
@@ -274,7 +272,7 @@ function listNumbers(ctx: ApiContext): Operation {
         return (
           typeMatches(filters.type, record) &&
           typeMatches(filters.number_type, record) &&
-          complianceMatches(p, record) &&
+          complianceMatches(p, record, ctx.world) &&
           (filters.number_startswith === undefined || record.number.startsWith(filters.number_startswith)) &&
           (filters.alias === undefined || record.alias === filters.alias) &&
           (filters.subaccount === undefined || record.subaccount === filters.subaccount) &&
@@ -310,7 +308,7 @@ function listNumbers(ctx: ApiContext): Operation {
         ['toll_free_sms_verification', filters.toll_free_sms_verification],
       ],
     });
-    return { status: 200, body: { meta: page.meta, objects: page.objects.map((record) => accountNumberObject(record, ctx.accountId, nowMs)) } };
+    return { status: 200, body: { meta: page.meta, objects: page.objects.map((record) => accountNumberObject(record, ctx.accountId, ctx.world)) } };
   };
 }
 
@@ -322,7 +320,7 @@ function ownedNumber(ctx: ApiContext): AccountNumber {
 }
 
 function getNumber(ctx: ApiContext): Operation {
-  return () => ({ status: 200, body: accountNumberObject(ownedNumber(ctx), ctx.accountId, ctx.world.now()) });
+  return () => ({ status: 200, body: accountNumberObject(ownedNumber(ctx), ctx.accountId, ctx.world) });
 }
 
 const SUBACCOUNT = /^SA[A-Z0-9]{18}$/;

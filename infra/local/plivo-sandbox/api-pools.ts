@@ -152,6 +152,11 @@ function addToPool(kind: PoolNumberKind) {
       if (record.pending === true && world.options.inactivePoolAdd === 'reject') {
         throw badRequest(`number ${number} is not active yet: it awaits verification documents, so it cannot join a pool`);
       }
+      // Plivo's Powerpack guidance: US long codes must be registered for 10DLC (here only under --require-10dlc).
+      const tendlc = world.options.require10dlc ? world.tendlcRegistration(record) : null;
+      if (tendlc && tendlc.status !== 'COMPLETED') {
+        throw badRequest(`number ${number} is not registered for 10DLC (status ${tendlc.status}): link it to a campaign before adding it to a pool`);
+      }
       const current = world.pools.poolOf(number);
       if (current !== undefined) {
         throw badRequest(`number ${number} is already in number pool ${current}${current === pool.uuid ? ' (this pool)' : ''}`);

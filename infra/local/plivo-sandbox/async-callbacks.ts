@@ -19,8 +19,9 @@ export interface AsyncRequest {
   method: 'GET' | 'POST';
 }
 
-const asyncSchema = z.object({
-  callback_url: optionalText('callback_url').refine(
+/** An optional callback URL parameter: absolute http or https. */
+export const callbackUrlParam = (name: string) =>
+  optionalText(name).refine(
     (url) => {
       if (url === undefined) return true;
       try {
@@ -29,8 +30,11 @@ const asyncSchema = z.object({
         return false;
       }
     },
-    { error: 'callback_url must be an absolute http or https URL' },
-  ),
+    { error: `${name} must be an absolute http or https URL` },
+  );
+
+const asyncSchema = z.object({
+  callback_url: callbackUrlParam('callback_url'),
   callback_method: enumParam('callback_method', ['get', 'post']),
 });
 
@@ -84,6 +88,12 @@ export class CallbackSender {
     this.inFlight.add(task);
   }
 
+  /** Sends `params` to `request` now (in the background), signed as every callback is. */
+  send(request: AsyncRequest, params: Record<string, string>, label: string): void {
+    const task = this.post(request, params, label).finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
   stats(): { delivered: number; failed: number; inFlight: number } {
     return { ...this.counts, inFlight: this.inFlight.size };
   }
@@ -103,9 +113,13 @@ export class CallbackSender {
     await this.idle();
   }
 
-  private async deliver(delivery: CallbackDelivery): Promise<void> {
-    const attempts = this.options.attempts ?? 3;
+  private deliver(delivery: CallbackDelivery): Promise<void> {
     const params = { api_id: delivery.apiId, status_code: String(delivery.statusCode), response: delivery.response };
+    return this.post(delivery, params, `async callback for api_id ${delivery.apiId}`);
+  }
+
+  private async post(delivery: AsyncRequest, params: Record<string, string>, label: string): Promise<void> {
+    const attempts = this.options.attempts ?? 3;
     const form = new URLSearchParams(params).toString();
     const url = delivery.method === 'GET' ? `${delivery.url}${delivery.url.includes('?') ? '&' : '?'}${form}` : delivery.url;
     let lastProblem = '';
@@ -148,6 +162,6 @@ export class CallbackSender {
       }
     }
     this.counts.failed++;
-    this.options.log(`async callback for api_id ${delivery.apiId} to ${delivery.url} failed after ${attempts} tries: ${lastProblem}`);
+    this.options.log(`${label} to ${delivery.url} failed after ${attempts} tries: ${lastProblem}`);
   }
 }

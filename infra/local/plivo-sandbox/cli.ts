@@ -55,6 +55,12 @@ const OPTIONS = {
   'reissue-unrented': { type: 'boolean', help: 'unrented numbers go back to stock (after --reclaim-days) and are handed out again first' },
   'reclaim-days': { type: 'string', value: 'N', help: `days an unrented number waits before it is back in stock (default ${D.reclaimDays})` },
   'fixed-share': { type: 'string', value: 'S', help: `share of local numbers the account lists as "fixed", 0 to 1 (default ${D.fixedShare})` },
+  'tendlc-delay-ms': {
+    type: 'string',
+    value: 'N',
+    help: `how long a 10DLC number link stays PROCESSING, in ms of the sandbox clock (default ${D.tendlcLinkDelayMs})`,
+  },
+  'require-10dlc': { type: 'boolean', help: 'refuse (400) a pool add of a US local number whose 10DLC registration is not COMPLETED' },
   quiet: { type: 'boolean', help: 'do not log each request' },
   help: { type: 'boolean', help: 'show this help and exit' },
 } as const satisfies Record<string, OptionSpec>;
@@ -136,6 +142,8 @@ function optionsFromArgs(values: Record<string, string | boolean | undefined>): 
     if (share.trim() === '' || !(value >= 0 && value <= 1)) throw new UsageError(`--fixed-share must be a number from 0 to 1, got "${share}"`);
     options.fixedShare = value;
   }
+  options.tendlcLinkDelayMs = wholeNumber('tendlc-delay-ms', text('tendlc-delay-ms'), D.tendlcLinkDelayMs);
+  if (values['require-10dlc'] === true) options.require10dlc = true;
   if (values.quiet !== true) options.logger = (message) => console.log(`${new Date().toISOString()} ${message}`);
   return options;
 }

@@ -31,7 +31,10 @@ export const faultRuleSchema = z
     count: z.number().int().min(1).nullable().default(null),
     /** Destroy the connection without answering (before or after carrying the call out). */
     drop: z.boolean().default(false),
-    /** For rents: the share of numbers that come back "Failed" (not rented, not charged). */
+    /**
+     * For rents: the share of numbers that come back "Failed" (not rented, not charged). For 10DLC
+     * links (`POST 10dlc/Campaign/{id}/Number/`): the share of numbers whose link ends FAILED.
+     */
     numberFailureRate: z.number().min(0).max(1).optional(),
     /** `Retry-After` of an injected 429, in seconds; null: a 429 without `Retry-After`. */
     retryAfterSeconds: z.number().int().min(0).nullable().default(1),
@@ -78,7 +81,7 @@ export interface FaultPlan {
   error?: { status: number; retryAfterSeconds: number | null; when: 'before' | 'after'; body: FaultRule['errorBody'] };
   /** Destroy the socket instead of answering. */
   drop?: { when: 'before' | 'after' };
-  /** Per rented number, the chance it comes back "Failed". */
+  /** Per rented (or 10DLC-linked) number, the chance it comes back "Failed". */
   numberFailureRate?: number;
   /** A pool add becomes visible in the pool's list and find this many ms after it succeeded. */
   visibleAfterMs?: number;
@@ -139,7 +142,7 @@ export class FaultInjector {
     return plan;
   }
 
-  /** Per-number draw for a rent under `numberFailureRate`. */
+  /** Per-number draw for a rent or a 10DLC link under `numberFailureRate`. */
   drawNumberFailure(rate: number | undefined): boolean {
     return rate !== undefined && rate > 0 && this.random.next() < rate;
   }

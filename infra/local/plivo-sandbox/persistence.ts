@@ -20,6 +20,7 @@ import {
   renewalSchema,
   unrentSchema,
 } from './model.js';
+import { tenDlcDataSchema } from './tendlc.js';
 import type { WorldData } from './world.js';
 
 const FORMAT = 'plivo-sandbox-state/1';
@@ -42,6 +43,7 @@ const worldDataSchema = z.object({
     nextPendingId: z.number().int().min(1),
   }),
   pools: z.object({ powerpacks: z.array(powerpackSchema), pools: z.array(poolSchema) }),
+  tendlc: tenDlcDataSchema.optional(),
   random: z.object({ numbers: randomStateSchema, ids: randomStateSchema, resources: randomStateSchema }),
 });
 

@@ -17,7 +17,7 @@ export interface ApiContext {
   params: Params;
   /** Values of the path's `{placeholders}`. */
   path: Record<string, string>;
-  /** For rents: whether the next number fails (a fault rule's `numberFailureRate`). */
+  /** For rents and 10DLC links: whether the next number fails (a fault rule's `numberFailureRate`). */
   failNumber: () => boolean;
   /** For pool adds: the member shows in the pool's list and find only this many ms later (a fault rule). */
   visibleAfterMs?: number;

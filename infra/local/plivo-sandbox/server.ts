@@ -16,6 +16,7 @@ import { handleAdmin, type AdminControl } from './admin.js';
 import { numberRoutes } from './api-numbers.js';
 import { phoneNumberRoutes } from './api-phone-numbers.js';
 import { poolRoutes } from './api-pools.js';
+import { tendlcRoutes } from './api-tendlc.js';
 import { CallbackSender, parseAsyncRequest, type AsyncRequest } from './async-callbacks.js';
 import { ApiError, basicCredentials, isLoopbackAddress, parseBody, parseTarget, readBody, sendEmpty, sendHtml, sendJson, type Params } from './http.js';
 import { FaultInjector, faultMessage, faultRuleSchema, proxyErrorPage, type FaultPlan, type FaultRuleInput, type FaultRuleReport } from './faults.js';
@@ -72,6 +73,10 @@ export interface SandboxOptions {
   reclaimDays?: number;
   /** Share of local numbers the account lists as `fixed` (deterministic per number and seed); 0: none. @default 0.25 */
   fixedShare?: number;
+  /** How long a 10DLC number link stays PROCESSING before COMPLETED or FAILED, in ms of the sandbox clock. @default 5000 */
+  tendlcLinkDelayMs?: number;
+  /** Refuse (400) a pool add of a US local number whose 10DLC registration is not COMPLETED. @default false */
+  require10dlc?: boolean;
 }
 
 export interface PlivoSandbox {
@@ -126,9 +131,10 @@ export const SANDBOX_DEFAULTS = {
   rateWindow: 'fixed',
   reclaimDays: 0,
   fixedShare: 0.25,
+  tendlcLinkDelayMs: 5000,
 } as const;
 
-const router = new Router([...numberRoutes, ...phoneNumberRoutes, ...poolRoutes]);
+const router = new Router([...numberRoutes, ...phoneNumberRoutes, ...poolRoutes, ...tendlcRoutes]);
 
 /** An answer on its way out: status, JSON body (none for 204), extra headers. */
 interface Outcome {
@@ -166,6 +172,8 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     reissueUnrented: options.reissueUnrented ?? false,
     reclaimDays: options.reclaimDays ?? SANDBOX_DEFAULTS.reclaimDays,
     fixedShare: options.fixedShare ?? SANDBOX_DEFAULTS.fixedShare,
+    tendlcLinkDelayMs: options.tendlcLinkDelayMs ?? SANDBOX_DEFAULTS.tendlcLinkDelayMs,
+    require10dlc: options.require10dlc ?? false,
   };
 
   let world = new SandboxWorld(worldOptions);
@@ -208,12 +216,49 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
   const delay = (ms: number): Promise<void> =>
     ms > 0 ? sleep(ms, undefined, { signal: closing.signal }).catch(() => undefined) : Promise.resolve();
 
+  /**
+   * Brings the world up to the clock, then sends the status callback of every 10DLC link that
+   * settled (Plivo's 10DLC callback: `status` success or failed, plus the sandbox's own fields).
+   */
+  const settleTime = (): void => {
+    world.settleTime();
+    for (const link of world.tendlc.takeSettled()) {
+      if (!link.callback) continue;
+      const params = {
+        event_type: 'number_linking',
+        campaign_id: link.campaignId,
+        number: link.number,
+        status: link.status === 'COMPLETED' ? 'success' : 'failed',
+        tendlc_registration_status: link.status,
+      };
+      callbacks.send(link.callback, params, `10DLC link callback for ${link.number}`);
+    }
+  };
+
+  /** Settles 10DLC links when their delay is over on a sandbox clock that runs by itself. */
+  let linkTimer: NodeJS.Timeout | undefined;
+  const watchLinks = (): void => {
+    clearTimeout(linkTimer);
+    const due = world.tendlc.nextDueMs();
+    if (due === undefined || closing.signal.aborted) return;
+    linkTimer = setTimeout(
+      () => {
+        settleTime();
+        noteChanges();
+        watchLinks();
+      },
+      // setTimeout takes at most 2^31 - 1 ms; a longer wait is taken in steps.
+      Math.min(Math.max(0, due - worldOptions.now()) + 1, 2 ** 31 - 1),
+    );
+    linkTimer.unref();
+  };
+
   const withApiId = (body: Record<string, unknown>, apiId: string): Record<string, unknown> => ({ api_id: apiId, ...body });
 
   /** Runs an operation into an answer; Plivo-style errors for ApiError, a 500 for bugs. */
   const runOperation = (operation: Operation, apiId: string): Outcome => {
     try {
-      world.settleTime();
+      settleTime();
       const answer: ApiAnswer = operation();
       return answer.body === undefined ? { status: answer.status } : { status: answer.status, body: withApiId(answer.body, apiId) };
     } catch (error) {
@@ -222,6 +267,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       return { status: 500, body: { api_id: apiId, error: 'internal error in the Plivo sandbox (see its log)' } };
     } finally {
       noteChanges();
+      watchLinks();
     }
   };
 
@@ -370,8 +416,9 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
         if (error instanceof RangeError) throw new ApiError(400, error.message);
         throw error;
       }
-      world.settleTime();
+      settleTime();
       noteChanges();
+      watchLinks();
       return { now: new Date(now).toISOString() };
     },
     snapshot: () =>
@@ -382,6 +429,12 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       const settled = world.approvePending(id);
       noteChanges();
       return settled;
+    },
+    createCampaign: (input) => {
+      world.tendlc.addCampaign({ campaignId: input.campaignId, usecase: input.usecase, alias: input.alias ?? input.campaignId });
+      world.touch();
+      noteChanges();
+      return world.tendlc.campaign(input.campaignId) ?? input;
     },
     createComplianceApplication: (input) => {
       const application = world.compliance.create(input);
@@ -455,6 +508,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
       resolve();
     });
   });
+  watchLinks();
   const address = server.address() as AddressInfo;
   const url = `http://${urlHost(options.host ?? SANDBOX_DEFAULTS.host)}:${address.port}`;
 
@@ -473,6 +527,7 @@ export async function startPlivoSandbox(options: SandboxOptions = {}): Promise<P
     close: () =>
       (closed ??= (async () => {
         closing.abort();
+        clearTimeout(linkTimer);
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await stopped;

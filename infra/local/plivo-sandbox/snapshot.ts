@@ -6,6 +6,7 @@ import { findGroup } from './catalogue.js';
 import { toUnits, unitsToNumber } from './money.js';
 import type { JsonValue, PendingOrder, PoolService, Renewal, Unrent } from './model.js';
 import type { RequestStatsSnapshot } from './request-stats.js';
+import type { TenDlcData } from './tendlc.js';
 import type { SandboxWorld } from './world.js';
 
 export interface SnapshotNumber {
@@ -86,6 +87,8 @@ export interface SandboxSnapshot {
   /** Group id → stock. */
   inventory: Record<string, number>;
   callbacks: { delivered: number; failed: number; inFlight: number };
+  /** 10DLC campaigns, and each linked number's campaign, status, outcome and when it is due. */
+  tendlc: TenDlcData;
 }
 
 export function buildSnapshot(input: {
@@ -170,5 +173,6 @@ export function buildSnapshot(input: {
     requests: input.requests,
     inventory: world.inventory.stockByGroup(),
     callbacks: input.callbacks,
+    tendlc: world.tendlc.toData(),
   };
 }

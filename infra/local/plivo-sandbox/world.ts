@@ -11,6 +11,7 @@ import { Inventory, type InventoryData } from './inventory.js';
 import type { AccountNumber, PendingOrder } from './model.js';
 import { Pools, type PoolsData } from './pools.js';
 import { Random, stableFraction, type RandomState } from './random.js';
+import { TenDlc, type LinkStatus, type TenDlcData } from './tendlc.js';
 
 export interface WorldOptions {
   seed: number;
@@ -32,6 +33,16 @@ export interface WorldOptions {
   reclaimDays: number;
   /** Share of local numbers listed as `fixed`, drawn per number from the seed. */
   fixedShare: number;
+  /** How long a 10DLC number link stays PROCESSING, in ms of the sandbox clock. */
+  tendlcLinkDelayMs: number;
+  /** A pool add of a US local number whose 10DLC registration is not COMPLETED is refused (400). */
+  require10dlc: boolean;
+}
+
+/** A number's 10DLC registration as the account lists it. */
+export interface TenDlcRegistration {
+  status: 'UNREGISTERED' | LinkStatus;
+  campaignId: string | null;
 }
 
 export const INACTIVE_POOL_ADDS = ['reject', 'accept'] as const;
@@ -50,6 +61,8 @@ export interface WorldData {
   inventory: InventoryData;
   account: AccountData;
   pools: PoolsData;
+  /** Absent in state files written before 10DLC linking. */
+  tendlc?: TenDlcData;
   random: { numbers: RandomState; ids: RandomState; resources: RandomState };
 }
 
@@ -59,6 +72,7 @@ export class SandboxWorld {
   readonly pools = new Pools();
   /** Not saved in the state file: a test creates the applications it needs. */
   readonly compliance = new ComplianceApplications();
+  readonly tendlc = new TenDlc();
   /** Generated numbers. */
   readonly numbersRandom: Random;
   /** api_ids and callback nonces. */
@@ -87,6 +101,7 @@ export class SandboxWorld {
       this.inventory.load(data.inventory);
       this.account.load(data.account);
       this.pools.load(data.pools);
+      if (data.tendlc) this.tendlc.load(data.tendlc);
     }
   }
 
@@ -107,6 +122,7 @@ export class SandboxWorld {
   settleTime(): void {
     const nowMs = this.now();
     if (this.inventory.settle(nowMs, findGroup)) this.versionCounter++;
+    if (this.tendlc.settle(nowMs) > 0) this.versionCounter++;
     const today = new Date(nowMs).toISOString().slice(0, 10);
     if (today === this.settledDay) return;
     this.settledDay = today;
@@ -178,9 +194,20 @@ export class SandboxWorld {
     });
   }
 
-  /** Unrents a number: it leaves the account and any pool. */
+  /**
+   * A number's 10DLC registration; null for numbers 10DLC does not apply to (it applies to US
+   * local numbers that send SMS).
+   */
+  tendlcRegistration(record: AccountNumber): TenDlcRegistration | null {
+    if (record.countryIso2 !== 'US' || record.numberType !== 'local' || !record.smsEnabled) return null;
+    const link = this.tendlc.link(record.number);
+    return link ? { status: link.status, campaignId: link.campaignId } : { status: 'UNREGISTERED', campaignId: null };
+  }
+
+  /** Unrents a number: it leaves the account, any pool and its 10DLC campaign. */
   unrent(number: string): boolean {
     this.pools.removeMember(number);
+    this.tendlc.unlink(number);
     const group = findGroup(this.account.get(number)?.groupId ?? '');
     const removed = this.account.remove(number, this.now());
     if (!removed) return false;
@@ -217,6 +244,7 @@ export class SandboxWorld {
       inventory: this.inventory.toData(),
       account: this.account.toData(),
       pools: this.pools.toData(),
+      tendlc: this.tendlc.toData(),
       random: { numbers: this.numbersRandom.state(), ids: this.idsRandom.state(), resources: this.resourcesRandom.state() },
     };
   }
