@@ -119,6 +119,11 @@ export interface LocalStackOptions {
   unstartedGraceSeconds?: number;
   /** Seconds between scheduled rebalance runs of every pool with a policy. 0 = never. @default 0 */
   rebalanceIntervalSeconds?: number;
+  /**
+   * How often the webhook dispatcher's stand-in retries due deliveries; 0: never (tests that count
+   * each invocation's writes: a dispatcher run racing Notify's own first attempt changes them). @default 250
+   */
+  webhookDispatchIntervalMs?: number;
   /** Local Step Functions only: pause this long before every Retry instead of the ASL's intervals (tests). */
   retryPauseMs?: number;
   /** Local Step Functions only: every Wait state waits this long instead of what the ASL says (tests). */
@@ -391,11 +396,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     say(`Step Functions  ${stepFunctions.endpoint}  (${stateMachineArn})`);
 
     // The webhook dispatcher's stand-in: retries due deliveries on an interval (EventBridge Scheduler in AWS).
-    const dispatcher = startWebhookDispatcher(webhookRuntime().deps, {
-      intervalMs: 250,
-      onError: (error) => say(`webhook dispatcher run failed: ${error instanceof Error ? error.message : String(error)}`),
-    });
-    closers.push(async () => dispatcher.stop());
+    if (options.webhookDispatchIntervalMs !== 0) {
+      const dispatcher = startWebhookDispatcher(webhookRuntime().deps, {
+        intervalMs: options.webhookDispatchIntervalMs ?? 250,
+        onError: (error) => say(`webhook dispatcher run failed: ${error instanceof Error ? error.message : String(error)}`),
+      });
+      closers.push(async () => dispatcher.stop());
+    }
 
     const apiEnv: Env = { ...env, SFN_ENDPOINT: stepFunctions.endpoint };
     const store = createStores(createDocumentClient(apiEnv), tableName, { metrics });

@@ -138,6 +138,10 @@ beforeAll(async () => {
     // slot takes it again when retried (the holder is the line), or frees it when its lease ends.
     workSlots: 'off',
     reconcileIntervalSeconds: 0,
+    // Off: a dispatcher run that takes a delivery before Notify's own first attempt changes how many
+    // writes Notify makes, so a cell's planned crash may find no such write (the receiver answers
+    // 204: no delivery needs a retry).
+    webhookDispatchIntervalMs: 0,
     // A line that finds its kind's rent lock taken (one rent per kind at a time) waits in a Wait state.
     waitStateMs: 50,
     logLevel: 'SILENT',
