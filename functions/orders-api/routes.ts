@@ -4,7 +4,6 @@
  * they are: the stack answers them (error-status.ts).
  */
 import { callerScope } from '../lib/http/api-key.js';
-import { HttpError } from '../lib/errors.js';
 import { invalidField } from '../lib/http/errors.js';
 import { accepted, basePath, json, ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
@@ -18,7 +17,7 @@ import { openApiDocument } from './openapi.js';
 import { consoleRoutes, type ConsoleDeps } from './console-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { poolsRoutes, type PoolsRouteDeps } from './pools-routes.js';
-import { createOrderHeaders, deliveryPathParams, listOrdersQuery, orderNumbersQuery, orderPathParams, type OrderWebhooks } from './schemas.js';
+import { createOrderHeaders, deliveryPathParams, listOrdersQuery, orderNotFound, orderNumbersQuery, orderPathParams, type OrderWebhooks } from './schemas.js';
 import { toWebhookDeliveryView } from './delivery-view.js';
 import { timelineRoutes } from './timeline-routes.js';
 
@@ -32,7 +31,6 @@ export type OrdersApiDeps = PoolsRouteDeps & ConsoleDeps;
 
 const route = routeBuilder<OrdersApiDeps>();
 
-const orderNotFound = (orderId: string) => new HttpError(404, `order ${orderId} does not exist`);
 
 const baseRoutes: readonly HttpRoute<OrdersApiDeps>[] = [
   route({

@@ -5,6 +5,7 @@
  * The router validates with these, and the OpenAPI document is generated from them.
  */
 import { z } from 'zod';
+import { HttpError } from '../lib/errors.js';
 import { orderIdSchema, timestampSchema as timestamp } from '../lib/orders/contract.js';
 import { LIMITS, orderStatuses } from '../lib/orders/model.js';
 import { attemptOutcomes, deliveryStatuses } from '../lib/store/deliveries.js';
@@ -13,6 +14,9 @@ import { WEBHOOK_EVENT_TYPES } from '../lib/webhooks/events.js';
 // ---- parameters ---------------------------------------------------------------------------
 
 export const orderPathParams = z.object({ orderId: orderIdSchema });
+
+/** The 404 of every route under `/orders/{orderId}` whose order is not recorded. */
+export const orderNotFound = (orderId: string) => new HttpError(404, `order ${orderId} does not exist`);
 
 const cursor = z.string().min(1).max(2048).meta({ description: 'Opaque cursor from the previous page (`nextCursor`)' });
 

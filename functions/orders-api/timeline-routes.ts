@@ -11,7 +11,7 @@ import { ok } from '../lib/http/responses.js';
 import { routeBuilder, type HttpRoute } from '../lib/http/stack.js';
 import { orderTimelineSchema, readTimeline } from '../lib/orders/timeline.js';
 import type { Stores } from '../lib/store/stores.js';
-import { orderPathParams } from './schemas.js';
+import { orderNotFound, orderPathParams } from './schemas.js';
 
 interface TimelineDeps {
   store: Stores;
@@ -28,7 +28,7 @@ export const timelineRoutes: readonly HttpRoute<TimelineDeps>[] = [
     handler: async ({ params, deps, logger }) => {
       logger.appendKeys({ orderId: params.orderId });
       const order = await deps.store.orders.find(params.orderId);
-      if (!order) throw new HttpError(404, `order ${params.orderId} does not exist`);
+      if (!order) throw orderNotFound(params.orderId);
       const timeline = await readTimeline(deps.sfn, order.orderId, order.executionArn);
       if (!timeline) throw new HttpError(404, `the execution of order ${params.orderId} is no longer known to Step Functions (its history has expired)`);
       return ok(timeline);
