@@ -1,43 +1,24 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPlivoCallback } from '../../functions/lib/plivo/signature.js';
 import type { PlivoSandbox } from '../../infra/local/plivo-sandbox/index.js';
-import { api, findGroup, startTestSandbox } from './helpers.js';
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+import { api, type CallbackReceiver, findGroup, type Received, startCallbackReceiver, startTestSandbox } from './helpers.js';
 
 let sandbox: PlivoSandbox;
-let receiver: Server;
+let receiver: CallbackReceiver;
 let receiverUrl: string;
-let received: Received[] = [];
-let answerStatus = 200;
+let received: Received[];
 
 beforeAll(async () => {
   sandbox = await startTestSandbox({ authToken: 'callback-secret' });
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(answerStatus).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/plivo`;
+  receiver = await startCallbackReceiver('/hooks/plivo');
+  ({ url: receiverUrl, received } = receiver);
 });
 afterAll(async () => {
   await sandbox.close();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  await receiver.close();
 });
 beforeEach(() => {
-  received = [];
-  answerStatus = 200;
+  receiver.clear();
   sandbox.reset();
 });
 
@@ -112,7 +93,7 @@ describe('asynchronous mode (callback_url)', () => {
   });
 
   it('tries a failing callback a few times, then gives up and counts it', async () => {
-    answerStatus = 500;
+    receiver.status = 500;
     await api(sandbox, 'GET', `Number/?callback_url=${encodeURIComponent(receiverUrl)}`);
     await sandbox.callbacksIdle();
     expect(received).toHaveLength(3);

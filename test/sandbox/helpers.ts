@@ -1,6 +1,8 @@
 /**
  * Helpers for the sandbox suites: real HTTP with fetch against a sandbox started in-process.
  */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startPlivoSandbox, type PlivoSandbox, type SandboxOptions } from '../../infra/local/plivo-sandbox/index.js';
 
 export interface Answer {
@@ -89,3 +91,43 @@ export async function rent(sandbox: PlivoSandbox, query: string, quantity: numbe
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** A request the callback receiver got. */
+export interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** An HTTP server on loopback that keeps every request it gets and answers `status` (200 until set). */
+export interface CallbackReceiver {
+  url: string;
+  received: Received[];
+  status: number;
+  /** Forgets the requests so far and answers 200 again. */
+  clear(): void;
+  close(): Promise<void>;
+}
+
+export async function startCallbackReceiver(path: string): Promise<CallbackReceiver> {
+  const receiver: Omit<CallbackReceiver, 'url'> = {
+    received: [],
+    status: 200,
+    clear: () => {
+      receiver.received.length = 0;
+      receiver.status = 200;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      receiver.received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      res.writeHead(receiver.status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return Object.assign(receiver, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}` });
+}

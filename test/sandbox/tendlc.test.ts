@@ -1,50 +1,33 @@
 /** 10DLC Number Linking: link, settle on the sandbox clock, signed callbacks, listing fields, faults, unlink, pool guard, state file. */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import plivo from 'plivo';
 import { verifyPlivoCallback } from '../../functions/lib/plivo/signature.js';
 import type { PlivoSandbox } from '../../infra/local/plivo-sandbox/index.js';
-import { admin, api, rent, startTestSandbox } from './helpers.js';
+import { admin, api, type CallbackReceiver, type Received, rent, startCallbackReceiver, startTestSandbox } from './helpers.js';
 
 const START = Date.parse('2030-03-01T12:00:00Z');
 const DELAY_MS = 60_000;
 const US_LOCAL = 'country_iso=US&prefix=512';
 
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 let sandbox: PlivoSandbox;
-let receiver: Server;
+let receiver: CallbackReceiver;
 let receiverUrl: string;
-let received: Received[] = [];
+let received: Received[];
 
 beforeAll(async () => {
   sandbox = await startTestSandbox({ authToken: 'tendlc-secret', now: () => START, tendlcLinkDelayMs: DELAY_MS });
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/tendlc`;
+  receiver = await startCallbackReceiver('/hooks/tendlc');
+  ({ url: receiverUrl, received } = receiver);
 });
 afterAll(async () => {
   await sandbox.close();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  await receiver.close();
 });
 beforeEach(async () => {
-  received = [];
+  receiver.clear();
   sandbox.reset();
   expect((await admin(sandbox, 'POST', 'campaigns', { campaignId: 'CUOGHIN', usecase: 'STARTER', alias: 'ABC Campaign' })).status).toBe(201);
 });
@@ -245,7 +228,7 @@ describe('on a clock that runs by itself', () => {
       await admin(live, 'POST', 'campaigns', { campaignId: 'CLIVE', usecase: 'STARTER' });
       const [number] = await rent(live, US_LOCAL, 1);
       if (!number) throw new Error('not rented');
-      received = [];
+      receiver.clear();
       await api(live, 'POST', '10dlc/Campaign/CLIVE/Number/', { json: { numbers: [number], url: receiverUrl, method: 'GET' } });
       await expect.poll(() => received.length, { timeout: 2_000, interval: 20 }).toBe(1);
       const [callback] = received;
