@@ -26,6 +26,7 @@ interface OrderFunction {
 export const ORDER_FUNCTIONS = {
   SearchFunctionArn: { functionName: 'number-orders-search', handler: 'functions/search/handler.ts' },
   RentFunctionArn: { functionName: 'number-orders-rent', handler: 'functions/rent/handler.ts' },
+  LinkCampaignFunctionArn: { functionName: 'number-orders-link-campaign', handler: 'functions/link-campaign/handler.ts' },
   AssignToPoolFunctionArn: { functionName: 'number-orders-assign-to-pool', handler: 'functions/assign-to-pool/handler.ts' },
   VerifyFunctionArn: { functionName: 'number-orders-verify', handler: 'functions/verify/handler.ts' },
   RollbackUnrentFunctionArn: { functionName: 'number-orders-rollback-unrent', handler: 'functions/rollback-unrent/handler.ts' },

@@ -38,6 +38,11 @@ export class PoolNotFoundError extends NumberOrdersError {
   override readonly name = 'PoolNotFoundError' as const;
 }
 
+/** Plivo does not know the line's 10DLC campaign (its Number Linking API answered 404): the line fails, and what it rented is released. */
+export class CampaignNotFoundError extends NumberOrdersError {
+  override readonly name = 'CampaignNotFoundError' as const;
+}
+
 /** Stored records contradict each other (a rent intent naming a group its line's plan does not hold): a bug, not a retryable fault. */
 export class InconsistentRecordError extends NumberOrdersError {
   override readonly name = 'InconsistentRecordError' as const;

@@ -63,6 +63,9 @@ export const plivoWebhooksApiRoutes: readonly HttpRoute<PlivoWebhooksApiDeps>[] 
           throw new HttpError(415, `content-type must be application/x-www-form-urlencoded; got ${result.contentType ? `"${result.contentType}"` : 'none'}`);
         case 'invalid':
           throw invalidField(result.field, result.message);
+        case 'link-status':
+          logger.info('10DLC link status stored', { campaignId: result.link.campaignId, number: result.link.number, status: result.link.status });
+          return ok({ status: 'accepted', campaignId: result.link.campaignId, number: result.link.number, linkStatus: result.link.status });
         case 'duplicate':
           logger.info('plivo callback repeated', { apiId: result.callback.apiId });
           return ok({ status: 'duplicate', apiId: result.callback.apiId });

@@ -15,7 +15,7 @@ import { matchesExpectation } from '../../functions/lib/workflow/deliveries.js';
 import { OpenRents } from '../../functions/lib/workflow/orphans.js';
 
 /** Number statuses that hold a number (in the account, paid for). */
-const HOLDING = new Set(['RENTED', 'PENDING', 'ASSIGNED', 'VERIFIED']);
+const HOLDING = new Set(['RENTED', 'PENDING', 'LINKING', 'LINKED', 'ASSIGNED', 'VERIFIED']);
 /** Numbers listed per finding at most (the counts are complete). */
 const SAMPLE = 20;
 

@@ -71,6 +71,8 @@ Options:
   --latency-ms N              latency the sandbox adds to every call (default 0)
   --reissue-unrented          the sandbox puts unrented numbers back in stock and hands them out again first
   --fixed-share S             share of local numbers the sandbox lists as "fixed", 0 to 1 (default 0.25)
+  --tendlc-delay-ms MS        how long the sandbox takes to carry out a 10DLC number link (default 5000)
+  --require-10dlc             the sandbox refuses a pool add of a US local number not linked to a 10DLC campaign
   --pending-shape SHAPE       how the sandbox answers a rent in a country with verification requirements:
                               order (a pending order, numbers delivered on approval; default) or
                               number (fulfilled, each number "pending" in the account until approved)
@@ -114,6 +116,8 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
       'latency-ms': { type: 'string' },
       'reissue-unrented': { type: 'boolean', default: false },
       'fixed-share': { type: 'string' },
+      'tendlc-delay-ms': { type: 'string' },
+      'require-10dlc': { type: 'boolean', default: false },
       'pending-shape': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -172,6 +176,12 @@ export function parseStartArgs(argv: string[]): { options: LocalStackOptions; de
     if (values['fixed-share'].trim() === '' || !(share >= 0 && share <= 1)) throw new Error(`--fixed-share must be a number from 0 to 1; got "${values['fixed-share']}"`);
     behaviour.fixedShare = share;
   }
+  if (values['tendlc-delay-ms'] !== undefined) {
+    const delay = Number(values['tendlc-delay-ms']);
+    if (values['tendlc-delay-ms'].trim() === '' || !Number.isInteger(delay) || delay < 0) throw new Error(`--tendlc-delay-ms must be a whole number of ms; got "${values['tendlc-delay-ms']}"`);
+    behaviour.tendlcLinkDelayMs = delay;
+  }
+  if (values['require-10dlc']) behaviour.require10dlc = true;
   const shape = values['pending-shape'];
   if (shape !== undefined) {
     if (!isPendingShape(shape)) throw new Error(`--pending-shape must be one of ${PENDING_SHAPES.join(', ')}; got "${shape}"`);

@@ -92,7 +92,7 @@ export interface LocalStackOptions {
   /** Latency the sandbox adds to every call, in ms. @default 0 */
   sandboxLatencyMs?: number;
   /** The sandbox's fidelity switches (reissue of unrented numbers, `fixed` share, rate window, pending shape). @default the sandbox's */
-  sandboxBehaviour?: Pick<SandboxOptions, 'reissueUnrented' | 'reclaimDays' | 'fixedShare' | 'rateWindow' | 'pendingShape'>;
+  sandboxBehaviour?: Pick<SandboxOptions, 'reissueUnrented' | 'reclaimDays' | 'fixedShare' | 'rateWindow' | 'pendingShape' | 'tendlcLinkDelayMs' | 'require10dlc'>;
   /** Plivo calls in flight per handler invocation. @default 16 */
   concurrency?: number;
   /** `WORK_SLOTS`: line steps in flight across the account, a number or "off". @default "20" */
@@ -305,11 +305,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.dynamodbFaults ? { DYNAMODB_FAULTS: formatDynamoDbFaults(options.dynamodbFaults) } : {}),
     };
     const metrics = new MetricsRecorder();
+    // The gateway's address, once it listens: Plivo's callbacks (10DLC link statuses) go to its /webhooks/plivo.
+    let gatewayUrl = '';
     const crashes = options.lambdaCrashes ?? (options.crashRate ? new LambdaCrashes({ rate: options.crashRate }) : undefined);
     const onPlivoAttempt = options.onPlivoAttempt;
     setWorkflowRuntime(
       createWorkflowRuntime(env, {
         metrics,
+        plivoCallbackUrl: () => (gatewayUrl ? `${gatewayUrl}/webhooks/plivo` : undefined),
         ...(crashes || onPlivoAttempt
           ? {
               onPlivoAttempt: (attempt) => {
@@ -422,7 +425,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiKey = options.apiKey ?? 'local-dev-key';
     // One gateway in front of both APIs, as one API Gateway is in AWS: /webhooks/plivo goes to its own Lambda.
     // Built at the first callback: the URL Plivo signs is the gateway's, known once it listens.
-    let gatewayUrl = '';
     let plivoWebhooksApi: ReturnType<typeof createPlivoWebhooksApi> | undefined;
     const plivoWebhooks = () =>
       (plivoWebhooksApi ??= createPlivoWebhooksApi({

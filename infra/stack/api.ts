@@ -64,6 +64,8 @@ export const DEFAULT_KEY_THROTTLE: ThrottleSettings = { rateLimit: 25, burstLimi
 export class OrdersApi extends Construct {
   readonly handler: NodeFunction;
   readonly plivoWebhooksHandler: NodeFunction;
+  /** The public URL of `POST /webhooks/plivo`: what Plivo calls and signs. */
+  readonly plivoCallbackUrl: string;
   readonly api: apigateway.RestApi;
   readonly apiKey: apigateway.IApiKey;
   readonly usagePlan: apigateway.UsagePlan;
@@ -152,10 +154,8 @@ export class OrdersApi extends Construct {
     // The URL Plivo calls and signs. Built from the API's id and the stage's name, not the stage
     // resource: the stage's deployment depends on this function's method (no cycle).
     const stack = Stack.of(this);
-    this.plivoWebhooksHandler.handler.addEnvironment(
-      'PLIVO_CALLBACK_URL',
-      `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${props.stage}/webhooks/plivo`,
-    );
+    this.plivoCallbackUrl = `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${props.stage}/webhooks/plivo`;
+    this.plivoWebhooksHandler.handler.addEnvironment('PLIVO_CALLBACK_URL', this.plivoCallbackUrl);
     this.addGatewayResponses();
 
     this.apiKey = this.api.addApiKey('ApiKey', { description: `number-orders ${props.stage}: the first client's key (add more to the usage plan)` });

@@ -78,6 +78,9 @@ export class NumberOrdersStack extends Stack {
       ...common,
     });
 
+    // Plivo posts each 10DLC link's status to the callback route, which the link step reads.
+    this.workflow.bySubstitution.LinkCampaignFunctionArn.handler.addEnvironment('PLIVO_CALLBACK_URL', this.api.plivoCallbackUrl);
+
     // The reconciler, the webhook dispatcher and pool rebalancing, on settings.schedules.
     this.background = new BackgroundJobs(this, 'Background', {
       table: this.table,

@@ -71,7 +71,7 @@ describe('renderProgress', () => {
         {
           ...(order.lines[0] as OrderView['lines'][number]),
           status: 'PARTIAL',
-          counts: { requested: 40, planned: 40, rented: 40, assigned: 38, verified: 37, failed: 3, released: 2, leaked: 1 },
+          counts: { requested: 40, planned: 40, rented: 40, assigned: 38, verified: 37, failed: 3, released: 2, leaked: 1, linked: 0 },
           errors: [{ at: '2026-11-23T10:15:34.500Z', line: 0, name: 'PlivoBadRequestError', message: 'rent refused', plivoMessage: 'not enough stock' }],
         },
       ],

@@ -367,7 +367,7 @@ describe('grants', () => {
 
   it('give the Plivo secret only to the functions that call Plivo or check its signatures', () => {
     const readers = Object.keys(functionIds).filter((name) => needsOf(name).plivoSecret);
-    expect(readers.sort()).toEqual(['Api', 'AssignToPoolFunctionArn', 'PlivoWebhooks', 'Rebalance', 'Reconciler', 'RentFunctionArn', 'RollbackUnrentFunctionArn', 'SearchFunctionArn', 'VerifyFunctionArn']);
+    expect(readers.sort()).toEqual(['Api', 'AssignToPoolFunctionArn', 'LinkCampaignFunctionArn', 'PlivoWebhooks', 'Rebalance', 'Reconciler', 'RentFunctionArn', 'RollbackUnrentFunctionArn', 'SearchFunctionArn', 'VerifyFunctionArn']);
   });
 
   it('let only the API, pool rebalancing and the reconciler start executions, of this state machine only', () => {

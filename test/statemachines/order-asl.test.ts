@@ -122,7 +122,7 @@ describe('statemachines/order.asl.json', () => {
   it("bounds every loop of a line: each goes through a step that counts the line's passes, carried in $.step from 0", () => {
     const map = definition.States.ProcessLines as unknown as { ItemSelector: Record<string, unknown>; ItemProcessor: { States: Record<string, State & { ResultPath?: string; ResultSelector?: Record<string, string> }> } };
     expect(map.ItemSelector).toMatchObject({ step: { passes: 0 }, 'lineCount.$': 'States.ArrayLength($.plan.lines)' });
-    const counted = ['Rent', 'AssignToPool', 'Verify'];
+    const counted = ['Rent', 'LinkCampaign', 'AssignToPool', 'Verify'];
     for (const name of counted) {
       const state = map.ItemProcessor.States[name];
       expect(state?.Parameters?.Payload, name).toMatchObject({ 'passes.$': '$.step.passes', 'lineCount.$': '$.lineCount' });

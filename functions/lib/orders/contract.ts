@@ -59,6 +59,7 @@ export const lineCountsSchema = z.object({
   failed: z.number().int(),
   released: z.number().int(),
   leaked: z.number().int().meta({ description: 'Rented, not usable and not unrented after retries: alarmed' }),
+  linked: z.number().int().meta({ description: 'Numbers linked to the line\'s 10DLC campaign (Plivo reported COMPLETED); 0 on lines without one' }),
 });
 
 export const recordedErrorSchema = z.object({
@@ -88,6 +89,10 @@ export const orderLineViewSchema = z.object({
   plan: z.array(plannedGroupSchema),
   errors: z.array(recordedErrorSchema),
   pendingDetails: z.string().optional().meta({ description: "Plivo's details of a rent pending regulatory approval" }),
+  campaignId: z.string().optional().meta({
+    description: "The 10DLC campaign the line links its numbers to (its own, or the order's for a US local line): a number counts as verified only once linked and in the pool",
+  }),
+  linkDeadlineAt: timestampSchema.optional().meta({ description: 'While numbers are linking: when a number not linked yet is given up and released' }),
   updatedAt: timestampSchema,
 });
 
@@ -103,6 +108,8 @@ export const orderViewSchema = z.object({
   maxSetupRate: z.string().optional(),
   callbackUrl: z.string().optional(),
   reference: z.string().optional(),
+  campaignId: z.string().optional().meta({ description: "The order's 10DLC campaign, for its US local lines" }),
+  linkDeadlineHours: z.number().optional(),
   rollback: z.enum(['all', 'unusable']).optional().meta({ description: 'Set when the order is being (or was) rolled back' }),
   requested: z.number().int(),
   totals: lineCountsSchema.meta({ description: 'The line counts summed' }),

@@ -45,6 +45,25 @@ function isOfCountry(number: string, countryIso: string): boolean {
   return country === undefined || country === countryIso;
 }
 
+/** How long a line waits for its 10DLC links when the order does not say (`linkDeadlineHours`). */
+export const DEFAULT_LINK_DEADLINE_HOURS = 24;
+
+/** A 10DLC campaign id as Plivo (The Campaign Registry) gives it, e.g. "CUOGHIN". */
+const campaignIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9]{1,32}$/, 'must be a 10DLC campaign id (letters and digits, at most 32), such as "CUOGHIN"')
+  .describe('A US 10DLC campaign: each number of the line is linked to it before it goes into the pool, and counts as verified only once linked');
+
+/** Lines 10DLC applies to: US local numbers (the order's service is always sms or mms). */
+export function isTendlcLine(line: { countryIso: string; numberType: string }): boolean {
+  return line.countryIso === 'US' && line.numberType === 'local';
+}
+
+/** The campaign a line links its numbers to: its own, else the order's when 10DLC applies to the line. */
+export function campaignOf(order: { campaignId?: string | undefined }, line: { countryIso: string; numberType: string; campaignId?: string | undefined }): string | undefined {
+  return line.campaignId ?? (isTendlcLine(line) ? order.campaignId : undefined);
+}
+
 const orderLineFields = {
   countryIso: z
     .string()
@@ -68,6 +87,7 @@ const orderLineFields = {
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a Plivo compliance application id (letters, digits, "-" and "_", at most 64)')
     .optional()
     .describe("A Plivo compliance application for the line's country and number type; sent with every rent and buy, so that an approved one needs no wait for regulatory approval"),
+  campaignId: campaignIdSchema.optional(),
 };
 
 /** A line as recorded and shown: the quantity always present. */
@@ -83,6 +103,9 @@ export const orderLineSchema = z
   .superRefine((line, ctx) => {
     if (line.region !== undefined && line.numberType !== 'local') {
       ctx.addIssue({ code: 'custom', message: 'region is only allowed when numberType is "local"', path: ['region'] });
+    }
+    if (line.campaignId !== undefined && !isTendlcLine(line)) {
+      ctx.addIssue({ code: 'custom', message: '10DLC campaigns apply to US local numbers only (countryIso "US", numberType "local")', path: ['campaignId'] });
     }
     if (line.numbers === undefined) {
       if (line.quantity === undefined) ctx.addIssue({ code: 'custom', message: 'is required', path: ['quantity'] });
@@ -132,8 +155,19 @@ export const orderRequestSchema = z
       .max(365, 'must be at most 365')
       .default(30)
       .describe('How long a line may wait for numbers under address regulations (days, may be fractional)'),
+    campaignId: campaignIdSchema.optional().describe("A US 10DLC campaign for the order's US local lines (a line's own campaignId wins)"),
+    linkDeadlineHours: z
+      .number({ error: 'must be a number of hours' })
+      .min(1 / 60, 'must be at least one minute (1/60 of an hour)')
+      .max(168, 'must be at most 168 (a week)')
+      .optional()
+      .describe(`How long a line may wait for its numbers to be linked to their 10DLC campaign (hours, may be fractional; default ${DEFAULT_LINK_DEADLINE_HOURS}); a number not linked by then is released`),
   })
   .strict()
+  .refine((order) => order.campaignId === undefined || order.lines.some(isTendlcLine), {
+    message: 'applies to US local lines (countryIso "US", numberType "local"), and the order has none',
+    path: ['campaignId'],
+  })
   .refine((order) => order.lines.reduce((sum, line) => sum + quantityOf(line), 0) <= LIMITS.maxNumbersPerOrder, {
     message: `the lines ask for more than ${LIMITS.maxNumbersPerOrder} numbers in all`,
     path: ['lines'],
@@ -151,10 +185,12 @@ export interface LineCounts {
   failed: number;
   released: number;
   leaked: number;
+  /** Numbers whose 10DLC link Plivo reported COMPLETED (lines with a campaign). */
+  linked: number;
 }
 
 export function emptyCounts(requested = 0): LineCounts {
-  return { requested, planned: 0, rented: 0, assigned: 0, verified: 0, failed: 0, released: 0, leaked: 0 };
+  return { requested, planned: 0, rented: 0, assigned: 0, verified: 0, failed: 0, released: 0, leaked: 0, linked: 0 };
 }
 
 /** One group of the plan: rent `quantity` from `groupId`. */

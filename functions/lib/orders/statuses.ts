@@ -21,6 +21,7 @@ export const lineStatuses = [
   'PLANNED',
   'RENTING',
   'PENDING_REGULATORY',
+  'LINKING',
   'ASSIGNING',
   'VERIFYING',
   'COMPLETED',
@@ -34,10 +35,12 @@ export const terminalLineStatuses: readonly LineStatus[] = ['COMPLETED', 'PARTIA
 
 /**
  * A number's life: RENTED (in the account, ours), or PENDING (in the account and ours, but not
- * active until Plivo approves the verification documents), then ASSIGNED to the pool, VERIFIED
- * there, or FAILED; finally RELEASED (given back) or LEAKED (could not be given back: alarmed).
+ * active until Plivo approves the verification documents); on a line with a 10DLC campaign, LINKING
+ * (the link to the campaign asked for) then LINKED (Plivo says COMPLETED); then ASSIGNED to the
+ * pool, VERIFIED there, or FAILED; finally RELEASED (given back) or LEAKED (could not be given
+ * back: alarmed).
  */
-export const numberStatuses = ['RENTED', 'PENDING', 'ASSIGNED', 'VERIFIED', 'FAILED', 'RELEASED', 'LEAKED'] as const;
+export const numberStatuses = ['RENTED', 'PENDING', 'LINKING', 'LINKED', 'ASSIGNED', 'VERIFIED', 'FAILED', 'RELEASED', 'LEAKED'] as const;
 export type NumberStatus = (typeof numberStatuses)[number];
 
 export const lineNumberTypes = ['local', 'national', 'tollfree', 'mobile'] as const;

@@ -3,10 +3,10 @@
  * items to the answer shapes of the public contract (`contract.ts`), usable without Lambda.
  */
 import type { OrderAccepted, OrderLineView, OrderNumber, OrderSummary, OrderView } from './contract.js';
-import { emptyCounts, type LineCounts } from './model.js';
+import { campaignOf, emptyCounts, type LineCounts } from './model.js';
 import type { LineItem, NumberItem, OrderItem } from '../store/items.js';
 
-const COUNT_NAMES = ['requested', 'planned', 'rented', 'assigned', 'verified', 'failed', 'released', 'leaked'] as const satisfies readonly (keyof LineCounts)[];
+const COUNT_NAMES = ['requested', 'planned', 'rented', 'assigned', 'verified', 'failed', 'released', 'leaked', 'linked'] as const satisfies readonly (keyof LineCounts)[];
 
 export function orderLinks(orderId: string, basePath = ''): OrderView['links'] {
   const self = `${basePath}/orders/${orderId}`;
@@ -33,7 +33,8 @@ export function toOrderAccepted(order: OrderItem, basePath = ''): OrderAccepted 
   };
 }
 
-export function toLineView(line: LineItem): OrderLineView {
+function toLineView(line: LineItem, order: Pick<OrderItem, 'request'>): OrderLineView {
+  const campaignId = campaignOf(order.request, line.spec);
   return {
     line: line.line,
     request: line.spec,
@@ -42,13 +43,15 @@ export function toLineView(line: LineItem): OrderLineView {
     plan: line.plan ?? [],
     errors: line.errors ?? [],
     ...(line.pendingDetails ? { pendingDetails: line.pendingDetails } : {}),
+    ...(campaignId ? { campaignId } : {}),
+    ...(line.linkDeadlineAt ? { linkDeadlineAt: line.linkDeadlineAt } : {}),
     updatedAt: line.updatedAt,
   };
 }
 
 /** The answer to `GET /orders/{id}`. */
 export function toOrderView(order: OrderItem, lines: readonly LineItem[], basePath = ''): OrderView {
-  const views = [...lines].sort((a, b) => a.line - b.line).map(toLineView);
+  const views = [...lines].sort((a, b) => a.line - b.line).map((line) => toLineView(line, order));
   const totals = emptyCounts();
   for (const view of views) for (const name of COUNT_NAMES) totals[name] += view.counts[name];
   const { request } = order;
@@ -64,6 +67,8 @@ export function toOrderView(order: OrderItem, lines: readonly LineItem[], basePa
     ...(request.maxSetupRate !== undefined ? { maxSetupRate: request.maxSetupRate } : {}),
     ...(request.callbackUrl !== undefined ? { callbackUrl: request.callbackUrl } : {}),
     ...(request.reference !== undefined ? { reference: request.reference } : {}),
+    ...(request.campaignId !== undefined ? { campaignId: request.campaignId } : {}),
+    ...(request.linkDeadlineHours !== undefined ? { linkDeadlineHours: request.linkDeadlineHours } : {}),
     ...(order.rollback ? { rollback: order.rollback } : {}),
     requested: order.requested,
     totals,

@@ -7,6 +7,7 @@ import { PlivoHttp, type PlivoCall, type PlivoHttpOptions, type QueryValue } fro
 import { type NumberStatuses, splitNumberStatuses } from './number-statuses.js';
 import { paginate, type PaginateOptions } from './paginate.js';
 import { buyPhoneNumber, type BuyPhoneNumberOptions, type BuyPhoneNumberResult, searchPhoneNumbers, type SearchPhoneNumbersParams } from './phone-numbers.js';
+import { type LinkCallback, linkNumbers, type LinkStatus, linkStatusOf } from './tendlc.js';
 import {
   type AccountNumber,
   accountNumberSchema,
@@ -191,6 +192,16 @@ export class PlivoClient {
   /** Buys one number (`PhoneNumber/{number}/`); not idempotent, retried only on 429. */
   buyPhoneNumber(number: string, options?: BuyPhoneNumberOptions): Promise<BuyPhoneNumberResult> {
     return buyPhoneNumber(this.http, number, options);
+  }
+
+  /** Links numbers the account holds to a 10DLC campaign, in one request (carried out later). */
+  linkNumbersToCampaign(campaignId: string, numbers: readonly string[], callback?: LinkCallback): Promise<{ apiId: string | undefined; message: string }> {
+    return linkNumbers(this.http, campaignId, numbers, callback);
+  }
+
+  /** A number's 10DLC link status for a campaign (`PlivoNotFoundError`: not linked to it). */
+  campaignLinkStatus(campaignId: string, number: string): Promise<LinkStatus | undefined> {
+    return linkStatusOf(this.http, campaignId, number);
   }
 
   /** Rent in asynchronous mode: Plivo answers at once and posts the rent's answer to `callback`. */

@@ -121,6 +121,10 @@ export const accountNumberSchema = z.object({
   mms_rate: rate,
   voice_rate: rate,
   resource_uri: z.string().nullish(),
+  /** A US long code's 10DLC registration: UNREGISTERED, PROCESSING, COMPLETED or FAILED (null where 10DLC does not apply). */
+  tendlc_registration_status: z.string().nullish(),
+  /** The 10DLC campaign the number is linked to, if any. */
+  tendlc_campaign_id: z.string().nullish(),
   /**
    * "pending" while a number bought in a country with verification requirements is not active.
    * Plivo's AccountPhoneNumber page documents no such field; the sandbox sends this one (see

@@ -119,7 +119,8 @@ export async function countPool(deps: { store: Stores; plivo: PlivoClient }, poo
 /** Of the numbers working lines hold, those in the pool: recorded so, or found by a look-up. */
 async function addedToPool(plivo: PlivoClient, poolUuid: string, policy: PoolPolicy, rule: PoolRule, held: readonly NumberItem[]): Promise<Set<string>> {
   const added = new Set(held.filter((n) => IN_POOL.has(n.status)).map((n) => n.number));
-  const unsure = held.filter((n) => n.status === 'RENTED').map((n) => n.number);
+  // Numbers that may be in the pool before their record says so: ready for the pool, their add under way.
+  const unsure = held.filter((n) => n.status === 'RENTED' || n.status === 'LINKED').map((n) => n.number);
   if (unsure.length === 0) return added;
   try {
     for await (const member of poolMembersAmong(plivo, ruleLookup(poolUuid, policy, rule), unsure)) added.add(member.number);

@@ -11,7 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { asWorkflowLogger } from './logger.js';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { createDocumentClient } from '../aws-clients.js';
-import { type Env, positiveInteger, readPlivoConfig, readWorkSlots, required } from '../config.js';
+import { type Env, optional, positiveInteger, readPlivoConfig, readWorkSlots, required } from '../config.js';
 import type { CredentialSource } from '../plivo/credentials.js';
 import { PlivoClient } from '../plivo/client.js';
 import { unlimited, type RateLimiter } from '../plivo/rate-limit.js';
@@ -41,17 +41,25 @@ export interface RuntimeHooks {
   onPlivoAnswer?: (answer: PlivoAnswer) => void;
   /** Where metrics go. @default Powertools when `POWERTOOLS_METRICS_NAMESPACE` is set, else none (runtime/metrics.ts) */
   metrics?: Metrics;
+  /**
+   * The public URL of the Plivo callback route, asked for each step (the local stack knows its
+   * gateway's address only once it listens). @default `PLIVO_CALLBACK_URL`
+   */
+  plivoCallbackUrl?: () => string | undefined;
 }
 
 /**
  * `TABLE_NAME`, the `PLIVO_*` settings, `PLIVO_CONCURRENCY` (calls in flight per invocation, default
- * 16), `WORK_SLOTS`; the credentials from `credentials`, by default `plivoCredentialSource(env)`.
+ * 16), `WORK_SLOTS`, `PLIVO_CALLBACK_URL` (where Plivo posts 10DLC link statuses; unset, they are
+ * read from Plivo); the credentials from `credentials`, by default `plivoCredentialSource(env)`.
  */
 export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHooks = {}, credentials: CredentialSource = plivoCredentialSource(env)): WorkflowRuntime {
   const tableName = required(env, 'TABLE_NAME');
   const plivoConfig = readPlivoConfig(env);
   const concurrency = positiveInteger(env, 'PLIVO_CONCURRENCY', 16);
   const workSlots = readWorkSlots(env);
+  const configuredCallbackUrl = optional(env, 'PLIVO_CALLBACK_URL');
+  const plivoCallbackUrl = hooks.plivoCallbackUrl ?? (() => configuredCallbackUrl);
   const db = createDocumentClient(env);
   const metrics = hooks.metrics ?? metricsFor(env);
   const store = createStores(db, tableName, { metrics });
@@ -85,12 +93,14 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
     depsFor: (keys) => {
       const child = logger.createChild();
       child.appendPersistentKeys(keys);
+      const callbackUrl = plivoCallbackUrl();
       return {
         store,
         plivo,
         metrics,
         concurrency,
         ...(workSlots === undefined ? {} : { workSlots }),
+        ...(callbackUrl === undefined ? {} : { plivoCallbackUrl: callbackUrl }),
         logger: asWorkflowLogger(child),
       };
     },

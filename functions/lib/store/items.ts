@@ -49,6 +49,9 @@ export interface LineItem extends LineCounts {
   taskToken?: string;
   /** When the wait for regulatory numbers ends (ISO time). */
   deadlineAt?: string;
+  /** When the line's first 10DLC link was asked for, and when a number not linked by then is given up (ISO times). */
+  linkStartedAt?: string;
+  linkDeadlineAt?: string;
   updatedAt: string;
 }
 

@@ -57,6 +57,23 @@ export class LineRepository {
     });
   }
 
+  /**
+   * Moves the line to LINKING and records when its 10DLC links were first asked for and their
+   * deadline — once: a later pass (or a retried one) keeps the first times.
+   */
+  async startLinking(orderId: string, line: number, startedAt: string, deadlineAt: string): Promise<{ linkStartedAt: string; linkDeadlineAt: string }> {
+    const result = await this.update(orderId, line, {
+      UpdateExpression:
+        'SET #status = :status, linkStartedAt = if_not_exists(linkStartedAt, :started), linkDeadlineAt = if_not_exists(linkDeadlineAt, :deadline), updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': 'LINKING', ':started': startedAt, ':deadline': deadlineAt, ':now': this.stamp() },
+      ReturnValues: 'ALL_NEW',
+    });
+    const after = result.Attributes ?? {};
+    return { linkStartedAt: String(after.linkStartedAt ?? startedAt), linkDeadlineAt: String(after.linkDeadlineAt ?? deadlineAt) };
+  }
+
   /** @throws OrderNotFoundError (an update alone would create a bare line item). */
   async recordError(orderId: string, line: number, recorded: RecordedError): Promise<void> {
     await this.update(orderId, line, {

@@ -4,13 +4,13 @@
  * counts never drift from the numbers; the line's counter update is built here from the table's
  * key functions.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { METRIC, type MetricName } from '../metrics.js';
 import type { LineCounts, NumberStatus } from '../orders/model.js';
 import { expectationKey } from './expectations.js';
 import type { ExpectationItem, NumberItem, OwnerItem } from './items.js';
-import { type Page, queryAll, queryPage } from './paging.js';
-import { keys, stripKeys, type Table } from './table.js';
+import { batchGetAll, type Page, queryAll, queryPage } from './paging.js';
+import { keys, type Table } from './table.js';
 import { cancellationCodes, isConditionFailure } from './write-conflicts.js';
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -22,6 +22,7 @@ const TRANSACTION_LIMIT = 100;
 function counterDeltas(from: NumberStatus | null, to: NumberStatus): Deltas {
   const deltas: Deltas = {};
   if (from === null && to === 'RENTED') deltas.rented = 1;
+  if (to === 'LINKED') deltas.linked = 1;
   if (to === 'ASSIGNED') deltas.assigned = 1;
   if (to === 'VERIFIED') deltas.verified = 1;
   if (from === 'VERIFIED' && to !== 'VERIFIED') deltas.verified = -1;
@@ -209,21 +210,7 @@ export class NumberRepository {
   /** Owners of the given numbers (absent from the result when no order owns one). */
   async owners(given: readonly string[]): Promise<OwnerItem[]> {
     // BatchGet refuses a key twice; an account read page by page while it changes can repeat a number.
-    const numbers = [...new Set(given)];
-    const { tableName } = this.table;
-    const found: OwnerItem[] = [];
-    for (let start = 0; start < numbers.length; start += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-        [tableName]: { Keys: numbers.slice(start, start + 100).map((n) => keys.owner(n)), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const result: BatchGetCommandOutput = await this.table.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[tableName] ?? []) found.push(stripKeys<OwnerItem>(item));
-        const unprocessed: { Keys?: Record<string, unknown>[] } | undefined = result.UnprocessedKeys?.[tableName];
-        request = unprocessed?.Keys?.length ? { [tableName]: { Keys: unprocessed.Keys, ConsistentRead: true } } : undefined;
-      }
-    }
-    return found;
+    return batchGetAll<OwnerItem>(this.table, [...new Set(given)].map((number) => keys.owner(number)));
   }
 
   private async transact(items: TransactItems): Promise<void> {

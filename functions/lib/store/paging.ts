@@ -1,10 +1,10 @@
 /**
- * Reading query results: all of them (`queryAll`), or one page behind an opaque cursor
- * (`queryPage`). A cursor is the base64url of DynamoDB's LastEvaluatedKey; one this API did not
+ * Reading many items: by key in batches (`batchGetAll`); query results, all of them (`queryAll`),
+ * or one page behind an opaque cursor (`queryPage`). A cursor is the base64url of DynamoDB's LastEvaluatedKey; one this API did not
  * give out — not decodable, or refused by DynamoDB as an ExclusiveStartKey — is an
  * InvalidCursorError here, so callers never see DynamoDB's ValidationException for it.
  */
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError } from '../errors.js';
 import { stripKeys, type Table } from './table.js';
 
@@ -16,6 +16,27 @@ export interface Page<T> {
 
 export type QueryInput = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>;
 type Key = Record<string, unknown>;
+
+/** DynamoDB's most keys per BatchGetItem. */
+const BATCH_GET_LIMIT = 100;
+
+/** The items these keys hold (absent keys are left out), keys stripped; consistent reads, unprocessed keys asked again. No key twice. */
+export async function batchGetAll<T>(table: Table, keyList: readonly Key[]): Promise<T[]> {
+  const { tableName } = table;
+  const found: T[] = [];
+  for (let start = 0; start < keyList.length; start += BATCH_GET_LIMIT) {
+    let request: Record<string, { Keys: Key[]; ConsistentRead: boolean }> | undefined = {
+      [tableName]: { Keys: keyList.slice(start, start + BATCH_GET_LIMIT), ConsistentRead: true },
+    };
+    while (request) {
+      const result: BatchGetCommandOutput = await table.db.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of result.Responses?.[tableName] ?? []) found.push(stripKeys<T>(item));
+      const unprocessed: { Keys?: Key[] } | undefined = result.UnprocessedKeys?.[tableName];
+      request = unprocessed?.Keys?.length ? { [tableName]: { Keys: unprocessed.Keys, ConsistentRead: true } } : undefined;
+    }
+  }
+  return found;
+}
 
 /** Every item the query finds, keys stripped. Consistent on the table (a global secondary index offers none). */
 export async function queryAll<T>(table: Table, input: QueryInput): Promise<T[]> {

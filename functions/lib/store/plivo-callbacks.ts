@@ -1,9 +1,11 @@
 /**
- * Plivo's asynchronous-mode callbacks, kept once per `api_id`, and the nonces of their signatures,
- * each accepted once. Both expire by TTL.
+ * Plivo's callbacks: asynchronous-mode answers, kept once per `api_id`; 10DLC link statuses, kept
+ * per campaign and number (the latest wins); and the nonces of their signatures, each accepted
+ * once. All expire by TTL.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './paging.js';
 import { StateConflictError } from '../errors.js';
 import { epochSeconds, keys, type Table } from './table.js';
 
@@ -14,6 +16,15 @@ export interface StoredPlivoCallback {
   statusCode?: number;
   /** The call's JSON answer, as Plivo sent it (text). */
   responseText: string;
+  receivedAt: string;
+}
+
+/** A 10DLC link's outcome, as a status callback reported it. */
+export interface CampaignLinkStatus {
+  campaignId: string;
+  /** E.164 digits, no "+". */
+  number: string;
+  status: 'COMPLETED' | 'FAILED';
   receivedAt: string;
 }
 
@@ -43,6 +54,18 @@ export class PlivoCallbackRepository {
       responseText: String(responseText),
       receivedAt: String(receivedAt),
     };
+  }
+
+  /** Keeps the link status a 10DLC callback reported for a number, for `ttlSeconds` (a later callback replaces it). */
+  async recordLinkStatus(link: CampaignLinkStatus, ttlSeconds: number): Promise<void> {
+    const expiresAt = epochSeconds(new Date(link.receivedAt)) + ttlSeconds;
+    await this.table.db.send(new PutCommand({ TableName: this.table.tableName, Item: { ...keys.campaignLink(link.campaignId, link.number), ...link, expiresAt } }));
+  }
+
+  /** The link statuses callbacks reported for these numbers of a campaign, by number (numbers without one are absent). */
+  async linkStatuses(campaignId: string, numbers: readonly string[]): Promise<Map<string, CampaignLinkStatus>> {
+    const items = await batchGetAll<CampaignLinkStatus>(this.table, [...new Set(numbers)].map((number) => keys.campaignLink(campaignId, number)));
+    return new Map(items.map((link) => [link.number, link]));
   }
 
   /** Takes the nonce for this callback, remembered `ttlSeconds`; false when it was used already (a replay). */

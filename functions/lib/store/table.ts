@@ -122,6 +122,8 @@ export const keys = {
   // ---- Plivo's asynchronous callbacks and the nonces of their signatures ----
   plivoCallback: (apiId: string) => ({ pk: `PLIVO_CALLBACK#${apiId}`, sk: '#CALLBACK' }),
   plivoNonce: (nonce: string) => ({ pk: `PLIVO_NONCE#${nonce}`, sk: '#NONCE' }),
+  /** A 10DLC link's status as Plivo's callback reported it (one item per campaign and number). */
+  campaignLink: (campaignId: string, number: string) => ({ pk: `CAMPAIGN_LINK#${campaignId}#${number}`, sk: '#LINK' }),
 } as const;
 
 const DELIVERY_SK_PREFIX = 'WEBHOOK#';

@@ -1,6 +1,8 @@
 /**
- * Plivo's asynchronous-mode callbacks, received: checked, de-duplicated and kept by `api_id`, so
- * workflow code that made an asynchronous call can look its answer up (`findPlivoCallback`).
+ * Plivo's callbacks, received: asynchronous-mode answers, checked, de-duplicated and kept by
+ * `api_id`, so workflow code that made an asynchronous call can look its answer up
+ * (`findPlivoCallback`); and 10DLC link statuses (`event_type=number_linking`), kept per campaign
+ * and number for the link step (workflow/link.ts).
  *
  * A callback is trusted only when its V3 signature (`X-Plivo-Signature-V3`, or `-Ma-V3` with the
  * main account's token) matches the PUBLIC URL Plivo was given — configured, never taken from the
@@ -12,7 +14,7 @@
  */
 import { type CredentialSource, sameCredentials } from '../plivo/credentials.js';
 import { SIGNATURE_MA_V3_HEADER, SIGNATURE_NONCE_HEADER, SIGNATURE_V3_HEADER, verifyPlivoCallback } from '../plivo/signature.js';
-import type { StoredPlivoCallback } from '../store/plivo-callbacks.js';
+import type { CampaignLinkStatus, StoredPlivoCallback } from '../store/plivo-callbacks.js';
 import { storesOf, type TableRef } from '../store/stores.js';
 
 export type { StoredPlivoCallback } from '../store/plivo-callbacks.js';
@@ -90,6 +92,7 @@ export interface PlivoInboundRequest {
 
 export type PlivoInboundResult =
   | { kind: 'accepted'; callback: StoredPlivoCallback }
+  | { kind: 'link-status'; link: CampaignLinkStatus }
   | { kind: 'duplicate'; callback: StoredPlivoCallback }
   | { kind: 'unauthorized'; reason: string }
   | { kind: 'unsupported-media-type'; contentType: string | undefined }
@@ -146,6 +149,8 @@ export async function receivePlivoCallback(deps: PlivoInboundDeps, request: Pliv
     valid = !sameCredentials(fresh, inHand) && signedBy(fresh.authToken);
   }
   if (!valid) return { kind: 'unauthorized', reason: 'the signature does not match this request' };
+  const now = (deps.now ?? (() => new Date()))();
+  if (single(params, 'event_type') === LINK_EVENT) return receiveLinkStatus(deps, params, nonce, now);
 
   const apiId = single(params, 'api_id');
   if (apiId === undefined || apiId === '') return { kind: 'invalid', field: 'api_id', message: 'is required (once)' };
@@ -163,10 +168,38 @@ export async function receivePlivoCallback(deps: PlivoInboundDeps, request: Pliv
     return { kind: 'invalid', field: 'status_code', message: 'must be an HTTP status code' };
   }
 
-  const now = (deps.now ?? (() => new Date()))();
   if (!(await storesOf(deps).plivoCallbacks.useNonce(nonce, apiId, now, deps.nonceTtlSeconds ?? DEFAULT_NONCE_TTL_SECONDS))) {
     return { kind: 'unauthorized', reason: 'the nonce was already used: a replayed request' };
   }
   const { recorded, callback } = await recordPlivoCallback(deps, { apiId, statusCode, responseText });
   return recorded ? { kind: 'accepted', callback } : { kind: 'duplicate', callback };
+}
+
+/** The `event_type` of Plivo's 10DLC number-linking status callback. */
+const LINK_EVENT = 'number_linking';
+const CAMPAIGN_ID = /^[A-Za-z0-9]{1,32}$/;
+const E164 = /^\+?\d{8,15}$/;
+
+/**
+ * A 10DLC link status: `campaign_id`, `number`, and the outcome — `tendlc_registration_status`
+ * (COMPLETED or FAILED) where given, else `status` (success or failed). A repeat replaces the
+ * stored status with the same one; a later outcome replaces an earlier one.
+ */
+async function receiveLinkStatus(deps: PlivoInboundDeps, params: Record<string, string[]>, nonce: string, now: Date): Promise<PlivoInboundResult> {
+  const campaignId = single(params, 'campaign_id');
+  if (campaignId === undefined || !CAMPAIGN_ID.test(campaignId)) return { kind: 'invalid', field: 'campaign_id', message: 'is required (once): a 10DLC campaign id' };
+  const number = single(params, 'number');
+  if (number === undefined || !E164.test(number)) return { kind: 'invalid', field: 'number', message: 'is required (once): a phone number in E.164 format' };
+  const registration = single(params, 'tendlc_registration_status')?.toUpperCase();
+  const outcome = single(params, 'status')?.toLowerCase();
+  const status = registration === 'COMPLETED' || registration === 'FAILED' ? registration : outcome === 'success' ? 'COMPLETED' : outcome === 'failed' ? 'FAILED' : undefined;
+  if (status === undefined) return { kind: 'invalid', field: 'status', message: 'must be success or failed (or tendlc_registration_status COMPLETED or FAILED)' };
+  const digits = number.replace(/^\+/, '');
+  const stores = storesOf(deps);
+  if (!(await stores.plivoCallbacks.useNonce(nonce, `link:${campaignId}:${digits}`, now, deps.nonceTtlSeconds ?? DEFAULT_NONCE_TTL_SECONDS))) {
+    return { kind: 'unauthorized', reason: 'the nonce was already used: a replayed request' };
+  }
+  const link: CampaignLinkStatus = { campaignId, number: digits, status, receivedAt: now.toISOString() };
+  await stores.plivoCallbacks.recordLinkStatus(link, deps.callbackTtlSeconds ?? DEFAULT_CALLBACK_TTL_SECONDS);
+  return { kind: 'link-status', link };
 }

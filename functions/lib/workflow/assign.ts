@@ -1,5 +1,5 @@
 /**
- * AssignToPool (one line): adds the line's RENTED numbers to the order's pool with the order's
+ * AssignToPool (one line): adds the line's RENTED numbers (LINKED ones on a line with a 10DLC campaign) to the order's pool with the order's
  * service, many at once under the shared rate limit, and marks them ASSIGNED in batches.
  * A pool add is not idempotent: when its outcome is unknown, or Plivo refuses it, a GET of the
  * pool member says whether it is there before anything is tried again.
@@ -12,6 +12,7 @@ import {
   PlivoOutcomeUnknownError,
   PoolNotFoundError,
 } from '../errors.js';
+import { campaignOf, type NumberStatus } from '../orders/model.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './deps.js';
 import { isTollfree } from './numbering.js';
@@ -83,9 +84,11 @@ export async function assignLine(deps: WorkflowDeps, orderId: string, lineIndex:
   const order = await deps.store.orders.get(orderId);
   const line = await deps.store.lines.get(orderId, lineIndex);
   if (order.status === 'CANCELLED' || order.rollback === 'all') return { more: false };
-  const rented = await deps.store.numbers.list(orderId, lineIndex, ['RENTED']);
+  // A line with a 10DLC campaign sends only numbers linked to it (workflow/link.ts).
+  const ready: NumberStatus = campaignOf(order.request, line.spec) ? 'LINKED' : 'RENTED';
+  const rented = await deps.store.numbers.list(orderId, lineIndex, [ready]);
   const ops = poolOps(deps, order, line);
-  const assigned = new BatchedTransition(deps.store, orderId, lineIndex, 'RENTED', 'ASSIGNED');
+  const assigned = new BatchedTransition(deps.store, orderId, lineIndex, ready, 'ASSIGNED');
   const cancelled = cancellationWatch(deps, orderId);
   const failures: { number: string; reason: string }[] = [];
   let later = 0;
@@ -112,7 +115,7 @@ export async function assignLine(deps: WorkflowDeps, orderId: string, lineIndex:
   // Cancelled midway: stop here; Finalize releases everything.
   if (await cancelled()) return { more: false };
   for (const failure of failures) {
-    await deps.store.numbers.transition(orderId, lineIndex, [failure.number], 'RENTED', 'FAILED', { error: failure.reason });
+    await deps.store.numbers.transition(orderId, lineIndex, [failure.number], ready, 'FAILED', { error: failure.reason });
   }
   if (failures.length > 0) deps.logger.warn('numbers could not be added to the pool', { orderId, line: lineIndex, failures: failures.slice(0, 20), count: failures.length });
   // Nothing at all went through this time: let Step Functions back off and retry the step.

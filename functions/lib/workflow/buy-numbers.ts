@@ -17,6 +17,7 @@ import { type AccountNumber, isInactive, type PhoneNumber } from '../plivo/schem
 import type { IntentItem, LineItem, OrderItem, RecordedError } from '../store/items.js';
 import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
+import { afterRent } from './link.js';
 import { capsPrices, servicesOf, withinRateCaps } from './line-terms.js';
 import { callingCode } from './numbering.js';
 import { claimAnswered } from './claim-answered.js';
@@ -24,7 +25,7 @@ import { claimAnswered } from './claim-answered.js';
 /** What a line of numbers does next (the Rent step's result). */
 export interface BuyResult {
   more: boolean;
-  next: 'assign' | 'wait' | 'done';
+  next: 'assign' | 'link' | 'wait' | 'done';
 }
 
 /** Buys of one number found not to have happened before the number is given up. */
@@ -224,6 +225,7 @@ export async function buyLine(deps: WorkflowDeps, order: OrderItem, line: LineIt
     await deps.store.lines.setStatus(orderId, line.line, 'FAILED');
     return { more: false, next: 'done' };
   }
-  await deps.store.lines.setStatus(orderId, line.line, 'ASSIGNING');
-  return { more: false, next: 'assign' };
+  const after = afterRent(order, line);
+  await deps.store.lines.setStatus(orderId, line.line, after.status);
+  return { more: false, next: after.next };
 }

@@ -23,6 +23,8 @@ export interface WorkflowDeps {
   concurrency?: number;
   /** Line steps in flight at once across the account (workflow/work-slots.ts); unset: no limit. */
   workSlots?: number;
+  /** Where Plivo posts callbacks (the Plivo callback route's public URL): 10DLC link statuses. Unset: they are read from Plivo. */
+  plivoCallbackUrl?: string;
 }
 
 /** How much time an invocation has left; steps stop starting work when it runs low. */

@@ -15,7 +15,7 @@ export interface FinalizeResult {
   status: OrderStatus;
 }
 
-const IN_FLIGHT: NumberStatus[] = ['RENTED', 'PENDING', 'ASSIGNED', 'FAILED'];
+const IN_FLIGHT: NumberStatus[] = ['RENTED', 'PENDING', 'LINKING', 'LINKED', 'ASSIGNED', 'FAILED'];
 
 function lineOutcome(line: LineItem, rolledBack: boolean, dryRun: boolean): LineStatus {
   // A dry run plans and prices; its lines end as its order does.

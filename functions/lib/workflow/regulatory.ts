@@ -11,6 +11,7 @@ import { METRIC } from '../metrics.js';
 import { type AccountNumber, isInactive } from '../plivo/schemas.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
+import { afterRent } from './link.js';
 import { DeliveryClaims, expectationPrefixes, openExpectations } from './deliveries.js';
 import { AccountPass, MAX_ORPHANS_LISTED, type ScanLimits } from './account-scan.js';
 import { OpenRents, survivors } from './orphans.js';
@@ -25,8 +26,6 @@ export type RegulatoryDeps = WorkflowDeps & {
 /** What ending a wait needs (no Plivo call). */
 export type WaitDeps = Pick<RegulatoryDeps, 'store' | 'sfn' | 'logger'>;
 
-/** What resumes a waiting line's branch (the state machine goes on to AssignToPool). */
-export const RESUME_OUTPUT = { next: 'assign' } as const;
 
 /** Whether a waiting line has all its numbers, every one of them active (none still PENDING). */
 async function lineReady(deps: Pick<WorkflowDeps, 'store'>, orderId: string, line: number): Promise<boolean> {
@@ -61,7 +60,7 @@ async function endWait(
   deps: WaitDeps,
   orderId: string,
   line: number,
-  status: 'ASSIGNING' | 'FAILED',
+  status: 'ASSIGNING' | 'LINKING' | 'FAILED',
   command: (taskToken: string) => SendTaskSuccessCommand | SendTaskFailureCommand,
 ): Promise<boolean> {
   const token = (await deps.store.lines.get(orderId, line)).taskToken;
@@ -72,9 +71,10 @@ async function endWait(
   return sent;
 }
 
-/** Resumes a line whose numbers are all in. */
+/** Resumes a line whose numbers are all in: the state machine goes on to LinkCampaign (a line with a 10DLC campaign) or AssignToPool. */
 async function resume(deps: WaitDeps, orderId: string, line: number): Promise<boolean> {
-  const sent = await endWait(deps, orderId, line, 'ASSIGNING', (taskToken) => new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(RESUME_OUTPUT) }));
+  const after = afterRent(await deps.store.orders.get(orderId), await deps.store.lines.get(orderId, line));
+  const sent = await endWait(deps, orderId, line, after.status, (taskToken) => new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ next: after.next }) }));
   if (!sent) return false;
   const waiting = (await deps.store.lines.waiting()).some((w) => w.orderId === orderId);
   if (!waiting) await deps.store.orders.setStatus(orderId, 'IN_PROGRESS', ['PENDING_REGULATORY']);

@@ -5,7 +5,7 @@
  * LEAKED and logged as an error with the number (alarmed, never silent).
  *
  * Mode `all` (rollback, cancel) releases every number of the order; mode `unusable` only those
- * that did not make it (RENTED, PENDING, ASSIGNED, FAILED), keeping the VERIFIED ones.
+ * that did not make it (RENTED, PENDING, LINKING, LINKED, ASSIGNED, FAILED), keeping the VERIFIED ones.
  *
  * Plivo calls run side by side; the records follow one line at a time. Every transition moves
  * its line's counters, and DynamoDB cancels transactions that meet on one item: all writes of a
@@ -29,7 +29,8 @@ export type ReleaseMode = 'all' | 'unusable';
 const RELEASE_TRIES = 3;
 
 export function releasableStatuses(mode: ReleaseMode): NumberStatus[] {
-  return mode === 'all' ? ['RENTED', 'PENDING', 'ASSIGNED', 'VERIFIED', 'FAILED'] : ['RENTED', 'PENDING', 'ASSIGNED', 'FAILED'];
+  const unusable: NumberStatus[] = ['RENTED', 'PENDING', 'LINKING', 'LINKED', 'ASSIGNED', 'FAILED'];
+  return mode === 'all' ? [...unusable, 'VERIFIED'] : unusable;
 }
 
 /** True when the number is no longer in the account (released, by us or before). */

@@ -19,6 +19,7 @@ import { buyLine, complianceOf, reconcileOpenBuys } from './buy-numbers.js';
 import { claimAnswered } from './claim-answered.js';
 import { BUDGET_RESERVE_MS, type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
+import { afterRent } from './link.js';
 import { accountTypeFilter, callingCode, isOfLineType, kindOfGroup } from './numbering.js';
 import { planLine } from './plan.js';
 import { RENT_LOCK_LEASE_MS, releaseLeftLocks, withRentLock } from './rent-lock.js';
@@ -27,7 +28,7 @@ export interface RentResult {
   /** True when time ran out with rents still to do: call again. */
   more: boolean;
   /** What the line does next: add to the pool, wait for regulatory numbers, or stop. */
-  next: 'assign' | 'wait' | 'done';
+  next: 'assign' | 'link' | 'wait' | 'done';
 }
 
 /** When a line's wait for regulatory numbers ends: the order's creation plus its deadline. */
@@ -305,6 +306,7 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
     await deps.store.lines.setStatus(orderId, lineIndex, 'FAILED');
     return { more: false, next: 'done' };
   }
-  await deps.store.lines.setStatus(orderId, lineIndex, 'ASSIGNING');
-  return { more: false, next: 'assign' };
+  const after = afterRent(order, line);
+  await deps.store.lines.setStatus(orderId, lineIndex, after.status);
+  return { more: false, next: after.next };
 }
