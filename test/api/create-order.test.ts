@@ -85,6 +85,44 @@ describe('POST /orders', () => {
     ]);
   });
 
+  it('takes a 10DLC campaign on the order and on a US local line, and shows it on the order and its lines', async () => {
+    const body = validOrder({
+      campaignId: 'CUOGHIN',
+      linkDeadlineHours: 2,
+      lines: [
+        { countryIso: 'US', numberType: 'local', quantity: 2 },
+        { countryIso: 'US', numberType: 'local', prefix: '415', quantity: 1, campaignId: 'CSECOND' },
+        { countryIso: 'CA', numberType: 'local', quantity: 1 },
+      ],
+    });
+    const answer = await api.call('POST', '/orders', { body });
+    expect(answer.status).toBe(202);
+    const { orderId } = orderAcceptedSchema.parse(answer.json);
+    const view = await api.call('GET', `/orders/${orderId}`);
+    expect(view.json).toMatchObject({ campaignId: 'CUOGHIN', linkDeadlineHours: 2 });
+    // The order's campaign applies to its US local lines; a line's own wins; a Canadian line has none.
+    const lines = (view.json as { lines: { campaignId?: string }[] }).lines;
+    expect(lines.map((line) => line.campaignId)).toEqual(['CUOGHIN', 'CSECOND', undefined]);
+  });
+
+  it('refuses a 10DLC campaign where it cannot apply, naming the field, and starts nothing', async () => {
+    const refused: [Record<string, unknown>, string][] = [
+      [{ lines: [{ countryIso: 'CA', numberType: 'local', quantity: 1, campaignId: 'CUOGHIN' }] }, 'lines.0.campaignId'],
+      [{ lines: [{ countryIso: 'US', numberType: 'tollfree', quantity: 1, campaignId: 'CUOGHIN' }] }, 'lines.0.campaignId'],
+      [{ campaignId: 'CUOGHIN', lines: [{ countryIso: 'GB', numberType: 'mobile', quantity: 1 }] }, 'campaignId'],
+      [{ campaignId: 'not a campaign!', lines: [{ countryIso: 'US', numberType: 'local', quantity: 1 }] }, 'campaignId'],
+      [{ linkDeadlineHours: 0, lines: [{ countryIso: 'US', numberType: 'local', quantity: 1 }] }, 'linkDeadlineHours'],
+      [{ linkDeadlineHours: 1e-300, lines: [{ countryIso: 'US', numberType: 'local', quantity: 1 }] }, 'linkDeadlineHours'],
+    ];
+    for (const [fields, path] of refused) {
+      const answer = await api.call('POST', '/orders', { body: validOrder(fields) });
+      expect(answer.status, JSON.stringify(fields)).toBe(422);
+      const error = errorResponseSchema.parse(answer.json);
+      expect(error.issues?.map((issue) => issue.path), JSON.stringify(fields)).toContain(path);
+    }
+    expect(api.sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it('accepts a charset on the JSON content type', async () => {
     const answer = await api.call('POST', '/orders', { body: JSON.stringify(validOrder()), headers: { 'Content-Type': 'application/json; charset=UTF-8' } });
     expect(answer.status).toBe(202);

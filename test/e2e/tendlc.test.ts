@@ -78,6 +78,8 @@ describe.each([
       seed: 19,
       concurrency: 8,
       reconcileIntervalSeconds: 0,
+      // The link step waits at least 5 s between passes while Plivo processes links; here, 200 ms.
+      waitStateMs: 200,
       sandboxBehaviour: { tendlcLinkDelayMs: 300, require10dlc },
     });
     await addCampaign(e2e, CAMPAIGN);
@@ -107,6 +109,10 @@ describe.each([
     for (const number of us) expect(number).toMatchObject({ tendlc_registration_status: 'COMPLETED', tendlc_campaign_id: CAMPAIGN });
     const members = await poolMembers(e2e);
     for (const number of verified) expect(members.has(number)).toBe(true);
+    // Plivo's signed callbacks, through the Plivo callback route, said how each link ended: no status was read.
+    const snapshot = e2e.sandbox.snapshot();
+    expect(snapshot.callbacks.delivered).toBeGreaterThanOrEqual(6);
+    expect(Object.keys(snapshot.requests.byRoute).filter((route) => route.startsWith('GET 10dlc/'))).toEqual([]);
     expect(await e2e.unowned()).toEqual([]);
   });
 

@@ -34,7 +34,8 @@ const busy = (waitingOrders: number): Busy => ({ busy: true, more: true, waitSec
 /**
  * Runs `step` holding a slot (given up when it returns or throws), or answers `busy`. Without a
  * slot setting (`deps.workSlots` unset) the step just runs. Either way the answer has the fields the
- * state machine selects: `busy`, and `waitSeconds` (0 unless the step sets its own).
+ * state machine selects: `busy` and `waitSeconds` (false and 0 unless the step sets its own: a step
+ * waiting on Plivo, as LinkCampaign does, answers busy itself).
  */
 export async function withWorkSlot<R extends object>(
   deps: Pick<WorkflowDeps, 'store' | 'workSlots' | 'logger'>,
@@ -42,8 +43,8 @@ export async function withWorkSlot<R extends object>(
   line: number,
   budget: Budget,
   step: () => Promise<R>,
-): Promise<(R & { busy: false; waitSeconds: number }) | Busy> {
-  if (deps.workSlots === undefined) return { waitSeconds: 0, ...(await step()), busy: false };
+): Promise<(R & { busy: boolean; waitSeconds: number }) | Busy> {
+  if (deps.workSlots === undefined) return { waitSeconds: 0, busy: false, ...(await step()) };
   const slot = await deps.store.workSlots.acquire(
     { holder: `${orderId}#${line}`, orderId, slots: deps.workSlots },
     budget.remainingMs() + LEASE_MARGIN_MS,
@@ -54,7 +55,7 @@ export async function withWorkSlot<R extends object>(
     return busy(slot.waitingOrders);
   }
   try {
-    return { waitSeconds: 0, ...(await step()), busy: false };
+    return { waitSeconds: 0, busy: false, ...(await step()) };
   } finally {
     await slot.lease.release();
   }
