@@ -17,7 +17,7 @@ let stack: LocalStack;
 let plivo: PlivoClient;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 8 });
+  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 8, sandboxBehaviour: { tendlcLinkDelayMs: 200 } });
   plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
 }, 120_000);
 afterAll(async () => {
@@ -86,6 +86,7 @@ describe('policies', () => {
     ['overlapping rules', { rules: [rule(1, 2, 3), rule(2, 3, 4)] }, 'rules.1'],
     ['an unknown country', { rules: [{ ...rule(1, 2, 3), countryIso: 'ZZ' }] }, 'rules.0.countryIso'],
     ['a negative number', { rules: [rule(-1, 2, 3)] }, 'rules.0.min'],
+    ['a 10DLC campaign on a Canadian rule', { rules: [{ ...rule(1, 2, 3), countryIso: 'CA', prefix: undefined, campaignId: 'CUOGHIN' }] }, 'rules.0.campaignId'],
     ['more than 100 rules', { rules: Array.from({ length: 101 }, (_, i) => ({ ...rule(1, 2, 3), prefix: String(100 + i) })) }, 'rules'],
   ])('refuses %s naming the field', async (_name, policy, field) => {
     const answer = await call('PUT', '/pools/pool-bad/policy', policy);
@@ -145,6 +146,28 @@ describe('deficit', () => {
     expect(runs.body.runs.map((r) => r.runId)).toEqual([third.body.runId, second.body.runId, first.body.runId]);
     const one = await call<Run>('GET', `/pools/${poolUuid}/runs/${first.body.runId}`);
     expect(one.body.rules[0]).toMatchObject({ decision: 'order', quantity: 7, orderId: first.body.orderId });
+  }, 60_000);
+
+  it('a rule with a 10DLC campaign orders stock that arrives linked to it', async () => {
+    const campaign = await fetch(`${sandbox().url}/__sandbox/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ campaignId: 'CPOOLS', usecase: 'MIXED' }),
+    });
+    expect(campaign.status).toBe(201);
+    const poolUuid = await newPool('campaign-stock');
+    expect((await call('PUT', `/pools/${poolUuid}/policy`, { rules: [{ ...rule(2, 3, 4), campaignId: 'CPOOLS' }] })).status).toBe(200);
+    const run = await rebalance(poolUuid);
+    expect(run.body.rules[0]).toMatchObject({ decision: 'order', quantity: 3 });
+    const order = await stack.store.orders.get(run.body.orderId ?? '');
+    expect((await stack.store.lines.list(order.orderId)).map((line) => line.spec)).toEqual([
+      expect.objectContaining({ countryIso: 'US', prefix: '512', quantity: 3, campaignId: 'CPOOLS' }),
+    ]);
+    await stack.stepFunctions.waitForExecution(order.executionArn ?? '');
+    expect((await stack.store.orders.get(order.orderId)).status).toBe('COMPLETED');
+    const numbers = await stack.store.numbers.list(order.orderId, 0, ['VERIFIED']);
+    expect(numbers).toHaveLength(3);
+    for (const { number } of numbers) expect(await plivo.getAccountNumber(number)).toMatchObject({ tendlc_campaign_id: 'CPOOLS', tendlc_registration_status: 'COMPLETED' });
   }, 60_000);
 
   it('two simultaneous rebalance requests create one order between them', async () => {

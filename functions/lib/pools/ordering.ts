@@ -71,6 +71,8 @@ export async function placeOrders(deps: PoolsDeps, record: RunRecord, stored: St
         numberType: rule.numberType,
         ...(rule.prefix ? { prefix: rule.prefix } : {}),
         ...(rule.region ? { region: rule.region } : {}),
+        // Stock ordered for a rule with a campaign arrives linked to it, ready to send.
+        ...(rule.campaignId ? { campaignId: rule.campaignId } : {}),
         quantity,
       })),
     };

@@ -3,7 +3,7 @@
  * Stored with a version for `If-Match` (store/pool-policies.ts).
  */
 import { z } from 'zod';
-import { recordedLineSchema } from '../orders/model.js';
+import { isTendlcLine, recordedLineSchema } from '../orders/model.js';
 
 export const MAX_RULES = 100;
 
@@ -22,6 +22,7 @@ export const poolRuleSchema = z
     numberType: line.numberType,
     prefix: line.prefix,
     region: line.region,
+    campaignId: line.campaignId,
     min: count('min'),
     target: count('target'),
     max: count('max'),
@@ -31,6 +32,9 @@ export const poolRuleSchema = z
     if (rule.min > rule.target) ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not be above target' });
     if (rule.target > rule.max) ctx.addIssue({ code: 'custom', path: ['max'], message: 'max must not be below target' });
     if (rule.region !== undefined && rule.numberType !== 'local') ctx.addIssue({ code: 'custom', path: ['region'], message: 'region is only allowed when numberType is "local"' });
+    if (rule.campaignId !== undefined && !isTendlcLine(rule)) {
+      ctx.addIssue({ code: 'custom', path: ['campaignId'], message: '10DLC campaigns apply to US local numbers only (countryIso "US", numberType "local")' });
+    }
   });
 export type PoolRule = z.infer<typeof poolRuleSchema>;
 
