@@ -8,10 +8,11 @@
  *   GB:mobile:services=sms+voice:3
  *   US:local:numbers=14155550100,14155550101       exactly these two numbers
  *   FR:local:compliance=CA000000000000000001:5     5 French numbers under a compliance application
+ *   US:local:512:campaign=CUOGHIN:10               10 numbers linked to a 10DLC campaign before the pool
  *
  * A filter is a prefix (digits, or `prefix=…`), `region=…`, `services=…` (joined by `+` or `,`),
- * `numbers=…` (E.164 digits without `+`, joined by `,`) or `compliance=…` (a compliance application
- * id); an empty filter means none. The quantity may be left out when `numbers=` gives it (the
+ * `numbers=…` (E.164 digits without `+`, joined by `,`), `compliance=…` (a compliance application
+ * id) or `campaign=…` (a 10DLC campaign id); an empty filter means none. The quantity may be left out when `numbers=` gives it (the
  * last part is then a filter). The result is checked with the API's own line schema, so the CLI
  * refuses what the API would refuse, with the same words.
  *
@@ -25,10 +26,10 @@ export class LineSpecError extends Error {
   override readonly name = 'LineSpecError' as const;
 }
 
-export const LINE_SPEC_SYNTAX = 'COUNTRY:TYPE[:PREFIX|region=NAME|services=A+B|numbers=N,N|compliance=ID]:QUANTITY';
+export const LINE_SPEC_SYNTAX = 'COUNTRY:TYPE[:PREFIX|region=NAME|services=A+B|numbers=N,N|compliance=ID|campaign=ID]:QUANTITY';
 
 /** Filter keys and the line field each sets. */
-const FILTERS: Record<string, string> = { prefix: 'prefix', region: 'region', services: 'services', numbers: 'numbers', compliance: 'complianceApplicationId' };
+const FILTERS: Record<string, string> = { prefix: 'prefix', region: 'region', services: 'services', numbers: 'numbers', compliance: 'complianceApplicationId', campaign: 'campaignId' };
 
 export function parseLineSpec(spec: string): OrderLine {
   function fail(why: string, syntaxHint = true): never {
@@ -58,7 +59,7 @@ export function parseLineSpec(spec: string): OrderLine {
     const key = eq === -1 ? 'prefix' : filter.slice(0, eq).trim().toLowerCase();
     const value = eq === -1 ? filter : filter.slice(eq + 1).trim();
     const field = FILTERS[key];
-    if (field === undefined) fail(`unknown filter "${key}" (prefix, region, services, numbers or compliance)`);
+    if (field === undefined) fail(`unknown filter "${key}" (prefix, region, services, numbers, compliance or campaign)`);
     if (field in line) fail(`${key} is given twice`);
     if (key === 'services') line.services = value.split(/[+,]/).map((s) => s.trim().toLowerCase()).filter(Boolean);
     else if (key === 'numbers') line.numbers = value.split(',').map((n) => n.trim());

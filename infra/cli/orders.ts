@@ -61,6 +61,11 @@ Options for create:
                           quantity may be left out): US:local:numbers=14155550100,14155550101
                           compliance=ID sends a Plivo compliance application with every rent
                           and buy (an approved one needs no wait): FR:local:compliance=CA1:5
+                          campaign=ID links a US local line's numbers to that 10DLC campaign
+                          before they go into the pool: US:local:512:campaign=CUOGHIN:10
+  --campaign ID           the 10DLC campaign for every US local line (a line's campaign= wins)
+  --link-deadline-hours H how long a line waits for its 10DLC links (default 24); a number not
+                          linked by then is released
   --service sms|mms       pool service (default sms)
   --no-partial            all or nothing: any shortfall rolls the whole order back
   --dry-run               plan and price only; rent nothing
@@ -108,6 +113,8 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   reference: { type: 'string' },
   'callback-url': { type: 'string' },
+  campaign: { type: 'string' },
+  'link-deadline-hours': { type: 'string' },
   'max-monthly-rate': { type: 'string' },
   'max-setup-rate': { type: 'string' },
   'idempotency-key': { type: 'string' },
@@ -135,7 +142,7 @@ const POOL = { name: 'P', what: 'a pool uuid P' };
 const COMMANDS: Record<string, CommandSpec> = {
   create: {
     args: [],
-    options: ['pool', 'line', 'service', 'no-partial', 'dry-run', 'reference', 'callback-url', 'max-monthly-rate', 'max-setup-rate', 'idempotency-key', 'yes', 'watch', ...WATCH],
+    options: ['pool', 'line', 'service', 'no-partial', 'dry-run', 'reference', 'callback-url', 'campaign', 'link-deadline-hours', 'max-monthly-rate', 'max-setup-rate', 'idempotency-key', 'yes', 'watch', ...WATCH],
   },
   get: { args: [ORDER_ID], options: [] },
   watch: { args: [ORDER_ID], options: WATCH },
@@ -247,7 +254,16 @@ function buildRequest(values: Values): OrderRequestInput {
     ...(values['callback-url'] !== undefined ? { callbackUrl: values['callback-url'] } : {}),
     ...(values['max-monthly-rate'] !== undefined ? { maxMonthlyRate: values['max-monthly-rate'] } : {}),
     ...(values['max-setup-rate'] !== undefined ? { maxSetupRate: values['max-setup-rate'] } : {}),
+    ...(values.campaign !== undefined ? { campaignId: values.campaign } : {}),
+    ...(values['link-deadline-hours'] !== undefined ? { linkDeadlineHours: linkDeadlineHours(values['link-deadline-hours']) } : {}),
   };
+}
+
+/** `--link-deadline-hours` as a number (its range is the API's to check, in the API's words). */
+function linkDeadlineHours(text: string): number {
+  const hours = Number(text);
+  if (text.trim() === '' || !Number.isFinite(hours)) throw new UsageError(`--link-deadline-hours must be a number of hours; got "${text}"`);
+  return hours;
 }
 
 /** What makes the order big enough to confirm first, or undefined (dry runs never are). */

@@ -61,6 +61,7 @@ function describeLine(line: OrderLineView): string {
     services ? services.join('+') : '',
     numbers ? (numbers.length === 1 ? `number ${numbers[0] ?? ''}` : `${numbers.length} numbers`) : '',
     complianceApplicationId ? `compliance ${complianceApplicationId}` : '',
+    line.campaignId ? `10DLC ${line.campaignId}` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -91,7 +92,8 @@ function bar(line: OrderLineView, dryRun: boolean, width: number): string {
 function extraCounts(line: OrderLineView): string {
   const { counts } = line;
   const parts = (['failed', 'released', 'leaked'] as const).filter((name) => counts[name] > 0).map((name) => `${name} ${counts[name]}`);
-  return parts.join(' ');
+  // A line with a 10DLC campaign: how many of its numbers are linked (ready to send).
+  return [...(line.campaignId ? [`linked ${counts.linked}`] : []), ...parts].join(' ');
 }
 
 /**

@@ -100,6 +100,10 @@ describe('HELP', () => {
     for (const words of ['numbers=N,N', 'compliance=ID', 'US:local:numbers=14155550100,14155550101', 'FR:local:compliance=CA1:5']) expect(HELP).toContain(words);
   });
 
+  it('shows how to link lines to a 10DLC campaign', () => {
+    for (const words of ['campaign=ID', 'US:local:512:campaign=CUOGHIN:10', '--campaign ID', '--link-deadline-hours H']) expect(HELP).toContain(words);
+  });
+
   it('names every pool command and option', () => {
     for (const words of ['pool set-policy P FILE [--if-match V]', 'pool policy P', 'pool delete-policy P', 'pool status P', 'pool rebalance P [--dry-run]', 'pool runs P [--limit N]', '--if-match V', '--json']) {
       expect(HELP).toContain(words);

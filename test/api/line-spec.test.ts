@@ -18,6 +18,7 @@ describe('parseLineSpec', () => {
     ['US:local:numbers=14155550100, 14155550101:2', { countryIso: 'US', numberType: 'local', numbers: ['14155550100', '14155550101'], quantity: 2 }],
     ['US:local:services=voice:numbers=14155550100', { countryIso: 'US', numberType: 'local', services: ['voice'], numbers: ['14155550100'], quantity: 1 }],
     ['FR:local:compliance=CA000000000000000001:5', { countryIso: 'FR', numberType: 'local', complianceApplicationId: 'CA000000000000000001', quantity: 5 }],
+    ['US:local:512:campaign=CUOGHIN:10', { countryIso: 'US', numberType: 'local', prefix: '512', campaignId: 'CUOGHIN', quantity: 10 }],
     [
       'FR:local:numbers=33140000000:compliance=CA1',
       { countryIso: 'FR', numberType: 'local', numbers: ['33140000000'], complianceApplicationId: 'CA1', quantity: 1 },
@@ -59,6 +60,7 @@ describe('parseLineSpec', () => {
     ['US:local:numbers=14155550100:numbers=14155550101', /numbers is given twice/],
     ['FR:local:compliance=CA 1:5', /complianceApplicationId: must be a Plivo compliance application id/],
     ['US:local:region=Texas', /quantity: is required$/],
+    ['CA:local:campaign=CUOGHIN:5', /campaignId: 10DLC campaigns apply to US local numbers only/],
   ])('refuses %s, saying why', (spec, why) => {
     let thrown: unknown;
     try {

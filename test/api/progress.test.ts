@@ -3,7 +3,11 @@ import { orderViewExample } from '../../functions/orders-api/openapi.js';
 import type { OrderView } from '../../functions/lib/orders/contract.js';
 import { isTerminal, progressState, renderProgress, renderSummary } from '../../infra/cli/progress.js';
 
-const order: OrderView = orderViewExample;
+/** The API's example, without its 10DLC campaign (one test adds it back). */
+const order: OrderView = {
+  ...orderViewExample,
+  lines: orderViewExample.lines.map(({ campaignId: _campaign, request: { campaignId: _requested, ...request }, ...line }) => ({ ...line, request })),
+};
 
 describe('renderProgress', () => {
   it('draws a bar per line on a terminal', () => {
@@ -56,6 +60,15 @@ describe('renderProgress', () => {
     const text = renderProgress(numbered, { tty: false });
     expect(text.split('\n')[1]).toMatch(/^line 0 US local 2 numbers: /);
     expect(text.split('\n')[2]).toMatch(/^line 1 FR local number 33140000000 compliance CA1: /);
+  });
+
+  it('names a line\'s 10DLC campaign and counts its linked numbers', () => {
+    const first = order.lines[0] as OrderView['lines'][number];
+    const linking: OrderView = { ...order, lines: [{ ...first, status: 'LINKING', campaignId: 'CUOGHIN', counts: { ...first.counts, assigned: 0, verified: 0, linked: 12 } }] };
+    expect(renderProgress(linking, { tty: false }).split('\n')[1]).toBe(
+      'line 0 US local prefix 512 10DLC CUOGHIN: LINKING requested 40 rented 40 assigned 0 verified 0 linked 12',
+    );
+    expect(renderProgress(linking, { tty: true, color: false })).toContain('LINKING  linked 12');
   });
 
   it('colours statuses on a terminal only when asked', () => {
