@@ -37,7 +37,7 @@ const inPage = <T = unknown>(expression: string) => page.evaluate(expression) as
 
 const section = (name: string) => page.getByRole('region', { name });
 
-async function placeThroughPage(lines: readonly { country: string; prefix?: string; quantity: number }[], reference: string): Promise<string> {
+async function placeThroughPage(lines: readonly { country: string; prefix?: string; quantity: number; campaign?: string }[], reference: string): Promise<string> {
   await page.goto(`${stack.consoleUrl}#/orders`);
   await page.getByText('New order').click();
   await page.getByLabel('Number pool uuid').fill(poolUuid);
@@ -48,6 +48,7 @@ async function placeThroughPage(lines: readonly { country: string; prefix?: stri
     await fields.getByLabel('Country').fill(line.country);
     if (line.prefix) await fields.getByLabel('Prefix').fill(line.prefix);
     await fields.getByLabel('Quantity').fill(String(line.quantity));
+    if (line.campaign) await fields.getByLabel('10DLC campaign').fill(line.campaign);
   }
   await page.getByRole('button', { name: 'Place order' }).click();
   await page.waitForURL(/#\/orders\/[0-9a-f-]{36}$/, { timeout: UI_TIMEOUT });
@@ -69,6 +70,7 @@ describe.skipIf(chromiumMissing !== undefined)(`the console in Chromium${chromiu
         retryPauseMs: 50,
         logLevel: 'SILENT',
         say: (line) => said.push(line),
+        sandboxBehaviour: { tendlcLinkDelayMs: 200 },
       }),
       launchChromium(),
     ]);
@@ -115,6 +117,20 @@ describe.skipIf(chromiumMissing !== undefined)(`the console in Chromium${chromiu
     await page.getByRole('link', { name: new RegExp(orderId) }).waitFor({ timeout: UI_TIMEOUT });
     await page.getByLabel('Reference').last().fill('no such reference');
     await page.getByText('No orders match.').waitFor({ timeout: UI_TIMEOUT });
+  });
+
+  it('places a line with a 10DLC campaign and shows its numbers linked before the pool', async () => {
+    const created = await fetch(`${stack.plivoUrl}/__sandbox/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ campaignId: 'CCONSOLE', usecase: 'MIXED' }),
+    });
+    expect(created.status).toBe(201);
+    await placeThroughPage([{ country: 'US', prefix: '415', quantity: 2, campaign: 'CCONSOLE' }], 'browser-10dlc');
+    await summaryStatus('COMPLETED').waitFor({ timeout: UI_TIMEOUT });
+    await page
+      .getByRole('img', { name: /^#0 US local prefix 415 10DLC CCONSOLE: 2 verified, 2 assigned, 2 linked, 2 rented, 0 failed, 0 released of 2 requested$/ })
+      .waitFor({ timeout: UI_TIMEOUT });
   });
 
   it('resolves a waiting line as rejected, then cancels the order after a confirmation, focus on the confirming button', async () => {

@@ -17,7 +17,7 @@ const running = (order: OrderView) => !terminalOrderStatuses.includes(order.stat
 function lineLabel(line: OrderLineView): string {
   const request = line.request;
   const where = request.numbers ? `${request.numbers.length} given numbers` : [request.prefix ? `prefix ${request.prefix}` : '', request.region ?? ''].filter(Boolean).join(' ');
-  return `#${line.line} ${request.countryIso} ${request.numberType}${where ? ` ${where}` : ''}`;
+  return `#${line.line} ${request.countryIso} ${request.numberType}${where ? ` ${where}` : ''}${line.campaignId ? ` 10DLC ${line.campaignId}` : ''}`;
 }
 
 export function OrderPage({ orderId }: { orderId: string }) {
@@ -147,7 +147,10 @@ function Lines({ order, onChange }: { order: OrderView; onChange: () => Promise<
     <Section title="Lines">
       {order.lines.map((line) => {
         const c = line.counts;
-        const label = `${lineLabel(line)}: ${c.verified} verified, ${c.assigned} assigned, ${c.rented} rented, ${c.failed} failed, ${c.released} released of ${c.requested} requested`;
+        // A line with a 10DLC campaign: its numbers are linked before they go into the pool.
+        const linking = line.campaignId !== undefined;
+        const linked = linking ? `${c.linked} linked, ` : '';
+        const label = `${lineLabel(line)}: ${c.verified} verified, ${c.assigned} assigned, ${linked}${c.rented} rented, ${c.failed} failed, ${c.released} released of ${c.requested} requested`;
         return (
           <div class="line" key={line.line}>
             <div class="line-head">
@@ -159,7 +162,8 @@ function Lines({ order, onChange }: { order: OrderView; onChange: () => Promise<
               segments={[
                 { label: 'verified', value: c.verified, kind: 'seg-verified' },
                 { label: 'assigned', value: Math.max(c.assigned - c.verified, 0), kind: 'seg-assigned' },
-                { label: 'rented', value: Math.max(c.rented - c.assigned - c.failed - c.released, 0), kind: 'seg-rented' },
+                ...(linking ? [{ label: 'linked', value: Math.max(c.linked - c.assigned, 0), kind: 'seg-linked' }] : []),
+                { label: 'rented', value: Math.max(c.rented - Math.max(c.assigned, c.linked) - c.failed - c.released, 0), kind: 'seg-rented' },
                 { label: 'failed', value: c.failed, kind: 'seg-failed' },
                 { label: 'released', value: c.released, kind: 'seg-released' },
               ]}
@@ -167,6 +171,7 @@ function Lines({ order, onChange }: { order: OrderView; onChange: () => Promise<
             <ul class="counts" aria-hidden="true">
               <li>requested {c.requested}</li>
               <li>rented {c.rented}</li>
+              {linking && <li class="k-linked">linked {c.linked}</li>}
               <li class="k-assigned">assigned {c.assigned}</li>
               <li class="k-verified">verified {c.verified}</li>
               <li class="k-failed">failed {c.failed}</li>

@@ -93,9 +93,11 @@ interface LineDraft {
   numberType: LineNumberType;
   prefix: string;
   quantity: string;
+  /** A 10DLC campaign (US local lines). */
+  campaignId: string;
 }
 
-const emptyLine = (): LineDraft => ({ countryIso: 'US', numberType: 'local', prefix: '', quantity: '1' });
+const emptyLine = (): LineDraft => ({ countryIso: 'US', numberType: 'local', prefix: '', quantity: '1', campaignId: '' });
 
 function NewOrder() {
   const [poolUuid, setPoolUuid] = useState('');
@@ -119,6 +121,7 @@ function NewOrder() {
           countryIso: line.countryIso.trim().toUpperCase(),
           numberType: line.numberType,
           ...(line.prefix.trim() ? { prefix: line.prefix.trim() } : {}),
+          ...(line.campaignId.trim() ? { campaignId: line.campaignId.trim() } : {}),
           quantity: Number(line.quantity),
         })),
       };
@@ -176,6 +179,10 @@ function NewOrder() {
             <label>
               Quantity
               <input name={`lines.${index}.quantity`} type="number" min={1} required value={line.quantity} onInput={(event) => setLine(index, { quantity: event.currentTarget.value })} />
+            </label>
+            <label>
+              10DLC campaign
+              <input name={`lines.${index}.campaignId`} size={10} maxLength={32} autoComplete="off" value={line.campaignId} onInput={(event) => setLine(index, { campaignId: event.currentTarget.value })} />
             </label>
             {lines.length > 1 && (
               <button type="button" class="secondary" onClick={() => setLines(lines.filter((_, i) => i !== index))}>
