@@ -34,6 +34,8 @@ Options:
   --skip-rebalance    skip the rebalance run after the order (a policy with one rule per area code,
                       each 5% short of its target, and one scheduled run over the pool)
   --naive-numbers N   numbers for the naive baseline (default: min(--numbers, 200)); per-number figures are compared
+  --campaign ID       every line links its numbers to this US 10DLC campaign before the pool (the
+                      sandbox registers it first); the table shows the linking calls
   --plivo-url URL     use another Plivo endpoint (with --plivo-auth-id/--plivo-auth-token) instead of
                       the sandbox; --prefill, --pool-size and --scan-size need the sandbox
   --plivo-auth-id ID
@@ -64,6 +66,8 @@ export interface BenchOptions {
   skipRebalance: boolean;
   naiveNumbers: number;
   warmUpWrites: number;
+  /** Orders link their numbers to this 10DLC campaign. */
+  campaign?: string;
   plivoUrl?: string;
   plivoAuthId?: string;
   plivoAuthToken?: string;
@@ -96,6 +100,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
       'skip-rebalance': { type: 'boolean', default: false },
       'warm-up-writes': { type: 'string', default: '4000' },
       'naive-numbers': { type: 'string' },
+      campaign: { type: 'string' },
       'plivo-url': { type: 'string' },
       'plivo-auth-id': { type: 'string' },
       'plivo-auth-token': { type: 'string' },
@@ -140,10 +145,17 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
     skipRebalance: values['skip-rebalance'],
     warmUpWrites: int('warm-up-writes', values['warm-up-writes'], 0, 1_000_000),
     naiveNumbers: values['naive-numbers'] === undefined ? Math.min(numbers, 200) : int('naive-numbers', values['naive-numbers'], 1, 100_000),
+    ...(values.campaign !== undefined ? { campaign: campaignOption(values.campaign) } : {}),
     ...(values['plivo-url'] ? { plivoUrl: values['plivo-url'] } : {}),
     ...(values['plivo-auth-id'] ? { plivoAuthId: values['plivo-auth-id'] } : {}),
     ...(values['plivo-auth-token'] ? { plivoAuthToken: values['plivo-auth-token'] } : {}),
     json: values.json,
     help: values.help,
   };
+}
+
+/** `--campaign`: a 10DLC campaign id, as the order API takes it. */
+function campaignOption(text: string): string {
+  if (!/^[A-Za-z0-9]{1,32}$/.test(text)) throw new Error(`--campaign must be a 10DLC campaign id (letters and digits, at most 32); got "${text}"`);
+  return text;
 }

@@ -12,6 +12,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createSfnClient } from '../../functions/lib/aws-clients.js';
 import { PlivoCallCounter, PlivoClient, poolUuidOf, InMemoryRateLimiter, unlimited } from '../../functions/lib/plivo/index.js';
 import { formatRateLimit } from '../../functions/lib/plivo/rate-limit.js';
+import { LINK_BATCH } from '../../functions/lib/workflow/link.js';
 import { startDynamoDbLocal } from '../local/dynamodb.js';
 import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
 import { setupPlivoClient, startLocalStack, type LocalStack } from '../local/stack.js';
@@ -50,9 +51,19 @@ async function warmUpDynamoDb(stack: LocalStack, items: number): Promise<void> {
 }
 
 /** The order's lines: `numbers` spread over `lines` lines cycling through the area codes. */
-function orderLines(numbers: number, lines: number): OrderLine[] {
-  return spread(numbers, lines).map((quantity, i) => ({ countryIso: 'US', numberType: 'local', prefix: US_PREFIXES[i % US_PREFIXES.length] as string, quantity }));
+function orderLines(numbers: number, lines: number, campaignId?: string): OrderLine[] {
+  return spread(numbers, lines).map((quantity, i) => ({
+    countryIso: 'US',
+    numberType: 'local',
+    prefix: US_PREFIXES[i % US_PREFIXES.length] as string,
+    quantity,
+    ...(campaignId ? { campaignId } : {}),
+  }));
 }
+
+/** The client's routes of the Number Linking API: a link request per batch, a status read per number. */
+const LINK_ROUTE = 'POST 10dlc/Campaign/{campaign_id}/Number/';
+const LINK_STATUS_ROUTE = 'GET 10dlc/Campaign/{campaign_id}/Number/{number}/';
 
 /** Quantities per area code of a list of lines. */
 function byPrefix(lines: readonly OrderLine[]): Map<string, number> {
@@ -209,9 +220,17 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     const ctx: BenchContext = { stack, sandbox, calls, meter, sfn, rateLimit: options.rateLimit, idleUnitsPerSecond: { read: 0, write: 0 } };
 
     const orderSizes = spread(options.numbers, options.concurrentOrders);
-    const orders = orderSizes.map((size) => orderLines(size, options.lines));
+    const orders = orderSizes.map((size) => orderLines(size, options.lines, options.campaign));
     // A small order placed behind the others (POSTed last): what fair sharing is for.
-    if (options.smallOrder > 0) orders.push(orderLines(options.smallOrder, 1));
+    if (options.smallOrder > 0) orders.push(orderLines(options.smallOrder, 1, options.campaign));
+    if (options.campaign && sandbox) {
+      const registered = await fetch(`${sandbox.url}/__sandbox/campaigns`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ campaignId: options.campaign, usecase: 'MIXED' }),
+      });
+      if (registered.status !== 201) throw new Error(`the sandbox did not register campaign ${options.campaign}: ${registered.status}`);
+    }
     const allLines = orders.flat();
     let prefilled = null as { numbers: number; seconds: number } | null;
     if (options.prefill > 0 && sandbox) {
@@ -232,7 +251,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       const small = options.smallOrder > 0;
       const smallest = small ? options.smallOrder : Math.min(...orderSizes);
       say(`One order of ${smallest} numbers alone first…`);
-      alone = await measureOrders(ctx, poolUuid, [orderLines(smallest, small ? 1 : options.lines)]);
+      alone = await measureOrders(ctx, poolUuid, [orderLines(smallest, small ? 1 : options.lines, options.campaign)]);
     }
     say(
       `Ordering ${options.numbers} numbers in ${options.concurrentOrders > 1 ? `${options.concurrentOrders} orders of ` : ''}${options.lines} lines${options.smallOrder ? ` and ${options.smallOrder} more behind them` : ''} ` +
@@ -244,7 +263,9 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     const lambdaInvocations = measurement.orders.reduce((sum, order) => sum + order.lambdaInvocations, 0);
     const statuses = [...new Set(measurement.orders.map((order) => order.status))];
     const lost = measurement.orders.map((order) => order.numbersLost);
-    const bound = lowerBoundCalls(measurement);
+    // Linking: at best one request per batch of LINK_BATCH numbers of each line (statuses by callback).
+    const linkBound = allLines.reduce((sum, line) => sum + (line.campaignId ? Math.ceil(line.quantity / LINK_BATCH) : 0), 0);
+    const bound = lowerBoundCalls(measurement) + linkBound;
     const rateLimitPerSecond = options.rateLimit ? options.rateLimit.requests / (options.rateLimit.windowMs / 1000) : null;
     const lowerBoundSeconds = rateLimitPerSecond ? bound / rateLimitPerSecond : null;
     const byFunction: Record<string, number> = {};
@@ -296,6 +317,15 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       latencyMs: options.latencyMs,
       cost: provisioned > 0 ? costOf(measurement, ctx) : null,
       concurrent,
+      linking: options.campaign
+        ? {
+            campaignId: options.campaign,
+            linkRequests: measurement.calls.byRoute[LINK_ROUTE] ?? 0,
+            statusReads: measurement.calls.byRoute[LINK_STATUS_ROUTE] ?? 0,
+            lowerBound: linkBound,
+            perNumber: round(((measurement.calls.byRoute[LINK_ROUTE] ?? 0) + (measurement.calls.byRoute[LINK_STATUS_ROUTE] ?? 0)) / Math.max(1, provisioned), 4),
+          }
+        : null,
       naive: null as (NaiveResult & { callsRatio: number }) | null,
       rebalance: null as RebalanceResult | null,
       poolRebalance: null as RebalanceResult | null,
@@ -361,6 +391,13 @@ export function formatTable(result: Awaited<ReturnType<typeof runBench>>): strin
     ['calls per window', result.callsPerWindow.join(' ')],
     ['calls by endpoint', Object.entries(result.plivoCallsByEndpoint).map(([k, v]) => `${k}: ${v}`).join('; ')],
   );
+  if (result.linking) {
+    const l = result.linking;
+    rows.push([
+      '10DLC linking calls',
+      `${l.linkRequests} link requests (lower bound ${l.lowerBound}: one per ${LINK_BATCH} numbers of a line) + ${l.statusReads} status reads = ${l.perNumber} per number (campaign ${l.campaignId})`,
+    ]);
+  }
   if (result.concurrent) {
     const c = result.concurrent;
     rows.push(['orders: completion times', c.perOrder.map((o) => `${o.seconds} s (${o.numbers}, ${o.status})`).join('; ')]);

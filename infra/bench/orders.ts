@@ -14,6 +14,8 @@ export interface OrderLine {
   numberType: string;
   prefix: string;
   quantity: number;
+  /** A 10DLC campaign the line's numbers are linked to. */
+  campaignId?: string;
 }
 
 export interface MeasuredOrder {

@@ -12,7 +12,13 @@ describe('parseBenchArgs', () => {
     expect(options).toMatchObject({ numbers: 1000, concurrentOrders: 10, prefill: 10000, poolSize: 5000, rules: 16, scanSize: 20000 });
   });
 
+  it('reads --campaign: orders whose lines link their numbers to that 10DLC campaign', () => {
+    expect(parseBenchArgs(['--campaign', 'CBENCH']).campaign).toBe('CBENCH');
+    expect(parseBenchArgs([]).campaign).toBeUndefined();
+  });
+
   it.each([
+    [['--campaign', 'not one'], '--campaign must be a 10DLC campaign id'],
     [['--prefill=-1'], '--prefill must be a whole number from 0 to 100000'],
     [['--prefill', '1.5'], '--prefill must be a whole number'],
     [['--concurrent-orders', '0'], '--concurrent-orders must be a whole number from 1 to 100'],
