@@ -17,7 +17,9 @@
  *   its wait fails, the US numbers are given back (RollbackUnrent) and the order ends CANCELLED with
  *   nothing rented. (Cancelling at that point, not at a regulatory deadline, keeps its effects the
  *   same in every cell however loaded the stack is.) Its cells are those of the two functions the
- *   first order does not reach.
+ *   first order does not reach;
+ * - `link`: one US line of 1 number with a 10DLC campaign (one number: its link's callback settles
+ *   it in one pass, so a clean run and its cells make the same effects). Its cells are LinkCampaign's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -71,6 +73,10 @@ const spareUsPrefixes = [...new Set(US_LOCAL_GROUPS.map((g) => g.prefix))].filte
   return !['512', '415'].includes(prefix) && groups.length === 1 && groups.every((g) => g.voiceEnabled && g.smsEnabled && g.mmsEnabled && Number(g.setupRate) === 0 && g.initialStock > 100);
 });
 
+/** The 10DLC campaign of the `link` order (registered in the sandbox at start). */
+const CAMPAIGN = 'CMATRIX';
+const linkPrefix = spareUsPrefixes.shift() ?? '';
+
 /** A cell whose execution has not ended by then is reported as such. */
 const CELL_TIMEOUT_MS = Number(process.env.CRASH_MATRIX_CELL_TIMEOUT_MS ?? 80_000);
 
@@ -97,6 +103,14 @@ const SCENARIOS: Scenario[] = [
       );
       await cancelOrder({ store: e2e.stack.store, sfn, logger: silentLogger }, orderId);
     },
+  },
+  {
+    name: 'link',
+    usPrefix: linkPrefix,
+    order: (prefix) => ({ campaignId: CAMPAIGN, lines: [{ countryIso: 'US', numberType: 'local', prefix, quantity: 1 }] }),
+    owned: 1,
+    status: 'COMPLETED',
+    functions: [ORDER_FUNCTIONS.LinkCampaignFunctionArn.functionName],
   },
 ];
 
@@ -146,7 +160,14 @@ beforeAll(async () => {
     waitStateMs: 50,
     logLevel: 'SILENT',
     allowLocalCallbacks: true,
+    sandboxBehaviour: { tendlcLinkDelayMs: 100 },
   });
+  const registered = await fetch(`${e2e.sandbox.url}/__sandbox/campaigns`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ campaignId: CAMPAIGN, usecase: 'MIXED' }),
+  });
+  expect(registered.status).toBe(201);
   sfn = new SFNClient({ endpoint: e2e.stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 }, 120_000);
 afterAll(async () => {

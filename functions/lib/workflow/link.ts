@@ -101,7 +101,11 @@ export async function linkLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   }
   const now = new Date();
   const hours = order.request.linkDeadlineHours ?? DEFAULT_LINK_DEADLINE_HOURS;
-  const times = await deps.store.lines.startLinking(orderId, lineIndex, now.toISOString(), new Date(now.getTime() + hours * 3_600_000).toISOString());
+  // Recorded by the first pass; a pass that only waits writes nothing.
+  const times =
+    line.status === 'LINKING' && line.linkStartedAt !== undefined && line.linkDeadlineAt !== undefined
+      ? { linkStartedAt: line.linkStartedAt, linkDeadlineAt: line.linkDeadlineAt }
+      : await deps.store.lines.startLinking(orderId, lineIndex, now.toISOString(), new Date(now.getTime() + hours * 3_600_000).toISOString());
   const startedAtMs = Date.parse(times.linkStartedAt);
   const deadlineAtMs = Date.parse(times.linkDeadlineAt);
   const cancelled = cancellationWatch(deps, orderId);
