@@ -293,6 +293,17 @@ describe('functions', () => {
     }
   });
 
+  it('give the link step the URL Plivo posts 10DLC link statuses to: the Plivo callback route\'s, which the callback function checks signatures against', () => {
+    const link = functionProps(functionIds.LinkCampaignFunctionArn as string).Environment.Variables as Record<string, unknown>;
+    const callbacks = functionProps(functionIds.PlivoWebhooks as string).Environment.Variables as Record<string, unknown>;
+    expect(link.PLIVO_CALLBACK_URL).toBeDefined();
+    expect(link.PLIVO_CALLBACK_URL).toEqual(callbacks.PLIVO_CALLBACK_URL);
+    expect(JSON.stringify(link.PLIVO_CALLBACK_URL)).toContain('/webhooks/plivo');
+    for (const [name, id] of Object.entries(functionIds)) {
+      if (name !== 'LinkCampaignFunctionArn' && name !== 'PlivoWebhooks') expect(functionProps(id).Environment.Variables.PLIVO_CALLBACK_URL, name).toBeUndefined();
+    }
+  });
+
   it('reserve no concurrency by default (a new account has no room for it); the line steps bound work in flight with WORK_SLOTS', () => {
     expect(PLIVO_HEAVY_FUNCTIONS).toEqual(['RentFunctionArn', 'AssignToPoolFunctionArn']);
     for (const [name, id] of Object.entries(functionIds)) {
