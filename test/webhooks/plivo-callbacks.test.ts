@@ -225,6 +225,34 @@ describe('POST /webhooks/plivo', () => {
     expect(await scanTable(table)).toEqual(before);
   });
 
+  it('keeps a signed 10DLC link status per campaign and number (the latest wins), refuses a replay, and names the field of a bad one', async () => {
+    const link = (status: string, extra: Record<string, string> = {}) =>
+      signed({ event_type: 'number_linking', campaign_id: 'CUOGHIN', number: '15125550100', status, tendlc_registration_status: status === 'success' ? 'COMPLETED' : 'FAILED', ...extra });
+    const first = link('failed');
+    const answer = await post(first.headers, first.body);
+    expect(answer).toEqual({ status: 200, json: { status: 'accepted', campaignId: 'CUOGHIN', number: '15125550100', linkStatus: 'FAILED' } });
+    expect((await post(first.headers, first.body)).status).toBe(401);
+    const later = link('success');
+    expect((await post(later.headers, later.body)).json).toMatchObject({ linkStatus: 'COMPLETED' });
+    const stored = await itemsOf('CAMPAIGN_LINK#');
+    expect(stored).toEqual([expect.objectContaining({ campaignId: 'CUOGHIN', number: '15125550100', status: 'COMPLETED' })]);
+
+    const before = await scanTable(table);
+    for (const [params, error] of [
+      [{ event_type: 'number_linking', number: '15125550100', status: 'success' }, 'campaign_id: is required (once): a 10DLC campaign id'],
+      [{ event_type: 'number_linking', campaign_id: 'CUOGHIN', number: 'x', status: 'success' }, 'number: is required (once): a phone number in E.164 format'],
+      [{ event_type: 'number_linking', campaign_id: 'CUOGHIN', number: '15125550100', status: 'maybe' }, 'status: must be success or failed (or tendlc_registration_status COMPLETED or FAILED)'],
+    ] as const) {
+      const bad = signed(params);
+      const refused = await post(bad.headers, bad.body);
+      expect(refused.status).toBe(422);
+      expect(refused.json.error).toBe(error);
+    }
+    const unsigned = link('success');
+    expect((await post({ ...unsigned.headers, 'X-Plivo-Signature-V3': 'forged' }, unsigned.body)).status).toBe(401);
+    expect(await scanTable(table)).toEqual(before);
+  });
+
   it('checks a signature that does not match once more against a refreshed token (rotated at Plivo), then at most every 30 s', async () => {
     let reads = 0;
     const credentials = readCredentials(async () => {
