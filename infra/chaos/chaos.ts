@@ -36,8 +36,9 @@ export const DEFAULT_CHAOS_CRASH_RATE = 0.03;
 
 const HELP = `npm run chaos -- [--orders N] [--seed S] [--concurrency C] [--json]
 
-Randomized orders with faults, cancels, duplicate requests and late regulatory answers against the
-whole local stack; then an audit of the sandbox's account against the records.
+Randomized orders (among their lines: specific numbers, regulated countries, US lines linked to a
+10DLC campaign) with faults (failed 10DLC links among them), cancels, duplicate requests and late
+regulatory answers against the whole local stack; then an audit of the sandbox's account against the records.
   --orders N        orders to place (default 30)
   --seed S          seed of the orders, the faults and the sandbox (default 1)
   --concurrency C   orders in flight at once: the next is placed when one has ended or waits on
@@ -64,7 +65,12 @@ const LINE_KINDS: readonly ((r: () => number) => LineRequest)[] = [
   (r) => ({ countryIso: 'US', numberType: 'tollfree', quantity: 1 + Math.floor(r() * 3) }),
   (r) => ({ countryIso: 'FR', numberType: 'local', quantity: 1 + Math.floor(r() * 3) }),
   (r) => ({ countryIso: 'DE', numberType: 'local', quantity: 1 + Math.floor(r() * 3) }),
+  // Linked to a 10DLC campaign before the pool (some links fail: FAULTS).
+  (r) => ({ countryIso: 'US', numberType: 'local', prefix: pick(r, ['512', '737', '206']), quantity: 1 + Math.floor(r() * 5), campaignId: CHAOS_CAMPAIGN }),
 ];
+
+/** The 10DLC campaign of the runs' campaign lines, registered in the sandbox at start. */
+const CHAOS_CAMPAIGN = 'CCHAOS';
 
 function pick<T>(r: () => number, items: readonly T[]): T {
   return items[Math.floor(r() * items.length)] as T;
@@ -80,6 +86,8 @@ const FAULTS: FaultRuleInput[] = [
   { method: 'POST', path: 'NumberPool/', visibleAfterMs: 300, rate: 0.1 },
   { method: 'GET', path: 'NumberPool/', status: 503, rate: 0.05 },
   { method: 'DELETE', path: 'Number/', status: 500, when: 'after', rate: 0.05 },
+  { method: 'POST', path: '10dlc/', numberFailureRate: 0.2, rate: 0.5 },
+  { method: 'POST', path: '10dlc/', status: 500, when: 'after', rate: 0.05 },
   { latencyMs: 20, rate: 0.3 },
 ];
 
@@ -356,7 +364,7 @@ async function chaos(options: ChaosOptions): Promise<ChaosFigures> {
       ...(dataDir ? { dataDir } : {}),
       ...(crashes ? { lambdaCrashes: crashes } : {}),
       ...(options.dynamodbFaults ? { dynamodbFaults: options.dynamodbFaults } : {}),
-      sandboxBehaviour: { pendingShape, reissueUnrented: true, reclaimDays: 0 },
+      sandboxBehaviour: { pendingShape, reissueUnrented: true, reclaimDays: 0, tendlcLinkDelayMs: 500 },
     });
   const under = new StackUnderTest(await start(), async () => {
     const stack = await start();
@@ -366,6 +374,12 @@ async function chaos(options: ChaosOptions): Promise<ChaosFigures> {
   try {
     const first = under.current;
     const poolUuid = poolUuidOf(await plivoOf(first).createPowerpack({ name: `chaos-${options.seed}` }));
+    const campaign = await fetch(`${sandboxOf(first).url}/__sandbox/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ campaignId: CHAOS_CAMPAIGN, usecase: 'MIXED' }),
+    });
+    if (campaign.status !== 201) throw new Error(`the sandbox did not register the 10DLC campaign: ${campaign.status}`);
     sandboxOf(first).setFaults(FAULTS);
     const answers = regulator(under, r);
     const placed: Placed[] = [];
