@@ -46,8 +46,8 @@ export function orderEventTypeFor(status: OrderStatus): OrderEventType | null {
   return eventOfStatus[status] ?? null;
 }
 
-/** A line as the event shows it. */
-export type OrderEventLine = Pick<OrderLineView, 'line' | 'status' | 'counts'>;
+/** A line as the event shows it (with its 10DLC campaign, when it has one: `counts.linked` then says how many are linked). */
+export type OrderEventLine = Pick<OrderLineView, 'line' | 'status' | 'counts' | 'campaignId'>;
 
 /** `data` of every order event. */
 export interface OrderEventData extends OrderSummary {
@@ -83,7 +83,7 @@ export function buildOrderEvent(order: OrderItem, lines: readonly LineItem[], ty
     data: {
       ...toOrderSummary(order),
       totals: view.totals,
-      lines: view.lines.map((line) => ({ line: line.line, status: line.status, counts: line.counts })),
+      lines: view.lines.map((line) => ({ line: line.line, status: line.status, counts: line.counts, ...(line.campaignId ? { campaignId: line.campaignId } : {}) })),
     },
   };
 }
