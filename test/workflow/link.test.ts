@@ -136,6 +136,29 @@ describe('LinkCampaign', () => {
     }
   });
 
+  it('waits out a Plivo outage instead of coming back at once, and gives the numbers up at the deadline', async () => {
+    await rentedLine('lk-outage', 2);
+    env.sandbox.setFaults([{ method: 'POST', path: '10dlc/', status: 503 }]);
+    try {
+      const first = await pass(env.deps, 'lk-outage');
+      expect(first).toMatchObject({ more: true, busy: true });
+      expect(first.waitSeconds).toBeGreaterThanOrEqual(5);
+      expect(new Set(await statuses('lk-outage'))).toEqual(new Set(['RENTED']));
+      // Still down at the deadline: the numbers that were never taken fail, and are released before the order ends.
+      const started = Date.now() - 2 * 3_600_000;
+      await rentedLine('lk-outage-late', 1);
+      await env.store.lines.startLinking('lk-outage-late', 0, new Date(started).toISOString(), new Date(started + 3_600_000).toISOString());
+      expect(await pass(env.deps, 'lk-outage-late')).toMatchObject({ more: false, busy: false });
+      for (const number of await env.store.numbers.list('lk-outage-late', 0)) {
+        expect(number).toMatchObject({ status: 'FAILED', error: expect.stringContaining('Plivo did not take the 10DLC link') });
+      }
+    } finally {
+      env.sandbox.setFaults([]);
+    }
+    expect(await pass(env.deps, 'lk-outage')).toMatchObject({ busy: true });
+    expect(new Set(await statuses('lk-outage'))).toEqual(new Set(['LINKING']));
+  });
+
   it('needs a campaign Plivo knows: the line fails (CampaignNotFoundError)', async () => {
     await env.createOrder('lk-unknown', { lines: [{ countryIso: 'US', numberType: 'local', quantity: 1, campaignId: 'CNOSUCH' }] });
     await planOrder(env.deps, 'lk-unknown', budget());

@@ -110,7 +110,9 @@ export async function linkLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   const deadlineAtMs = Date.parse(times.linkDeadlineAt);
   const cancelled = cancellationWatch(deps, orderId);
   const serial = new SerialWrites();
+  /** Numbers left for the next pass: out of time (it comes at once), or Plivo failed to answer (it comes after a wait). */
   let left = false;
+  const unanswered: string[] = [];
 
   // Ask for the links of the numbers rented since the last pass.
   const rented = (await deps.store.numbers.list(orderId, lineIndex, ['RENTED'])).map((item) => item.number);
@@ -125,7 +127,7 @@ export async function linkLine(deps: WorkflowDeps, orderId: string, lineIndex: n
     for (const [number, outcome] of await askLinks(deps, campaignId, batch)) {
       if (outcome.kind === 'asked') await asked.add(number);
       else if (outcome.kind === 'refused') refused.push({ number, reason: outcome.reason });
-      else left = true;
+      else unanswered.push(number);
     }
   }
   await asked.flush();
@@ -169,6 +171,10 @@ export async function linkLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   if (nowMs >= deadlineAtMs) {
     failed.push(...processing.map((number) => ({ number, reason: `the 10DLC link was not COMPLETED within ${hours} hours` })));
     processing = [];
+    // Never asked for: Plivo did not answer the link requests until the deadline.
+    for (const number of unanswered.splice(0)) {
+      await serial.run(() => deps.store.numbers.transition(orderId, lineIndex, [number], 'RENTED', 'FAILED', { error: `Plivo did not take the 10DLC link within ${hours} hours` }));
+    }
   }
   for (const { number, reason } of failed) {
     await serial.run(() => deps.store.numbers.transition(orderId, lineIndex, [number], 'LINKING', 'FAILED', { error: reason }));
@@ -177,7 +183,8 @@ export async function linkLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   deps.logger.info('10DLC links', { orderId, line: lineIndex, campaignId, asked: asked.count, linked: linked.count, failed: failed.length + refused.length, processing: processing.length });
 
   if (left) return { more: true, busy: false, waitSeconds: 0 };
-  if (processing.length > 0) return { more: true, busy: true, waitSeconds: linkWaitSeconds(startedAtMs, deadlineAtMs, nowMs) };
+  // A Plivo outage: the numbers not asked for wait like links being processed, not in a hot loop.
+  if (processing.length > 0 || unanswered.length > 0) return { more: true, busy: true, waitSeconds: linkWaitSeconds(startedAtMs, deadlineAtMs, nowMs) };
   await deps.store.lines.setStatus(orderId, lineIndex, 'ASSIGNING');
   return DONE;
 }
