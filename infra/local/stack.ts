@@ -305,14 +305,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.dynamodbFaults ? { DYNAMODB_FAULTS: formatDynamoDbFaults(options.dynamodbFaults) } : {}),
     };
     const metrics = new MetricsRecorder();
-    // The gateway's address, once it listens: Plivo's callbacks (10DLC link statuses) go to its /webhooks/plivo.
+    // The gateway's address, once it listens: the sandbox's callbacks (10DLC link statuses) go to its /webhooks/plivo.
     let gatewayUrl = '';
     const crashes = options.lambdaCrashes ?? (options.crashRate ? new LambdaCrashes({ rate: options.crashRate }) : undefined);
     const onPlivoAttempt = options.onPlivoAttempt;
     setWorkflowRuntime(
       createWorkflowRuntime(env, {
         metrics,
-        plivoCallbackUrl: () => (gatewayUrl ? `${gatewayUrl}/webhooks/plivo` : undefined),
+        // Only the in-process sandbox can reach this machine's gateway; a real Plivo (--plivo-url) gets no callback URL, and link statuses are read.
+        plivoCallbackUrl: () => (sandbox && gatewayUrl ? `${gatewayUrl}/webhooks/plivo` : undefined),
         ...(crashes || onPlivoAttempt
           ? {
               onPlivoAttempt: (attempt) => {
