@@ -3,6 +3,7 @@
  * `{"message":"async api spawned","api_id"}`, and the real answer is sent to the callback later,
  * signed the way Plivo signs its callbacks (V3 signature with the auth token and a nonce).
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
@@ -74,7 +75,10 @@ export class CallbackSender {
   private readonly closing = new AbortController();
   private counts = { delivered: 0, failed: 0 };
 
-  constructor(private readonly options: CallbackSenderOptions) {}
+  constructor(private readonly options: CallbackSenderOptions) {
+    // Every callback in flight listens to it (a settled batch of 100 10DLC links is 100 at once): no limit to warn about.
+    setMaxListeners(0, this.closing.signal);
+  }
 
   /**
    * On the next turn of the event loop (after the current answer has been written), calls
