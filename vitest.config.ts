@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -10,5 +11,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores here: integration suites start real servers, so keep parallelism modest.
     maxWorkers: 2,
+    // Long files first (a fresh clone has no timings cached): see the sequencer.
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

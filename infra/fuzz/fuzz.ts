@@ -113,10 +113,17 @@ export interface FuzzFigures {
   wallSeconds: number;
 }
 
-export async function runFuzz(options: { requests: number; seed: number }): Promise<FuzzFigures> {
+interface FuzzOptions {
+  requests: number;
+  seed: number;
+  /** Run the stack on this DynamoDB endpoint (in `tableName`) instead of a DynamoDB Local of its own (the tests: the run's one). */
+  dynamodb?: { dynamodbUrl: string; tableName: string };
+}
+
+export async function runFuzz(options: FuzzOptions): Promise<FuzzFigures> {
   const r = seeded(options.seed);
   const started = Date.now();
-  const stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, seed: options.seed, logLevel: 'ERROR' });
+  const stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, ...(options.dynamodb ?? { dynamodbPort: 0 }), reconcileIntervalSeconds: 0, seed: options.seed, logLevel: 'ERROR' });
   try {
     const plivo = setupPlivoClient(stack);
     const document = (await (await fetch(`${stack.apiUrl}/openapi.json`)).json()) as Parameters<typeof operationsOf>[0];

@@ -27,6 +27,7 @@ import { createPlivoWebhooksApi, plivoWebhooksApiPublicPaths, plivoWebhooksApiRe
 import { buildConsoleAssets } from '../console/bundle.js';
 import { startLocalApiGateway } from './api-gateway.js';
 import { openDataDir } from './data-dir.js';
+import { assertPortFree } from './ports.js';
 import { ensureLocalTable, startDynamoDbLocal } from './dynamodb.js';
 import { LambdaCrashes } from './lambda-crashes.js';
 import { localLambdaContext } from './lambda-context.js';
@@ -249,6 +250,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       closers.push(() => dataDir.release());
       say(`Data            ${dataDir.path}  (kept across restarts)`);
     }
+    // Every fixed port checked before anything starts: a taken one is said at once, not after
+    // DynamoDB Local's JVM has started (seconds) only to be stopped again.
+    const fixedPorts: [number | undefined, number, string][] = [
+      [options.dynamodbUrl === undefined ? options.dynamodbPort : 0, 4030, '--dynamodb-port'],
+      [options.plivoUrl === undefined ? options.sandboxPort : 0, 4010, '--sandbox-port'],
+      [options.sfnPort, 4020, '--sfn-port'],
+      [options.apiPort, 3000, '--api-port'],
+    ];
+    for (const [port, fallback, flag] of fixedPorts) if (port !== 0) await assertPortFree(port ?? fallback, flag);
     const tableName = options.tableName ?? 'number-orders';
     let dynamodbEndpoint = options.dynamodbUrl;
     if (!dynamodbEndpoint) {

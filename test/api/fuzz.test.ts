@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runFuzz } from '../../infra/fuzz/fuzz.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 describe('npm run fuzz (2,000 requests, seed 1)', () => {
   it('finds no 5xx, no unauthorized 2xx and no number rented for a refused request', async () => {
-    const figures = await runFuzz({ requests: 2_000, seed: 1 });
+    const figures = await runFuzz({ requests: 2_000, seed: 1, dynamodb: sharedDynamoDb('fuzz') });
     expect(figures.findings).toEqual([]);
     expect(figures.serverErrors).toBe(0);
     expect(figures.unauthorizedSuccesses).toBe(0);

@@ -16,6 +16,7 @@ import { MAX_RECOVERIES } from '../../functions/lib/orders/recovery.js';
 import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
 import { noMetrics } from '../../functions/lib/metrics.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 let stack: LocalStack;
 let poolUuid: string;
@@ -31,7 +32,7 @@ interface Report {
 
 beforeAll(async () => {
   // The reconciler runs only when a test says so, with no grace for orders left behind.
-  stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, seed: 33, retryPauseMs: 50, reconcileIntervalSeconds: 0, unstartedGraceSeconds: 0 }));
+  stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, ...sharedDynamoDb(), seed: 33, retryPauseMs: 50, reconcileIntervalSeconds: 0, unstartedGraceSeconds: 0 }));
   plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'dead-executions' }));
   sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { workflowRuntime } from '../../functions/lib/runtime/workflow-runtime.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 let stack: LocalStack;
 let poolUuid: string;
@@ -18,7 +19,7 @@ beforeAll(async () => {
     apiPort: 0,
     sandboxPort: 0,
     sfnPort: 0,
-    dynamodbPort: 0,
+    ...sharedDynamoDb(),
     seed: 6,
     retryPauseMs: 50,
     concurrency: 8,

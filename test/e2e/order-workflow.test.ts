@@ -8,13 +8,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 let stack: LocalStack;
 let poolUuid: string;
 let sfn: SFNClient;
 
 beforeAll(async () => {
-  stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, seed: 5, retryPauseMs: 50, concurrency: 8 }));
+  stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, ...sharedDynamoDb(), seed: 5, retryPauseMs: 50, concurrency: 8 }));
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'e2e' }));
   sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });

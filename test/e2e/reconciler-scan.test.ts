@@ -11,6 +11,7 @@ import { waitingLinePrefixes, type ReconciliationReport } from '../../functions/
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 let stack: LocalStack;
 let poolUuid: string;
@@ -20,7 +21,7 @@ beforeAll(async () => {
     apiPort: 0,
     sandboxPort: 0,
     sfnPort: 0,
-    dynamodbPort: 0,
+    ...sharedDynamoDb(),
     reconcileIntervalSeconds: 0,
     orphanScanHours: 24,
     retryPauseMs: 50,

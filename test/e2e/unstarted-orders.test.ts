@@ -10,13 +10,14 @@ import { startUnstarted, submitOrder } from '../../functions/lib/orders/submit.j
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 let stack: LocalStack;
 let poolUuid: string;
 
 beforeAll(async () => {
   // The reconciler's grace is 0 (the event the scheduler loop sends): its sweep takes an order at once.
-  stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, unstartedGraceSeconds: 0, retryPauseMs: 50, seed: 21 }));
+  stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, ...sharedDynamoDb(), reconcileIntervalSeconds: 0, unstartedGraceSeconds: 0, retryPauseMs: 50, seed: 21 }));
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'unstarted' }));
 }, 120_000);

@@ -13,6 +13,7 @@ import { findPlivoCallback } from '../../functions/lib/webhooks/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { stackWithSandboxVariant } from '../support/sandbox-variant.js';
 import { until } from '../support/until.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 interface Received {
   headers: Record<string, string>;
@@ -40,7 +41,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-  stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, seed: 13, retryPauseMs: 50, allowLocalCallbacks: true, reconcileIntervalSeconds: 0 }));
+  stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, ...sharedDynamoDb(), seed: 13, retryPauseMs: 50, allowLocalCallbacks: true, reconcileIntervalSeconds: 0 }));
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'webhooks' }));
 }, 120_000);

@@ -6,11 +6,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runDemo } from '../../infra/local/demo.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 3 });
+  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, ...sharedDynamoDb(), reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 3 });
 }, 120_000);
 afterAll(async () => {
   await stack?.close();

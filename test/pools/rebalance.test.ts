@@ -12,12 +12,13 @@ import { rebalanceAll } from '../../functions/lib/pools/run.js';
 import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/index.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { until } from '../support/until.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 let stack: LocalStack;
 let plivo: PlivoClient;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 8, sandboxBehaviour: { tendlcLinkDelayMs: 200 } });
+  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, ...sharedDynamoDb(), reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 8, sandboxBehaviour: { tendlcLinkDelayMs: 200 } });
   plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
 }, 120_000);
 afterAll(async () => {

@@ -15,6 +15,7 @@ import { deliverDue, webhookRuntime } from '../../functions/lib/webhooks/index.j
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { startReceiver, type Receiver } from '../webhooks/support.js';
 import { until } from '../support/until.js';
+import { sharedDynamoDb } from '../support/dynamodb.js';
 
 let stack: LocalStack;
 let plivo: PlivoClient;
@@ -22,7 +23,7 @@ let receiver: Receiver;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 88, allowLocalCallbacks: true });
+  stack = await startLocalStack({ apiPort: 0, sandboxPort: 0, sfnPort: 0, ...sharedDynamoDb(), reconcileIntervalSeconds: 0, retryPauseMs: 50, seed: 88, allowLocalCallbacks: true });
   plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
 }, 120_000);
 afterAll(async () => {

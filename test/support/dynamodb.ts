@@ -29,3 +29,13 @@ export async function createTestTable(
     },
   };
 }
+
+/**
+ * Local stack options that put the stack on the run's DynamoDB Local, in a table of its own,
+ * instead of a DynamoDB Local of its own: a JVM takes 6 to 8 s to start on two cores, and its
+ * start slows the other worker too. Suites about DynamoDB Local's own process (a data directory
+ * killed with the stack, its port taken, the chaos run's restart) still start their own.
+ */
+export function sharedDynamoDb(prefix = 'stack'): { dynamodbUrl: string; tableName: string } {
+  return { dynamodbUrl: inject('dynamodbEndpoint'), tableName: `${prefix}-${randomUUID()}` };
+}

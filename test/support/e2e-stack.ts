@@ -8,6 +8,7 @@ import { PlivoClient, poolUuidOf, unlimited } from '../../functions/lib/plivo/in
 import type { PlivoSandbox } from '../../infra/local/plivo-sandbox/index.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.js';
 import { stackWithSandboxVariant } from './sandbox-variant.js';
+import { sharedDynamoDb } from './dynamodb.js';
 
 export interface E2eStack {
   stack: LocalStack;
@@ -22,7 +23,7 @@ export interface E2eStack {
 }
 
 export async function startE2eStack(powerpack: string, options: LocalStackOptions): Promise<E2eStack> {
-  const stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, dynamodbPort: 0, retryPauseMs: 50, ...options }));
+  const stack = await startLocalStack(stackWithSandboxVariant({ apiPort: 0, sandboxPort: 0, sfnPort: 0, ...sharedDynamoDb(), retryPauseMs: 50, ...options }));
   const { sandbox } = stack;
   if (!sandbox) throw new Error('needs the in-process sandbox');
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
