@@ -218,7 +218,16 @@ describe('the crash matrix: every task function, every side effect, a crash just
       return !cell || outcome.status !== cell.scenario.status || outcome.executionStatus !== 'SUCCEEDED' || crashes.unfired(outcome.orderId) !== 0;
     });
     expect(wrong.map((o) => `${o.reference}: ${o.status} (${o.executionStatus}), unfired ${crashes.unfired(o.orderId)}`)).toEqual([]);
-    const audit = await auditAccount({ plivo: e2e.plivo, store: e2e.stack.store });
+    let audit = await auditAccount({ plivo: e2e.plivo, store: e2e.stack.store });
+    // Nothing nobody's by any record, ever.
+    expect(audit.foreignNumbers).toEqual([]);
+    // Under load a rent can time out at the client and be carried out by Plivo after its retry
+    // reconciled: its numbers are expected (provable orphans) until the reconciler's pass, which
+    // this stack does not run on its own, claims them and gives back what no line needs.
+    for (let pass = 0; pass < 3 && audit.provableOrphans.length > 0; pass++) {
+      await e2e.stack.reconciler.runOnce();
+      audit = await auditAccount({ plivo: e2e.plivo, store: e2e.stack.store });
+    }
     expect({ provable: audit.provableOrphans, foreign: audit.foreignNumbers, twice: audit.ownedTwice, gone: audit.gone }).toEqual({ provable: [], foreign: [], twice: {}, gone: [] });
     const owned = outcomes.filter((outcome, i) => (audit.ownedByOrder[outcome.orderId] ?? 0) !== cells[i]?.scenario.owned);
     expect(owned.map((o) => `${o.reference}: owns ${audit.ownedByOrder[o.orderId] ?? 0}`)).toEqual([]);
