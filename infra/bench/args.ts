@@ -1,6 +1,6 @@
 /** `npm run bench` options: the help text and their parsing (pure, tested). */
 import { parseArgs } from 'node:util';
-import { LIMITS } from '../../functions/lib/orders/model.js';
+import { CAMPAIGN_ID_PATTERN, LIMITS } from '../../functions/lib/orders/model.js';
 import { parseRateLimit, type RateLimit } from '../../functions/lib/plivo/rate-limit.js';
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -156,6 +156,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
 
 /** `--campaign`: a 10DLC campaign id, as the order API takes it. */
 function campaignOption(text: string): string {
-  if (!/^[A-Za-z0-9]{1,32}$/.test(text)) throw new Error(`--campaign must be a 10DLC campaign id (letters and digits, at most 32); got "${text}"`);
+  if (!CAMPAIGN_ID_PATTERN.test(text)) throw new Error(`--campaign must be a 10DLC campaign id (letters and digits, at most 32); got "${text}"`);
   return text;
 }

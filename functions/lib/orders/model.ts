@@ -49,9 +49,11 @@ function isOfCountry(number: string, countryIso: string): boolean {
 export const DEFAULT_LINK_DEADLINE_HOURS = 24;
 
 /** A 10DLC campaign id as Plivo (The Campaign Registry) gives it, e.g. "CUOGHIN". */
+export const CAMPAIGN_ID_PATTERN = /^[A-Za-z0-9]{1,32}$/;
+
 const campaignIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9]{1,32}$/, 'must be a 10DLC campaign id (letters and digits, at most 32), such as "CUOGHIN"')
+  .regex(CAMPAIGN_ID_PATTERN, 'must be a 10DLC campaign id (letters and digits, at most 32), such as "CUOGHIN"')
   .describe('A US 10DLC campaign: each number of the line is linked to it before it goes into the pool, and counts as verified only once linked');
 
 /** Lines 10DLC applies to: US local numbers (the order's service is always sms or mms). */

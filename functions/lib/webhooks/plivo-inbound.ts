@@ -12,6 +12,7 @@
  * check but still changes nothing, because a callback is stored once per `api_id`.
  * Nothing is written for a request that fails any check.
  */
+import { CAMPAIGN_ID_PATTERN } from '../orders/model.js';
 import { type CredentialSource, sameCredentials } from '../plivo/credentials.js';
 import { SIGNATURE_MA_V3_HEADER, SIGNATURE_NONCE_HEADER, SIGNATURE_V3_HEADER, verifyPlivoCallback } from '../plivo/signature.js';
 import type { CampaignLinkStatus, StoredPlivoCallback } from '../store/plivo-callbacks.js';
@@ -177,7 +178,6 @@ export async function receivePlivoCallback(deps: PlivoInboundDeps, request: Pliv
 
 /** The `event_type` of Plivo's 10DLC number-linking status callback. */
 const LINK_EVENT = 'number_linking';
-const CAMPAIGN_ID = /^[A-Za-z0-9]{1,32}$/;
 const E164 = /^\+?\d{8,15}$/;
 
 /**
@@ -187,7 +187,7 @@ const E164 = /^\+?\d{8,15}$/;
  */
 async function receiveLinkStatus(deps: PlivoInboundDeps, params: Record<string, string[]>, nonce: string, now: Date): Promise<PlivoInboundResult> {
   const campaignId = single(params, 'campaign_id');
-  if (campaignId === undefined || !CAMPAIGN_ID.test(campaignId)) return { kind: 'invalid', field: 'campaign_id', message: 'is required (once): a 10DLC campaign id' };
+  if (campaignId === undefined || !CAMPAIGN_ID_PATTERN.test(campaignId)) return { kind: 'invalid', field: 'campaign_id', message: 'is required (once): a 10DLC campaign id' };
   const number = single(params, 'number');
   if (number === undefined || !E164.test(number)) return { kind: 'invalid', field: 'number', message: 'is required (once): a phone number in E.164 format' };
   const registration = single(params, 'tendlc_registration_status')?.toUpperCase();

@@ -18,7 +18,7 @@
  */
 import pMap from 'p-map';
 import { CampaignNotFoundError, PlivoBadRequestError, PlivoError, PlivoNotFoundError } from '../errors.js';
-import { campaignOf, DEFAULT_LINK_DEADLINE_HOURS } from '../orders/model.js';
+import { campaignOf, DEFAULT_LINK_DEADLINE_HOURS, type NumberStatus } from '../orders/model.js';
 import type { LineItem, OrderItem } from '../store/items.js';
 import { BatchedTransition, SerialWrites } from './batched-transition.js';
 import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './deps.js';
@@ -58,7 +58,7 @@ export function linkWaitSeconds(startedAtMs: number, deadlineAtMs: number, nowMs
 type Ask = { kind: 'asked' } | { kind: 'refused'; reason: string } | { kind: 'later' };
 
 /** Asks for a batch of links; a refused batch is asked number by number to find the numbers Plivo refuses. */
-async function askLinks(deps: WorkflowDeps, campaignId: string, numbers: readonly string[]): Promise<Map<string, Ask>> {
+async function askBatch(deps: WorkflowDeps, campaignId: string, numbers: readonly string[]): Promise<Map<string, Ask>> {
   const callback = deps.plivoCallbackUrl === undefined ? undefined : { url: deps.plivoCallbackUrl };
   const ask = async (batch: readonly string[]): Promise<Ask> => {
     try {
@@ -77,6 +77,31 @@ async function askLinks(deps: WorkflowDeps, campaignId: string, numbers: readonl
   if (whole.kind !== 'refused' || numbers.length === 1) return new Map(numbers.map((number) => [number, whole]));
   const one = await pMap(numbers, async (number) => [number, await ask([number])] as const, { concurrency: deps.concurrency ?? 16 });
   return new Map(one);
+}
+
+/**
+ * Asks for the links of `numbers`, `LINK_BATCH` a request, while `goOn` says so before each
+ * request; `left` when it stopped before the end (those numbers have no outcome).
+ */
+async function askLinks(
+  deps: WorkflowDeps,
+  campaignId: string,
+  numbers: readonly string[],
+  goOn: () => Promise<boolean> = () => Promise.resolve(true),
+): Promise<{ outcomes: Map<string, Ask>; left: boolean }> {
+  const outcomes = new Map<string, Ask>();
+  for (let start = 0; start < numbers.length; start += LINK_BATCH) {
+    if (!(await goOn())) return { outcomes, left: true };
+    for (const [number, outcome] of await askBatch(deps, campaignId, numbers.slice(start, start + LINK_BATCH))) outcomes.set(number, outcome);
+  }
+  return { outcomes, left: false };
+}
+
+/** Moves numbers to FAILED with their reasons: one write per reason (DynamoDB transactions of up to 99), in the line's turn. */
+async function failAll(deps: WorkflowDeps, serial: SerialWrites, orderId: string, line: number, from: NumberStatus, failures: readonly { number: string; reason: string }[]): Promise<void> {
+  const byReason = new Map<string, string[]>();
+  for (const { number, reason } of failures) byReason.set(reason, [...(byReason.get(reason) ?? []), number]);
+  for (const [reason, numbers] of byReason) await serial.run(() => deps.store.numbers.transition(orderId, line, numbers, from, 'FAILED', { error: reason }));
 }
 
 /** Plivo's view of one LINKING number: its status, or `missing` when the link is not there (asked again). */
@@ -110,30 +135,21 @@ export async function linkLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   const deadlineAtMs = Date.parse(times.linkDeadlineAt);
   const cancelled = cancellationWatch(deps, orderId);
   const serial = new SerialWrites();
-  /** Numbers left for the next pass: out of time (it comes at once), or Plivo failed to answer (it comes after a wait). */
-  let left = false;
-  const unanswered: string[] = [];
-
   // Ask for the links of the numbers rented since the last pass.
   const rented = (await deps.store.numbers.list(orderId, lineIndex, ['RENTED'])).map((item) => item.number);
   const asked = new BatchedTransition(deps.store, orderId, lineIndex, 'RENTED', 'LINKING', { serial });
   const refused: { number: string; reason: string }[] = [];
-  for (let start = 0; start < rented.length; start += LINK_BATCH) {
-    if (!hasTime(budget) || (await cancelled())) {
-      left = true;
-      break;
-    }
-    const batch = rented.slice(start, start + LINK_BATCH);
-    for (const [number, outcome] of await askLinks(deps, campaignId, batch)) {
-      if (outcome.kind === 'asked') await asked.add(number);
-      else if (outcome.kind === 'refused') refused.push({ number, reason: outcome.reason });
-      else unanswered.push(number);
-    }
+  /** Not asked for because Plivo failed to answer: they come back after a wait, not at once. */
+  const unanswered: string[] = [];
+  // `left`: out of time (or cancelled) before every number was asked for: the step comes back at once.
+  const { outcomes, left } = await askLinks(deps, campaignId, rented, async () => hasTime(budget) && !(await cancelled()));
+  for (const [number, outcome] of outcomes) {
+    if (outcome.kind === 'asked') await asked.add(number);
+    else if (outcome.kind === 'refused') refused.push({ number, reason: `10DLC link refused: ${outcome.reason}` });
+    else unanswered.push(number);
   }
   await asked.flush();
-  for (const { number, reason } of refused) {
-    await serial.run(() => deps.store.numbers.transition(orderId, lineIndex, [number], 'RENTED', 'FAILED', { error: `10DLC link refused: ${reason}` }));
-  }
+  await failAll(deps, serial, orderId, lineIndex, 'RENTED', refused);
   if (refused.length > 0) deps.logger.warn('Plivo refused to link numbers to the 10DLC campaign', { orderId, line: lineIndex, campaignId, refused: refused.slice(0, 20), count: refused.length });
   if (await cancelled()) return DONE;
 
@@ -162,23 +178,18 @@ export async function linkLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   );
   await linked.flush();
   // A link Plivo does not know (a request it lost): asked again, still LINKING.
-  for (let start = 0; start < again.length; start += LINK_BATCH) {
-    for (const [number, outcome] of await askLinks(deps, campaignId, again.slice(start, start + LINK_BATCH))) {
-      if (outcome.kind === 'refused') failed.push({ number, reason: `10DLC link refused: ${outcome.reason}` });
-      else processing.push(number);
-    }
+  for (const [number, outcome] of (await askLinks(deps, campaignId, again)).outcomes) {
+    if (outcome.kind === 'refused') failed.push({ number, reason: `10DLC link refused: ${outcome.reason}` });
+    else processing.push(number);
   }
   if (nowMs >= deadlineAtMs) {
     failed.push(...processing.map((number) => ({ number, reason: `the 10DLC link was not COMPLETED within ${hours} hours` })));
     processing = [];
     // Never asked for: Plivo did not answer the link requests until the deadline.
-    for (const number of unanswered.splice(0)) {
-      await serial.run(() => deps.store.numbers.transition(orderId, lineIndex, [number], 'RENTED', 'FAILED', { error: `Plivo did not take the 10DLC link within ${hours} hours` }));
-    }
+    const never = unanswered.splice(0).map((number) => ({ number, reason: `Plivo did not take the 10DLC link within ${hours} hours` }));
+    await failAll(deps, serial, orderId, lineIndex, 'RENTED', never);
   }
-  for (const { number, reason } of failed) {
-    await serial.run(() => deps.store.numbers.transition(orderId, lineIndex, [number], 'LINKING', 'FAILED', { error: reason }));
-  }
+  await failAll(deps, serial, orderId, lineIndex, 'LINKING', failed);
   if (failed.length > 0) deps.logger.warn('10DLC links failed: the numbers are released', { orderId, line: lineIndex, campaignId, failures: failed.slice(0, 20), count: failed.length });
   deps.logger.info('10DLC links', { orderId, line: lineIndex, campaignId, asked: asked.count, linked: linked.count, failed: failed.length + refused.length, processing: processing.length });
 
