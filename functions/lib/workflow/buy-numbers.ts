@@ -17,7 +17,7 @@ import { type AccountNumber, isInactive, type PhoneNumber } from '../plivo/schem
 import type { IntentItem, LineItem, OrderItem, RecordedError } from '../store/items.js';
 import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
-import { afterRent } from './link.js';
+import { rentingDone } from './link.js';
 import { capsPrices, servicesOf, withinRateCaps } from './line-terms.js';
 import { callingCode } from './numbering.js';
 import { claimAnswered } from './claim-answered.js';
@@ -225,7 +225,5 @@ export async function buyLine(deps: WorkflowDeps, order: OrderItem, line: LineIt
     await deps.store.lines.setStatus(orderId, line.line, 'FAILED');
     return { more: false, next: 'done' };
   }
-  const after = afterRent(order, line);
-  await deps.store.lines.setStatus(orderId, line.line, after.status);
-  return { more: false, next: after.next };
+  return rentingDone(deps, order, line);
 }

@@ -47,6 +47,13 @@ export function afterRent(order: OrderItem, line: LineItem): { next: 'link' | 'a
   return campaignOf(order.request, line.spec) ? { next: 'link', status: 'LINKING' } : { next: 'assign', status: 'ASSIGNING' };
 }
 
+/** Ends a line's renting: moves it to its next step's status and answers the Rent step's result. */
+export async function rentingDone(deps: Pick<WorkflowDeps, 'store'>, order: OrderItem, line: LineItem): Promise<{ more: false; next: 'link' | 'assign' }> {
+  const after = afterRent(order, line);
+  await deps.store.lines.setStatus(order.orderId, line.line, after.status);
+  return { more: false, next: after.next };
+}
+
 /** The wait before the next pass: as long as the line has waited (doubling), within its bounds, never past the deadline. */
 export function linkWaitSeconds(startedAtMs: number, deadlineAtMs: number, nowMs: number): number {
   const waited = (nowMs - startedAtMs) / 1000;

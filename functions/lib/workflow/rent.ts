@@ -19,7 +19,7 @@ import { buyLine, complianceOf, reconcileOpenBuys } from './buy-numbers.js';
 import { claimAnswered } from './claim-answered.js';
 import { BUDGET_RESERVE_MS, type Budget, hasTime, type WorkflowDeps } from './deps.js';
 import { recordOf } from './errors.js';
-import { afterRent } from './link.js';
+import { rentingDone } from './link.js';
 import { accountTypeFilter, callingCode, isOfLineType, kindOfGroup } from './numbering.js';
 import { planLine } from './plan.js';
 import { RENT_LOCK_LEASE_MS, releaseLeftLocks, withRentLock } from './rent-lock.js';
@@ -306,7 +306,5 @@ export async function rentLine(deps: WorkflowDeps, orderId: string, lineIndex: n
     await deps.store.lines.setStatus(orderId, lineIndex, 'FAILED');
     return { more: false, next: 'done' };
   }
-  const after = afterRent(order, line);
-  await deps.store.lines.setStatus(orderId, lineIndex, after.status);
-  return { more: false, next: after.next };
+  return rentingDone(deps, order, line);
 }
