@@ -100,6 +100,8 @@ export interface LocalStackOptions {
   workSlots?: string;
   /** Log level of the handlers' JSON logs. @default `POWERTOOLS_LOG_LEVEL`, else "WARN" */
   logLevel?: string;
+  /** `PLIVO_LOST_CALLBACK_SECONDS`: a 10DLC link not called back this long is read from the sandbox. @default 600 */
+  lostCallbackSeconds?: number;
   /** Counts every Plivo attempt the handlers make (the benchmark). */
   onPlivoAttempt?: (attempt: PlivoAttempt) => void;
   /**
@@ -308,6 +310,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       PLIVO_RATE_LIMIT: formatRateLimit(rateLimit),
       PLIVO_CONCURRENCY: String(options.concurrency ?? 16),
       ...(options.workSlots === undefined ? {} : { WORK_SLOTS: options.workSlots }),
+      ...(options.lostCallbackSeconds === undefined ? {} : { PLIVO_LOST_CALLBACK_SECONDS: String(options.lostCallbackSeconds) }),
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       WEBHOOK_SECRET: webhookSecret,
       WEBHOOK_ALLOW_LOCAL_CALLBACKS: options.allowLocalCallbacks ? 'true' : 'false',

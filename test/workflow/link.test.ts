@@ -115,6 +115,22 @@ describe('LinkCampaign', () => {
     expect(new Set(await statuses('lk-lost'))).toEqual(new Set(['LINKED']));
   });
 
+  it('reads a lost callback after PLIVO_LOST_CALLBACK_SECONDS, and not before', async () => {
+    await rentedLine('lk-lost-soon', 1);
+    const halfAMinuteAgo = new Date(Date.now() - 30_000);
+    await env.store.lines.startLinking('lk-lost-soon', 0, halfAMinuteAgo.toISOString(), new Date(halfAMinuteAgo.getTime() + 24 * 3_600_000).toISOString());
+    const waiting = (lostCallbackMs: number): WorkflowDeps => ({ ...env.deps, plivoCallbackUrl: 'https://hooks.invalid/webhooks/plivo', lostCallbackMs });
+    expect(await pass(waiting(60_000), 'lk-lost-soon')).toMatchObject({ busy: true });
+    await pastLinkDelay();
+    const reads = calls(STATUS_ROUTE);
+    // Linking for 30 s: not lost under a minute's setting, lost under 20 s.
+    expect(await pass(waiting(60_000), 'lk-lost-soon')).toMatchObject({ more: true, busy: true });
+    expect(calls(STATUS_ROUTE) - reads).toBe(0);
+    expect(await pass(waiting(20_000), 'lk-lost-soon')).toMatchObject({ more: false });
+    expect(calls(STATUS_ROUTE) - reads).toBe(1);
+    expect(await statuses('lk-lost-soon')).toEqual(['LINKED']);
+  });
+
   it('asks number by number when Plivo refuses a batch: only the refused number fails', async () => {
     const [taken, ...rest] = await rentedLine('lk-refused', 4);
     if (!taken) throw new Error('not rented');

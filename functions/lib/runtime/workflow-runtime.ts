@@ -19,6 +19,7 @@ import type { PlivoAnswer, PlivoAttempt } from '../plivo/http.js';
 import { LeasedRateLimiter } from '../store/leased-rate-limiter.js';
 import { createStores, type Stores } from '../store/stores.js';
 import type { WorkflowDeps } from '../workflow/deps.js';
+import { LOST_CALLBACK_MS } from '../workflow/link.js';
 import { METRIC, type Metrics } from '../metrics.js';
 import { metricsFor } from './metrics.js';
 import { plivoAccountKey, plivoCredentialSource } from './secrets.js';
@@ -51,7 +52,8 @@ export interface RuntimeHooks {
 /**
  * `TABLE_NAME`, the `PLIVO_*` settings, `PLIVO_CONCURRENCY` (calls in flight per invocation, default
  * 16), `WORK_SLOTS`, `PLIVO_CALLBACK_URL` (where Plivo posts 10DLC link statuses; unset, they are
- * read from Plivo); the credentials from `credentials`, by default `plivoCredentialSource(env)`.
+ * read from Plivo), `PLIVO_LOST_CALLBACK_SECONDS` (a link status not called back this long is read
+ * from Plivo; default 600); the credentials from `credentials`, by default `plivoCredentialSource(env)`.
  */
 export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHooks = {}, credentials: CredentialSource = plivoCredentialSource(env)): WorkflowRuntime {
   const tableName = required(env, 'TABLE_NAME');
@@ -60,6 +62,7 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
   const workSlots = readWorkSlots(env);
   const configuredCallbackUrl = optional(env, 'PLIVO_CALLBACK_URL');
   const plivoCallbackUrl = hooks.plivoCallbackUrl ?? (() => configuredCallbackUrl);
+  const lostCallbackMs = positiveInteger(env, 'PLIVO_LOST_CALLBACK_SECONDS', LOST_CALLBACK_MS / 1000) * 1000;
   const db = createDocumentClient(env);
   const metrics = hooks.metrics ?? metricsFor(env);
   const store = createStores(db, tableName, { metrics });
@@ -101,6 +104,7 @@ export function createWorkflowRuntime(env: Env = process.env, hooks: RuntimeHook
         concurrency,
         ...(workSlots === undefined ? {} : { workSlots }),
         ...(callbackUrl === undefined ? {} : { plivoCallbackUrl: callbackUrl }),
+        lostCallbackMs,
         logger: asWorkflowLogger(child),
       };
     },

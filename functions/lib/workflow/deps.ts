@@ -25,6 +25,8 @@ export interface WorkflowDeps {
   workSlots?: number;
   /** Where Plivo posts callbacks (the Plivo callback route's public URL): 10DLC link statuses. Unset: they are read from Plivo. */
   plivoCallbackUrl?: string;
+  /** With callbacks configured, how long a link may go without its callback before its status is read from Plivo. @default LOST_CALLBACK_MS (link.ts) */
+  lostCallbackMs?: number;
 }
 
 /** How much time an invocation has left; steps stop starting work when it runs low. */

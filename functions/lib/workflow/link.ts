@@ -25,7 +25,11 @@ import { type Budget, cancellationWatch, hasTime, type WorkflowDeps } from './de
 
 /** Numbers per link request (Plivo's page gives no limit; a request stays well within its body size). */
 export const LINK_BATCH = 100;
-/** With callbacks configured, a number still LINKING this long after the link was asked for is read from Plivo. */
+/**
+ * With callbacks configured, a number still LINKING this long after the link was asked for is read
+ * from Plivo (`PLIVO_LOST_CALLBACK_SECONDS` changes it). Plivo does not say whether it retries a
+ * callback our route could not take; a restart or an outage of the route loses those.
+ */
 export const LOST_CALLBACK_MS = 10 * 60_000;
 /** The shortest wait between passes of a line whose links are being processed. */
 const MIN_WAIT_SECONDS = 5;
@@ -164,7 +168,7 @@ export async function linkLine(deps: WorkflowDeps, orderId: string, lineIndex: n
   const linking = (await deps.store.numbers.list(orderId, lineIndex, ['LINKING'])).map((item) => item.number);
   const reported = await deps.store.plivoCallbacks.linkStatuses(campaignId, linking);
   const nowMs = Date.now();
-  const poll = deps.plivoCallbackUrl === undefined || nowMs - startedAtMs >= LOST_CALLBACK_MS;
+  const poll = deps.plivoCallbackUrl === undefined || nowMs - startedAtMs >= (deps.lostCallbackMs ?? LOST_CALLBACK_MS);
   const linked = new BatchedTransition(deps.store, orderId, lineIndex, 'LINKING', 'LINKED', { serial });
   const failed: { number: string; reason: string }[] = [];
   const again: string[] = [];

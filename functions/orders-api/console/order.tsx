@@ -2,7 +2,7 @@
  * One order: a progress bar per line, its numbers, its timeline, its webhook deliveries, and the
  * actions the API allows (cancel, resolve a waiting line, retry a delivery). Refreshes while it runs.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { OrderLineView, OrderNumbersPage, OrderView } from '../../lib/orders/contract.js';
 import type { OrderTimeline } from '../../lib/orders/timeline.js';
 import { terminalOrderStatuses } from '../../lib/orders/statuses.js';
@@ -97,7 +97,9 @@ function CancelOrder({ orderId, onChange }: { orderId: string; onChange: () => P
   const [done, setDone] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const openRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  // Focus moves in the render that shows the question, before it is painted: with an effect after paint a
+  // keyboard user (or a screen reader) could act on the page between the two.
+  useLayoutEffect(() => {
     if (confirming) confirmRef.current?.focus();
   }, [confirming]);
   const cancel = async () => {
