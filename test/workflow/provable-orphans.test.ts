@@ -52,4 +52,46 @@ describe('provable orphans and foreign numbers', () => {
     expect(env.metrics.values(METRIC.orphanedNumbers)).toEqual([foreign.numbers.length, foreign.numbers.length]);
     sfn.destroy();
   });
+
+  it('a late delivery for a line that has done its work, while another line of its order waits on regulations, is claimed and released, not left until the order ends', async () => {
+    // Line 0 (US 415) rented and verified its numbers; a rent of it whose answer was lost is
+    // expected for an hour. Line 1 waits on address regulations (for days): the order runs on,
+    // and line 0 keeps its last working status until the order ends.
+    await env.createOrder('po-2', {
+      lines: [
+        { countryIso: 'US', numberType: 'local', prefix: '415', quantity: 2 },
+        { countryIso: 'FR', numberType: 'local', quantity: 1 },
+      ],
+    });
+    await env.store.lines.setStatus('po-2', 0, 'VERIFYING');
+    await env.store.lines.setStatus('po-2', 1, 'PENDING_REGULATORY');
+    const since = new Date(Date.now() - 1_000);
+    await env.store.expectations.expect({
+      orderId: 'po-2',
+      line: 0,
+      seq: 0,
+      groupId: 'lost-answer',
+      quantity: 2,
+      countryIso: 'US',
+      numberType: 'local',
+      prefix: '415',
+      region: null,
+      uncertain: true,
+      since: since.toISOString(),
+      expiresAt: new Date(since.getTime() + 3_600_000).toISOString(),
+    });
+    // Plivo carried the lost rent out after all.
+    const late = await rentOutside(env.deps.plivo, '415', 2);
+    const sfn = new SFNClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+
+    const report = await reconcilePending({ ...env.deps, sfn });
+    expect(report.provableOrphans.filter((n) => late.numbers.includes(n))).toEqual([]);
+    const numbers = await env.store.numbers.list('po-2', 0);
+    expect(numbers.filter((n) => late.numbers.includes(n.number)).map((n) => n.status)).toEqual(['RELEASED', 'RELEASED']);
+    const inAccount = new Set((await env.deps.plivo.listAccountNumbers({ numberStartsWith: '1415', offset: 0, limit: 20 })).objects.map((n) => n.number));
+    expect(late.numbers.filter((n) => inAccount.has(n))).toEqual([]);
+    // The order goes on: line 1 still waits.
+    expect((await env.store.lines.get('po-2', 1)).status).toBe('PENDING_REGULATORY');
+    sfn.destroy();
+  });
 });

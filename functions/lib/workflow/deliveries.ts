@@ -7,7 +7,6 @@
  * numbers, and otherwise the number is released on the same pass.
  */
 import { randomUUID } from 'node:crypto';
-import { terminalLineStatuses } from '../orders/model.js';
 import type { AccountNumber } from '../plivo/schemas.js';
 import type { ExpectationItem, LineItem, NumberItem } from '../store/items.js';
 import { poolOps } from './assign.js';
@@ -86,8 +85,11 @@ export class DeliveryClaims {
       if (expectation.delivered >= expectation.quantity || !matchesExpectation(expectation, number)) continue;
       const line = await this.line(expectation);
       const waiting = line.status === 'PENDING_REGULATORY';
-      // A line still renting, adding or verifying may yet take the number as its own: next pass.
-      if (!waiting && !terminalLineStatuses.includes(line.status)) return 'deferred';
+      // A line still renting may yet take the number as its own (its Rent reconciles open rents
+      // against the account): next pass. A line past renting never takes another number, and its
+      // status stays where its work ended until the whole order ends (days, while another line
+      // waits on regulations): its delivery is claimed and released now, like an ended line's.
+      if (line.status === 'RENTING') return 'deferred';
       // Under the kind's rent lock: a rent of this kind between Plivo's answer and its claim keeps its numbers.
       const outcome = await withRentLock(this.deps, expectation, this.holder, LOCK_WAIT_MS, () => this.deps.store.numbers.claimDelivery(expectation, number.number));
       if (outcome === undefined) return 'deferred';
