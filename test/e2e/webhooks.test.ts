@@ -88,9 +88,14 @@ describe('webhooks through the local stack', () => {
     const byId = new Map<string, number>();
     for (const delivery of received) byId.set(delivery.headers['webhook-id'] ?? '', (byId.get(delivery.headers['webhook-id'] ?? '') ?? 0) + 1);
     expect(Math.max(...byId.values())).toBeGreaterThanOrEqual(2);
-    const listed = await api('GET', `/orders/${created.body.orderId}/webhooks`);
+    // The dispatcher records DELIVERED once the receiver's answer is in: a moment after the receiver saw it.
+    const listed = await until(
+      'every delivery recorded DELIVERED',
+      () => api('GET', `/orders/${String(created.body.orderId)}/webhooks`),
+      (answer) => answer.status === 200 && (answer.body.deliveries as { status: string }[]).every((d) => d.status === 'DELIVERED'),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
     expect(listed.status).toBe(200);
-    expect((listed.body.deliveries as { status: string }[]).every((d) => d.status === 'DELIVERED')).toBe(true);
     // A wrong secret does not verify.
     expect(() => new Webhook(`whsec_${Buffer.from('another secret').toString('base64')}`).verify(received[0]!.body, received[0]!.headers)).toThrow();
   });
