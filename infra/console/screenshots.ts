@@ -1,6 +1,7 @@
 /**
  * `npm run console:screenshots`: the screenshots in docs/console.md, taken from the real console on
- * a local stack with a little history (a completed order of three lines, one waiting on address
+ * a local stack with a little history (a completed order of three lines, one of them linked to a
+ * 10DLC campaign, one waiting on address
  * regulations, a pool with a policy and a rebalance run, a reconciler run), in Debian's Chromium,
  * at 1280 px and at a phone's 390 px. Writes docs/console/*.png.
  */
@@ -25,12 +26,19 @@ async function call(stack: LocalStack, method: string, path: string, body?: unkn
 async function history(stack: LocalStack): Promise<{ poolUuid: string; orderId: string }> {
   const plivo = new PlivoClient({ authId: stack.plivoAuthId, authToken: stack.plivoAuthToken, baseUrl: stack.plivoUrl, limiter: unlimited });
   const poolUuid = poolUuidOf(await plivo.createPowerpack({ name: 'console screenshots' }));
+  // A 10DLC campaign in the sandbox, so one line shows its numbers linked before the pool.
+  const campaign = await fetch(`${stack.plivoUrl}/__sandbox/campaigns`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ campaignId: 'CLAUNCH', usecase: 'MIXED' }),
+  });
+  if (campaign.status !== 201) throw new Error(`the sandbox did not register the campaign: ${campaign.status}`);
   const order = await call(stack, 'POST', '/orders', {
     poolUuid,
     reference: 'launch-2026-12',
     lines: [
       { countryIso: 'US', numberType: 'local', prefix: '512', quantity: 25 },
-      { countryIso: 'US', numberType: 'local', prefix: '415', quantity: 20 },
+      { countryIso: 'US', numberType: 'local', prefix: '415', quantity: 20, campaignId: 'CLAUNCH' },
       { countryIso: 'CA', numberType: 'local', quantity: 15 },
     ],
   });
