@@ -26,6 +26,9 @@ import { auditAccount } from '../audit/audit.js';
 import { seeded } from '../seeded.js';
 import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
 import type { LineItem } from '../../functions/lib/store/items.js';
+import type { AccountNumber } from '../../functions/lib/plivo/schemas.js';
+import { matchesExpectation } from '../../functions/lib/workflow/deliveries.js';
+import { kindOfGroup, matchesKind, type NumberKind } from '../../functions/lib/workflow/numbering.js';
 import type { FaultRuleInput } from '../local/plivo-sandbox/faults.js';
 import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
 import { LambdaCrashes, parseShare } from '../local/lambda-crashes.js';
@@ -235,6 +238,11 @@ export interface ChaosFigures {
   rejections: string[];
   /** Task invocations killed mid-way (`--crash-rate`). */
   lambdaCrashes: number;
+  /**
+   * For each provable orphan left (at most 5): the number as the account lists it, and the records
+   * that make it provable (expectations and open rents of its kind, with their lines' statuses).
+   */
+  orphanDetails: string[];
   /** Reconciler passes run after the end for provable orphans (at most SETTLING_PASSES). */
   settlingPasses: number;
   /** Times the stack was stopped and started again mid-run. */
@@ -284,11 +292,39 @@ async function audit(stack: LocalStack, plivo: PlivoClient, orders: readonly Pla
     unhandledRejections: 0,
     rejections: [],
     lambdaCrashes: 0,
+    orphanDetails: account.provableOrphans.length > 0 ? await explainOrphans(stack, plivo, account.provableOrphans.slice(0, 5)) : [],
     settlingPasses: 0,
     restarts: 0,
     recoveredAtRestart: 0,
     wallSeconds: Math.round((Date.now() - startedMs) / 100) / 10,
   };
+}
+
+/** Why each of `numbers` is a provable orphan: what the account says of it, and the records of its kind. */
+async function explainOrphans(stack: LocalStack, plivo: PlivoClient, numbers: readonly string[]): Promise<string[]> {
+  const wanted = new Set(numbers);
+  const listed: AccountNumber[] = [];
+  for await (const number of plivo.allAccountNumbers()) if (wanted.has(number.number)) listed.push(number);
+  const expectations = await stack.store.expectations.list();
+  const rents: { kind: NumberKind; what: string }[] = [];
+  for (const { orderId } of await stack.store.orders.open(new Date().toISOString())) {
+    const lines = new Map((await stack.store.lines.list(orderId)).map((line) => [line.line, line]));
+    for (const intent of (await stack.store.intents.list(orderId)).filter((i) => i.status === 'STARTED')) {
+      const line = lines.get(intent.line);
+      if (line) rents.push({ kind: kindOfGroup(line, intent.groupId), what: `open rent ${orderId}#${line.line}#${intent.seq} (line ${line.status}, started ${intent.startedAt})` });
+    }
+  }
+  const details: string[] = [];
+  for (const number of listed) {
+    const why: string[] = [];
+    for (const e of expectations.filter((x) => matchesExpectation(x, number))) {
+      const line = await stack.store.lines.get(e.orderId, e.line);
+      why.push(`expected by ${e.orderId}#${e.line}#${e.seq} (line ${line.status}, ${e.delivered}/${e.quantity} delivered, uncertain ${e.uncertain}, since ${e.since}, until ${e.expiresAt})`);
+    }
+    why.push(...rents.filter((r) => matchesKind(r.kind, number)).map((r) => r.what));
+    details.push(`${number.number} (${number.number_type ?? '?'}, ${number.region ?? '?'}, added ${number.added_on ?? '?'}): ${why.join('; ')}`);
+  }
+  return details;
 }
 
 /**
@@ -507,7 +543,11 @@ function table(figures: ChaosFigures): string {
     ['  orders recovered at restart', figures.recoveredAtRestart],
     ['wall time (s)', figures.wallSeconds],
   ];
-  return [...rows.map(([name, value]) => `${name.padEnd(34)} ${value}`), ...figures.notEndedOrders.map((o) => `  not ended: ${o}`)].join('\n');
+  return [
+    ...rows.map(([name, value]) => `${name.padEnd(34)} ${value}`),
+    ...figures.notEndedOrders.map((o) => `  not ended: ${o}`),
+    ...figures.orphanDetails.map((o) => `  provable orphan: ${o}`),
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
