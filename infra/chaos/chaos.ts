@@ -320,7 +320,7 @@ async function explainOrphans(stack: LocalStack, plivo: PlivoClient, numbers: re
     const why: string[] = [];
     for (const e of expectations.filter((x) => matchesExpectation(x, number))) {
       const line = await stack.store.lines.get(e.orderId, e.line);
-      why.push(`expected by ${e.orderId}#${e.line}#${e.seq} (line ${line.status}, ${e.delivered}/${e.quantity} delivered, uncertain ${e.uncertain}, since ${e.since}, until ${e.expiresAt})`);
+      why.push(`expected by ${e.orderId}#${e.line}#${e.seq} (line ${line.status}, ${e.delivered}/${e.quantity} delivered, uncertain ${e.uncertain}, since ${e.since}, until ${e.expectedUntil})`);
     }
     why.push(...rents.filter((r) => matchesKind(r.kind, number)).map((r) => r.what));
     details.push(`${number.number} (${number.number_type ?? '?'}, ${number.region ?? '?'}, added ${number.added_on ?? '?'}): ${why.join('; ')}`);

@@ -58,7 +58,7 @@ describe('the store counts numbers', () => {
       region: null,
       uncertain: false,
       since: new Date().toISOString(),
-      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      expectedUntil: new Date(Date.now() + 3_600_000).toISOString(),
     };
     await store.expectations.expect(expectation);
     expect(await store.numbers.claimDelivery(expectation, '+15125550201')).toBe('claimed');

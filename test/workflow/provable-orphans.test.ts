@@ -7,6 +7,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC } from '../../functions/lib/metrics.js';
+import { openExpectations } from '../../functions/lib/workflow/deliveries.js';
 import { reconcilePending } from '../../functions/lib/workflow/regulatory.js';
 import { rentOutside } from '../support/rent-outside.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
@@ -78,7 +79,7 @@ describe('provable orphans and foreign numbers', () => {
       region: null,
       uncertain: true,
       since: since.toISOString(),
-      expiresAt: new Date(since.getTime() + 3_600_000).toISOString(),
+      expectedUntil: new Date(since.getTime() + 3_600_000).toISOString(),
     });
     // Plivo carried the lost rent out after all.
     const late = await rentOutside(env.deps.plivo, '415', 2);
@@ -93,5 +94,29 @@ describe('provable orphans and foreign numbers', () => {
     // The order goes on: line 1 still waits.
     expect((await env.store.lines.get('po-2', 1)).status).toBe('PENDING_REGULATORY');
     sfn.destroy();
+  });
+
+  it('an expectation past its time is forgotten: it no longer makes numbers of its kind ours to claim', async () => {
+    await env.createOrder('po-3', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '206', quantity: 1 }] });
+    const since = new Date(Date.now() - 2 * 3_600_000);
+    const expectation = {
+      orderId: 'po-3',
+      line: 0,
+      seq: 0,
+      groupId: 'long-gone',
+      quantity: 1,
+      countryIso: 'US',
+      numberType: 'local' as const,
+      prefix: '206',
+      region: null,
+      uncertain: true,
+      since: since.toISOString(),
+      expectedUntil: new Date(since.getTime() + 3_600_000).toISOString(),
+    };
+    await env.store.expectations.expect(expectation);
+    expect((await env.store.expectations.list()).find((e) => e.orderId === 'po-3')).toMatchObject({ expectedUntil: expectation.expectedUntil });
+    const open = await openExpectations(env.deps, new Date());
+    expect(open.filter((e) => e.orderId === 'po-3')).toEqual([]);
+    expect((await env.store.expectations.list()).filter((e) => e.orderId === 'po-3')).toEqual([]);
   });
 });

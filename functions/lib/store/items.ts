@@ -101,8 +101,11 @@ export interface ExpectationItem {
   uncertain: boolean;
   /** When the rent was sent (ISO). */
   since: string;
-  /** After this the line stops expecting the delivery (ISO). */
-  expiresAt: string;
+  /**
+   * After this the line stops expecting the delivery (ISO). Not `expiresAt`: that is the table's
+   * TTL attribute, which the repositories strip from every item they return.
+   */
+  expectedUntil: string;
 }
 
 export interface OwnerItem {

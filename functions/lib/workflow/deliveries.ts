@@ -43,7 +43,7 @@ export async function openExpectations(deps: Pick<WorkflowDeps, 'store' | 'logge
   for (const expectation of await deps.store.expectations.list()) {
     if (expectation.delivered >= expectation.quantity) {
       await deps.store.expectations.forget(expectation);
-    } else if (expectation.expiresAt <= now.toISOString()) {
+    } else if (expectation.expectedUntil <= now.toISOString()) {
       await deps.store.expectations.forget(expectation);
       deps.logger.warn('an expected delivery did not come: no longer expected', {
         orderId: expectation.orderId,

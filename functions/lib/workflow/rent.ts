@@ -66,7 +66,7 @@ async function expectNumbers(deps: WorkflowDeps, line: LineItem, intent: IntentI
     region: line.spec.region ?? null,
     uncertain,
     since: intent.startedAt,
-    expiresAt: expiresAt.toISOString(),
+    expectedUntil: expiresAt.toISOString(),
   });
 }
 
