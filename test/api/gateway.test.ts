@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiKeyFingerprint } from '../../functions/lib/http/api-key.js';
 import { startLocalApiGateway, type LocalApiGateway, type ProxyHandler } from '../../infra/local/api-gateway.js';
 import { CapturingLogger } from './support/capture-logger.js';
@@ -259,6 +259,8 @@ describe('startLocalApiGateway', () => {
 });
 
 describe('functions/orders-api/handler.ts', () => {
+  // A cold start each time: another file in this worker may have loaded the handler already.
+  beforeEach(() => vi.resetModules());
   afterEach(() => {
     vi.unstubAllEnvs();
     vi.resetModules();

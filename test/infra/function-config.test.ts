@@ -3,7 +3,7 @@
  * refused with the variable's name (never silently replaced by the default). And the scheduled
  * events, parsed with zod before any work starts.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nonNegativeNumber, optional, positiveInteger, readRebalanceConfig, readReconcilerConfig, required } from '../../functions/lib/config.js';
 import { ConfigurationError } from '../../functions/lib/errors.js';
 import { rebalanceEvent } from '../../functions/lib/runtime/rebalance.js';
@@ -89,6 +89,8 @@ describe('the scheduled events', () => {
 
 describe('the scheduled handlers', () => {
   const saved = { ...process.env };
+  // A cold start each time: another file in this worker may have loaded the handlers already.
+  beforeEach(() => vi.resetModules());
   afterEach(() => {
     process.env = { ...saved };
     vi.resetModules();
