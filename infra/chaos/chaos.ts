@@ -28,7 +28,8 @@ import { terminalOrderStatuses } from '../../functions/lib/orders/model.js';
 import type { LineItem } from '../../functions/lib/store/items.js';
 import type { AccountNumber } from '../../functions/lib/plivo/schemas.js';
 import { matchesExpectation } from '../../functions/lib/workflow/deliveries.js';
-import { kindOfGroup, matchesKind, type NumberKind } from '../../functions/lib/workflow/numbering.js';
+import { matchesKind } from '../../functions/lib/workflow/numbering.js';
+import { listOpenRents } from '../../functions/lib/workflow/orphans.js';
 import { RENT_LOCK_LEASE_MS } from '../../functions/lib/workflow/rent-lock.js';
 import type { FaultRuleInput } from '../local/plivo-sandbox/faults.js';
 import type { PlivoSandbox } from '../local/plivo-sandbox/index.js';
@@ -307,14 +308,7 @@ async function explainOrphans(stack: LocalStack, plivo: PlivoClient, numbers: re
   const listed: AccountNumber[] = [];
   for await (const number of plivo.allAccountNumbers()) if (wanted.has(number.number)) listed.push(number);
   const expectations = await stack.store.expectations.list();
-  const rents: { kind: NumberKind; what: string }[] = [];
-  for (const { orderId } of await stack.store.orders.open(new Date().toISOString())) {
-    const lines = new Map((await stack.store.lines.list(orderId)).map((line) => [line.line, line]));
-    for (const intent of (await stack.store.intents.list(orderId)).filter((i) => i.status === 'STARTED')) {
-      const line = lines.get(intent.line);
-      if (line) rents.push({ kind: kindOfGroup(line, intent.groupId), what: `open rent ${orderId}#${line.line}#${intent.seq} (line ${line.status}, started ${intent.startedAt})` });
-    }
-  }
+  const rents = await listOpenRents(stack.store);
   const details: string[] = [];
   for (const number of listed) {
     const why: string[] = [];
@@ -322,7 +316,9 @@ async function explainOrphans(stack: LocalStack, plivo: PlivoClient, numbers: re
       const line = await stack.store.lines.get(e.orderId, e.line);
       why.push(`expected by ${e.orderId}#${e.line}#${e.seq} (line ${line.status}, ${e.delivered}/${e.quantity} delivered, uncertain ${e.uncertain}, since ${e.since}, until ${e.expectedUntil})`);
     }
-    why.push(...rents.filter((r) => matchesKind(r.kind, number)).map((r) => r.what));
+    for (const { kind, line, intent } of rents.filter((rent) => matchesKind(rent.kind, number))) {
+      why.push(`open rent ${line.orderId}#${line.line}#${intent.seq} (line ${line.status}, started ${intent.startedAt})`);
+    }
     details.push(`${number.number} (${number.number_type ?? '?'}, ${number.region ?? '?'}, added ${number.added_on ?? '?'}): ${why.join('; ')}`);
   }
   return details;

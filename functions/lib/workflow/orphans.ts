@@ -6,8 +6,31 @@
  * pass later means the settling is stuck: it is logged for the alarm.
  */
 import type { AccountNumber } from '../plivo/schemas.js';
+import type { IntentItem, LineItem } from '../store/items.js';
 import type { WorkflowDeps } from './deps.js';
 import { kindOfGroup, matchesKind, type NumberKind } from './numbering.js';
+
+/** A rent intent still open (its outcome unknown), with the line it rents for and the kind of number it asked for. */
+export interface OpenRent {
+  kind: NumberKind;
+  line: LineItem;
+  intent: IntentItem;
+}
+
+/** Every rent whose outcome is still open, across the open orders. */
+export async function listOpenRents(store: WorkflowDeps['store']): Promise<OpenRent[]> {
+  const rents: OpenRent[] = [];
+  for (const { orderId } of await store.orders.open(new Date().toISOString())) {
+    const started = (await store.intents.list(orderId)).filter((intent) => intent.status === 'STARTED');
+    if (started.length === 0) continue;
+    const lines = new Map((await store.lines.list(orderId)).map((line) => [line.line, line]));
+    for (const intent of started) {
+      const line = lines.get(intent.line);
+      if (line) rents.push({ kind: kindOfGroup(line, intent.groupId), line, intent });
+    }
+  }
+  return rents;
+}
 
 /** Open rents' kinds, read once per pass and only when an unowned number needs sorting. */
 export class OpenRents {
@@ -17,22 +40,8 @@ export class OpenRents {
 
   /** Whether an unowned number may come from a rent whose outcome is still open. */
   async mayHaveRented(number: Pick<AccountNumber, 'number' | 'number_type' | 'region'>): Promise<boolean> {
-    this.kinds ??= await this.load();
+    this.kinds ??= (await listOpenRents(this.deps.store)).map((rent) => rent.kind);
     return this.kinds.some((kind) => matchesKind(kind, number));
-  }
-
-  private async load(): Promise<NumberKind[]> {
-    const kinds: NumberKind[] = [];
-    for (const { orderId } of await this.deps.store.orders.open(new Date().toISOString())) {
-      const started = (await this.deps.store.intents.list(orderId)).filter((intent) => intent.status === 'STARTED');
-      if (started.length === 0) continue;
-      const lines = new Map((await this.deps.store.lines.list(orderId)).map((line) => [line.line, line]));
-      for (const intent of started) {
-        const line = lines.get(intent.line);
-        if (line) kinds.push(kindOfGroup(line, intent.groupId));
-      }
-    }
-    return kinds;
   }
 }
 
