@@ -119,4 +119,53 @@ describe('provable orphans and foreign numbers', () => {
     expect(open.filter((e) => e.orderId === 'po-3')).toEqual([]);
     expect((await env.store.expectations.list()).filter((e) => e.orderId === 'po-3')).toEqual([]);
   });
+  it('a number Plivo hands out again to the line that released it is claimed by that line again, not left owned by nobody', async () => {
+    // Line 0 (US 305) rented a number and released it (a rollback); Plivo put it back in stock and
+    // delivered it again, for a rent of the same line whose answer was lost. The line's record of
+    // its first rental is still there, RELEASED.
+    await env.createOrder('po-4', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '305', quantity: 2 }] });
+    const again = await rentOutside(env.deps.plivo, '305', 1);
+    const [number] = again.numbers as [string];
+    await env.store.numbers.claim('po-4', 0, 'first-rental', [number]);
+    expect(await env.store.numbers.transition('po-4', 0, [number], 'RENTED', 'RELEASED')).toEqual([number]);
+    await env.store.lines.setStatus('po-4', 0, 'FAILED');
+    const since = new Date(Date.now() - 1_000);
+    await env.store.expectations.expect({
+      orderId: 'po-4',
+      line: 0,
+      seq: 1,
+      groupId: 'lost-answer',
+      quantity: 1,
+      countryIso: 'US',
+      numberType: 'local',
+      prefix: '305',
+      region: null,
+      uncertain: true,
+      since: since.toISOString(),
+      expectedUntil: new Date(since.getTime() + 3_600_000).toISOString(),
+    });
+    const sfn = new SFNClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+
+    const report = await reconcilePending({ ...env.deps, sfn });
+    expect(report.lateReleased).toBe(1);
+    expect((await env.store.numbers.list('po-4', 0)).map((n) => [n.number, n.status])).toEqual([[number, 'RELEASED']]);
+    const inAccount = (await env.deps.plivo.listAccountNumbers({ numberStartsWith: '1305', offset: 0, limit: 20 })).objects.map((n) => n.number);
+    expect(inAccount).not.toContain(number);
+    sfn.destroy();
+  });
+
+  it('a rent handed a number its own line released before claims it (a retried claim still counts once)', async () => {
+    await env.createOrder('po-5', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '702', quantity: 1 }] });
+    const again = await rentOutside(env.deps.plivo, '702', 1);
+    const [number] = again.numbers as [string];
+    await env.store.numbers.claim('po-5', 0, 'first-rental', [number]);
+    await env.store.numbers.transition('po-5', 0, [number], 'RENTED', 'RELEASED');
+    const before = await env.store.lines.get('po-5', 0);
+
+    expect(await env.store.numbers.claim('po-5', 0, 'second-rental', [number])).toEqual({ claimed: [number], conflicts: [] });
+    expect(await env.store.numbers.claim('po-5', 0, 'second-rental', [number])).toEqual({ claimed: [number], conflicts: [] });
+    expect(await env.store.numbers.owners([number])).toMatchObject([{ orderId: 'po-5', line: 0 }]);
+    expect((await env.store.numbers.list('po-5', 0)).map((n) => [n.status, n.groupId])).toEqual([['RENTED', 'second-rental']]);
+    expect((await env.store.lines.get('po-5', 0)).rented).toBe(before.rented + 1);
+  });
 });

@@ -115,7 +115,7 @@ export class NumberRepository {
     } catch (error) {
       const codes = cancellationCodes(error);
       if (!codes) throw error;
-      // The owner item, or this order's own record of the number (it had it once, and released it).
+      // The owner item, or this line's own record of the number, not released.
       if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') return 'owned';
       if (codes[items.length - 1] === 'ConditionalCheckFailed') return 'full';
       throw error;
@@ -236,7 +236,11 @@ export class NumberRepository {
               readds: 0,
               updatedAt: at,
             } satisfies NumberItem & Record<string, unknown>,
-            ConditionExpression: 'attribute_not_exists(pk)',
+            // A record of this line's earlier rental of the number, released since, gives way to
+            // the new rental: Plivo hands released numbers out again, to this line too.
+            ConditionExpression: 'attribute_not_exists(pk) OR #status = :released',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':released': 'RELEASED' },
           },
         },
       ]),
