@@ -316,7 +316,7 @@ async function explainOrphans(stack: LocalStack, plivo: PlivoClient, numbers: re
       const line = await stack.store.lines.get(e.orderId, e.line);
       why.push(`expected by ${e.orderId}#${e.line}#${e.seq} (line ${line.status}, ${e.delivered}/${e.quantity} delivered, uncertain ${e.uncertain}, since ${e.since}, until ${e.expectedUntil})`);
     }
-    for (const { kind, line, intent } of rents.filter((rent) => matchesKind(rent.kind, number))) {
+    for (const { line, intent } of rents.filter((rent) => matchesKind(rent.kind, number))) {
       why.push(`open rent ${line.orderId}#${line.line}#${intent.seq} (line ${line.status}, started ${intent.startedAt})`);
     }
     details.push(`${number.number} (${number.number_type ?? '?'}, ${number.region ?? '?'}, added ${number.added_on ?? '?'}): ${why.join('; ')}`);

@@ -5,9 +5,11 @@
  * reported and never touched.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { METRIC } from '../../functions/lib/metrics.js';
-import { openExpectations } from '../../functions/lib/workflow/deliveries.js';
+import { DeliveryClaims, openExpectations } from '../../functions/lib/workflow/deliveries.js';
+import { kindKey } from '../../functions/lib/workflow/numbering.js';
+import { RENT_LOCK_LEASE_MS } from '../../functions/lib/workflow/rent-lock.js';
 import { reconcilePending } from '../../functions/lib/workflow/regulatory.js';
 import { rentOutside } from '../support/rent-outside.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
@@ -167,5 +169,41 @@ describe('provable orphans and foreign numbers', () => {
     expect(await env.store.numbers.owners([number])).toMatchObject([{ orderId: 'po-5', line: 0 }]);
     expect((await env.store.numbers.list('po-5', 0)).map((n) => [n.status, n.groupId])).toEqual([['RENTED', 'second-rental']]);
     expect((await env.store.lines.get('po-5', 0)).rented).toBe(before.rented + 1);
+  });
+  it('a kind whose rent lock stays busy is waited for once a pass: its other deliveries wait for the next pass at once', async () => {
+    await env.createOrder('po-6', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '480', quantity: 3 }] });
+    await env.store.lines.setStatus('po-6', 0, 'FAILED');
+    const since = new Date(Date.now() - 1_000);
+    const expectation = {
+      orderId: 'po-6',
+      line: 0,
+      seq: 0,
+      groupId: 'lost-answer',
+      quantity: 3,
+      countryIso: 'US',
+      numberType: 'local' as const,
+      prefix: '480',
+      region: null,
+      uncertain: true,
+      since: since.toISOString(),
+      expectedUntil: new Date(since.getTime() + 3_600_000).toISOString(),
+    };
+    await env.store.expectations.expect(expectation);
+    const late = await rentOutside(env.deps.plivo, '480', 3);
+    const listed = (await env.deps.plivo.listAccountNumbers({ numberStartsWith: '1480', offset: 0, limit: 20 })).objects.filter((n) => late.numbers.includes(n.number));
+    // A rent of this kind died holding its lock: the lease runs for another minute.
+    expect(await env.store.rentLocks.acquire(kindKey(expectation), 'a-rent-that-died', RENT_LOCK_LEASE_MS)).toBeDefined();
+    const acquire = vi.spyOn(env.store.rentLocks, 'acquire');
+    try {
+      // With no wait, each wait for the lock is one attempt.
+      const claims = new DeliveryClaims(env.deps, await openExpectations(env.deps, new Date()), 0);
+      const offers = [];
+      for (const number of listed) offers.push(await claims.offer(number));
+      expect(offers).toEqual(['deferred', 'deferred', 'deferred']);
+      expect(acquire).toHaveBeenCalledTimes(1);
+    } finally {
+      acquire.mockRestore();
+    }
+    expect(await env.store.numbers.owners(late.numbers)).toEqual([]);
   });
 });

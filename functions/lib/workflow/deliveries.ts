@@ -11,7 +11,7 @@ import type { AccountNumber } from '../plivo/schemas.js';
 import type { ExpectationItem, LineItem, NumberItem } from '../store/items.js';
 import { poolOps } from './assign.js';
 import type { WorkflowDeps } from './deps.js';
-import { callingCode, matchesKind } from './numbering.js';
+import { callingCode, kindKey, matchesKind } from './numbering.js';
 import { releaseAndRecord } from './release.js';
 import { withRentLock } from './rent-lock.js';
 
@@ -68,12 +68,15 @@ export class DeliveryClaims {
   /** Lines read this pass (their counts move as numbers are claimed). */
   private readonly lines = new Map<string, LineItem>();
   private readonly surplus: NumberItem[] = [];
+  /** Kinds whose rent lock stayed busy this pass: their other deliveries wait for the next pass without waiting again. */
+  private readonly busyKinds = new Set<string>();
   private readonly holder = `reconciler#${randomUUID()}`;
   kept = 0;
 
   constructor(
     private readonly deps: WorkflowDeps,
     private readonly expectations: ExpectationItem[],
+    private readonly lockWaitMs = LOCK_WAIT_MS,
   ) {}
 
   get open(): number {
@@ -91,8 +94,15 @@ export class DeliveryClaims {
       // waits on regulations): its delivery is claimed and released now, like an ended line's.
       if (line.status === 'RENTING') return 'deferred';
       // Under the kind's rent lock: a rent of this kind between Plivo's answer and its claim keeps its numbers.
-      const outcome = await withRentLock(this.deps, expectation, this.holder, LOCK_WAIT_MS, () => this.deps.store.numbers.claimDelivery(expectation, number.number));
-      if (outcome === undefined) return 'deferred';
+      // A lock that stayed busy (a rent under way, or a lease left by a holder that died) is waited
+      // for once a pass: hundreds of deliveries of one kind would otherwise wait in turn.
+      const kind = kindKey(expectation);
+      if (this.busyKinds.has(kind)) return 'deferred';
+      const outcome = await withRentLock(this.deps, expectation, this.holder, this.lockWaitMs, () => this.deps.store.numbers.claimDelivery(expectation, number.number));
+      if (outcome === undefined) {
+        this.busyKinds.add(kind);
+        return 'deferred';
+      }
       if (outcome === 'full') {
         expectation.delivered = expectation.quantity;
         continue;
