@@ -314,7 +314,9 @@ async function explainOrphans(stack: LocalStack, plivo: PlivoClient, numbers: re
     const why: string[] = [];
     for (const e of expectations.filter((x) => matchesExpectation(x, number))) {
       const line = await stack.store.lines.get(e.orderId, e.line);
-      why.push(`expected by ${e.orderId}#${e.line}#${e.seq} (line ${line.status}, ${e.delivered}/${e.quantity} delivered, uncertain ${e.uncertain}, since ${e.since}, until ${e.expectedUntil})`);
+      const before = (await stack.store.numbers.list(e.orderId, e.line)).find((item) => item.number === number.number);
+      const record = before ? `, its record of the number ${before.status}` : '';
+      why.push(`expected by ${e.orderId}#${e.line}#${e.seq} (line ${line.status}${record}, ${e.delivered}/${e.quantity} delivered, uncertain ${e.uncertain}, since ${e.since}, until ${e.expectedUntil})`);
     }
     for (const { line, intent } of rents.filter((rent) => matchesKind(rent.kind, number))) {
       why.push(`open rent ${line.orderId}#${line.line}#${intent.seq} (line ${line.status}, started ${intent.startedAt})`);
