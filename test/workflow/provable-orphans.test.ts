@@ -14,6 +14,25 @@ import { reconcilePending } from '../../functions/lib/workflow/regulatory.js';
 import { rentOutside } from '../support/rent-outside.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
+/** What a US local rent whose answer was lost expects (`uncertain`) for an hour from `agoMs` ago. */
+function lostRent(orderId: string, prefix: string, quantity: number, agoMs = 1_000, seq = 0) {
+  const since = new Date(Date.now() - agoMs);
+  return {
+    orderId,
+    line: 0,
+    seq,
+    groupId: 'lost-answer',
+    quantity,
+    countryIso: 'US',
+    numberType: 'local' as const,
+    prefix,
+    region: null,
+    uncertain: true,
+    since: since.toISOString(),
+    expectedUntil: new Date(since.getTime() + 3_600_000).toISOString(),
+  };
+}
+
 let env: WorkflowEnv;
 beforeAll(async () => {
   env = await startWorkflowEnv({ seed: 71 });
@@ -68,21 +87,7 @@ describe('provable orphans and foreign numbers', () => {
     });
     await env.store.lines.setStatus('po-2', 0, 'VERIFYING');
     await env.store.lines.setStatus('po-2', 1, 'PENDING_REGULATORY');
-    const since = new Date(Date.now() - 1_000);
-    await env.store.expectations.expect({
-      orderId: 'po-2',
-      line: 0,
-      seq: 0,
-      groupId: 'lost-answer',
-      quantity: 2,
-      countryIso: 'US',
-      numberType: 'local',
-      prefix: '415',
-      region: null,
-      uncertain: true,
-      since: since.toISOString(),
-      expectedUntil: new Date(since.getTime() + 3_600_000).toISOString(),
-    });
+    await env.store.expectations.expect(lostRent('po-2', '415', 2));
     // Plivo carried the lost rent out after all.
     const late = await rentOutside(env.deps.plivo, '415', 2);
     const sfn = new SFNClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -100,21 +105,7 @@ describe('provable orphans and foreign numbers', () => {
 
   it('an expectation past its time is forgotten: it no longer makes numbers of its kind ours to claim', async () => {
     await env.createOrder('po-3', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '206', quantity: 1 }] });
-    const since = new Date(Date.now() - 2 * 3_600_000);
-    const expectation = {
-      orderId: 'po-3',
-      line: 0,
-      seq: 0,
-      groupId: 'long-gone',
-      quantity: 1,
-      countryIso: 'US',
-      numberType: 'local' as const,
-      prefix: '206',
-      region: null,
-      uncertain: true,
-      since: since.toISOString(),
-      expectedUntil: new Date(since.getTime() + 3_600_000).toISOString(),
-    };
+    const expectation = { ...lostRent('po-3', '206', 1, 2 * 3_600_000), groupId: 'long-gone' };
     await env.store.expectations.expect(expectation);
     expect((await env.store.expectations.list()).find((e) => e.orderId === 'po-3')).toMatchObject({ expectedUntil: expectation.expectedUntil });
     const open = await openExpectations(env.deps, new Date());
@@ -131,21 +122,7 @@ describe('provable orphans and foreign numbers', () => {
     await env.store.numbers.claim('po-4', 0, 'first-rental', [number]);
     expect(await env.store.numbers.transition('po-4', 0, [number], 'RENTED', 'RELEASED')).toEqual([number]);
     await env.store.lines.setStatus('po-4', 0, 'FAILED');
-    const since = new Date(Date.now() - 1_000);
-    await env.store.expectations.expect({
-      orderId: 'po-4',
-      line: 0,
-      seq: 1,
-      groupId: 'lost-answer',
-      quantity: 1,
-      countryIso: 'US',
-      numberType: 'local',
-      prefix: '305',
-      region: null,
-      uncertain: true,
-      since: since.toISOString(),
-      expectedUntil: new Date(since.getTime() + 3_600_000).toISOString(),
-    });
+    await env.store.expectations.expect(lostRent('po-4', '305', 1, 1_000, 1));
     const sfn = new SFNClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 
     const report = await reconcilePending({ ...env.deps, sfn });
@@ -173,21 +150,7 @@ describe('provable orphans and foreign numbers', () => {
   it('a kind whose rent lock stays busy is waited for once a pass: its other deliveries wait for the next pass at once', async () => {
     await env.createOrder('po-6', { lines: [{ countryIso: 'US', numberType: 'local', prefix: '480', quantity: 3 }] });
     await env.store.lines.setStatus('po-6', 0, 'FAILED');
-    const since = new Date(Date.now() - 1_000);
-    const expectation = {
-      orderId: 'po-6',
-      line: 0,
-      seq: 0,
-      groupId: 'lost-answer',
-      quantity: 3,
-      countryIso: 'US',
-      numberType: 'local' as const,
-      prefix: '480',
-      region: null,
-      uncertain: true,
-      since: since.toISOString(),
-      expectedUntil: new Date(since.getTime() + 3_600_000).toISOString(),
-    };
+    const expectation = lostRent('po-6', '480', 3);
     await env.store.expectations.expect(expectation);
     const late = await rentOutside(env.deps.plivo, '480', 3);
     const listed = (await env.deps.plivo.listAccountNumbers({ numberStartsWith: '1480', offset: 0, limit: 20 })).objects.filter((n) => late.numbers.includes(n.number));
