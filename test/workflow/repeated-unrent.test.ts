@@ -8,8 +8,8 @@
  * unrents the number from the other line, so this test is marked `fails` — it passes while the gap
  * is there and fails once it is closed, when the mark must go. A first fix (each line and kind
  * released under the kind's rent lock, records read again under it) made this test pass and the
- * strict sandbox's US lines verify, but slowed the crash matrix from 46 s to 143 s and left 4 of
- * its cells wrong; it was taken out again.
+ * strict sandbox's US lines verify, but left 2 to 4 crash-matrix cells unended (their
+ * RollbackUnrent waited behind other cells' rents of the same kind); it was taken out again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetOf } from '../../functions/lib/workflow/deps.js';
