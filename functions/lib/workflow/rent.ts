@@ -55,7 +55,7 @@ async function expectDelivery(deps: WorkflowDeps, order: OrderItem, line: LineIt
   await expectNumbers(deps, line, intent, intent.quantity, uncertain, new Date(uncertain ? deadline : deadline + DELIVERY_GRACE_MS));
 }
 
-async function expectNumbers(deps: WorkflowDeps, line: LineItem, intent: IntentItem, quantity: number, uncertain: boolean, expiresAt: Date): Promise<void> {
+async function expectNumbers(deps: WorkflowDeps, line: LineItem, intent: IntentItem, quantity: number, uncertain: boolean, expectedUntil: Date): Promise<void> {
   await deps.store.expectations.expect({
     orderId: intent.orderId,
     line: line.line,
@@ -66,7 +66,7 @@ async function expectNumbers(deps: WorkflowDeps, line: LineItem, intent: IntentI
     region: line.spec.region ?? null,
     uncertain,
     since: intent.startedAt,
-    expectedUntil: expiresAt.toISOString(),
+    expectedUntil: expectedUntil.toISOString(),
   });
 }
 
